@@ -1,0 +1,106 @@
+"""Bundle text made safe to show: visible, never obeyed.
+
+Everything a bundle contains is shown as plain text. Characters that would
+change how text around them renders (controls, bidi overrides, zero-width
+marks, line separators) are replaced by a visible ``⟨U+202E⟩`` escape, so an
+investigator sees them instead of being misled by them. Qt-free.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+ELLIPSIS = "…"
+CELL_LIMIT = 300
+
+# Code points that reorder, hide or break text.
+_INVISIBLE = frozenset(
+    [
+        0x061C,  # arabic letter mark
+        0x115F,
+        0x1160,
+        0x17B4,
+        0x17B5,
+        0x180E,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        0x202A,
+        0x202B,
+        0x202C,
+        0x202D,
+        0x202E,
+        0x2060,
+        0x2061,
+        0x2062,
+        0x2063,
+        0x2064,
+        0x2066,
+        0x2067,
+        0x2068,
+        0x2069,
+        0x206A,
+        0x206B,
+        0x206C,
+        0x206D,
+        0x206E,
+        0x206F,
+        0x3164,
+        0xFEFF,
+        0xFFA0,
+        0xFFF9,
+        0xFFFA,
+        0xFFFB,
+    ]
+)
+
+
+def _needs_escape(ch: str, keep_newlines: bool) -> bool:
+    cp = ord(ch)
+    if keep_newlines and ch == "\n":
+        return False
+    if cp < 0x20 or 0x7F <= cp <= 0x9F:
+        return True
+    if cp in _INVISIBLE:
+        return True
+    if 0xE0000 <= cp <= 0xE007F:  # tag characters
+        return True
+    cat = unicodedata.category(ch)
+    return cat in ("Cs", "Co", "Cn") and not (0xE000 <= cp <= 0xF8FF)
+
+
+def escape(ch: str) -> str:
+    """The visible stand-in for one character: ``⟨U+202E⟩``."""
+    return f"⟨U+{ord(ch):04X}⟩"
+
+
+def visible_text(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control, bidi or invisible character made visible.
+
+    With ``keep_newlines`` a plain ``\\n`` stays a line break (for panes that
+    show structured text whose line breaks are our own).
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    if not any(_needs_escape(ch, keep_newlines) for ch in text):
+        return text
+    return "".join(escape(ch) if _needs_escape(ch, keep_newlines) else ch for ch in text)
+
+
+def elide(text: str, limit: int = CELL_LIMIT) -> str:
+    """Cut ``text`` to ``limit`` characters with an ellipsis (cells; the pane shows all)."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)] + ELLIPSIS
+
+
+def cell_text(value: object, limit: int = CELL_LIMIT) -> str:
+    """A value as one line for a table cell: visible, elided."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return elide(visible_text(text), limit)
