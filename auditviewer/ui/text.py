@@ -8,6 +8,7 @@ investigator sees them instead of being misled by them. Qt-free.
 
 from __future__ import annotations
 
+import html
 import unicodedata
 
 ELLIPSIS = "…"
@@ -104,3 +105,14 @@ def cell_text(value: object, limit: int = CELL_LIMIT) -> str:
         return ""
     text = value if isinstance(value, str) else str(value)
     return elide(visible_text(text), limit)
+
+
+def plain_tooltip(value: object, limit: int = 2000) -> str:
+    """A tooltip that shows ``value`` literally.
+
+    Qt guesses whether tooltip text is rich text; bundle text that looks like
+    HTML would be rendered. So the text is made visible, escaped and wrapped
+    in a ``<p>``: Qt renders our markup and the data as the characters it is.
+    """
+    text = elide(visible_text("" if value is None else str(value)), limit)
+    return '<p style="white-space:pre-wrap">' + html.escape(text, quote=False) + "</p>"
