@@ -1,0 +1,59 @@
+"""Times for people: epoch milliseconds shown in UTC or local time. Qt-free."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+
+def to_datetime(ms: int, utc: bool) -> datetime:
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment if utc else moment.astimezone()
+
+
+def format_time(ms: int | None, utc: bool, *, millis: bool = False) -> str:
+    """``2026-08-10 01:14:41`` (UTC) or the local wall time; ``millis`` adds ``.087``."""
+    if ms is None:
+        return ""
+    try:
+        moment = to_datetime(ms, utc)
+    except (OverflowError, OSError, ValueError):
+        return str(ms)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if millis:
+        text += f".{ms % 1000:03d}"
+    return text
+
+
+def zone_name(utc: bool) -> str:
+    if utc:
+        return "UTC"
+    now = datetime.now().astimezone()
+    return now.tzname() or "local"
+
+
+def parse_rfc3339_ms(text: str | None) -> int | None:
+    """Milliseconds since the epoch of an RFC 3339 time, or None."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def format_span(ms: int) -> str:
+    """A duration in the largest sensible unit: ``3 days``, ``5 h``, ``12 min``."""
+    delta = timedelta(milliseconds=ms)
+    if delta >= timedelta(days=2):
+        return f"{delta.days} days"
+    if delta >= timedelta(hours=2):
+        return f"{int(delta.total_seconds() // 3600)} h"
+    if delta >= timedelta(minutes=2):
+        return f"{int(delta.total_seconds() // 60)} min"
+    return f"{int(delta.total_seconds())} s"
