@@ -145,15 +145,15 @@ class CountDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         count = int(index.data(COUNT_ROLE) or 0)
         text = f"{count:,}"
-        fm = option.fontMetrics  # type: ignore[attr-defined]
+        fm = option.fontMetrics
         width = fm.horizontalAdvance(text) + 10
         opt = QStyleOptionViewItem(option)
-        opt.rect = option.rect.adjusted(0, 0, -width, 0)  # type: ignore[attr-defined]
+        opt.rect = option.rect.adjusted(0, 0, -width, 0)
         super().paint(painter, opt, index)
         painter.save()
         role = QPalette.ColorRole.PlaceholderText if count == 0 else QPalette.ColorRole.Text
-        painter.setPen(option.palette.color(role))  # type: ignore[attr-defined]
-        rect: QRect = option.rect.adjusted(0, 0, -6, 0)  # type: ignore[attr-defined]
+        painter.setPen(option.palette.color(role))
+        rect: QRect = option.rect.adjusted(0, 0, -6, 0)
         painter.drawText(
             rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text
         )
