@@ -1,0 +1,52 @@
+"""``checkpoints.jsonl``: one ``{"note": "<signed note>"}`` per line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from auditviewer.errors import LimitError
+from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
+from auditviewer.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointLine:
+    """A checkpoint as read from a file, or why it could not be read."""
+
+    source: str
+    line: int
+    checkpoint: Checkpoint | None
+    problem: str | None = None
+
+
+def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[CheckpointLine]:
+    out: list[CheckpointLine] = []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) > limits.max_checkpoints:
+        raise LimitError(
+            f"holds more than {limits.max_checkpoints} checkpoints (limit max_checkpoints)", path=label
+        )
+    for number, raw in enumerate(lines, start=1):
+        if len(raw) > limits.max_note_bytes * 2:
+            out.append(CheckpointLine(label, number, None, "checkpoint line is over the note size limit"))
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            out.append(CheckpointLine(label, number, None, f"not JSON ({exc})"))
+            continue
+        note = obj.get("note") if isinstance(obj, dict) else None
+        if not isinstance(note, str):
+            out.append(CheckpointLine(label, number, None, "line has no string 'note'"))
+            continue
+        if len(note.encode("utf-8", "surrogatepass")) > limits.max_note_bytes:
+            out.append(CheckpointLine(label, number, None, f"note is over {limits.max_note_bytes} bytes"))
+            continue
+        try:
+            out.append(CheckpointLine(label, number, parse_checkpoint(note)))
+        except (NoteError, UnicodeEncodeError) as exc:
+            out.append(CheckpointLine(label, number, None, str(exc)))
+    return out

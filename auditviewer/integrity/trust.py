@@ -1,0 +1,90 @@
+"""The trust store: verifier keys the person chose to trust, one per line.
+
+Trust comes only from the person verifying: keys from this file and from
+``--trust``; keys named inside a bundle are hints to show, never trust.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from auditviewer.errors import TrustStoreError
+from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
+from auditviewer.paths import trust_store_path
+
+
+def parse_key_lines(text: str, *, source: str) -> list[VerifierKey]:
+    """Keys of a file in trust-store form: one a line, blank lines and ``#`` comments allowed."""
+    keys = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            keys.append(parse_verifier_key(line))
+        except TrustStoreError as exc:
+            raise TrustStoreError(f"{source}:{number}: {exc}") from exc
+    return keys
+
+
+def keys_from_argument(value: str) -> list[VerifierKey]:
+    """``--trust`` takes a verifier key string or a file of them."""
+    candidate = Path(value)
+    if "+" not in value or (candidate.exists() and candidate.is_file()):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TrustStoreError(f"{value}: not a verifier key, and not a readable key file ({exc})") from exc
+        return parse_key_lines(text, source=value)
+    return [parse_verifier_key(value)]
+
+
+class TrustStore:
+    """The person's trust store file (``AUDITVIEWER_TRUST_STORE`` names another)."""
+
+    def __init__(self, *, path: Path | None = None) -> None:
+        self.path = path if path is not None else trust_store_path()
+
+    def keys(self) -> list[VerifierKey]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TrustStoreError(f"{self.path}: cannot read the trust store ({exc})") from exc
+        return parse_key_lines(text, source=str(self.path))
+
+    def add(self, key: VerifierKey) -> bool:
+        """Add a key; False when it was already there."""
+        current = self.keys()
+        if any(k == key for k in current):
+            return False
+        self._write([*current, key])
+        return True
+
+    def remove(self, label: str) -> VerifierKey:
+        """Remove the key named ``name+8hex``; raises when there is none."""
+        current = self.keys()
+        keep = [k for k in current if k.label != label]
+        if len(keep) == len(current):
+            raise TrustStoreError(f"no key {label!r} in the trust store {self.path}")
+        self._write(keep)
+        return next(k for k in current if k.label == label)
+
+    def _write(self, keys: list[VerifierKey]) -> None:
+        if os.fspath(self.path) == os.devnull:
+            raise TrustStoreError("the trust store is disabled (AUDITVIEWER_TRUST_STORE is the null device)")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = "# AuditViewer trust store: one verifier key a line\n" + "".join(
+            k.to_string() + "\n" for k in keys
+        )
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".trusted-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(body)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

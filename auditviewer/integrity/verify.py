@@ -1,0 +1,502 @@
+"""Spec §7: from leaves, proofs and checkpoints to a :class:`Report`.
+
+:class:`LeafCollector` takes leaf batches as they are read (so the viewer can
+store the same batches while they pass), then :func:`verify` walks every pair
+of consecutive anchors. Only leaf hashes are kept, never the leaves.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditviewer.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.formats.batches import LeafBatch
+from auditviewer.formats.checkpoints import CheckpointLine
+from auditviewer.integrity.chain import ZERO_HEAD, extend, heads
+from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.notes import Checkpoint, check_signatures
+from auditviewer.integrity.report import (
+    FAILURE,
+    INCOMPLETE,
+    STATUS_FAILED,
+    STATUS_INCOMPLETE,
+    STATUS_VERIFIED,
+    CheckpointResult,
+    Finding,
+    Report,
+    Signer,
+    b64,
+)
+
+_LEAF_PREFIX = b"\x00"
+
+
+@dataclass(slots=True)
+class LeafCollector:
+    """Leaf hashes by seq from entry batches and proofs, with conflicts noted."""
+
+    entry_hashes: dict[int, bytes] = field(default_factory=dict)
+    recorded_heads: dict[int, bytes] = field(default_factory=dict)
+    proof_hashes: dict[int, bytes] = field(default_factory=dict)
+    failed_seqs: set[int] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    where: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+    def add_batch(self, batch: LeafBatch) -> None:
+        table = batch.table
+        seqs = table.column(0).to_pylist()
+        leaves = table.column(1).to_pylist()
+        lines = table.column(2).to_pylist()
+        recorded = table.column(3)
+        sha = hashlib.sha256
+        hashes = self.entry_hashes
+        for seq, leaf, line in zip(seqs, leaves, lines, strict=True):
+            lh = sha(_LEAF_PREFIX + leaf).digest()
+            known = hashes.get(seq)
+            if known is None:
+                hashes[seq] = lh
+            elif known != lh:
+                self._conflict(seq, batch.source, line)
+        if recorded.null_count < len(recorded):
+            for seq, head in zip(seqs, recorded.to_pylist(), strict=True):
+                if head is not None:
+                    self.recorded_heads.setdefault(seq, head)
+        for problem in batch.problems:
+            self.findings.append(
+                Finding(
+                    kind=problem.kind,
+                    message=f"{batch.source}:{problem.line}: {problem.message}",
+                    seq=problem.seq,
+                    file=batch.source,
+                    line=problem.line,
+                )
+            )
+            if problem.seq is not None:
+                self.failed_seqs.add(problem.seq)
+
+    def _conflict(self, seq: int, source: str, line: int) -> None:
+        self.failed_seqs.add(seq)
+        self.findings.append(
+            Finding(
+                kind="seq_conflict",
+                message=f"{source}:{line}: seq {seq} appears again with different bytes",
+                seq=seq,
+                file=source,
+                line=line,
+            )
+        )
+
+    def add_proof(self, pairs: Iterable[tuple[int, bytes]], *, source: str) -> None:
+        for seq, lh in pairs:
+            known = self.proof_hashes.get(seq)
+            if known is not None and known != lh:
+                self.failed_seqs.add(seq)
+                self.findings.append(
+                    Finding(
+                        kind="seq_conflict",
+                        message=f"{source}: the proof gives seq {seq} two different leaf hashes",
+                        seq=seq,
+                        file=source,
+                    )
+                )
+            self.proof_hashes.setdefault(seq, lh)
+
+
+@dataclass(slots=True)
+class _Anchor:
+    size: int
+    head: bytes
+    result: CheckpointResult | None
+
+
+def _judge_checkpoint(
+    line: CheckpointLine,
+    checkpoint: Checkpoint,
+    origin: str | None,
+    trusted: dict[tuple[str, bytes], VerifierKey],
+) -> CheckpointResult:
+    signers = [
+        Signer(key=s.key, trusted=s.trusted, valid=s.valid)
+        for s in check_signatures(checkpoint.text, checkpoint.signatures, trusted)
+    ]
+    if origin is not None and checkpoint.origin != origin:
+        status = "foreign"
+    elif any(s.trusted and s.valid is False for s in signers):
+        status = "bad_signature"
+    elif any(s.trusted and s.valid for s in signers):
+        status = "ok"
+    else:
+        status = "untrusted"
+    return CheckpointResult(
+        size=checkpoint.size,
+        head=checkpoint.head,
+        origin=checkpoint.origin,
+        time=checkpoint.time,
+        signers=signers,
+        status=status,
+        source=f"{line.source}:{line.line}",
+        note=checkpoint.note,
+    )
+
+
+def verify(
+    collector: LeafCollector,
+    checkpoint_lines: list[CheckpointLine],
+    trusted_keys: Iterable[VerifierKey],
+    *,
+    origin: str | None,
+    extra_findings: Iterable[Finding] = (),
+    has_integrity_data: bool = True,
+) -> Report:
+    """Run spec §7 over everything collected and return the report."""
+    trusted = {(k.name, k.key_id): k for k in trusted_keys}
+    findings: list[Finding] = list(extra_findings) + list(collector.findings)
+    entry_hashes = collector.entry_hashes
+    included = sorted(entry_hashes)
+    leaves: dict[int, bytes] = dict(collector.proof_hashes)
+    for seq, lh in entry_hashes.items():
+        known = leaves.get(seq)
+        if known is not None and known != lh and seq not in collector.failed_seqs:
+            collector.failed_seqs.add(seq)
+            findings.append(
+                Finding(
+                    kind="seq_conflict",
+                    message=f"seq {seq}: the entry's bytes do not match the proof's leaf hash",
+                    seq=seq,
+                )
+            )
+        leaves[seq] = lh
+    all_seqs = sorted(leaves)
+
+    # Checkpoints: judge each, gather the anchors.
+    results: list[CheckpointResult] = []
+    by_size: dict[int, list[CheckpointResult]] = {}
+    for line in checkpoint_lines:
+        if line.checkpoint is None:
+            findings.append(
+                Finding(
+                    kind="malformed_checkpoint",
+                    message=f"{line.source}:{line.line}: {line.problem}",
+                    file=line.source,
+                    line=line.line,
+                )
+            )
+            continue
+        result = _judge_checkpoint(line, line.checkpoint, origin, trusted)
+        results.append(result)
+        if result.status == "foreign":
+            findings.append(
+                Finding(
+                    kind="foreign_checkpoint",
+                    message=(
+                        f"checkpoint at size {result.size} is for origin {result.origin!r}, "
+                        f"not this log's {origin!r}; it verifies nothing"
+                    ),
+                    checkpoint=result.size,
+                    file=line.source,
+                    line=line.line,
+                )
+            )
+        elif result.status == "bad_signature":
+            bad = ", ".join(s.key for s in result.signers if s.trusted and s.valid is False)
+            findings.append(
+                Finding(
+                    kind="bad_signature",
+                    message=(
+                        f"checkpoint at size {result.size}: the signature by trusted key {bad} "
+                        "does not verify; the whole checkpoint is rejected"
+                    ),
+                    checkpoint=result.size,
+                    file=line.source,
+                    line=line.line,
+                )
+            )
+        elif result.status == "untrusted":
+            keys = ", ".join(s.key for s in result.signers) or "no key"
+            findings.append(
+                Finding(
+                    kind="untrusted_key",
+                    message=(
+                        f"checkpoint at size {result.size} is signed only by keys you do not trust "
+                        f"({keys}); compare the key out of band before trusting it"
+                    ),
+                    checkpoint=result.size,
+                    file=line.source,
+                    line=line.line,
+                )
+            )
+        else:
+            by_size.setdefault(result.size, []).append(result)
+
+    anchors: dict[int, _Anchor] = {0: _Anchor(0, ZERO_HEAD, None)}
+    for size, group in sorted(by_size.items()):
+        distinct = {r.head for r in group}
+        if size == 0:
+            distinct.add(ZERO_HEAD)
+        if len(distinct) > 1:
+            for r in group:
+                r.status = "fork"
+            findings.append(
+                Finding(
+                    kind="fork",
+                    message=(
+                        f"{len(distinct)} different heads are signed for size {size}: "
+                        "the log was forked or rewritten; both notes are kept as evidence"
+                    ),
+                    checkpoint=size,
+                    evidence=[r.note for r in group],
+                )
+            )
+            if size != 0:
+                continue
+        if size != 0:
+            anchors[size] = _Anchor(size, group[0].head, group[0])
+
+    if not checkpoint_lines and has_integrity_data:
+        findings.append(
+            Finding(kind="no_checkpoints", message="the bundle holds no checkpoints; nothing can be verified")
+        )
+
+    # Walk the intervals.
+    interval_states: list[tuple[int, int, str]] = []  # [lo, hi) in seq space
+    ordered = sorted(anchors.values(), key=lambda a: a.size)
+    first_entry = included[0] if included else None
+    last_leaf = all_seqs[-1] if all_seqs else -1
+    seen_interval_with_entries = False
+
+    def present(lo: int, hi: int) -> int:
+        return bisect.bisect_left(all_seqs, hi) - bisect.bisect_left(all_seqs, lo)
+
+    def included_in(lo: int, hi: int) -> int:
+        return bisect.bisect_left(included, hi) - bisect.bisect_left(included, lo)
+
+    for a, b in itertools.pairwise(ordered):
+        lo, hi = a.size, b.size
+        if included_in(lo, hi) == 0:
+            continue
+        first_with_entries = not seen_interval_with_entries
+        seen_interval_with_entries = True
+        if present(lo, hi) == hi - lo:
+            computed = extend(a.head, (leaves[s] for s in range(lo, hi)))
+            if computed == b.head:
+                interval_states.append((lo, hi, VERIFIED))
+                continue
+            interval_states.append((lo, hi, FAILED))
+            if b.result is not None:
+                b.result.status = "mismatch"
+            findings.append(_chain_mismatch(collector, leaves, a, b, computed))
+            continue
+        if first_with_entries and first_entry is not None and present(first_entry, hi) == hi - first_entry:
+            interval_states.append((lo, hi, UNVERIFIED))
+            findings.append(
+                Finding(
+                    kind="missing_anchor",
+                    message=(
+                        f"the export starts at seq {first_entry} with no signed checkpoint there; "
+                        f"entries {first_entry}..{hi - 1} cannot be tied to the checkpoint at {hi}"
+                    ),
+                    seq=first_entry,
+                    seq_end=hi - 1,
+                    checkpoint=hi,
+                )
+            )
+            continue
+        if last_leaf < hi - 1 and present(lo, last_leaf + 1) == last_leaf + 1 - lo:
+            # Our choice (docs/verification.md): the export simply ends inside this
+            # interval; its last entries are unproven, not missing.
+            interval_states.append((lo, hi, UNVERIFIED))
+            findings.append(
+                Finding(
+                    kind="unsigned_tail",
+                    message=(
+                        f"entries {lo}..{last_leaf} come after the last checkpoint the export "
+                        f"reaches (size {lo}); the log's checkpoint at {hi} lies beyond the export"
+                    ),
+                    seq=lo,
+                    seq_end=last_leaf,
+                    checkpoint=hi,
+                )
+            )
+            continue
+        missing = _first_missing(all_seqs, lo, hi)
+        interval_states.append((lo, hi, FAILED))
+        if b.result is not None:
+            b.result.status = "mismatch"
+        findings.append(
+            Finding(
+                kind="entry_missing",
+                message=(
+                    f"{hi - lo - present(lo, hi)} entries of the interval {lo}..{hi - 1} are missing "
+                    f"(first: seq {missing}); the interval cannot be checked against the checkpoint at {hi}"
+                ),
+                seq=lo,
+                seq_end=hi - 1,
+                checkpoint=hi,
+            )
+        )
+
+    last_anchor = ordered[-1].size
+    tail = [s for s in included[bisect.bisect_left(included, last_anchor) :]]
+    if tail:
+        interval_states.append((last_anchor, tail[-1] + 1, UNVERIFIED))
+    if tail and has_integrity_data:
+        findings.append(
+            Finding(
+                kind="unsigned_tail",
+                message=(
+                    f"entries {tail[0]}..{tail[-1]} come after the last trusted checkpoint "
+                    f"(size {last_anchor}) and are not verified"
+                ),
+                seq=tail[0],
+                seq_end=tail[-1],
+                checkpoint=last_anchor if last_anchor else None,
+            )
+        )
+    if included:
+        for anchor in ordered:
+            if anchor.size > included[-1] + 1 and anchor.result is not None:
+                findings.append(
+                    Finding(
+                        kind="log_continues",
+                        message=(
+                            f"a trusted checkpoint at size {anchor.size} shows the log continues "
+                            f"past this export's last entry (seq {included[-1]})"
+                        ),
+                        checkpoint=anchor.size,
+                    )
+                )
+                break
+
+    _check_untrusted(results, leaves, all_seqs, ordered)
+
+    state_ranges = _state_ranges(included, interval_states, collector.failed_seqs)
+    state_counts = {VERIFIED: 0, FAILED: 0, UNVERIFIED: 0}
+    for lo, hi, state in state_ranges:
+        state_counts[state] += bisect.bisect_right(included, hi) - bisect.bisect_left(included, lo)
+    verified_entries = state_counts[VERIFIED]
+    severities = {f.severity for f in findings}
+    if FAILURE in severities:
+        status = STATUS_FAILED
+    elif INCOMPLETE in severities or verified_entries < len(included) or not included:
+        status = STATUS_INCOMPLETE
+    else:
+        status = STATUS_VERIFIED
+    return Report(
+        status=status,
+        origin=origin,
+        entries=len(included),
+        verified_entries=verified_entries,
+        first_seq=included[0] if included else None,
+        last_seq=included[-1] if included else None,
+        checkpoints=sorted(results, key=lambda r: r.size),
+        findings=findings,
+        state_ranges=state_ranges,
+        state_counts=state_counts,
+    )
+
+
+def _first_missing(all_seqs: list[int], lo: int, hi: int) -> int:
+    start = bisect.bisect_left(all_seqs, lo)
+    expected = lo
+    for seq in all_seqs[start:]:
+        if seq != expected or seq >= hi:
+            return expected
+        expected += 1
+    return expected
+
+
+def _chain_mismatch(
+    collector: LeafCollector, leaves: dict[int, bytes], a: _Anchor, b: _Anchor, computed: bytes
+) -> Finding:
+    lo, hi = a.size, b.size
+    message = (
+        f"entries {lo}..{hi - 1} do not hash to the head signed at size {hi}: "
+        "an entry in this interval was changed, added or removed"
+    )
+    recorded = collector.recorded_heads
+    if any(s in recorded for s in range(lo, hi)):
+        chain = heads(a.head, (leaves[s] for s in range(lo, hi)))
+        for offset, head in enumerate(chain):
+            seq = lo + offset
+            if seq in recorded and recorded[seq] != head:
+                message += f"; the first entry whose recorded head differs is seq {seq}"
+                break
+    return Finding(
+        kind="chain_mismatch",
+        message=message,
+        seq=lo,
+        seq_end=hi - 1,
+        checkpoint=hi,
+        expected=b.head,
+        computed=computed,
+    )
+
+
+def _check_untrusted(
+    results: list[CheckpointResult], leaves: dict[int, bytes], all_seqs: list[int], anchors: list[_Anchor]
+) -> None:
+    """Untrusted checkpoints verify nothing, but say whether they agree with the chain."""
+    sizes = [a.size for a in anchors]
+    for result in results:
+        if result.status != "untrusted":
+            continue
+        i = bisect.bisect_right(sizes, result.size) - 1
+        start = anchors[i]
+        lo, hi = start.size, result.size
+        count = bisect.bisect_left(all_seqs, hi) - bisect.bisect_left(all_seqs, lo)
+        if count != hi - lo:
+            continue
+        computed = extend(start.head, (leaves[s] for s in range(lo, hi)))
+        result.source += " (agrees with the entries)" if computed == result.head else " (disagrees with the entries)"
+
+
+def _state_ranges(
+    included: list[int], intervals: list[tuple[int, int, str]], failed: set[int]
+) -> list[tuple[int, int, str]]:
+    """Per-entry states as runs over included seqs: (first, last inclusive, state)."""
+    out: list[tuple[int, int, str]] = []
+
+    def push(first: int, last: int, state: str) -> None:
+        # Merge runs of the same state when the gap between them holds no included entry.
+        if (
+            out
+            and out[-1][2] == state
+            and out[-1][1] < first
+            and bisect.bisect_left(included, first) == bisect.bisect_right(included, out[-1][1])
+        ):
+            out[-1] = (out[-1][0], last, state)
+            return
+        out.append((first, last, state))
+
+    covered = sorted(intervals)
+    pos = 0
+    n = len(included)
+    for lo, hi, state in covered:
+        start = bisect.bisect_left(included, lo, pos)
+        end = bisect.bisect_left(included, hi, start)
+        if start > pos:
+            for seq in included[pos:start]:
+                push(seq, seq, UNVERIFIED)
+        run_start = None
+        for idx in range(start, end):
+            seq = included[idx]
+            if seq in failed and state != FAILED:
+                if run_start is not None:
+                    push(included[run_start], included[idx - 1], state)
+                    run_start = None
+                push(seq, seq, FAILED)
+            elif run_start is None:
+                run_start = idx
+        if run_start is not None:
+            push(included[run_start], included[end - 1], state)
+        pos = max(pos, end)
+    if pos < n:
+        push(included[pos], included[-1], UNVERIFIED)
+    return out
+
+
+__all__ = ["LeafCollector", "b64", "verify"]

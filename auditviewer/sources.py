@@ -1,0 +1,321 @@
+"""Containers of untrusted input: a folder, a zip, or a single file.
+
+A container lists the regular files inside it by relative POSIX name and hands
+out bounded byte streams; it never extracts to disk. Zip member names with
+absolute paths or ``..`` are refused, as are symlinks leaving a folder;
+decompressed sizes and ratios are bounded (see :mod:`auditviewer.limits`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from auditviewer.errors import InputError, LimitError
+from auditviewer.limits import DEFAULT_LIMITS, Limits
+
+CHUNK = 8 * 1024 * 1024
+
+
+class HashingReader(io.RawIOBase):
+    """Counts and hashes every byte read through it (the manifest's sha256 and size)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.sha256.update(data)
+        self.count += n
+        return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._raw.read(size if size is not None else -1)
+        self.sha256.update(data)
+        self.count += len(data)
+        return data
+
+    def drain(self) -> None:
+        """Read to the end, so that the hash covers the whole file even after an early stop."""
+        while self.read(CHUNK):
+            pass
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class BoundedDecompressor(io.RawIOBase):
+    """A gzip stream that refuses to inflate past the size and ratio limits."""
+
+    def __init__(self, compressed: HashingReader, *, name: str, limits: Limits) -> None:
+        super().__init__()
+        self._compressed = compressed
+        self._gzip = gzip.GzipFile(fileobj=compressed, mode="rb")  # type: ignore[arg-type]
+        self._name = name
+        self._limits = limits
+        self.produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = CHUNK if size is None or size < 0 else min(size, CHUNK)
+        try:
+            data = self._gzip.read(want)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"corrupt gzip stream ({exc})", path=self._name) from exc
+        self.produced += len(data)
+        limits = self._limits
+        if self.produced > limits.max_file_bytes:
+            raise LimitError(
+                f"decompresses to more than {limits.max_file_bytes} bytes (limit max_file_bytes)",
+                path=self._name,
+            )
+        if self.produced > limits.ratio_grace_bytes:
+            ratio = self.produced / max(self._compressed.count, 1)
+            if ratio > limits.max_compression_ratio:
+                raise LimitError(
+                    f"compression ratio above {limits.max_compression_ratio}:1 "
+                    "(limit max_compression_ratio); refusing to inflate it",
+                    path=self._name,
+                )
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class Container:
+    """A readable set of files; subclasses know where the bytes come from."""
+
+    #: What a person would call this input (the path they gave).
+    display: str
+
+    def names(self) -> list[str]:
+        raise NotImplementedError
+
+    def size(self, name: str) -> int:
+        raise NotImplementedError
+
+    def open_raw(self, name: str) -> BinaryIO:
+        raise NotImplementedError
+
+    def local_path(self, name: str) -> Path | None:
+        """A real file on disk for this member (lets Parquet read without copying), if any."""
+        return None
+
+    def label(self, name: str) -> str:
+        """How messages name a member: ``bundle.zip!entries/part-00000.jsonl``."""
+        return f"{self.display}/{name}"
+
+    def read_bytes(self, name: str, *, limit: int) -> bytes:
+        if self.size(name) > limit:
+            raise LimitError(f"is larger than {limit} bytes", path=self.label(name))
+        with self.open_raw(name) as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise LimitError(f"is larger than {limit} bytes", path=self.label(name))
+        return data
+
+    def close(self) -> None:
+        """Release any open handle."""
+
+
+class FolderContainer(Container):
+    def __init__(self, root: Path, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.root = root
+        self.display = str(root)
+        self._limits = limits
+        self._files: dict[str, Path] = {}
+        real_root = root.resolve()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            for entry in list(dirnames) + filenames:
+                full = Path(dirpath) / entry
+                if full.is_symlink():
+                    target = full.resolve()
+                    if not target.is_relative_to(real_root):
+                        raise InputError(
+                            f"symlink points outside the bundle (to {target}); refused",
+                            path=str(full),
+                        )
+            for filename in filenames:
+                full = Path(dirpath) / filename
+                if not full.is_file():
+                    continue
+                rel = full.relative_to(root).as_posix()
+                self._files[rel] = full
+                if len(self._files) > limits.max_zip_members:
+                    raise LimitError(
+                        f"holds more than {limits.max_zip_members} files (limit max_zip_members)",
+                        path=self.display,
+                    )
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def size(self, name: str) -> int:
+        return self._files[name].stat().st_size
+
+    def open_raw(self, name: str) -> BinaryIO:
+        try:
+            return open(self._files[name], "rb")
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror})", path=self.label(name)) from exc
+
+    def local_path(self, name: str) -> Path | None:
+        return self._files[name]
+
+    def label(self, name: str) -> str:
+        return str(self.root / name)
+
+
+def _safe_member_name(name: str) -> bool:
+    if not name or "\x00" in name or "\\" in name:
+        return False
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return False
+    return ".." not in PurePosixPath(name).parts
+
+
+class ZipContainer(Container):
+    def __init__(self, path: Path, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.path = path
+        self.display = str(path)
+        self._limits = limits
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise InputError(f"is not a readable zip ({exc})", path=str(path)) from exc
+        if len(infos) > limits.max_zip_members:
+            raise LimitError(
+                f"holds more than {limits.max_zip_members} members (limit max_zip_members)",
+                path=str(path),
+            )
+        files = [i for i in infos if not i.is_dir()]
+        for info in infos:
+            if not _safe_member_name(info.filename):
+                raise InputError(
+                    f"member name {info.filename[:200]!r} is absolute or leaves the archive; "
+                    "refusing the whole zip",
+                    path=str(path),
+                )
+        total = 0
+        for info in files:
+            total += info.file_size
+            if info.file_size > limits.max_file_bytes:
+                raise LimitError(
+                    f"member {info.filename} decompresses to {info.file_size} bytes "
+                    f"(limit max_file_bytes {limits.max_file_bytes})",
+                    path=str(path),
+                )
+            if (
+                info.file_size > limits.ratio_grace_bytes
+                and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
+            ):
+                raise LimitError(
+                    f"member {info.filename} has a compression ratio above "
+                    f"{limits.max_compression_ratio}:1 (limit max_compression_ratio)",
+                    path=str(path),
+                )
+        if total > limits.max_total_bytes:
+            raise LimitError(
+                f"decompresses to {total} bytes in all (limit max_total_bytes)", path=str(path)
+            )
+        # Files at the zip's root, or inside exactly one top-level folder.
+        prefix = ""
+        tops = {f.filename.split("/", 1)[0] for f in files}
+        if len(tops) == 1 and all("/" in f.filename for f in files):
+            prefix = next(iter(tops)) + "/"
+        self._members = {f.filename[len(prefix) :]: f for f in files}
+
+    def names(self) -> list[str]:
+        return sorted(self._members)
+
+    def size(self, name: str) -> int:
+        return int(self._members[name].file_size)
+
+    def open_raw(self, name: str) -> BinaryIO:
+        try:
+            return self._zip.open(self._members[name])
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
+            raise InputError(f"member cannot be read ({exc})", path=self.label(name)) from exc
+
+    def label(self, name: str) -> str:
+        return f"{self.display}!{name}"
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class FileContainer(Container):
+    """One plain file given on its own (a plain export)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.display = str(path.parent)
+        self._name = path.name
+
+    def names(self) -> list[str]:
+        return [self._name]
+
+    def size(self, name: str) -> int:
+        return self.path.stat().st_size
+
+    def open_raw(self, name: str) -> BinaryIO:
+        try:
+            return open(self.path, "rb")
+        except OSError as exc:
+            raise InputError(f"cannot be read ({exc.strerror})", path=str(self.path)) from exc
+
+    def local_path(self, name: str) -> Path | None:
+        return self.path
+
+    def label(self, name: str) -> str:
+        return str(self.path)
+
+
+def open_container(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Container:
+    """The container for a path a person gave: folder, zip or single file."""
+    if not path.exists():
+        raise InputError("no such file or folder", path=str(path))
+    if path.is_dir():
+        return FolderContainer(path, limits=limits)
+    if path.suffix.lower() == ".zip":
+        return ZipContainer(path, limits=limits)
+    return FileContainer(path)
+
+
+def decompressed(
+    stream: HashingReader, *, name: str, gz: bool, limits: Limits
+) -> io.RawIOBase | HashingReader:
+    """The readable content of a member: inflated (bounded) when it is gzip."""
+    if gz:
+        return BoundedDecompressor(stream, name=name, limits=limits)
+    return stream
+
+
+def iter_chunks(stream: io.RawIOBase | BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
+    while True:
+        data = stream.read(size)
+        if not data:
+            return
+        yield data
