@@ -1,0 +1,1 @@
+"""Dialogs: trust store, trusting one key."""
