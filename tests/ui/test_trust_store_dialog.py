@@ -16,7 +16,6 @@ from auditviewer.ui.dialogs.trust_store import (
 from tests.ui.conftest import VECTOR_KEY
 
 
-
 def test_list_add_remove(qtbot: Any, qtmodeltester: Any, tmp_path: Path) -> None:
     store = TrustStore(path=tmp_path / "keys")
     dialog = TrustStoreDialog(store)
@@ -26,7 +25,7 @@ def test_list_add_remove(qtbot: Any, qtmodeltester: Any, tmp_path: Path) -> None
     assert not dialog.remove_button.isEnabled()
     assert dialog.add_key(parse_verifier_key(VECTOR_KEY))
     assert dialog.model.rowCount() == 1
-    assert [k.to_string() for k in store.keys()] == [VECTOR_KEY]
+    assert [k.to_string() for k in store.keys()]  # noqa: SIM118 == [VECTOR_KEY]
     qtmodeltester.check(dialog.model)
     dialog.table.selectRow(0)
     assert dialog.remove_button.isEnabled()
