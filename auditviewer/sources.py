@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from auditviewer.errors import InputError, LimitError
 from auditviewer.limits import DEFAULT_LIMITS, Limits
@@ -66,7 +66,7 @@ class BoundedDecompressor(io.RawIOBase):
     def __init__(self, compressed: HashingReader, *, name: str, limits: Limits) -> None:
         super().__init__()
         self._compressed = compressed
-        self._gzip = gzip.GzipFile(fileobj=compressed, mode="rb")  # type: ignore[arg-type]
+        self._gzip = gzip.GzipFile(fileobj=compressed, mode="rb")
         self._name = name
         self._limits = limits
         self.produced = 0
@@ -255,7 +255,7 @@ class ZipContainer(Container):
 
     def open_raw(self, name: str) -> BinaryIO:
         try:
-            return self._zip.open(self._members[name])
+            return cast(BinaryIO, self._zip.open(self._members[name]))
         except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
             raise InputError(f"member cannot be read ({exc})", path=self.label(name)) from exc
 

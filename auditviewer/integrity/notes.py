@@ -77,7 +77,7 @@ def parse_note(note: str) -> tuple[bytes, tuple[NoteSignature, ...]]:
     sig_lines = note[split + 2 :].split("\n")[:-1]
     if not sig_lines:
         raise NoteError("note has no signature lines")
-    signatures = []
+    signatures: list[NoteSignature] = []
     for line in sig_lines:
         if len(signatures) >= MAX_SIGNATURES:
             raise NoteError(f"note has more than {MAX_SIGNATURES} signatures")
