@@ -101,13 +101,14 @@ def build_tree(rows: Iterable[ResourceCount], org_name: str = "Organization") ->
         if title_key is None:
             parent = org
         else:
-            parent = titles.get(title_key)
-            if parent is None:
+            found = titles.get(title_key)
+            if found is None:
                 name = title_names.get(title_key) or title_key
-                parent = ScopeNode(
+                found = ScopeNode(
                     name, 0, Scope("title", title_id=title_key, label=f"Title {name}")
                 )
-                titles[title_key] = parent
+                titles[title_key] = found
+            parent = found
             parent.count += r.count
         gkey = (title_key, rtype)
         group = groups.get(gkey)

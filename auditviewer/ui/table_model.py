@@ -161,10 +161,7 @@ def rows_from_table(
         summary = _get(columns, "summary", i)
         if summary is None:
             summary = summarize(_get(columns, "metadata", i))
-        if time_ms is not None:
-            time_text = format_time(time_ms, utc)
-        else:
-            time_text = str(raw_time or "")
+        time_text = format_time(time_ms, utc) if time_ms is not None else str(raw_time or "")
         out.append(
             Row(
                 seq=int(_get(columns, "seq", i) or 0),
