@@ -1,0 +1,96 @@
+"""What the window shows, and what it asks the open workspace for.
+
+:class:`FilterState` is the window's whole filter (query, facets, time range,
+scope, sort, zone); :class:`Session` is the one object through which the
+window reads the workspace (the store and the report). Qt-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from auditviewer.integrity.report import Report
+from auditviewer.ui.scope_tree import ALL, ResourceCount, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class FilterState:
+    query: str = ""
+    categories: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    start_ms: int | None = None
+    end_ms: int | None = None
+    scope: Scope = ALL
+    seq_range: tuple[int, int] | None = None  # a finding's entries
+    sort_key: str = "time"
+    descending: bool = True
+    utc: bool = True
+
+    def with_(self, **changes: Any) -> FilterState:
+        return replace(self, **changes)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(
+            self.query.strip()
+            or self.categories
+            or self.actions
+            or self.start_ms is not None
+            or self.end_ms is not None
+            or not self.scope.is_all
+            or self.seq_range is not None
+        )
+
+    def cleared(self) -> FilterState:
+        """No filter at all; sort and zone kept."""
+        return FilterState(sort_key=self.sort_key, descending=self.descending, utc=self.utc)
+
+
+@dataclass(slots=True)
+class WorkspaceInfo:
+    """Facts about the open workspace the window shows."""
+
+    title: str
+    origin: str | None
+    organization: str
+    inputs: list[str]
+    exported_at_ms: int | None
+    key_hints: list[str] = field(default_factory=list)
+
+
+class ViewSource(Protocol):
+    """One materialised, filtered and sorted view: the table model's window source."""
+
+    def count(self) -> int: ...
+
+    def window(self, start: int, count: int) -> pa.Table: ...
+
+    def row_of_seq(self, seq: int) -> int | None: ...
+
+
+class Session(Protocol):
+    """The open workspace as the window reads it."""
+
+    info: WorkspaceInfo
+    report: Report | None
+
+    def total(self) -> int: ...
+
+    def check_query(self, text: str, utc: bool) -> None: ...
+
+    def view(self, state: FilterState) -> ViewSource: ...
+
+    def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]: ...
+
+    def histogram(self, state: FilterState) -> tuple[list[tuple[int, int]], int]: ...
+
+    def scope_counts(self, state: FilterState) -> list[ResourceCount]: ...
+
+    def time_bounds(self) -> tuple[int | None, int | None]: ...
+
+    def entry(self, seq: int) -> tuple[dict[str, Any], str, str | None] | None: ...
+
+    def close(self) -> None: ...

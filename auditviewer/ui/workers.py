@@ -1,0 +1,102 @@
+"""Long work off the GUI thread: a job runs in a ``QThread``, reports progress
+through signals (throttled, so the GUI is never flooded), and stops at the
+next batch when cancelled.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from auditviewer.errors import AuditViewerError, Cancelled
+
+PROGRESS_INTERVAL_S = 0.1
+
+
+class JobContext:
+    """Handed to a job: report progress, announce stored rows, check for cancel."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+        self._last = 0.0
+        self._last_rows = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self._worker.cancel_event.is_set()
+
+    def check(self) -> None:
+        if self.cancelled:
+            raise Cancelled("cancelled")
+
+    def progress(self, phase: str, done: int, total: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            self._worker.progress.emit(phase, int(done), int(total))
+
+    def rows_stored(self, count: int, *, force: bool = False) -> None:
+        """Entries are in the store and may be shown (at most a few times a second)."""
+        now = time.monotonic()
+        if force or now - self._last_rows >= 0.25:
+            self._last_rows = now
+            self._worker.rowsStored.emit(int(count))
+
+    def partial(self, value: Any) -> None:
+        """Hand something to the GUI before the job ends (e.g. the session, once rows exist)."""
+        self._worker.partial.emit(value)
+
+
+class Worker(QObject):
+    """Runs ``job(context)`` on its own thread; exactly one of finished/failed/cancelled follows."""
+
+    progress = Signal(str, int, int)
+    rowsStored = Signal(int)
+    partial = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, job: Callable[[JobContext], Any]) -> None:
+        super().__init__()
+        self._job = job
+        self.cancel_event = threading.Event()
+        self.thread: QThread | None = None
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @Slot()
+    def run(self) -> None:
+        context = JobContext(self)
+        try:
+            result = self._job(context)
+        except Cancelled:
+            self.cancelled.emit()
+        except AuditViewerError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # the GUI must hear of every failure
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self.failed.emit(detail)
+        else:
+            if self.cancel_event.is_set():
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+
+
+def start(worker: Worker, parent: QObject | None = None) -> QThread:
+    """Run ``worker`` on a new thread that quits (and is deleted) when the job ends."""
+    thread = QThread(parent)
+    worker.moveToThread(thread)
+    worker.thread = thread
+    thread.started.connect(worker.run)
+    for signal in (worker.finished, worker.failed, worker.cancelled):
+        signal.connect(thread.quit)
+    thread.start()
+    return thread
