@@ -66,7 +66,7 @@ class Worker(QObject):
         super().__init__()
         self._job = job
         self.cancel_event = threading.Event()
-        self.thread: QThread | None = None
+        self.qthread: QThread | None = None
 
     def cancel(self) -> None:
         self.cancel_event.set()
@@ -94,7 +94,7 @@ def start(worker: Worker, parent: QObject | None = None) -> QThread:
     """Run ``worker`` on a new thread that quits (and is deleted) when the job ends."""
     thread = QThread(parent)
     worker.moveToThread(thread)
-    worker.thread = thread
+    worker.qthread = thread
     thread.started.connect(worker.run)
     for signal in (worker.finished, worker.failed, worker.cancelled):
         signal.connect(thread.quit)
