@@ -26,21 +26,20 @@ from auditviewer.ui.text import elide, visible_text
 DEBOUNCE_MS = 350
 
 SYNTAX_HELP = """\
-Search words match anywhere in an entry: time, event type, actor, resource, title, metadata.
+Words and "phrases" match anywhere in an entry's text.
 
-  deploy image               entries holding both words
-  "dragon-staging-10"        an exact phrase
-  actor:hana@acme            a field: actor, category, action, resource,
-  resource:dep_0010            type, title, id, seq, time, state
+  dragon "image rollback"        both: a word and a phrase
+  actor:hana@*                   a field; * is the only wildcard
   category:"Nakama Deployment"   quote values with spaces
-  image:3.22                 any metadata key: metadata.image, config.x, …
-  -action:Export             NOT (or: NOT action:Export)
-  a OR b   (a b) OR c        OR, AND (implied), parentheses
-  seq:>1000   time:>=2026-10-01   ranges on numbers and times
-  state:failed               entries that failed verification
+  meta.image.after:*3.22*        a value inside the metadata
+  seq:100..200   seq:>=1000      seq ranges and comparisons
+  time:2026-09-01   time:>=2026-09-01T12:00
+  status:failed                  verified, failed or unverified
+  a b   a OR b   -a   (a OR b) c AND (implied), OR, NOT, grouping
 
-Times you type are read in the zone shown by the UTC/Local switch.
-Press Enter to apply now, Esc to clear."""
+Fields: category action event actor resource type title id seq time status meta.<path>
+Times without an offset are read in the zone of the UTC/Local switch.
+Enter applies now, Esc clears."""
 
 
 class QueryLineEdit(QLineEdit):
@@ -92,7 +91,7 @@ class SearchBar(QWidget):
         self.edit = QueryLineEdit(self)
         self.edit.setObjectName("searchEdit")
         self.edit.setPlaceholderText(
-            'Search  (e.g.  image:3.22   actor:hana   category:"Nakama Deployment")   Ctrl+F'
+            'Search   e.g.  actor:hana@*   meta.image.after:*3.22*   status:failed   (Ctrl+F)'
         )
         self.edit.setClearButtonEnabled(True)
         self.edit.setAccessibleName("Search query")

@@ -1,0 +1,1212 @@
+"""The main window: start page, then the workspace — integrity banner, search,
+time range, scope tree and facets, timeline, the log, the metadata pane and
+the integrity report.
+
+The window reads the workspace only through a :class:`~auditviewer.ui.session.Session`;
+loading and verification run in a worker (:mod:`auditviewer.ui.workers`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditviewer.errors import AuditViewerError, QueryError, TrustStoreError
+from auditviewer.integrity.report import Report
+from auditviewer.integrity.trust import TrustStore
+from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
+from auditviewer.ui.facets import FacetList
+from auditviewer.ui.integrity_panel import IntegrityBanner, IntegrityPanel, UntrustedSigner
+from auditviewer.ui.json_pane import MetadataPane
+from auditviewer.ui.report_html import report_html
+from auditviewer.ui.scope_tree import ALL, Scope, ScopeTree
+from auditviewer.ui.search_bar import SearchBar
+from auditviewer.ui.session import FilterState, Session
+from auditviewer.ui.table_model import (
+    COL_TIME,
+    COLUMN_COUNT,
+    COLUMN_NAMES,
+    DEFAULT_WIDTHS,
+    HIDDEN_BY_DEFAULT,
+    SORT_KEYS,
+    EntryTableModel,
+)
+from auditviewer.ui.text import elide, visible_text
+from auditviewer.ui.time_range import TimeRangeBar
+from auditviewer.ui.timeline import Timeline
+from auditviewer.ui.workers import JobContext, Worker, start
+
+APP_NAME = "AuditViewer"
+MAX_RECENT = 10
+SETTINGS_VERSION = 1
+OPEN_FILTER = (
+    "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
+)
+
+#: ``loader(paths, context) -> Session``: opens, stores and verifies (in a worker).
+Loader = Callable[[list[str], JobContext], Session]
+
+
+def make_settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+
+
+class StartPage(QWidget):
+    """What an empty window shows: open an export, the demo, recent files, drop hint."""
+
+    openRequested = Signal()
+    demoRequested = Signal()
+    recentRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        title = QLabel("AuditViewer", self)
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 2.0)
+        f.setBold(True)
+        title.setFont(f)
+        intro = QLabel(
+            "Open a signed audit-log export to search it and see which entries are proven "
+            "authentic. Bundles (a folder or .zip) and plain exports (.json, .jsonl, .csv, "
+            ".parquet) work; open several to read them as one workspace.",
+            self,
+        )
+        intro.setWordWrap(True)
+        intro.setMaximumWidth(620)
+        self.open_button = QPushButton("Open an export…", self)
+        self.open_button.setObjectName("startOpen")
+        self.open_button.setDefault(True)
+        self.open_button.setMinimumHeight(36)
+        self.demo_button = QPushButton("Open the demo", self)
+        self.demo_button.setObjectName("startDemo")
+        self.demo_button.setMinimumHeight(36)
+        self.open_button.clicked.connect(self.openRequested)
+        self.demo_button.clicked.connect(self.demoRequested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        drop = QLabel("…or drop exports onto this window.", self)
+        drop.setEnabled(False)
+        self.recent_title = QLabel("Recent", self)
+        rf = self.recent_title.font()
+        rf.setBold(True)
+        self.recent_title.setFont(rf)
+        self.recent = QListWidget(self)
+        self.recent.setObjectName("recentList")
+        self.recent.setMaximumWidth(620)
+        self.recent.setMaximumHeight(180)
+        self.recent.itemActivated.connect(
+            lambda item: self.recentRequested.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
+        inner = QVBoxLayout()
+        inner.setSpacing(12)
+        inner.addWidget(title)
+        inner.addWidget(intro)
+        inner.addLayout(buttons)
+        inner.addWidget(drop)
+        inner.addSpacing(12)
+        inner.addWidget(self.recent_title)
+        inner.addWidget(self.recent)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        box = QWidget(self)
+        box.setLayout(inner)
+        box.setMaximumWidth(660)
+        outer.addWidget(box, 3)
+        outer.addStretch(1)
+
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent.clear()
+        for p in paths:
+            item = QListWidgetItem(visible_text(p))
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.recent.addItem(item)
+        self.recent.setVisible(bool(paths))
+        self.recent_title.setVisible(bool(paths))
+
+
+class LogTable(QTableView):
+    """The log view: Ctrl+C copies rows as TSV, Enter opens the entry."""
+
+    copyRequested = Signal()
+    openRequested = Signal()
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copyRequested.emit()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.openRequested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """One workspace per window. ``open_paths`` loads; ``session`` is what is shown."""
+
+    sessionReady = Signal()
+    loadFinished = Signal(str)  # status: verified / incomplete / failed / error / cancelled
+
+    def __init__(
+        self,
+        loader: Loader | None = None,
+        *,
+        demo_paths: Callable[[], tuple[list[str], list[str]]] | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self._loader = loader
+        self._demo_paths = demo_paths
+        self.settings = settings or make_settings()
+        self.session: Session | None = None
+        self.report: Report | None = None
+        self.state = FilterState()
+        self.paths: list[str] = []
+        self.worker: Worker | None = None
+        self._thread: Any = None
+        self._applying = False
+        self.last_apply_ms = 0.0
+        self._extra_trust: list[str] = []
+
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+        self._show_start()
+
+    # ------------------------------------------------------------------
+    # Construction
+
+    def _build_widgets(self) -> None:
+        self.stack = QStackedWidget(self)
+        self.start_page = StartPage(self)
+        self.stack.addWidget(self.start_page)
+
+        page = QWidget(self)
+        page.setObjectName("workspacePage")
+        self.banner = IntegrityBanner(page)
+        self.search = SearchBar(parent=page)
+        self.time_range = TimeRangeBar(page)
+
+        self.breadcrumb = QLabel(page)
+        self.breadcrumb.setObjectName("breadcrumb")
+        self.breadcrumb.setTextFormat(Qt.TextFormat.PlainText)
+        bf = self.breadcrumb.font()
+        bf.setBold(True)
+        self.breadcrumb.setFont(bf)
+        self.count_label = QLabel(page)
+        self.count_label.setObjectName("countLabel")
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.finding_chip = QToolButton(page)
+        self.finding_chip.setObjectName("findingChip")
+        self.finding_chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.finding_chip.hide()
+        self.clear_all = QPushButton("Clear filters", page)
+        self.clear_all.setObjectName("clearFilters")
+        self.clear_all.setToolTip("Show every entry of the workspace")
+        crumb_row = QHBoxLayout()
+        crumb_row.setContentsMargins(0, 0, 0, 0)
+        crumb_row.addWidget(self.breadcrumb)
+        crumb_row.addWidget(self.finding_chip)
+        crumb_row.addStretch(1)
+        crumb_row.addWidget(self.count_label)
+        crumb_row.addWidget(self.clear_all)
+
+        # left: scope tree + facets
+        self.scope_tree = ScopeTree(page)
+        self.category_facet = FacetList("Category", page)
+        self.action_facet = FacetList("Action", page)
+        self.left = QSplitter(Qt.Orientation.Vertical, page)
+        self.left.setObjectName("leftSplitter")
+        self.left.addWidget(self.scope_tree)
+        self.left.addWidget(self.category_facet)
+        self.left.addWidget(self.action_facet)
+        self.left.setStretchFactor(0, 3)
+        self.left.setStretchFactor(1, 2)
+        self.left.setStretchFactor(2, 1)
+        self.left.setChildrenCollapsible(False)
+
+        # centre: timeline + table
+        self.timeline = Timeline(page)
+        self.model = EntryTableModel(self)
+        self.model.sortRequested = self._sort_requested
+        self.table = LogTable(page)
+        self.table.setObjectName("logTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setSortingEnabled(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setAccessibleName("Audit log entries")
+        vh = self.table.verticalHeader()
+        vh.setVisible(False)
+        vh.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))
+        vh.setSectionResizeMode(vh.ResizeMode.Fixed)
+        hh = self.table.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
+        for col, width in DEFAULT_WIDTHS.items():
+            hh.resizeSection(col, width)
+        for col in HIDDEN_BY_DEFAULT:
+            hh.hideSection(col)
+        self.centre = QSplitter(Qt.Orientation.Vertical, page)
+        self.centre.setObjectName("centreSplitter")
+        self.centre.addWidget(self.timeline)
+        self.centre.addWidget(self.table)
+        self.centre.setStretchFactor(1, 1)
+        self.centre.setChildrenCollapsible(False)
+
+        # right: entry pane + report
+        self.pane = MetadataPane(page)
+        self.integrity = IntegrityPanel(page)
+        self.right = QTabWidget(page)
+        self.right.setObjectName("rightTabs")
+        self.right.setDocumentMode(True)
+        self.right.addTab(self.pane, "Entry")
+        self.right.addTab(self.integrity, "Integrity report")
+
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, page)
+        self.main_split.setObjectName("mainSplitter")
+        self.main_split.addWidget(self.left)
+        self.main_split.addWidget(self.centre)
+        self.main_split.addWidget(self.right)
+        self.main_split.setStretchFactor(0, 0)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setStretchFactor(2, 0)
+        self.main_split.setSizes([260, 900, 420])
+
+        filters = QVBoxLayout()
+        filters.setContentsMargins(8, 6, 8, 2)
+        filters.setSpacing(4)
+        filters.addWidget(self.search)
+        filters.addWidget(self.time_range)
+        filters.addLayout(crumb_row)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addLayout(filters)
+        line = QFrame(page)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        layout.addWidget(self.main_split, 1)
+        self.workspace_page = page
+        self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+
+        # status bar: progress + cancel
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelLoading")
+        self.cancel_button.hide()
+        self.status_label = QLabel(self)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = QAction("&Open…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.open_dialog)
+        file_menu.addAction(self.open_action)
+        self.open_folder_action = QAction("Open &Folder…", self)
+        self.open_folder_action.triggered.connect(self.open_folder_dialog)
+        file_menu.addAction(self.open_folder_action)
+        self.demo_action = QAction("Open the &Demo", self)
+        self.demo_action.triggered.connect(self.open_demo)
+        file_menu.addAction(self.demo_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        self.save_json_action = QAction("Save Report as &JSON…", self)
+        self.save_json_action.triggered.connect(self.save_report_json)
+        self.save_html_action = QAction("Save Report as &HTML…", self)
+        self.save_html_action.triggered.connect(self.save_report_html)
+        file_menu.addAction(self.save_json_action)
+        file_menu.addAction(self.save_html_action)
+        file_menu.addSeparator()
+        self.close_action = QAction("&Close Workspace", self)
+        self.close_action.setShortcut(QKeySequence.StandardKey.Close)
+        self.close_action.triggered.connect(self.close_workspace)
+        file_menu.addAction(self.close_action)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.find_action = QAction("&Find", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.search.focus)
+        edit_menu.addAction(self.find_action)
+        self.copy_rows_action = QAction("&Copy Rows", self)
+        self.copy_rows_action.triggered.connect(self.copy_selected_rows)
+        edit_menu.addAction(self.copy_rows_action)
+        self.clear_filters_action = QAction("C&lear Filters", self)
+        self.clear_filters_action.triggered.connect(self.clear_filters)
+        edit_menu.addAction(self.clear_filters_action)
+
+        view_menu = bar.addMenu("&View")
+        self.columns_menu = view_menu.addMenu("&Columns")
+        self.column_actions: dict[int, QAction] = {}
+        for col in range(COLUMN_COUNT):
+            act = QAction(COLUMN_NAMES[col], self)
+            act.setCheckable(True)
+            act.toggled.connect(lambda on, c=col: self.set_column_visible(c, on))
+            self.columns_menu.addAction(act)
+            self.column_actions[col] = act
+        self.timeline_action = QAction("&Timeline", self)
+        self.timeline_action.setCheckable(True)
+        self.timeline_action.setChecked(True)
+        self.timeline_action.toggled.connect(self.timeline.setVisible)
+        view_menu.addAction(self.timeline_action)
+        self.pane_action = QAction("&Entry Details", self)
+        self.pane_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.pane_action.triggered.connect(self.show_entry_pane)
+        view_menu.addAction(self.pane_action)
+        self.report_action = QAction("Integrity &Report", self)
+        self.report_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.report_action.triggered.connect(self.show_report)
+        view_menu.addAction(self.report_action)
+        self.utc_action = QAction("Times in &UTC", self)
+        self.utc_action.setCheckable(True)
+        self.utc_action.setChecked(True)
+        self.utc_action.toggled.connect(self.time_range.set_utc)
+        view_menu.addAction(self.utc_action)
+        view_menu.addSeparator()
+        reset = QAction("Reset &Layout", self)
+        reset.triggered.connect(self.reset_layout)
+        view_menu.addAction(reset)
+
+        integrity_menu = bar.addMenu("&Integrity")
+        integrity_menu.addAction(self.report_action)
+        self.trust_action = QAction("&Trust Store…", self)
+        self.trust_action.triggered.connect(self.open_trust_store)
+        integrity_menu.addAction(self.trust_action)
+
+        help_menu = bar.addMenu("&Help")
+        syntax = QAction("&Search Syntax", self)
+        syntax.triggered.connect(lambda: self.search.help_button.setChecked(True))
+        help_menu.addAction(syntax)
+        about = QAction("&About AuditViewer", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+        self.esc_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.esc_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.esc_shortcut.activated.connect(self._escape)
+
+    def _connect(self) -> None:
+        self.start_page.openRequested.connect(self.open_dialog)
+        self.start_page.demoRequested.connect(self.open_demo)
+        self.start_page.recentRequested.connect(lambda p: self.open_paths([p]))
+        self.search.queryApplied.connect(self._query_applied)
+        self.time_range.rangeChanged.connect(self._range_changed)
+        self.time_range.utcChanged.connect(self._utc_changed)
+        self.category_facet.model.selectionChanged.connect(
+            lambda sel: self._set_state(self.state.with_(categories=sel))
+        )
+        self.action_facet.model.selectionChanged.connect(
+            lambda sel: self._set_state(self.state.with_(actions=sel))
+        )
+        self.scope_tree.scopeSelected.connect(self._scope_selected)
+        self.timeline.rangeSelected.connect(self.time_range.set_range)
+        self.timeline.rangeCleared.connect(self.time_range.clear)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.copyRequested.connect(self.copy_selected_rows)
+        self.table.openRequested.connect(self.show_entry_pane)
+        self.table.doubleClicked.connect(lambda _i: self.show_entry_pane())
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.table.horizontalHeader().customContextMenuRequested.connect(self._header_menu)
+        self.table.horizontalHeader().sectionResized.connect(lambda *_: self._save_header_soon())
+        self.table.horizontalHeader().sectionMoved.connect(lambda *_: self._save_header_soon())
+        self.banner.showReport.connect(self.show_report)
+        self.integrity.findingActivated.connect(self.show_finding)
+        self.integrity.trustRequested.connect(self.trust_signer)
+        self.integrity.saveJsonRequested.connect(self.save_report_json)
+        self.integrity.saveHtmlRequested.connect(self.save_report_html)
+        self.clear_all.clicked.connect(self.clear_filters)
+        self.finding_chip.clicked.connect(lambda: self._set_state(self.state.with_(seq_range=None)))
+        self.cancel_button.clicked.connect(self.cancel_loading)
+        self.pane.copied.connect(lambda what: self.status(f"Copied the {what}."))
+        self._header_timer = QTimer(self)
+        self._header_timer.setSingleShot(True)
+        self._header_timer.setInterval(500)
+        self._header_timer.timeout.connect(self._save_header)
+
+    # ------------------------------------------------------------------
+    # Settings
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 880)
+        for key, split in (
+            ("window/mainSplitter", self.main_split),
+            ("window/leftSplitter", self.left),
+            ("window/centreSplitter", self.centre),
+        ):
+            value = s.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                split.restoreState(value)
+        header = s.value("table/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+        hh = self.table.horizontalHeader()
+        for col, act in self.column_actions.items():
+            act.blockSignals(True)
+            act.setChecked(not hh.isSectionHidden(col))
+            act.blockSignals(False)
+        utc = s.value("view/utc", True)
+        utc_on = utc not in (False, "false", "0", 0)
+        self.utc_action.setChecked(utc_on)
+        self.time_range.set_utc(utc_on)
+        self.state = self.state.with_(utc=utc_on)
+        self.model.set_utc(utc_on)
+        self.timeline.set_utc(utc_on)
+        self.timeline_action.setChecked(s.value("view/timeline", True) not in (False, "false"))
+        self._refresh_recent()
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("settings/version", SETTINGS_VERSION)
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/mainSplitter", self.main_split.saveState())
+        s.setValue("window/leftSplitter", self.left.saveState())
+        s.setValue("window/centreSplitter", self.centre.saveState())
+        self._save_header()
+        s.setValue("view/utc", self.state.utc)
+        s.setValue("view/timeline", self.timeline_action.isChecked())
+        s.sync()
+
+    def _save_header_soon(self) -> None:
+        self._header_timer.start()
+
+    def _save_header(self) -> None:
+        self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
+
+    def reset_layout(self) -> None:
+        hh = self.table.horizontalHeader()
+        for col in range(COLUMN_COUNT):
+            hh.moveSection(hh.visualIndex(col), col)
+            hh.resizeSection(col, DEFAULT_WIDTHS[col])
+            self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
+        self.main_split.setSizes([260, 900, 420])
+        self.timeline_action.setChecked(True)
+
+    def recent_paths(self) -> list[str]:
+        value: Any = self.settings.value("recent/paths", [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            return []
+        return [str(v) for v in value][:MAX_RECENT]
+
+    def _remember(self, paths: list[str]) -> None:
+        recent = self.recent_paths()
+        for p in reversed(paths):
+            if p in recent:
+                recent.remove(p)
+            recent.insert(0, p)
+        self.settings.setValue("recent/paths", recent[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        recent = self.recent_paths()
+        self.start_page.set_recent(recent)
+        self.recent_menu.clear()
+        for p in recent:
+            act = self.recent_menu.addAction(elide(visible_text(p), 90))
+            act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def set_column_visible(self, col: int, visible: bool) -> None:
+        hh = self.table.horizontalHeader()
+        if not visible and hh.count() - hh.hiddenSectionCount() <= 1:
+            visible = True  # keep at least one column
+        hh.setSectionHidden(col, not visible)
+        act = self.column_actions[col]
+        act.blockSignals(True)
+        act.setChecked(visible)
+        act.blockSignals(False)
+        self._save_header_soon()
+
+    # ------------------------------------------------------------------
+    # Opening
+
+    def _show_start(self) -> None:
+        self.stack.setCurrentWidget(self.start_page)
+        self._update_actions()
+        self._update_title()
+
+    def open_dialog(self) -> None:
+        start_dir = str(Path(self.recent_paths()[0]).parent) if self.recent_paths() else ""
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open audit-log exports", start_dir, OPEN_FILTER
+        )
+        if files:
+            # A bundle's manifest stands for its folder.
+            paths = [str(Path(f).parent) if Path(f).name == "manifest.json" else f for f in files]
+            self.open_paths(paths)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a bundle folder")
+        if folder:
+            self.open_paths([folder])
+
+    def open_demo(self) -> None:
+        if self._demo_paths is None:
+            QMessageBox.information(self, APP_NAME, "The demo is not available in this build.")
+            return
+        try:
+            paths, trust = self._demo_paths()
+        except (OSError, AuditViewerError) as exc:
+            QMessageBox.warning(self, APP_NAME, f"Could not prepare the demo: {exc}")
+            return
+        self.open_paths(paths, trust=trust, remember=False)
+
+    def open_paths(
+        self, paths: list[str], *, trust: list[str] | None = None, remember: bool = True
+    ) -> None:
+        """Load ``paths`` as one workspace (replacing the current one)."""
+        if not paths:
+            return
+        if self._loader is None:
+            QMessageBox.warning(self, APP_NAME, "No loader is available.")
+            return
+        self.cancel_loading(wait=True)
+        self.close_workspace(show_start=False)
+        self.paths = [str(p) for p in paths]
+        self._extra_trust = list(trust or [])
+        if remember:
+            self._remember(self.paths)
+        loader = self._loader
+        extra = list(self._extra_trust)
+        paths_copy = list(self.paths)
+
+        def job(ctx: JobContext) -> Session:
+            ctx.trust = extra  # type: ignore[attr-defined]
+            return loader(paths_copy, ctx)
+
+        self.worker = Worker(job)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.rowsStored.connect(self._on_rows_stored)
+        self.worker.partial.connect(self._on_partial)
+        self.worker.finished.connect(self._on_loaded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.banner.set_status("loading", "Reading and verifying " + self._inputs_text() + "…")
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.status("Opening " + self._inputs_text() + "…")
+        self._load_started = time.monotonic()
+        self._thread = start(self.worker, self)
+        self._update_actions()
+
+    def _inputs_text(self) -> str:
+        names = [Path(p).name or p for p in self.paths]
+        text = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return elide(visible_text(text), 120)
+
+    def is_loading(self) -> bool:
+        return self.worker is not None
+
+    def cancel_loading(self, *_: Any, wait: bool = False) -> None:
+        worker = self.worker
+        if worker is None:
+            return
+        worker.cancel()
+        if wait and self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(10_000)
+
+    @Slot(str, int, int)
+    def _on_progress(self, phase: str, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * done / max(total, 1)))
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setFormat(f"{phase} %p%")
+        self.status(f"{phase}…")
+
+    @Slot(object)
+    def _on_partial(self, session: object) -> None:
+        """The store has its first rows: show them while loading goes on."""
+        if self.worker is None:
+            return
+        self._install_session(session)  # type: ignore[arg-type]
+
+    @Slot(int)
+    def _on_rows_stored(self, count: int) -> None:
+        if self.session is None:
+            return
+        self.status(f"{count:,} entries stored…")
+        self._refresh_view(keep_position=True)
+
+    @Slot(object)
+    def _on_loaded(self, session: object) -> None:
+        self._finish_worker()
+        if self.session is not session:
+            self._install_session(session)  # type: ignore[arg-type]
+        assert self.session is not None
+        self.report = self.session.report
+        self._refresh_view(keep_position=True)
+        self._show_report_state()
+        status = self.report.status if self.report is not None else "error"
+        seconds = time.monotonic() - getattr(self, "_load_started", time.monotonic())
+        self.status(f"Opened {self.session.total():,} entries in {seconds:.1f} s.")
+        self.loadFinished.emit(status)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._finish_worker()
+        self.close_workspace(show_start=True)
+        self.banner.set_status("error", message)
+        QMessageBox.warning(self, APP_NAME, f"Could not open the export.\n\n{message}")
+        self.loadFinished.emit("error")
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._finish_worker()
+        self.close_workspace(show_start=True)
+        self.status("Opening was cancelled.")
+        self.loadFinished.emit("cancelled")
+
+    def _finish_worker(self) -> None:
+        self.worker = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(5000)
+            self._thread.deleteLater()
+            self._thread = None
+        self._update_actions()
+
+    def _install_session(self, session: Session) -> None:
+        self.session = session
+        self.report = session.report
+        self.search.set_checker(lambda text: session.check_query(text, self.state.utc))
+        info = session.info
+        exported = info.exported_at_ms
+        self.model.set_retention_cutoff(
+            None if exported is None else exported - 90 * 86_400_000
+        )
+        self.stack.setCurrentWidget(self.workspace_page)
+        self._apply(reset_scope_tree=True)
+        self._update_title()
+        self._update_actions()
+        self.sessionReady.emit()
+
+    def close_workspace(self, *_: Any, show_start: bool = True) -> None:
+        if self.worker is not None and show_start:
+            self.cancel_loading(wait=True)
+        session = self.session
+        self.session = None
+        self.report = None
+        self.model.set_source(None)
+        self.pane.clear()
+        self.integrity.set_report(None)
+        self.state = FilterState(utc=self.state.utc)
+        self.search.set_checker(None)
+        self.search.edit.clear()
+        self.category_facet.model.set_checked((), notify=False)
+        self.action_facet.model.set_checked((), notify=False)
+        if session is not None:
+            with contextlib.suppress(Exception):  # closing must not stop the window
+                session.close()
+        if show_start:
+            self.banner.set_status("none", "Open an export to see whether its entries are proven authentic.")
+            self._show_start()
+
+    # ------------------------------------------------------------------
+    # Filtering
+
+    def _set_state(self, state: FilterState) -> None:
+        if state == self.state:
+            return
+        scope_changed = state.scope != self.state.scope
+        self.state = state
+        self._apply(scope_changed=scope_changed)
+
+    def _query_applied(self, text: str) -> None:
+        self._set_state(self.state.with_(query=text))
+
+    def _range_changed(self, rng: tuple[int | None, int | None]) -> None:
+        start, end = rng
+        self.timeline.set_selection(start, end)
+        self._set_state(self.state.with_(start_ms=start, end_ms=end))
+
+    def _utc_changed(self, utc: bool) -> None:
+        self.utc_action.blockSignals(True)
+        self.utc_action.setChecked(utc)
+        self.utc_action.blockSignals(False)
+        self.model.set_utc(utc)
+        self.timeline.set_utc(utc)
+        self.state = self.state.with_(utc=utc)
+        self.settings.setValue("view/utc", utc)
+        if self.search.text().strip():
+            self.search.apply()  # typed times are read in the new zone
+            if self.session is not None:
+                self._apply()
+
+    def _scope_selected(self, scope: Scope) -> None:
+        self._set_state(self.state.with_(scope=scope))
+
+    def scope_to(self, scope: Scope) -> None:
+        self.scope_tree.select_scope(scope, emit=False)
+        self._set_state(self.state.with_(scope=scope))
+
+    def _sort_requested(self, key: str, descending: bool) -> None:
+        self._set_state(self.state.with_(sort_key=key, descending=descending))
+
+    def clear_filters(self) -> None:
+        self.search.edit.clear()
+        self.search.apply()
+        self.category_facet.model.set_checked((), notify=False)
+        self.action_facet.model.set_checked((), notify=False)
+        self.time_range.blockSignals(True)
+        self.time_range.clear()
+        self.time_range.blockSignals(False)
+        self.timeline.set_selection(None, None)
+        self.scope_tree.select_scope(ALL, emit=False)
+        self._set_state(self.state.cleared())
+
+    def show_finding(self, first: int, last: int) -> None:
+        """Show the entries a finding names (the rest of the filter cleared)."""
+        self.clear_filters()
+        self._set_state(self.state.with_(seq_range=(int(first), int(last)), sort_key="seq",
+                                         descending=False))
+        self.table.horizontalHeader().setSortIndicator(
+            next(c for c, k in SORT_KEYS.items() if k == "seq"), Qt.SortOrder.AscendingOrder
+        )
+        self.right.setCurrentWidget(self.pane)
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self.table.setFocus()
+
+    def _apply(self, *, scope_changed: bool = False, reset_scope_tree: bool = False) -> None:
+        """Make the view for the current state; update table, counts, facets, timeline."""
+        session = self.session
+        if session is None or self._applying:
+            return
+        self._applying = True
+        t0 = time.perf_counter()
+        try:
+            selected_seq = self._selected_seq()
+            try:
+                view = session.view(self.state)
+            except QueryError as exc:
+                self.status(f"Search: {exc}")
+                return
+            self.model.set_source(view)
+            self._update_counts()
+            self._update_facets()
+            self.last_apply_ms = (time.perf_counter() - t0) * 1000
+            self._update_timeline()
+            self._update_scope_counts(reset=reset_scope_tree)
+            self._update_breadcrumb()
+            if selected_seq is not None:
+                row = view.row_of_seq(selected_seq)
+                if row is not None:
+                    self.table.selectRow(row)
+                    self.table.scrollTo(self.model.index(row, 0))
+                else:
+                    self.pane.clear()
+        finally:
+            self._applying = False
+
+    def _refresh_view(self, *, keep_position: bool) -> None:
+        """More rows stored, or states known: remake the view, keep the reader's place."""
+        session = self.session
+        if session is None:
+            return
+        scroll = self.table.verticalScrollBar().value()
+        selected = self._selected_seq()
+        view = session.view(self.state)
+        old = self.model.rowCount()
+        self.model._source = view  # same filter, more rows: no reset
+        self.model.refresh_count()
+        if self.model.rowCount() == old:
+            self.model.invalidate()
+        self._update_counts()
+        self._update_facets()
+        self._update_timeline()
+        self._update_scope_counts(reset=False)
+        self._update_bounds()
+        if keep_position:
+            self.table.verticalScrollBar().setValue(scroll)
+            if selected is not None:
+                row = view.row_of_seq(selected)
+                if row is not None:
+                    self.table.selectionModel().blockSignals(True)
+                    self.table.selectRow(row)
+                    self.table.selectionModel().blockSignals(False)
+
+    def _update_bounds(self) -> None:
+        if self.session is not None:
+            lo, hi = self.session.time_bounds()
+            self.time_range.set_bounds(lo, hi)
+
+    def _update_counts(self) -> None:
+        total = self.session.total() if self.session is not None else 0
+        shown = self.model.rowCount()
+        self.count_label.setText(f"Showing {shown:,} of {total:,}")
+        self.clear_all.setEnabled(self.state.is_filtered)
+        if self.state.seq_range is not None:
+            a, b = self.state.seq_range
+            self.finding_chip.setText(f"Finding: entries {a:,}–{b:,}  ✕")
+            self.finding_chip.setToolTip("Show all entries again")
+            self.finding_chip.show()
+        else:
+            self.finding_chip.hide()
+
+    def _update_facets(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.category_facet.model.set_counts(session.facet_counts(self.state, "category"))
+        self.action_facet.model.set_counts(session.facet_counts(self.state, "action"))
+
+    def _update_timeline(self) -> None:
+        session = self.session
+        if session is None or (not self.timeline.isVisible() and not self.timeline_action.isChecked()):
+            return
+        bins, bin_ms = session.histogram(self.state)
+        lo, hi = session.time_bounds()
+        span = (lo, hi + 1) if lo is not None and hi is not None else None
+        self.timeline.set_bins(bins, bin_ms, span)
+        self.timeline.set_selection(self.state.start_ms, self.state.end_ms)
+
+    def _update_scope_counts(self, *, reset: bool) -> None:
+        session = self.session
+        if session is None:
+            return
+        rows = session.scope_counts(self.state)
+        self.scope_tree.set_rows(rows, session.info.organization)
+        if reset:
+            self._update_bounds()
+
+    def _update_breadcrumb(self) -> None:
+        crumb = self.scope_tree.breadcrumb() if not self.state.scope.is_all else (
+            self.session.info.organization if self.session is not None else ""
+        )
+        self.breadcrumb.setText(elide(visible_text(crumb), 160))
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.session is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        parts = [self.session.info.title]
+        if not self.state.scope.is_all:
+            parts.append(self.state.scope.label)
+        self.setWindowTitle(elide(visible_text(" — ".join(parts)), 160) + f" — {APP_NAME}")
+
+    # ------------------------------------------------------------------
+    # Selection, entry pane, copying
+
+    def _selected_seq(self) -> int | None:
+        idx = self.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return self.model.seq_at(idx.row())
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid() or self.session is None:
+            self.pane.clear()
+            return
+        seq = self.model.seq_at(current.row())
+        if seq is None:
+            return
+        got = self.session.entry(seq)
+        if got is None:
+            self.pane.clear()
+            return
+        entry, leaf, state = got
+        state_text = {"verified": "✔ verified", "failed": "✖ failed verification",
+                      "unverified": "◐ unverified"}.get(state or "", "")
+        row = self.model.row(current.row())
+        if row is not None and row.beyond_retention:
+            state_text += "  ·  ⌛ beyond the dashboard's 90-day retention"
+        self.pane.set_entry(entry, leaf=leaf, state=state_text or None)
+
+    def show_entry_pane(self) -> None:
+        sizes = self.main_split.sizes()
+        if len(sizes) == 3 and sizes[2] < 120:
+            self.main_split.setSizes([sizes[0], max(300, sizes[1] - 420), 420])
+        self.right.setCurrentWidget(self.pane)
+        if self.pane.entry() is not None:
+            self.pane.tabs.currentWidget().setFocus()
+
+    def show_report(self) -> None:
+        if self.session is None:
+            return
+        sizes = self.main_split.sizes()
+        if len(sizes) == 3 and sizes[2] < 300:
+            self.main_split.setSizes([sizes[0], max(300, sizes[1] - 520 + sizes[2]), 520])
+        self.right.setCurrentWidget(self.integrity)
+
+    def selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+
+    def copy_selected_rows(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        hh = self.table.horizontalHeader()
+        columns = [
+            hh.logicalIndex(v) for v in range(hh.count()) if not hh.isSectionHidden(hh.logicalIndex(v))
+        ]
+        if len(rows) > 100_000:
+            QMessageBox.information(self, APP_NAME, "Select at most 100,000 rows to copy.")
+            return
+        QGuiApplication.clipboard().setText(self.model.rows_as_tsv(rows, columns))
+        self.status(f"Copied {len(rows):,} row{'s' if len(rows) != 1 else ''}.")
+
+    def _table_menu(self, pos: Any) -> None:
+        idx = self.table.indexAt(pos)
+        if not idx.isValid() or self.session is None:
+            return
+        if idx.row() not in self.selected_rows():
+            self.table.selectRow(idx.row())
+        seq = self.model.seq_at(idx.row())
+        got = self.session.entry(seq) if seq is not None else None
+        menu = QMenu(self)
+        if got is not None:
+            entry = got[0]
+            res = entry.get("resource") if isinstance(entry.get("resource"), dict) else None
+            title = entry.get("title") if isinstance(entry.get("title"), dict) else None
+            if res and res.get("id") is not None:
+                name = str(res.get("name") or res.get("id"))
+                act = menu.addAction(
+                    f"Show this resource's history ({elide(visible_text(name), 40)})"
+                )
+                act.triggered.connect(
+                    lambda: self.scope_to(
+                        Scope("resource", resource_type=res.get("type"),
+                              resource_id=str(res.get("id")),
+                              label=f"{res.get('type') or 'resource'} {name}")
+                    )
+                )
+            if title and title.get("id") is not None:
+                tname = str(title.get("name") or title.get("id"))
+                act = menu.addAction(f"Show this title ({elide(visible_text(tname), 40)})")
+                act.triggered.connect(
+                    lambda: self.scope_to(
+                        Scope("title", title_id=str(title.get("id")), label=f"Title {tname}")
+                    )
+                )
+            menu.addSeparator()
+        menu.addAction("Copy rows", self.copy_selected_rows)
+        menu.addAction("Copy entry", self._copy_current_entry)
+        menu.addAction("Show details", self.show_entry_pane)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _copy_current_entry(self) -> None:
+        self.pane.copy_entry()
+
+    def _header_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for act in self.column_actions.values():
+            menu.addAction(act)
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    def _escape(self) -> None:
+        if self.search.text():
+            self.search.clear()
+        elif self.state.seq_range is not None:
+            self._set_state(self.state.with_(seq_range=None))
+
+    # ------------------------------------------------------------------
+    # Integrity: report, trust
+
+    def _show_report_state(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        self.banner.set_report(report)
+        hints = self.session.info.key_hints if self.session is not None else []
+        self.integrity.set_report(report, key_hints=hints)
+        self._update_actions()
+
+    def trust_signer(self, signer: UntrustedSigner) -> None:
+        dialog = TrustKeyDialog(signer.label, signer.key, self)
+        if dialog.exec() != TrustKeyDialog.DialogCode.Accepted or dialog.key is None:
+            return
+        try:
+            TrustStore().add(dialog.key)
+        except (TrustStoreError, OSError) as exc:
+            QMessageBox.warning(self, APP_NAME, f"Could not add the key: {exc}")
+            return
+        self.status(f"Trusted {dialog.key.label}; verifying again…")
+        self.reverify()
+
+    def open_trust_store(self) -> None:
+        dialog = TrustStoreDialog(parent=self)
+        dialog.exec()
+        if dialog.changed and self.session is not None:
+            self.reverify()
+
+    def reverify(self) -> None:
+        if self.paths:
+            self.open_paths(list(self.paths), trust=self._extra_trust, remember=False)
+
+    def _report_basename(self) -> str:
+        stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
+        return f"verification-report-{stamp}"
+
+    def save_report_json(self, path: str | None = None) -> str | None:
+        if self.report is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save report as JSON", self._report_basename() + ".json", "JSON (*.json)"
+            )
+        if not path:
+            return None
+        data = self.report.to_json()
+        data["inputs"] = list(self.paths)
+        self._write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    def save_report_html(self, path: str | None = None) -> str | None:
+        if self.report is None:
+            return None
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save report as HTML", self._report_basename() + ".html", "HTML (*.html)"
+            )
+        if not path:
+            return None
+        title = self.session.info.title if self.session is not None else ""
+        self._write(path, report_html(self.report, inputs=self.paths,
+                                      title=f"Verification report: {title}"))
+        return path
+
+    def _write(self, path: str, text: str) -> None:
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            QMessageBox.warning(self, APP_NAME, f"Could not save {path}: {exc}")
+            return
+        self.status(f"Saved {path}.")
+
+    # ------------------------------------------------------------------
+    # Misc
+
+    def status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _update_actions(self) -> None:
+        has = self.session is not None
+        has_report = self.report is not None
+        for act in (self.save_json_action, self.save_html_action):
+            act.setEnabled(has_report)
+        self.close_action.setEnabled(has or self.worker is not None)
+        self.report_action.setEnabled(has)
+        self.copy_rows_action.setEnabled(has)
+        self.clear_filters_action.setEnabled(has)
+
+    def _about(self) -> None:
+        try:
+            from auditviewer.ui.about_dialog import show_about
+        except ImportError:
+            from auditviewer import __version__
+
+            QMessageBox.about(
+                self,
+                "About AuditViewer",
+                f"AuditViewer {__version__}\n\nOpen, search and verify signed audit-log exports.",
+            )
+            return
+        show_about(self)
+
+    # drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = [str(Path(p).parent) if Path(p).name == "manifest.json" else p for p in paths]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.cancel_loading(wait=True)
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(10_000)
+        self.close_workspace(show_start=False)
+        super().closeEvent(event)
