@@ -17,35 +17,32 @@ def split_lines(
 ) -> Iterator[tuple[int, bytes]]:
     """Yield (1-based line number, line bytes without the newline) from a byte stream.
 
-    A line longer than the entry limit is yielded truncated to ``limit + 1``
-    bytes so the check reports it, without ever holding a huge line.
+    A line longer than the entry limit is yielded cut to ``limit + 1`` bytes so
+    the check reports it, without ever holding more than one chunk of it.
     """
     read = stream_read  # a bound .read method
     pending = b""
     number = 0
     skipping = False
+    limit = limits.max_entry_bytes
     while True:
         chunk = read(CHUNK)  # type: ignore[operator]
         if not chunk:
             break
-        data = pending + chunk if pending else chunk
-        start = 0
-        while True:
-            end = data.find(b"\n", start)
-            if end < 0:
-                break
+        parts = (pending + chunk if pending else chunk).split(b"\n")
+        pending = parts.pop()
+        if skipping and parts:
+            # The rest of an over-long line ends here; it was reported already.
             number += 1
-            if skipping:
-                skipping = False
-            else:
-                yield number, data[start:end]
-            start = end + 1
-        pending = data[start:]
-        if len(pending) > limits.max_entry_bytes:
-            if not skipping:
-                # Report the over-long line once; drop the rest of it as it streams by.
-                yield number + 1, pending[: limits.max_entry_bytes + 1]
-                skipping = True
+            parts = parts[1:]
+            skipping = False
+        for line in parts:
+            number += 1
+            yield number, line if len(line) <= limit else line[: limit + 1]
+        if len(pending) > limit and not skipping:
+            yield number + 1, pending[: limit + 1]
+            skipping = True
+        if skipping:
             pending = b""
     if pending and not skipping:
         number += 1

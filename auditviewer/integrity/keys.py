@@ -78,6 +78,8 @@ def parse_verifier_key(text: str) -> VerifierKey:
         raw = base64.b64decode(material, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise TrustStoreError(f"key material of {name!r} is not valid base64") from exc
+    if base64.b64encode(raw).decode() != material:
+        raise TrustStoreError(f"key material of {name!r} is not canonical base64")
     if len(raw) != 33 or raw[0] != ED25519_ALGORITHM:
         raise TrustStoreError(f"key {name!r} is not an Ed25519 key (want 0x01 + 32 bytes)")
     public_key = raw[1:]

@@ -90,6 +90,10 @@ def parse_note(note: str) -> tuple[bytes, tuple[NoteSignature, ...]]:
             blob = base64.b64decode(parts[1], validate=True)
         except (binascii.Error, ValueError) as exc:
             raise NoteError(f"signature of {parts[0]!r} is not valid base64") from exc
+        if base64.b64encode(blob).decode() != parts[1]:
+            # Non-canonical base64 (stray bits before the padding) decodes to the
+            # same bytes; refusing it keeps one signature line to one spelling.
+            raise NoteError(f"signature of {parts[0]!r} is not canonical base64")
         if len(blob) < 5:
             raise NoteError(f"signature of {parts[0]!r} is too short")
         signatures.append(NoteSignature(name=parts[0], key_id=blob[:4], signature=blob[4:]))

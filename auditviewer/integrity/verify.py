@@ -8,9 +8,9 @@ of consecutive anchors. Only leaf hashes are kept, never the leaves.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from auditviewer.domain import FAILED, UNVERIFIED, VERIFIED
@@ -32,39 +32,42 @@ from auditviewer.integrity.report import (
     b64,
 )
 
-_LEAF_PREFIX = b"\x00"
+_NO_HEAD = bytes(32)
 
 
 @dataclass(slots=True)
 class LeafCollector:
-    """Leaf hashes by seq from entry batches and proofs, with conflicts noted."""
+    """Leaf hashes by seq from entry batches and proofs, with conflicts noted.
 
-    entry_hashes: dict[int, bytes] = field(default_factory=dict)
-    recorded_heads: dict[int, bytes] = field(default_factory=dict)
+    Kept as flat arrays (seq list, concatenated 32-byte hashes), not a dict,
+    so that a million entries cost tens of megabytes and no per-entry objects.
+    """
+
+    seqs: list[int] = field(default_factory=list)
+    hashes: bytearray = field(default_factory=bytearray)
+    heads: bytearray = field(default_factory=bytearray)
+    has_heads: bool = False
+    sources: list[tuple[int, str, list[int]]] = field(default_factory=list)
     proof_hashes: dict[int, bytes] = field(default_factory=dict)
     failed_seqs: set[int] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
-    where: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def add_batch(self, batch: LeafBatch) -> None:
         table = batch.table
-        seqs = table.column(0).to_pylist()
-        leaves = table.column(1).to_pylist()
-        lines = table.column(2).to_pylist()
+        n = table.num_rows
+        self.sources.append((len(self.seqs), batch.source, table.column(2).to_pylist()))
+        self.seqs.extend(table.column(0).to_pylist())
+        hash_column = table.column(4)
+        self.hashes += hash_column.buffers()[1].to_pybytes()[hash_column.offset * 32 : (hash_column.offset + n) * 32]
         recorded = table.column(3)
-        sha = hashlib.sha256
-        hashes = self.entry_hashes
-        for seq, leaf, line in zip(seqs, leaves, lines, strict=True):
-            lh = sha(_LEAF_PREFIX + leaf).digest()
-            known = hashes.get(seq)
-            if known is None:
-                hashes[seq] = lh
-            elif known != lh:
-                self._conflict(seq, batch.source, line)
-        if recorded.null_count < len(recorded):
-            for seq, head in zip(seqs, recorded.to_pylist(), strict=True):
-                if head is not None:
-                    self.recorded_heads.setdefault(seq, head)
+        if recorded.null_count < n:
+            if not self.has_heads:
+                self.heads = bytearray(_NO_HEAD * (len(self.seqs) - n))
+                self.has_heads = True
+            for head in recorded.to_pylist():
+                self.heads += head if head is not None and len(head) == 32 else _NO_HEAD
+        elif self.has_heads:
+            self.heads += _NO_HEAD * n
         for problem in batch.problems:
             self.findings.append(
                 Finding(
@@ -78,17 +81,10 @@ class LeafCollector:
             if problem.seq is not None:
                 self.failed_seqs.add(problem.seq)
 
-    def _conflict(self, seq: int, source: str, line: int) -> None:
-        self.failed_seqs.add(seq)
-        self.findings.append(
-            Finding(
-                kind="seq_conflict",
-                message=f"{source}:{line}: seq {seq} appears again with different bytes",
-                seq=seq,
-                file=source,
-                line=line,
-            )
-        )
+    def _where(self, index: int) -> tuple[str, int]:
+        pos = bisect.bisect_right([start for start, _, _ in self.sources], index) - 1
+        start, source, lines = self.sources[pos]
+        return source, lines[index - start]
 
     def add_proof(self, pairs: Iterable[tuple[int, bytes]], *, source: str) -> None:
         for seq, lh in pairs:
@@ -104,6 +100,50 @@ class LeafCollector:
                     )
                 )
             self.proof_hashes.setdefault(seq, lh)
+
+    def included(self) -> tuple[list[int], list[bytes], dict[int, bytes]]:
+        """Sorted unique included seqs, their leaf hashes, and recorded heads (when any).
+
+        Identical duplicates are one entry; a seq seen again with other bytes is
+        a ``seq_conflict`` and keeps the first bytes seen.
+        """
+        seqs, raw = self.seqs, bytes(self.hashes)
+        n = len(seqs)
+        hashes = [raw[i * 32 : i * 32 + 32] for i in range(n)]
+        if all(a < b for a, b in itertools.pairwise(seqs)):
+            order: list[int] | range = range(n)
+        else:
+            order = sorted(range(n), key=seqs.__getitem__)
+        out_seqs: list[int] = []
+        out_hashes: list[bytes] = []
+        out_index: list[int] = []
+        for i in order:
+            seq = seqs[i]
+            if out_seqs and out_seqs[-1] == seq:
+                if out_hashes[-1] != hashes[i]:
+                    source, line = self._where(i)
+                    self.failed_seqs.add(seq)
+                    self.findings.append(
+                        Finding(
+                            kind="seq_conflict",
+                            message=f"{source}:{line}: seq {seq} appears again with different bytes",
+                            seq=seq,
+                            file=source,
+                            line=line,
+                        )
+                    )
+                continue
+            out_seqs.append(seq)
+            out_hashes.append(hashes[i])
+            out_index.append(i)
+        recorded: dict[int, bytes] = {}
+        if self.has_heads:
+            heads = bytes(self.heads)
+            for seq, i in zip(out_seqs, out_index, strict=True):
+                head = heads[i * 32 : i * 32 + 32]
+                if head != _NO_HEAD:
+                    recorded[seq] = head
+        return out_seqs, out_hashes, recorded
 
 
 @dataclass(slots=True)
@@ -154,12 +194,12 @@ def verify(
 ) -> Report:
     """Run spec §7 over everything collected and return the report."""
     trusted = {(k.name, k.key_id): k for k in trusted_keys}
-    findings: list[Finding] = list(extra_findings) + list(collector.findings)
-    entry_hashes = collector.entry_hashes
-    included = sorted(entry_hashes)
-    leaves: dict[int, bytes] = dict(collector.proof_hashes)
-    for seq, lh in entry_hashes.items():
-        known = leaves.get(seq)
+    findings: list[Finding] = list(extra_findings)
+    included, included_hashes, recorded_heads = collector.included()
+    findings.extend(f for f in collector.findings if f not in findings)
+    proof = collector.proof_hashes
+    for seq, lh in zip(included, included_hashes, strict=True):
+        known = proof.get(seq)
         if known is not None and known != lh and seq not in collector.failed_seqs:
             collector.failed_seqs.add(seq)
             findings.append(
@@ -169,8 +209,18 @@ def verify(
                     seq=seq,
                 )
             )
-        leaves[seq] = lh
-    all_seqs = sorted(leaves)
+    if proof:
+        merged = dict(proof)
+        merged.update(zip(included, included_hashes, strict=True))
+        all_seqs = sorted(merged)
+        all_hashes = [merged[s] for s in all_seqs]
+    else:
+        all_seqs, all_hashes = included, included_hashes
+
+    def leaf_range(lo: int, hi: int) -> list[bytes]:
+        """Leaf hashes of seqs lo..hi-1; the caller has checked they are all present."""
+        start = bisect.bisect_left(all_seqs, lo)
+        return all_hashes[start : start + (hi - lo)]
 
     # Checkpoints: judge each, gather the anchors.
     results: list[CheckpointResult] = []
@@ -281,14 +331,14 @@ def verify(
         first_with_entries = not seen_interval_with_entries
         seen_interval_with_entries = True
         if present(lo, hi) == hi - lo:
-            computed = extend(a.head, (leaves[s] for s in range(lo, hi)))
+            computed = extend(a.head, leaf_range(lo, hi))
             if computed == b.head:
                 interval_states.append((lo, hi, VERIFIED))
                 continue
             interval_states.append((lo, hi, FAILED))
             if b.result is not None:
                 b.result.status = "mismatch"
-            findings.append(_chain_mismatch(collector, leaves, a, b, computed))
+            findings.append(_chain_mismatch(recorded_heads, leaf_range(lo, hi), a, b, computed))
             continue
         if first_with_entries and first_entry is not None and present(first_entry, hi) == hi - first_entry:
             interval_states.append((lo, hi, UNVERIFIED))
@@ -371,7 +421,7 @@ def verify(
                 )
                 break
 
-    _check_untrusted(results, leaves, all_seqs, ordered)
+    _check_untrusted(results, leaf_range, all_seqs, ordered)
 
     state_ranges = _state_ranges(included, interval_states, collector.failed_seqs)
     state_counts = {VERIFIED: 0, FAILED: 0, UNVERIFIED: 0}
@@ -410,17 +460,15 @@ def _first_missing(all_seqs: list[int], lo: int, hi: int) -> int:
 
 
 def _chain_mismatch(
-    collector: LeafCollector, leaves: dict[int, bytes], a: _Anchor, b: _Anchor, computed: bytes
+    recorded: dict[int, bytes], hashes: list[bytes], a: _Anchor, b: _Anchor, computed: bytes
 ) -> Finding:
     lo, hi = a.size, b.size
     message = (
         f"entries {lo}..{hi - 1} do not hash to the head signed at size {hi}: "
         "an entry in this interval was changed, added or removed"
     )
-    recorded = collector.recorded_heads
-    if any(s in recorded for s in range(lo, hi)):
-        chain = heads(a.head, (leaves[s] for s in range(lo, hi)))
-        for offset, head in enumerate(chain):
+    if recorded and any(s in recorded for s in range(lo, hi)):
+        for offset, head in enumerate(heads(a.head, hashes)):
             seq = lo + offset
             if seq in recorded and recorded[seq] != head:
                 message += f"; the first entry whose recorded head differs is seq {seq}"
@@ -437,7 +485,10 @@ def _chain_mismatch(
 
 
 def _check_untrusted(
-    results: list[CheckpointResult], leaves: dict[int, bytes], all_seqs: list[int], anchors: list[_Anchor]
+    results: list[CheckpointResult],
+    leaf_range: Callable[[int, int], list[bytes]],
+    all_seqs: list[int],
+    anchors: list[_Anchor],
 ) -> None:
     """Untrusted checkpoints verify nothing, but say whether they agree with the chain."""
     sizes = [a.size for a in anchors]
@@ -450,7 +501,7 @@ def _check_untrusted(
         count = bisect.bisect_left(all_seqs, hi) - bisect.bisect_left(all_seqs, lo)
         if count != hi - lo:
             continue
-        computed = extend(start.head, (leaves[s] for s in range(lo, hi)))
+        computed = extend(start.head, leaf_range(lo, hi))
         result.source += " (agrees with the entries)" if computed == result.head else " (disagrees with the entries)"
 
 
