@@ -1,0 +1,289 @@
+"""Verifiable slices (spec §6): which checkpoints and leaf hashes a selection needs, and the bundle.
+
+A slice holds the selected entries with their stored bytes, the checkpoints
+bounding every checkpoint interval that holds a selected entry, and a proof:
+the leaf hashes of the *omitted* entries of those intervals. A verifier then
+recomputes each such interval from its lower checkpoint's head to its upper
+one's exactly as for a full bundle.
+
+Which checkpoints are interval bounds is decided by the exporter's own
+verification: the checkpoints that anchored it (trusted, of this log's
+origin, not part of a fork). Any auditor who trusts at least those keys sees
+the same intervals. When the exporter trusts none of the log's keys, the
+well-formed checkpoints of the log's origin are used instead, so that an
+auditor who does trust them can still verify; the plan says so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from auditviewer.atomic import SafeFile
+from auditviewer.export_source import ExportSource
+from auditviewer.integrity.report import CheckpointResult
+
+ENTRIES_JSONL = "entries/part-00000.jsonl"
+ENTRIES_PARQUET = "entries/part-00000.parquet"
+CHECKPOINTS = "checkpoints.jsonl"
+PROOF = "proof/leaf_hashes.parquet"
+MANIFEST = "manifest.json"
+
+PROOF_SCHEMA = pa.schema([("seq", pa.int64()), ("leaf_hash", pa.binary())])
+#: Bytes a proof row takes on disk, about: 32 incompressible hash bytes, a length, a delta-coded seq.
+PROOF_ROW_BYTES = 37
+
+_ANCHOR_STATUSES = frozenset({"ok", "mismatch"})
+
+
+@dataclass(slots=True, kw_only=True)
+class SlicePlan:
+    """What a verifiable slice of ``selected`` holds, before anything is written."""
+
+    selected: list[int]
+    #: Interval bounds, ascending: 0 (the implicit anchor) then every anchor's size.
+    sizes: list[int]
+    #: Checkpoint notes to carry, by size (verbatim, each note once).
+    notes: dict[int, list[str]]
+    #: Indices into ``sizes`` of the intervals [sizes[i], sizes[i+1]) that hold a selected entry.
+    intervals: list[int]
+    proof_seqs: list[int] = field(default_factory=list)
+    proof_hashes: list[bytes] = field(default_factory=list)
+    #: Omitted seqs of a needed interval that the source has no leaf for (the source failed there).
+    missing_leaves: int = 0
+    #: Selected entries at or past the last anchor: carried, but no checkpoint covers them.
+    tail: int = 0
+    #: Whether the interval bounds are checkpoints the exporter's keys trust.
+    anchors_trusted: bool = True
+
+    @property
+    def checkpoint_count(self) -> int:
+        return sum(len(n) for n in self.notes.values())
+
+    @property
+    def proof_bytes_estimate(self) -> int:
+        return len(self.proof_seqs) * PROOF_ROW_BYTES + (1024 if self.proof_seqs else 0)
+
+
+def _anchor_results(checkpoints: list[CheckpointResult]) -> tuple[list[CheckpointResult], bool]:
+    trusted = [c for c in checkpoints if c.status in _ANCHOR_STATUSES]
+    if trusted:
+        return trusted, True
+    # Nothing we trust: fall back on every well-formed checkpoint of this origin whose
+    # size is signed with one head only, so an auditor who trusts the key can verify.
+    untrusted = [c for c in checkpoints if c.status == "untrusted"]
+    heads: dict[int, set[bytes]] = {}
+    for c in untrusted:
+        heads.setdefault(c.size, set()).add(c.head)
+    return [c for c in untrusted if len(heads[c.size]) == 1], False
+
+
+def plan_slice(source: ExportSource, selected: list[int]) -> SlicePlan:
+    """The checkpoints and proof of a slice of ``selected`` (sorted, distinct, all in ``source``)."""
+    anchors, trusted = _anchor_results(source.report.checkpoints)
+    by_size: dict[int, list[str]] = {}
+    for c in anchors:
+        notes = by_size.setdefault(c.size, [])
+        if c.note and c.note not in notes:
+            notes.append(c.note)
+    sizes = sorted({0, *by_size})
+    plan = SlicePlan(selected=selected, sizes=sizes, notes={}, intervals=[], anchors_trusted=trusted)
+    needed: list[int] = []
+    last = len(sizes) - 1
+    for seq in selected:
+        i = bisect.bisect_right(sizes, seq) - 1
+        if i >= last:
+            plan.tail += 1
+            continue
+        if not needed or needed[-1] != i:
+            needed.append(i)
+    plan.intervals = needed
+
+    def carry(size: int) -> None:
+        if size > 0 and size in by_size:
+            plan.notes[size] = by_size[size]
+
+    for i in needed:
+        carry(sizes[i])
+        carry(sizes[i + 1])
+    if plan.tail:
+        carry(sizes[last])  # so the slice says where its unsigned tail begins
+    _carry_fork_evidence(source, plan)
+
+    chosen = set(selected)
+    leaves = source.leaves
+    proof_seqs = plan.proof_seqs
+    proof_hashes = plan.proof_hashes
+    missing = 0
+    for i in needed:
+        lo, hi = sizes[i], sizes[i + 1]
+        for seq in range(lo, hi):
+            if seq in chosen:
+                continue
+            lh = leaves.get(seq)
+            if lh is None:
+                missing += 1
+            else:
+                proof_seqs.append(seq)
+                proof_hashes.append(lh)
+    plan.missing_leaves = missing
+    return plan
+
+
+def _carry_fork_evidence(source: ExportSource, plan: SlicePlan) -> None:
+    """A fork inside the slice's span stays visible in the slice: both notes travel along."""
+    if not plan.notes:
+        return
+    lo, hi = min(plan.notes), max(plan.notes)
+    for c in source.report.checkpoints:
+        if c.status == "fork" and lo <= c.size <= hi and c.note:
+            notes = plan.notes.setdefault(c.size, [])
+            if c.note not in notes:
+                notes.append(c.note)
+
+
+# --------------------------------------------------------------------------
+# Writing
+
+
+class _HashingWriter:
+    """Counts and hashes what passes to ``target`` (the manifest's sha256 and size)."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._target.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+class BundleWriter:
+    """Writes a bundle's files into a folder, or as members of a zip under one top-level folder."""
+
+    def __init__(self, *, folder: Path | None = None, zip_file: SafeFile | None = None,
+                 top: str = "", date_time: datetime | None = None) -> None:
+        self._folder = folder
+        self._zip = (
+            zipfile.ZipFile(zip_file, "w", allowZip64=True)
+            if zip_file is not None
+            else None
+        )
+        self._top = top
+        moment = date_time or datetime(1980, 1, 1)
+        self._date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+        self.files: list[dict[str, Any]] = []
+
+    @contextmanager
+    def file(self, rel: str, *, role: str | None, large: bool = False) -> Iterator[_HashingWriter]:
+        """A file of the bundle; listed in the manifest with ``role`` unless that is None."""
+        if self._zip is not None:
+            info = zipfile.ZipInfo(str(PurePosixPath(self._top, rel)), date_time=self._date_time)
+            info.external_attr = 0o644 << 16
+            if rel.endswith(".parquet"):
+                info.compress_type = zipfile.ZIP_STORED  # already compressed; hashes do not shrink
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            with self._zip.open(info, "w", force_zip64=large) as member:
+                writer = _HashingWriter(member)
+                yield writer
+        else:
+            assert self._folder is not None
+            path = self._folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with SafeFile(path) as raw:
+                writer = _HashingWriter(raw)
+                yield writer
+        if role is not None:
+            self.files.append(
+                {"path": rel, "role": role, "sha256": writer.sha256.hexdigest(), "size": writer.size}
+            )
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+def write_parquet_bytes(table: pa.Table, **options: Any) -> bytes:
+    """A Parquet file in memory (zip members cannot seek, and proofs are small enough)."""
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, **options)
+    return buffer.getvalue()
+
+
+def proof_parquet(plan: SlicePlan) -> bytes:
+    table = pa.table(
+        [pa.array(plan.proof_seqs, pa.int64()), pa.array(plan.proof_hashes, pa.binary())],
+        schema=PROOF_SCHEMA,
+    )
+    # Hashes are random: no dictionary, no statistics; seqs are runs, delta coding suits them.
+    return write_parquet_bytes(
+        table,
+        compression="zstd",
+        use_dictionary=False,
+        write_statistics=["seq"],
+        column_encoding={"seq": "DELTA_BINARY_PACKED", "leaf_hash": "PLAIN"},
+        row_group_size=1 << 20,
+    )
+
+
+def entries_parquet(entries: list[tuple[int, bytes]]) -> bytes:
+    table = pa.table(
+        [pa.array([s for s, _ in entries], pa.int64()), pa.array([leaf for _, leaf in entries], pa.binary())],
+        names=["seq", "entry"],
+    )
+    return write_parquet_bytes(table, compression="zstd", use_dictionary=False)
+
+
+def checkpoints_jsonl(plan: SlicePlan) -> bytes:
+    lines = []
+    for size in sorted(plan.notes):
+        for note in plan.notes[size]:
+            lines.append(json.dumps({"note": note}, ensure_ascii=False) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
+def write_entries_jsonl(
+    writer: _HashingWriter,
+    entries: list[tuple[int, bytes]],
+    *,
+    on_rows: Callable[[int], None],
+    check: Callable[[], None],
+) -> None:
+    step = 8192
+    for start in range(0, len(entries), step):
+        check()
+        chunk = entries[start : start + step]
+        writer.write(b"\n".join(leaf for _, leaf in chunk) + b"\n")
+        on_rows(len(chunk))
+
+
+__all__ = [
+    "CHECKPOINTS",
+    "ENTRIES_JSONL",
+    "ENTRIES_PARQUET",
+    "MANIFEST",
+    "PROOF",
+    "BundleWriter",
+    "SlicePlan",
+    "checkpoints_jsonl",
+    "entries_parquet",
+    "plan_slice",
+    "proof_parquet",
+    "write_entries_jsonl",
+]
