@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from auditviewer import __version__
-from auditviewer.errors import AuditViewerError
+from auditviewer.errors import AuditViewerError, QueryError
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -99,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _HANDLERS[command]
     try:
         return handler(args)
+    except QueryError as exc:
+        print(f"auditviewer: query {exc.query!r}, {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except AuditViewerError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"status": "error", "error": str(exc)}))
