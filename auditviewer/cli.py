@@ -64,6 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (default), jsonl (each entry's stored text in seq order), csv",
     )
 
+    p = sub.add_parser("export", help="re-export a selection: verifiable slice bundle, JSONL, Parquet, CSV")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder, .zip or plain export")
+    p.add_argument("-q", "--query", default="", help="select entries with a query (default: all)")
+    p.add_argument("--out", required=True, metavar="FILE", help=".zip, folder, .jsonl, .parquet or .csv")
+    p.add_argument(
+        "--format",
+        choices=("bundle", "jsonl", "parquet", "csv"),
+        default=None,
+        help="default: from --out (.zip bundle zip, no extension bundle folder, .jsonl, .parquet, .csv)",
+    )
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
+
     p = sub.add_parser("trust", help="manage the trust store of verifier keys")
     tsub = p.add_subparsers(dest="trust_command", metavar="ACTION", parser_class=_Parser)
     t = tsub.add_parser("add", help="trust a verifier key, or every key of a file")
@@ -261,9 +274,29 @@ def _cmd_query(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from auditviewer.export import export_slice, summary_lines
+    from auditviewer.verification import trusted_keys
+
+    summary = export_slice(
+        _paths(args.paths),
+        out=Path(args.out),
+        query=args.query or None,
+        fmt=args.format,
+        keys=trusted_keys(args.trust),
+        overwrite=args.force,
+    )
+    for line in summary_lines(summary):
+        print(_printable(line))
+    for warning in summary.warnings:
+        print(f"auditviewer: warning: {_printable(warning)}", file=sys.stderr)
+    return EXIT_OK
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
+    "export": _cmd_export,
     "trust": _cmd_trust,
     "sample": _cmd_sample,
     "demo": _cmd_demo,

@@ -155,6 +155,32 @@ class ExportSummary:
         return int(self.integrity.get("failed_entries", 0))
 
 
+def summary_lines(summary: ExportSummary) -> list[str]:
+    """The summary for a person at a terminal (warnings are separate: ``summary.warnings``)."""
+    kind = {"bundle": "verifiable slice bundle" + (" (zip)" if summary.zipped else " (folder)")}.get(
+        summary.format, f"plain {summary.format} (no proof)"
+    )
+    integrity = summary.integrity
+    lines = [
+        f"wrote {summary.entries:,} entries to {summary.path}: {kind}",
+        f"selection:  {summary.plan.query}",
+    ]
+    if summary.format == "bundle":
+        lines.append(
+            f"proof:      {summary.proof_rows:,} leaf hashes of omitted entries, "
+            f"{summary.checkpoints} checkpoints"
+        )
+    lines.append(
+        f"integrity:  {integrity['status']} (source {integrity['source_status']}): "
+        f"verified {integrity['verified_entries']:,}, failed {integrity['failed_entries']:,}, "
+        f"unverified {integrity['unverified_entries']:,}"
+    )
+    if summary.slice_status is not None:
+        lines.append(f"the slice verifies as: {summary.slice_status} (checked before it was put in place)")
+    lines.append(f"size:       {summary.bytes_written:,} bytes in {summary.seconds:.2f} s")
+    return lines
+
+
 # --------------------------------------------------------------------------
 # Selection
 
@@ -667,4 +693,5 @@ __all__ = [
     "plan_export",
     "select",
     "source_from_index",
+    "summary_lines",
 ]

@@ -59,8 +59,8 @@ class SlicePlan:
     notes: dict[int, list[str]]
     #: Indices into ``sizes`` of the intervals [sizes[i], sizes[i+1]) that hold a selected entry.
     intervals: list[int]
-    proof_seqs: list[int] = field(default_factory=list)
-    proof_hashes: list[bytes] = field(default_factory=list)
+    proof_seqs: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
+    proof_hashes: pa.Array = field(default_factory=lambda: pa.array([], pa.binary(32)))
     #: Omitted seqs of a needed interval that the source has no leaf for (the source failed there).
     missing_leaves: int = 0
     #: Selected entries at or past the last anchor: carried, but no checkpoint covers them.
@@ -122,22 +122,25 @@ def plan_slice(source: ExportSource, selected: list[int]) -> SlicePlan:
         carry(sizes[last])  # so the slice says where its unsigned tail begins
     _carry_fork_evidence(source, plan)
 
-    chosen = set(selected)
+    # The proof: every leaf of a needed interval except the selected ones, cut out of the
+    # sorted leaf table as runs of row positions (selected entries are always in it).
     leaves = source.leaves
-    proof_seqs = plan.proof_seqs
-    proof_hashes = plan.proof_hashes
+    seq_list = leaves.seq_list
+    positions: list[int] = []
     missing = 0
     for i in needed:
         lo, hi = sizes[i], sizes[i + 1]
-        for seq in range(lo, hi):
-            if seq in chosen:
-                continue
-            lh = leaves.get(seq)
-            if lh is None:
-                missing += 1
-            else:
-                proof_seqs.append(seq)
-                proof_hashes.append(lh)
+        a, b = leaves.span(lo, hi)
+        missing += (hi - lo) - (b - a)
+        pos = a
+        for seq in selected[bisect.bisect_left(selected, lo) : bisect.bisect_left(selected, hi)]:
+            p = bisect.bisect_left(seq_list, seq, pos, b)
+            positions.extend(range(pos, p))
+            pos = p + 1
+        positions.extend(range(pos, b))
+    take = pa.array(positions, pa.int64())
+    plan.proof_seqs = leaves.seqs.take(take)
+    plan.proof_hashes = leaves.hashes.take(take)
     plan.missing_leaves = missing
     return plan
 
@@ -227,10 +230,8 @@ def write_parquet_bytes(table: pa.Table, **options: Any) -> bytes:
 
 
 def proof_parquet(plan: SlicePlan) -> bytes:
-    table = pa.table(
-        [pa.array(plan.proof_seqs, pa.int64()), pa.array(plan.proof_hashes, pa.binary())],
-        schema=PROOF_SCHEMA,
-    )
+    # BINARY as the spec says (not FIXED_LEN_BYTE_ARRAY), like the exporter's own proofs.
+    table = pa.table([plan.proof_seqs, plan.proof_hashes.cast(pa.binary())], schema=PROOF_SCHEMA)
     # Hashes are random: no dictionary, no statistics; seqs are runs, delta coding suits them.
     return write_parquet_bytes(
         table,

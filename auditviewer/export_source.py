@@ -40,36 +40,97 @@ _LEAF_PREFIX = b"\x00"
 EntryReader = Callable[[list[int]], Iterator[tuple[int, bytes]]]
 
 
+class LeafTable:
+    """Leaf hash by seq for every seq a workspace knows, as two sorted Arrow arrays.
+
+    No Python object per entry: a million leaves cost about 40 MB, and a
+    slice's proof is cut out of ``hashes`` with one ``take``. Entries win over
+    a proof for the same seq, and the first entry seen wins over later ones,
+    as in the verifier.
+    """
+
+    def __init__(self, seqs: pa.Int64Array, hashes: pa.FixedSizeBinaryArray) -> None:
+        self.seqs = seqs
+        self.hashes = hashes
+        self._seq_list: list[int] | None = None
+
+    @classmethod
+    def build(cls, parts: list[tuple[pa.Array, pa.Array, int]]) -> LeafTable:
+        """From (seqs, 32-byte hashes, priority) parts; lower priority wins, then earlier part."""
+        import pyarrow.compute as pc
+
+        if not parts:
+            return cls(pa.array([], pa.int64()), pa.array([], pa.binary(32)))
+        seqs = pa.chunked_array([p[0] for p in parts], pa.int64()).combine_chunks()
+        hashes = pa.chunked_array([p[1].cast(pa.binary(32)) for p in parts], pa.binary(32)).combine_chunks()
+        priority = pa.chunked_array(
+            [pa.array([p[2]] * len(p[0]), pa.int8()) for p in parts], pa.int8()
+        ).combine_chunks()
+        table = pa.table({"seq": seqs, "priority": priority, "order": pa.array(range(len(seqs)), pa.int64())})
+        order = pc.sort_indices(
+            table, sort_keys=[("seq", "ascending"), ("priority", "ascending"), ("order", "ascending")]
+        )
+        seqs = pc.take(seqs, order)
+        hashes = pc.take(hashes, order)
+        if len(seqs) > 1:
+            # Keep the first row of each seq: it differs from the one before it.
+            first = pc.not_equal(seqs.slice(1), seqs.slice(0, len(seqs) - 1))
+            keep = pa.concat_arrays([pa.array([True]), first])
+            seqs = pc.filter(seqs, keep)
+            hashes = pc.filter(hashes, keep)
+        return cls(seqs, hashes)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    @property
+    def seq_list(self) -> list[int]:
+        if self._seq_list is None:
+            self._seq_list = self.seqs.to_pylist()
+        return self._seq_list
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Row positions [a, b) of the seqs in [lo, hi)."""
+        seq_list = self.seq_list
+        return bisect.bisect_left(seq_list, lo), bisect.bisect_left(seq_list, hi)
+
+    def get(self, seq: int) -> bytes | None:
+        a, b = self.span(seq, seq + 1)
+        return self.hashes[a].as_py() if a < b else None
+
+
 class SourceIndex:
     """Leaf hashes and entry locations gathered while a workspace's batches pass by."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._file_index = {f.label: i for i, f in enumerate(workspace.entry_files)}
-        #: seq -> leaf hash of the first entry seen with that seq (as the verifier keeps it).
-        self.entry_hashes: dict[int, bytes] = {}
-        # Locations as Arrow columns per batch: 16 bytes an entry rather than a Python tuple.
-        self._locations: list[tuple[int, pa.Array, pa.Array]] = []
+        # Per batch, Arrow columns only: file index, seqs, lines, leaf hashes.
+        self._batches: list[tuple[int, pa.Array, pa.Array, pa.Array]] = []
 
     def add_batch(self, batch: LeafBatch) -> None:
         table = batch.table
-        seqs = table.column(0)
-        leaves = table.column(1).to_pylist()
-        sha = hashlib.sha256
-        hashes = self.entry_hashes
-        for seq, leaf in zip(seqs.to_pylist(), leaves, strict=True):
-            if seq not in hashes:
-                hashes[seq] = sha(_LEAF_PREFIX + leaf).digest()
+        names = table.schema.names
+        if "leaf_hash" in names:
+            hashes = table.column(names.index("leaf_hash"))
+        else:
+            sha = hashlib.sha256
+            hashes = pa.array(
+                [sha(_LEAF_PREFIX + leaf).digest() for leaf in table.column(1).to_pylist()], pa.binary(32)
+            )
         file_index = self._file_index.get(batch.source, -1)
-        self._locations.append((file_index, seqs, table.column(2)))
+        self._batches.append((file_index, table.column(0), table.column(2), hashes))
+
+    def entry_table(self) -> LeafTable:
+        return LeafTable.build([(seqs, hashes, 0) for _f, seqs, _l, hashes in self._batches])
 
     def locate(self, wanted: Iterable[int]) -> dict[int, tuple[int, int]]:
         """seq -> (entry file index, line or row) of the first place each wanted seq was read."""
-        wanted_array = pa.array(sorted(set(wanted)), pa.int64())
-        found: dict[int, tuple[int, int]] = {}
         import pyarrow.compute as pc
 
-        for file_index, seqs, lines in self._locations:
+        wanted_array = pa.array(sorted(set(wanted)), pa.int64())
+        found: dict[int, tuple[int, int]] = {}
+        for file_index, seqs, lines, _hashes in self._batches:
             mask = pc.is_in(seqs, value_set=wanted_array)
             if not pc.any(mask).as_py():
                 continue
@@ -84,16 +145,17 @@ class SourceIndex:
 class ExportSource:
     """A verified workspace, ready to export slices of.
 
-    ``leaves`` maps every seq the workspace knows to its leaf hash: entries'
+    ``leaves`` holds the leaf hash of every seq the workspace knows: entries'
     own hashes, and for seqs that only a proof names (a slice of a slice),
-    the proof's. ``read_entries`` gives the stored bytes of chosen entries;
+    the proof's. ``entry_hashes`` holds the entries' alone. ``read_entries`` gives the stored bytes of chosen entries;
     the viewer may swap in one that reads its store.
     """
 
     origin: str | None
     manifests: list[Manifest]
     report: Report
-    leaves: dict[int, bytes]
+    leaves: LeafTable
+    entry_hashes: LeafTable
     entry_seqs: list[int]
     read_entries: EntryReader
     workspace: Workspace | None = None
@@ -140,19 +202,26 @@ def source_from_index(
     ``store``: the viewer's store of the same workspace, to select by query (not closed here).
     """
     workspace = index.workspace
-    leaves: dict[int, bytes] = {}
-    # As the verifier does: proofs first, then entries win over them.
+    entries = index.entry_table()
+    parts: list[tuple[pa.Array, pa.Array, int]] = [(entries.seqs, entries.hashes, 0)]
     for _label, pairs in workspace.proofs:
-        for seq, lh in pairs:
-            leaves.setdefault(seq, lh)
-    leaves.update(index.entry_hashes)
+        if pairs:
+            parts.append(
+                (
+                    pa.array([seq for seq, _ in pairs], pa.int64()),
+                    pa.array([lh for _, lh in pairs], pa.binary(32)),
+                    1,  # entries win over a proof, as in the verifier
+                )
+            )
+    leaves = LeafTable.build(parts) if len(parts) > 1 else entries
     return ExportSource(
         origin=workspace.origin,
         manifests=list(workspace.manifests),
         report=report,
         leaves=leaves,
-        entry_seqs=sorted(index.entry_hashes),
-        read_entries=_FileEntryReader(index),
+        entry_hashes=entries,
+        entry_seqs=entries.seq_list,
+        read_entries=_FileEntryReader(index, entries),
         workspace=workspace,
         paths=list(workspace.paths),
         keys=list(keys),
@@ -183,6 +252,8 @@ def open_source(
         index = SourceIndex(workspace)
         on_batch: Callable[[LeafBatch], None] = index.add_batch
         if with_store:
+            # The same rows the viewer and ``query`` store (auditviewer.loading).
+            from auditviewer.loading import store_rows
             from auditviewer.store import Store
 
             store = Store()
@@ -190,12 +261,13 @@ def open_source(
 
             def on_batch(batch: LeafBatch) -> None:
                 index.add_batch(batch)
-                loading.append(batch.table)
+                loading.append(store_rows(batch))
 
         report = verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
         if store is not None:
             store.finish()
             store.set_states(report.state_ranges)
+            store.lock_down()
         source = source_from_index(index, report, keys=keys, store=store)
         source.owns_store = store is not None
         return source
@@ -214,8 +286,9 @@ class _FileEntryReader:
     since then is an error rather than a silently different export.
     """
 
-    def __init__(self, index: SourceIndex) -> None:
+    def __init__(self, index: SourceIndex, hashes: LeafTable) -> None:
         self._index = index
+        self._hashes = hashes
 
     def __call__(self, seqs: list[int]) -> Iterator[tuple[int, bytes]]:
         index = self._index
@@ -229,18 +302,34 @@ class _FileEntryReader:
         for seq, (file_index, line) in where.items():
             by_file.setdefault(file_index, {})[line] = seq
         files = index.workspace.entry_files
+        expected = self._expected(seqs)
         for file_index, lines in sorted(by_file.items()):
             if file_index < 0:
                 raise ExportError("an entry's file is no longer known to the workspace")
             entry_file = files[file_index]
             for seq, leaf in _read_lines(entry_file, lines, index.workspace):
-                want = index.entry_hashes.get(seq)
+                want = expected.get(seq)
                 if want is not None and hashlib.sha256(_LEAF_PREFIX + leaf).digest() != want:
                     raise ExportError(
                         f"{entry_file.label}: seq {seq} has changed on disk since the workspace "
                         "was opened; open it again before exporting"
                     )
                 yield seq, leaf
+
+
+    def _expected(self, seqs: list[int]) -> dict[int, bytes]:
+        """The recorded leaf hashes of ``seqs``, fetched in one vectorised step."""
+        import pyarrow.compute as pc
+
+        table = self._hashes
+        mask = pc.is_in(table.seqs, value_set=pa.array(seqs, pa.int64()))
+        return dict(
+            zip(
+                pc.filter(table.seqs, mask).to_pylist(),
+                pc.filter(table.hashes, mask).to_pylist(),
+                strict=True,
+            )
+        )
 
 
 def _read_lines(
@@ -310,4 +399,4 @@ def check_cancel(cancelled: Callable[[], bool] | None) -> None:
         raise Cancelled("the export was cancelled")
 
 
-__all__ = ["EntryReader", "ExportSource", "SourceIndex", "check_cancel", "open_source", "source_from_index"]
+__all__ = ["EntryReader", "ExportSource", "LeafTable", "SourceIndex", "check_cancel", "open_source", "source_from_index"]
