@@ -66,6 +66,7 @@ from auditviewer.ui.table_model import (
     DEFAULT_WIDTHS,
     HIDDEN_BY_DEFAULT,
     SORT_KEYS,
+    SORTABLE_KEYS,
     EntryTableModel,
 )
 from auditviewer.ui.text import elide, visible_text
@@ -822,6 +823,16 @@ class MainWindow(QMainWindow):
         self._set_state(self.state.with_(scope=scope))
 
     def _sort_requested(self, key: str, descending: bool) -> None:
+        if key not in SORTABLE_KEYS:
+            # Summary is made for display, not stored: keep the current order.
+            col = next((c for c, k in SORT_KEYS.items() if k == self.state.sort_key), COL_TIME)
+            order = Qt.SortOrder.DescendingOrder if self.state.descending else Qt.SortOrder.AscendingOrder
+            hh = self.table.horizontalHeader()
+            hh.blockSignals(True)
+            hh.setSortIndicator(col, order)
+            hh.blockSignals(False)
+            self.status("The Summary column cannot be sorted; sort by another column.")
+            return
         self._set_state(self.state.with_(sort_key=key, descending=descending))
 
     def clear_filters(self) -> None:

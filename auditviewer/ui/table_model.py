@@ -65,6 +65,8 @@ SORT_KEYS = {
     COL_SUMMARY: "summary",
     COL_SEQ: "seq",
 }
+#: Summary is computed for display; the store cannot order by it.
+SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
 HIDDEN_BY_DEFAULT = frozenset({COL_SEQ})
 DEFAULT_WIDTHS = {
     COL_STATE: 30,

@@ -1,0 +1,313 @@
+"""Loading a workspace for the window, and reading it: the store-backed Session.
+
+:func:`load_session` runs in a worker: it opens the inputs, hands every leaf
+batch to the verifier and to the store in one pass (so the first rows can be
+shown while the rest loads), then records each entry's state from the report.
+:class:`StoreSession` is how the window reads the store: thin translations of
+the window's :class:`FilterState` into :class:`auditviewer.store.Filter`.
+No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditviewer.formats.batches import LeafBatch
+from auditviewer.integrity.report import Report
+from auditviewer.query import compile_query
+from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.ui.scope_tree import ResourceCount
+from auditviewer.ui.session import FilterState, WorkspaceInfo
+from auditviewer.ui.timefmt import parse_rfc3339_ms
+from auditviewer.verification import trusted_keys, verify_workspace
+from auditviewer.workspace import open_workspace
+
+#: The window's sort keys → store columns (Summary has no column: not sortable).
+SORT_COLUMNS = {
+    "state": "state",
+    "time": "time",
+    "event_type": "event_type",
+    "actor": "actor_email",
+    "resource": "resource_name",
+    "title": "title_name",
+    "seq": "seq",
+}
+WINDOW_COLUMNS = (
+    "seq",
+    "time",
+    "category",
+    "action",
+    "event_type",
+    "actor_email",
+    "actor_name",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "title_name",
+    "metadata",
+    "state",
+)
+HISTOGRAM_BUCKETS = 120
+#: Flush appended rows to the table in the worker at least this often, so a
+#: read from the GUI thread never has a large insert to do first.
+FLUSH_EVERY_ROWS = 32_768
+ON_DISK_BYTES = 512 * 1024 * 1024
+
+
+class Context(Protocol):
+    """What the worker hands the loader (see :class:`auditviewer.ui.workers.JobContext`)."""
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def progress(self, phase: str, done: int, total: int, *, force: bool = False) -> None: ...
+
+    def rows_stored(self, count: int, *, force: bool = False) -> None: ...
+
+    def partial(self, value: Any) -> None: ...
+
+
+def local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+def _dt(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class StoreView:
+    """One store view as the table model's window source."""
+
+    def __init__(self, store: Store, view: View) -> None:
+        self.store = store
+        self.view = view
+
+    def count(self) -> int:
+        return self.view.row_count
+
+    def window(self, start: int, count: int) -> pa.Table:
+        table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS)
+        # TIMESTAMPTZ → epoch ms, vectorised (no datetime object per row).
+        micros = pc.cast(table.column("time"), pa.int64())
+        ms = pc.divide(micros, 1000)
+        return table.append_column("time_ms", ms).drop_columns(["time"])
+
+    def row_of_seq(self, seq: int) -> int | None:
+        return self.store.position_of(self.view, seq)
+
+
+class StoreSession:
+    """The window's reading of one workspace store (and, once verified, its report)."""
+
+    def __init__(self, store: Store, info: WorkspaceInfo, report: Report | None = None) -> None:
+        self.store = store
+        self.info = info
+        self.report = report
+        self._total: int | None = None
+        self._bounds: tuple[int | None, int | None] | None = None
+        self.finished = False
+        self.database: Path | None = None  # a file database, removed on close
+
+    # -- filters ---------------------------------------------------------
+    def to_filter(self, state: FilterState, *, scope: bool = True) -> Filter:
+        query = state.query.strip()
+        if state.seq_range is not None:
+            a, b = state.seq_range
+            rng = f"seq:{a}..{b}"
+            query = f"({query}) {rng}" if query else rng
+        scope_value: ResourceScope | TitleScope | None = None
+        if scope and not state.scope.is_all:
+            if state.scope.kind == "resource" and state.scope.resource_id is not None:
+                scope_value = ResourceScope(
+                    type=state.scope.resource_type or "", id=state.scope.resource_id
+                )
+            elif state.scope.kind == "title" and state.scope.title_id is not None:
+                scope_value = TitleScope(id=state.scope.title_id)
+        return Filter(
+            query=query,
+            scope=scope_value,
+            categories=frozenset(state.categories),
+            actions=frozenset(state.actions),
+            time_start=_dt(state.start_ms),
+            time_end=_dt(state.end_ms),
+            query_tz=UTC if state.utc else local_zone(),
+        )
+
+    def check_query(self, text: str, utc: bool) -> None:
+        compile_query(text, tz=UTC if utc else local_zone())
+
+    # -- reading ---------------------------------------------------------
+    def total(self) -> int:
+        if self._total is None or not self.finished:
+            self._total = self.store.total_count()
+        return self._total
+
+    def view(self, state: FilterState) -> StoreView:
+        column = SORT_COLUMNS.get(state.sort_key, "time")
+        view = self.store.create_view(
+            self.to_filter(state), sort=Sort(column=column, descending=state.descending)
+        )
+        return StoreView(self.store, view)
+
+    def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
+        return self.store.facet_counts(self.to_filter(state), facet)
+
+    def time_bounds(self) -> tuple[int | None, int | None]:
+        if self._bounds is None or not self.finished:
+            bounds = self.store.time_bounds()
+            self._bounds = (None, None) if bounds is None else (_ms(bounds[0]), _ms(bounds[1]))
+        return self._bounds
+
+    def histogram(self, state: FilterState) -> tuple[list[tuple[int, int]], int]:
+        lo, hi = self.time_bounds()
+        if lo is None or hi is None:
+            return [], 1
+        hist = self.store.histogram(self.to_filter(state), HISTOGRAM_BUCKETS)
+        width_ms = max(1, int(hist.width / timedelta(milliseconds=1)))
+        return [(_ms(s), c) for s, c in zip(hist.starts, hist.counts, strict=True)], width_ms
+
+    def scope_counts(self, state: FilterState) -> list[ResourceCount]:
+        tree = self.store.scope_tree(self.to_filter(state, scope=False))
+        out: list[ResourceCount] = []
+        for title in tree.titles:
+            listed = 0
+            for r in title.resources:
+                out.append(ResourceCount(title.id, title.name, r.type, r.id, r.name, r.count))
+                listed += r.count
+            if title.count > listed:  # entries of the title naming no resource
+                out.append(
+                    ResourceCount(title.id, title.name, "title", title.id, title.name,
+                                  title.count - listed)
+                )
+        for r in tree.untitled:
+            out.append(ResourceCount(None, None, r.type, r.id, r.name, r.count))
+        return out
+
+    def entry(self, seq: int) -> tuple[dict[str, Any], str, str | None] | None:
+        row = self.store.entry(seq)
+        if row is None:
+            return None
+        leaf = str(row.get("leaf") or "")
+        try:
+            value = json.loads(leaf)
+        except (ValueError, RecursionError):
+            value = None
+        if not isinstance(value, dict):
+            value = {"seq": seq, "leaf": leaf}
+        return value, leaf, row.get("state")
+
+    def close(self) -> None:
+        self.store.close()
+        if self.database is not None:
+            for path in (self.database, self.database.with_name(self.database.name + ".wal")):
+                path.unlink(missing_ok=True)
+
+
+def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
+    manifests = list(workspace.manifests)
+    org = ""
+    for m in manifests:
+        name = (m.organization or {}).get("name")
+        if isinstance(name, str) and name:
+            org = name
+            break
+    exported = [parse_rfc3339_ms(m.exported_at) for m in manifests if m.exported_at]
+    exported_ms = max((e for e in exported if e is not None), default=None)
+    names = ", ".join(Path(p).name or p for p in paths)
+    title = org or (workspace.origin or "") or names
+    return WorkspaceInfo(
+        title=title,
+        origin=workspace.origin,
+        organization=org or "Organization",
+        inputs=list(paths),
+        exported_at_ms=exported_ms,
+        key_hints=[k for m in manifests for k in m.keys],
+    )
+
+
+def load_session(paths: list[str], ctx: Context) -> StoreSession:
+    """Open, store and verify ``paths`` as one workspace (runs in a worker)."""
+    workspace = open_workspace([Path(p) for p in paths])
+    extra = list(getattr(ctx, "trust", []) or [])
+    store: Store | None = None
+    try:
+        keys = trusted_keys(extra)
+        database = None if workspace.total_bytes < ON_DISK_BYTES else _disk_database()
+        store = Store() if database is None else Store(database=database)
+        session = StoreSession(store, workspace_info(workspace, paths))
+        session.database = database
+        stored = 0
+        since_flush = 0
+        announced = threading.Event()
+
+        def on_batch(batch: LeafBatch) -> None:
+            nonlocal stored, since_flush
+            assert store is not None
+            table = batch.table
+            n = table.num_rows
+            if n == 0:
+                return
+            source = pa.array([batch.source] * n, pa.string())
+            store.append(
+                pa.Table.from_arrays(
+                    [table.column(0), table.column(1), table.column(2), source],
+                    names=["seq", "leaf", "line", "source"],
+                )
+            )
+            stored += n
+            since_flush += n
+            if since_flush >= FLUSH_EVERY_ROWS or not announced.is_set():
+                since_flush = 0
+                store.total_count()  # flushes pending rows here, not on the GUI thread
+                if not announced.is_set():
+                    announced.set()
+                    ctx.partial(session)
+                ctx.rows_stored(stored)
+
+        def progress(done: int, total: int) -> None:
+            ctx.progress("Reading and verifying", done, total)
+
+        report = verify_workspace(
+            workspace,
+            keys,
+            on_batch=on_batch,
+            progress=progress,
+            cancelled=lambda: ctx.cancelled,
+        )
+        ctx.progress("Recording entry states", 0, 0, force=True)
+        store.finish()
+        store.set_states(report.state_ranges)
+        store.lock_down()
+        session.report = report
+        session.finished = True
+        ctx.rows_stored(store.total_count(), force=True)
+        return session
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    finally:
+        workspace.close()
+
+
+def _disk_database() -> Path:
+    """A fresh file name for a large workspace's database in the cache folder."""
+    import uuid
+
+    from auditviewer import paths
+
+    folder = paths.cache_dir() / "workspaces"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"workspace-{uuid.uuid4().hex}.duckdb"
