@@ -30,7 +30,7 @@ def _want() -> str:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py must run on an old Python to say so
         sys.exit("AuditViewer needs Python 3.11 or newer")
     if not PYTHON.exists():
         print("creating .venv …", flush=True)
