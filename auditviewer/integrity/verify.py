@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
