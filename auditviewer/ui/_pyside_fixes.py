@@ -6,9 +6,14 @@ object, every emit lowers its reference count by one; after a few hundred
 emits the interpreter aborts with "bool_dealloc: deallocating True or
 False". Python 3.12 made ``True`` immortal, so the bug is harmless there.
 
-The check below detects the leak with one emit and, only if it is present,
-gives ``True`` (and ``False``, to be safe) a reference count so large that no
-session can exhaust it — the immortality that 3.12 gives them anyway.
+The same binding drops a reference to ``None`` each time a Python callable
+connected to a signal of Qt's own (``QAction.triggered``, a timer's
+``timeout``) returns ``None``: the same abort, "none_dealloc", after a long
+session.
+
+The checks below detect each leak and, only if it is present, give the
+object (``True`` and ``False``, or ``None``) a reference count so large that
+no session can exhaust it — the immortality Python 3.12 gives them anyway.
 """
 
 from __future__ import annotations
@@ -33,23 +38,38 @@ def _emit_leaks_true() -> bool:
     return after < before
 
 
+def _slot_result_leaks_none() -> bool:
+    from PySide6.QtCore import QObject
+
+    probe = QObject()
+    probe.objectNameChanged.connect(lambda _name: None)
+    before = sys.getrefcount(None)
+    for i in range(8):
+        probe.setObjectName(f"probe{i}")
+    after = sys.getrefcount(None)
+    return after < before
+
+
 def _pin(obj: object) -> None:
     # CPython: ob_refcnt is the first field of every object.
     refcnt = ctypes.c_ssize_t.from_address(id(obj))
     refcnt.value += _PINNED
 
 
-def apply() -> bool:
-    """Apply the fixes this runtime needs; True if the emit leak was found and neutralised."""
+def apply() -> tuple[bool, bool]:
+    """Apply the fixes this runtime needs; which leaks (True's, None's) were neutralised."""
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
-        return False
-    if sys.getrefcount(True) > _PINNED:
-        return True  # already applied
-    if not _emit_leaks_true():
-        return False
-    _pin(True)
-    _pin(False)
-    return True
+        return False, False
+    fixed_true = sys.getrefcount(True) > _PINNED
+    if not fixed_true and _emit_leaks_true():
+        _pin(True)
+        _pin(False)
+        fixed_true = True
+    fixed_none = sys.getrefcount(None) > _PINNED
+    if not fixed_none and _slot_result_leaks_none():
+        _pin(None)
+        fixed_none = True
+    return fixed_true, fixed_none
 
 
-EMIT_LEAK_NEUTRALISED = apply()
+EMIT_LEAK_NEUTRALISED, SLOT_NONE_LEAK_NEUTRALISED = apply()

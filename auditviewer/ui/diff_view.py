@@ -5,6 +5,7 @@ side by side, with the part that changed highlighted.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,23 @@ def find_changes(value: Any, path: str = "$.metadata", depth: int = 0) -> list[C
         for i, sub in enumerate(value):
             out.extend(find_changes(sub, child_path(path, i), depth + 1))
     return out
+
+
+_PATH_PART = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def field_label(path: str) -> str:
+    """``$.metadata.config["a.b"]`` → ``config › a.b``: the path as a person reads it."""
+    rest = path.removeprefix("$.metadata")
+    parts: list[str] = []
+    for m in _PATH_PART.finditer(rest):
+        if m.group(1) is not None:
+            parts.append(m.group(1))
+        elif m.group(2) is not None:
+            parts.append(f"[{m.group(2)}]")
+        else:
+            parts.append(json.loads(m.group(3)))
+    return " › ".join(parts) or "metadata"
 
 
 def show_value(value: Any) -> str:
@@ -127,7 +145,7 @@ class ChangesModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COLUMN_FIELD:
-                return visible_text(change.path.removeprefix("$.metadata."))
+                return visible_text(field_label(change.path))
             return before if col == COLUMN_BEFORE else after
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COLUMN_FIELD:
@@ -218,7 +236,8 @@ class DiffView(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COLUMN_FIELD, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMN_FIELD, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COLUMN_FIELD, 170)
         header.setSectionResizeMode(COLUMN_BEFORE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COLUMN_AFTER, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel("This entry records no before/after changes.", self)

@@ -5,6 +5,7 @@ signers, and what to compare before trusting a key.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -405,10 +406,16 @@ class IntegrityPanel(QWidget):
         self.save_html = QPushButton("Save as HTML…", self)
         self.save_json.clicked.connect(self.saveJsonRequested)
         self.save_html.clicked.connect(self.saveHtmlRequested)
-        top = QHBoxLayout()
-        top.addWidget(self.headline, 1)
-        top.addWidget(self.save_json)
-        top.addWidget(self.save_html)
+        hf = self.headline.font()
+        hf.setBold(True)
+        self.headline.setFont(hf)
+        top = QVBoxLayout()
+        top.addWidget(self.headline)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_json)
+        buttons.addWidget(self.save_html)
+        top.addLayout(buttons)
 
         self.findings_model = FindingsModel(self)
         self.findings = self._table(self.findings_model, "findingsTable")
@@ -416,16 +423,22 @@ class IntegrityPanel(QWidget):
             F_MESSAGE, QHeaderView.ResizeMode.Stretch
         )
         self.findings.activated.connect(self._finding_activated)
+        self.finding_detail = self._detail_label("findingDetail")
+        self.findings.selectionModel().currentRowChanged.connect(self._show_finding_detail)
         self.checkpoints_model = CheckpointsModel(self)
         self.checkpoints = self._table(self.checkpoints_model, "checkpointsTable")
         self.checkpoints.horizontalHeader().setSectionResizeMode(
             C_SIGNERS, QHeaderView.ResizeMode.Stretch
         )
+        self.checkpoint_detail = self._detail_label("checkpointDetail")
+        self.checkpoints.selectionModel().currentRowChanged.connect(
+            self._show_checkpoint_detail
+        )
         self.keys_box = QWidget(self)
         self.keys_layout = QVBoxLayout(self.keys_box)
         self.keys_layout.setContentsMargins(0, 0, 0, 0)
 
-        def titled(title: str, widget: QWidget) -> QWidget:
+        def titled(title: str, widget: QWidget, detail: QLabel) -> QWidget:
             w = QWidget(self)
             lay = QVBoxLayout(w)
             lay.setContentsMargins(0, 4, 0, 0)
@@ -435,19 +448,68 @@ class IntegrityPanel(QWidget):
             lab.setFont(f)
             lay.addWidget(lab)
             lay.addWidget(widget, 1)
+            lay.addWidget(detail)
             return w
 
         self.findings_title = "Findings — double-click one to show its entries"
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setChildrenCollapsible(False)
-        split.addWidget(titled(self.findings_title, self.findings))
-        split.addWidget(titled("Checkpoints", self.checkpoints))
+        split.addWidget(titled(self.findings_title, self.findings, self.finding_detail))
+        split.addWidget(titled("Checkpoints", self.checkpoints, self.checkpoint_detail))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.keys_box)
         layout.addWidget(split, 1)
         self.set_report(None)
+
+    def _detail_label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setFrameShape(QFrame.Shape.StyledPanel)
+        label.setMargin(6)
+        label.hide()
+        return label
+
+    def _show_finding_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.finding_detail.hide()
+            return
+        f = self.findings_model.finding(current.row())
+        lines = [f"{f.kind} ({f.severity})", cell_text(f.message, 2000)]
+        if f.seq is not None:
+            lines.append(f"Entries: {seq_range_text(f.seq, f.seq_end)}")
+        if f.checkpoint is not None:
+            lines.append(f"Checkpoint at size {f.checkpoint:,}")
+        if f.expected is not None:
+            lines.append(f"Signed head:   {base64.b64encode(f.expected).decode()}")
+        if f.computed is not None:
+            lines.append(f"Computed head: {base64.b64encode(f.computed).decode()}")
+        if f.file:
+            lines.append(f"File: {cell_text(f.file)}" + (f", line {f.line}" if f.line else ""))
+        self.finding_detail.setText("\n".join(lines))
+        self.finding_detail.show()
+
+    def _show_checkpoint_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.checkpoint_detail.hide()
+            return
+        c = self.checkpoints_model.checkpoint(current.row())
+        lines = [
+            f"Checkpoint at size {c.size:,}: "
+            + CHECKPOINT_STATUS_TEXT.get(c.status, cell_text(c.status)),
+            f"Origin: {cell_text(c.origin)}",
+            f"Head: {base64.b64encode(c.head).decode()}",
+        ]
+        for signer in c.signers:
+            lines.append("Signed by " + signer_text([signer]))
+        if c.source:
+            lines.append(f"From: {cell_text(c.source)}")
+        self.checkpoint_detail.setText("\n".join(lines))
+        self.checkpoint_detail.show()
 
     def _table(self, model: QAbstractTableModel, name: str) -> QTableView:
         view = QTableView(self)
@@ -464,6 +526,8 @@ class IntegrityPanel(QWidget):
 
     def set_report(self, report: Report | None, *, key_hints: Iterable[str] = ()) -> None:
         self.report = report
+        self.finding_detail.hide()
+        self.checkpoint_detail.hide()
         self.findings_model.set_findings(report.findings if report else [])
         self.checkpoints_model.set_checkpoints(report.checkpoints if report else [])
         for tbl in (self.findings, self.checkpoints):

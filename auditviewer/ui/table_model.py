@@ -69,14 +69,14 @@ SORT_KEYS = {
 SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
 HIDDEN_BY_DEFAULT = frozenset({COL_SEQ})
 DEFAULT_WIDTHS = {
-    COL_STATE: 30,
-    COL_TIME: 150,
-    COL_EVENT: 220,
-    COL_ACTOR: 190,
-    COL_RESOURCE: 170,
-    COL_TITLE: 130,
-    COL_SUMMARY: 360,
-    COL_SEQ: 70,
+    COL_STATE: 34,
+    COL_TIME: 142,
+    COL_EVENT: 196,
+    COL_ACTOR: 160,
+    COL_RESOURCE: 130,
+    COL_TITLE: 104,
+    COL_SUMMARY: 320,
+    COL_SEQ: 64,
 }
 
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40

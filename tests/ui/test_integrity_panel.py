@@ -76,3 +76,20 @@ def test_report_html_escapes_everything() -> None:
     assert "<b>x</b>" not in text
     assert "⟨U+202E⟩" in text
     assert "FAILED" in text
+
+
+def test_detail_of_selected_finding_and_checkpoint(qtbot: Any) -> None:
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    report, _ = verify_vector("modified-entry")
+    panel.set_report(report)
+    model = panel.findings_model
+    row = next(r for r in range(model.rowCount()) if model.finding(r).kind == "chain_mismatch")
+    panel.findings.selectRow(row)
+    text = panel.finding_detail.text()
+    assert "chain_mismatch (failure)" in text and "Signed head:" in text
+    assert "Computed head:" in text
+    panel.checkpoints.selectRow(0)
+    assert "Signed by" in panel.checkpoint_detail.text()
+    assert panel.finding_detail.textFormat() == panel.finding_detail.textFormat().PlainText

@@ -20,3 +20,11 @@ def test_many_emits_do_not_exhaust_true() -> None:
         emitter.ping.emit()
     assert sys.getrefcount(True) > 1_000_000
     assert before - sys.getrefcount(True) <= 20_000
+
+
+def test_many_slot_calls_returning_none_do_not_exhaust_none() -> None:
+    obj = QObject()
+    obj.objectNameChanged.connect(lambda _name: None)
+    for i in range(20_000):
+        obj.setObjectName(str(i))
+    assert sys.getrefcount(None) > 1_000_000

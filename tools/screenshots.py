@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Render screenshots of the viewer's main views into docs/screenshots/.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py [--out DIR]
+
+Uses the real loader on the demo bundle and the spec vectors in
+tests/vectors/data; settings and trust store are temporary, so nothing of
+the person's own configuration is read or changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VECTORS = ROOT / "tests" / "vectors" / "data"
+VECTOR_KEY = (
+    "audit.heroiclabs.example/org/acme-games+712495bc+AY+gnFtM15bABLz0XJHj2ZzhZwEMVI59VpqhpvlrRNuy"
+)
+SIZE = (1500, 900)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="auditviewer-shots-"))
+    os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
+    os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from auditviewer.ui.app import demo_paths
+    from auditviewer.ui.loader import load_session
+    from auditviewer.ui.main_window import MainWindow, make_settings
+    from auditviewer.ui.table_model import COL_SEQ
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("AuditViewer")
+
+    def settle(ms: int = 150) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def wait_loaded(w: MainWindow) -> str:
+        result: list[str] = []
+        loop = QEventLoop()
+        w.loadFinished.connect(lambda s: (result.append(s), loop.quit()))
+        QTimer.singleShot(120_000, loop.quit)
+        loop.exec()
+        return result[0] if result else "timeout"
+
+    def shot(w: MainWindow, name: str) -> None:
+        settle()
+        path = args.out / f"{name}.png"
+        w.grab().save(str(path))
+        print(path)
+
+    w = MainWindow(load_session, demo_paths=demo_paths, settings=make_settings())
+    w.resize(*SIZE)
+    w.show()
+    shot(w, "start-page")
+
+    w.open_demo()
+    print("demo:", wait_loaded(w))
+    w.search.set_text("action:Update")
+    model = w.model
+    for row in range(min(model.rowCount(), 400)):
+        w.table.selectRow(row)
+        if w.pane.diff.has_changes() and len(w.pane.diff.model.changes()) >= 2:
+            break
+    shot(w, "organization-log")
+
+    tree = w.scope_tree.scope_model
+    org = tree.index(0, 0)
+    title = tree.index(0, 0, org)
+    for r in range(tree.rowCount(title)):
+        group = tree.index(r, 0, title)
+        if group.data() == "Deployments":
+            w.scope_tree.expand(group)
+            w.scope_tree.setCurrentIndex(tree.index(0, 0, group))
+            break
+    w.search.set_text("")
+    w.table.selectRow(0)
+    shot(w, "deployment-history")
+
+    w.search.set_text('category:"Nakama Deployment" (action:Update')
+    w.search.help_button.setChecked(True)
+    shot(w, "search-error-and-help")
+    w.search.help_button.setChecked(False)
+    w.clear_filters()
+
+    w.open_paths([str(VECTORS / "modified-entry")], trust=[VECTOR_KEY], remember=False)
+    print("modified-entry:", wait_loaded(w))
+    w.set_column_visible(COL_SEQ, True)
+    w.show_report()
+    fm = w.integrity.findings_model
+    for r in range(fm.rowCount()):
+        if fm.finding(r).kind == "chain_mismatch":
+            w.integrity.findings.selectRow(r)
+    shot(w, "tampered-bundle-report")
+    for r in range(fm.rowCount()):
+        if fm.finding(r).kind == "chain_mismatch":
+            w.integrity.findings.activated.emit(fm.index(r, 0))
+            break
+    w.right.setCurrentWidget(w.integrity)
+    shot(w, "tampered-entries")
+
+    w.open_paths([str(VECTORS / "valid-jsonl")], remember=False)
+    print("untrusted:", wait_loaded(w))
+    w.show_report()
+    shot(w, "untrusted-key")
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
