@@ -63,19 +63,24 @@ class SafeFile:
         except OSError as exc:
             raise ExportError(f"{self.label}: cannot be created ({_describe(exc)})") from exc
         self.closed = False
+        self._aborted = False
 
     # -- what zipfile and pyarrow call
     def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._aborted:
+            # A writer (zipfile, pyarrow) finishing up after an abort writes into nothing:
+            # the file is about to be removed, and a second error would hide the first.
+            return len(data)
         try:
             return _write(self._file, data)
         except OSError as exc:
             raise ExportError(f"{self.label}: cannot be written ({_describe(exc)})") from exc
 
     def tell(self) -> int:
-        return self._file.tell()
+        return 0 if self._aborted else self._file.tell()
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._file.seek(offset, whence)
+        return 0 if self._aborted else self._file.seek(offset, whence)
 
     def seekable(self) -> bool:
         return True
@@ -87,6 +92,8 @@ class SafeFile:
         return False
 
     def flush(self) -> None:
+        if self._aborted:
+            return
         try:
             self._file.flush()
         except OSError as exc:
@@ -94,7 +101,7 @@ class SafeFile:
 
     def close(self) -> None:
         """Flush, fsync and close: a published file is whole on disk, not just in the page cache."""
-        if self.closed:
+        if self.closed or self._aborted:
             return
         self.closed = True
         try:
@@ -108,6 +115,7 @@ class SafeFile:
     def abort(self) -> None:
         """Close without caring about errors (the file is about to be removed)."""
         self.closed = True
+        self._aborted = True
         with contextlib.suppress(OSError):
             self._file.close()
 

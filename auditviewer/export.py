@@ -22,6 +22,7 @@ verified in the source. See docs/export.md for the format and the choices.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -610,10 +611,8 @@ def _write_bundle(
 ) -> None:
     date_time = datetime.strptime(manifest_fields["exported_at"], "%Y-%m-%dT%H:%M:%SZ")
     zip_file = SafeFile(staged) if zipped else None
+    writer = BundleWriter(folder=None if zipped else staged, zip_file=zip_file, top=top, date_time=date_time)
     try:
-        writer = BundleWriter(
-            folder=None if zipped else staged, zip_file=zip_file, top=top, date_time=date_time
-        )
         large = sum(len(leaf) for _, leaf in entries) > (1 << 30)
         # Entries JSONL unless a stored entry holds a line break (legal JSON whitespace in a
         # Parquet cell): JSONL would split it and change its bytes, so Parquet keeps it whole.
@@ -646,6 +645,9 @@ def _write_bundle(
     except BaseException:
         if zip_file is not None:
             zip_file.abort()
+            # Let zipfile finish into the aborted file now, not in a destructor later.
+            with contextlib.suppress(Exception):
+                writer.close()
         raise
 
 

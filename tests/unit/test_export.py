@@ -1,0 +1,714 @@
+"""Re-export: verifiable slice bundles (spec §6) and plain formats, read back and verified."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from nacl.signing import SigningKey
+
+from auditviewer import atomic
+from auditviewer.errors import Cancelled, ExportError
+from auditviewer.export import (
+    ExportSource,
+    describe_seqs,
+    export_slice,
+    format_for_path,
+    open_source,
+    plan_export,
+)
+from auditviewer.export_plain import neutralize_cell
+from auditviewer.integrity.chain import ZERO_HEAD, leaf_hash, next_head
+from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
+from auditviewer.integrity.notes import checkpoint_text, sign_note
+from auditviewer.integrity.report import Report
+from auditviewer.verification import verify_workspace
+from auditviewer.workspace import open_workspace
+from tests.conftest import ACME_KEY, VECTORS
+
+ORIGIN = "audit.test.example/org/export-tests"
+SIGNING = SigningKey(hashlib.sha256(b"export-tests").digest())
+KEY_STRING = VerifierKey.from_public_key(ORIGIN, bytes(SIGNING.verify_key)).to_string()
+KEY = parse_verifier_key(KEY_STRING)
+ACME = parse_verifier_key(ACME_KEY)
+RESOURCES = [
+    ("nakama_deployment", "dep_0001", "space-prod-1"),
+    ("nakama_deployment", "dep_0002", "space-dev-1"),
+    ("nakama_builder", "bld_0001", "space-builder"),
+]
+# Values a spreadsheet would run as formulas, as they might come from a hostile name.
+HOSTILE = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\r=1", "plain"]
+
+
+# --------------------------------------------------------------------------
+# Bundles written here with chain.py and sign_note, checkpoints wherever a test wants them
+
+
+def entry_text(seq: int) -> bytes:
+    rtype, rid, rname = RESOURCES[seq % len(RESOURCES)]
+    moment = datetime(2026, 9, 1, tzinfo=UTC) + timedelta(minutes=7 * seq)
+    value = {
+        "seq": seq,
+        "id": f"evt_{seq:06d}",
+        "time": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "category": "Nakama Deployment" if rtype == "nakama_deployment" else "Nakama Builder",
+        "action": ["Create", "Update", "Delete", "Reboot"][seq % 4],
+        "actor": {"email": f"user{seq % 5}@acme.example", "type": "user", "name": HOSTILE[seq % len(HOSTILE)]},
+        "resource": {"type": rtype, "id": rid, "name": rname},
+        "title": {"id": "ttl_1", "name": "Space Raiders"},
+        "metadata": {"note": HOSTILE[(seq + 3) % len(HOSTILE)], "n": seq, "ü": "Jürgen"},
+    }
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def make_bundle(
+    path: Path,
+    *,
+    n: int,
+    every: int = 16,
+    start: int = 0,
+    tail: int = 0,
+    fmt: str = "jsonl",
+    zip_: bool = False,
+    mutate: dict[int, bytes] | None = None,
+    newline_entries: bool = False,
+) -> Path:
+    """A signed bundle of entries start..start+n-1; checkpoints at start, every ``every``, and at the
+    last signed size (``tail`` entries after it are unsigned). ``mutate`` replaces entries after signing."""
+    leaves = []
+    head = ZERO_HEAD
+    for seq in range(start):
+        head = next_head(head, leaf_hash(entry_text(seq)))
+    notes = []
+    if start:
+        notes.append(sign_note(checkpoint_text(ORIGIN, start, head, "2026-09-01T00:00:00Z"), ORIGIN, SIGNING))
+    signed_end = start + n - tail
+    for seq in range(start, start + n):
+        leaf = entry_text(seq)
+        if newline_entries and seq % 3 == 0:
+            leaf = leaf.replace(b',"id"', b',\n"id"', 1)
+        leaves.append(leaf)
+        head = next_head(head, leaf_hash(leaf))
+        size = seq + 1
+        if size <= signed_end and (size % every == 0 or size == signed_end):
+            notes.append(sign_note(checkpoint_text(ORIGIN, size, head, "2026-10-01T00:00:00Z"), ORIGIN, SIGNING))
+    for seq, leaf in (mutate or {}).items():
+        leaves[seq - start] = leaf
+    root = Path(tempfile.mkdtemp(dir=path.parent)) / "b" if zip_ else path
+    (root / "entries").mkdir(parents=True)
+    files = []
+    if fmt == "jsonl":
+        rel = "entries/part-00000.jsonl"
+        (root / rel).write_bytes(b"".join(leaf + b"\n" for leaf in leaves))
+    else:
+        rel = "entries/part-00000.parquet"
+        pq.write_table(
+            pa.table({"seq": pa.array(range(start, start + n), pa.int64()), "entry": pa.array(leaves, pa.binary())}),
+            root / rel,
+        )
+    files.append((rel, "entries"))
+    (root / "checkpoints.jsonl").write_text("".join(json.dumps({"note": note}) + "\n" for note in notes))
+    files.append(("checkpoints.jsonl", "checkpoints"))
+    manifest = {
+        "format": "audit-bundle",
+        "version": 1,
+        "origin": ORIGIN,
+        "organization": {"id": "org_test", "name": "Test Org"},
+        "scope": {"type": "organization"},
+        "exported_at": "2026-11-01T00:00:00Z",
+        "files": [
+            {"path": rel, "role": role, "sha256": hashlib.sha256((root / rel).read_bytes()).hexdigest(),
+             "size": (root / rel).stat().st_size}
+            for rel, role in files
+        ],
+        "keys": [KEY_STRING],
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    if zip_:
+        with zipfile.ZipFile(path, "w") as zf:
+            for file in sorted(root.rglob("*")):
+                if file.is_file():
+                    zf.write(file, f"{path.stem}/{file.relative_to(root).as_posix()}")
+        shutil.rmtree(root.parent)
+    return path
+
+
+def verify_paths(paths: list[Path], keys: list[VerifierKey]) -> Report:
+    workspace = open_workspace(paths)
+    try:
+        return verify_workspace(workspace, keys)
+    finally:
+        workspace.close()
+
+
+def read_back(path: Path) -> dict[int, bytes]:
+    """seq -> stored bytes of everything an export holds, read the way the viewer reads it."""
+    workspace = open_workspace([path])
+    out: dict[int, bytes] = {}
+    try:
+        for batch in workspace.iter_batches():
+            assert not batch.problems, batch.problems
+            for seq, leaf in zip(batch.table.column(0).to_pylist(), batch.table.column(1).to_pylist(), strict=True):
+                assert seq not in out
+                out[seq] = leaf
+    finally:
+        workspace.close()
+    return out
+
+
+def manifest_of(path: Path) -> dict[str, Any]:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            name = next(n for n in zf.namelist() if n.endswith("manifest.json"))
+            return dict(json.loads(zf.read(name)))
+    return dict(json.loads((path / "manifest.json").read_text()))
+
+
+def nothing_partial(folder: Path) -> bool:
+    return not any(p.name.startswith(atomic.PARTIAL_PREFIX) for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 600-entry log, checkpoints every 16, the last 10 entries unsigned."""
+    path = tmp_path_factory.mktemp("log") / "log"
+    return make_bundle(path, n=600, every=16, tail=10)
+
+
+@pytest.fixture(scope="module")
+def source(log_dir: Path) -> Iterator[ExportSource]:
+    with open_source([log_dir], keys=[KEY], with_store=True) as opened:
+        yield opened
+
+
+# --------------------------------------------------------------------------
+# Round trips
+
+
+@pytest.mark.parametrize("out_name", ["slice.zip", "slice", "slice.jsonl", "slice.parquet", "slice.csv"])
+def test_round_trip_every_format_keeps_the_stored_bytes(source: ExportSource, tmp_path: Path, out_name: str) -> None:
+    selected = [0, 1, 17, 18, 100, 250, 251, 252, 589, 590, 599]
+    out = tmp_path / out_name
+    summary = export_slice(source, out=out, seqs=selected)
+    back = read_back(out)
+    assert sorted(back) == selected
+    originals = dict(source.read_entries(selected))
+    assert back == originals
+    assert summary.entries == len(selected)
+    assert nothing_partial(tmp_path)
+
+
+def test_bundle_verifies_and_says_what_it_holds(source: ExportSource, tmp_path: Path) -> None:
+    selected = [3, 40, 41, 300]
+    out = tmp_path / "s.zip"
+    summary = export_slice(source, out=out, seqs=selected, exported_at=datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC))
+    report = verify_paths([out], [KEY])
+    assert report.status == "verified" and report.verified_entries == 4
+    assert summary.slice_status == "verified"
+    # Intervals [0,16), [32,48), [288,304) hold the selection: their other leaves are the proof.
+    assert summary.proof_rows == 3 * 16 - 4
+    manifest = manifest_of(out)
+    assert manifest["origin"] == ORIGIN
+    assert manifest["organization"] == {"id": "org_test", "name": "Test Org"}
+    assert manifest["scope"] == {"type": "organization"}
+    assert manifest["exported_at"] == "2026-11-25T12:00:05Z"
+    assert manifest["keys"] == [KEY_STRING]
+    assert manifest["query"] == "seq 3,40-41,300"
+    assert manifest["integrity"]["status"] == "verified"
+    assert manifest["integrity"]["failed_entries"] == 0
+    roles = {f["path"]: f["role"] for f in manifest["files"]}
+    assert roles == {
+        "entries/part-00000.jsonl": "entries",
+        "checkpoints.jsonl": "checkpoints",
+        "proof/leaf_hashes.parquet": "proof",
+    }
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        assert all(n.startswith("s/") for n in names)
+        for item in manifest["files"]:
+            data = zf.read("s/" + item["path"])
+            assert hashlib.sha256(data).hexdigest() == item["sha256"] and len(data) == item["size"]
+        lines = zf.read("s/entries/part-00000.jsonl").split(b"\n")
+        assert [json.loads(x)["seq"] for x in lines if x] == selected
+        proof = pq.read_table(io.BytesIO(zf.read("s/proof/leaf_hashes.parquet")))
+        assert proof.schema.field("seq").type == pa.int64()
+        assert proof.schema.field("leaf_hash").type == pa.binary()
+        notes = [json.loads(x)["note"] for x in zf.read("s/checkpoints.jsonl").decode().splitlines()]
+    sizes = sorted(int(n.split("\n")[1]) for n in notes)
+    assert sizes == [16, 32, 48, 288, 304]
+    originals = [json.loads(x)["note"] for x in (source.paths[0] / "checkpoints.jsonl").read_text().splitlines()]
+    assert set(notes) <= set(originals)  # copied verbatim
+
+
+def test_the_verify_command_accepts_a_slice(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "s.zip"
+    export_slice(source, out=out, seqs=[5, 77, 300])
+    result = subprocess.run(
+        [sys.executable, "-m", "auditviewer", "verify", "--json", str(out), "--trust", KEY_STRING],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, AUDITVIEWER_TRUST_STORE=os.devnull),
+    )
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["status"] == "verified" and report["verified_entries"] == 3
+
+
+def test_unsigned_tail_entries_are_included_and_stay_unverified(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "tail"
+    summary = export_slice(source, out=out, seqs=[10, 592, 599])
+    report = verify_paths([out], [KEY])
+    assert report.status == "incomplete"
+    assert report.verified_entries == 1
+    assert "unsigned_tail" in {f.kind for f in report.findings}
+    assert summary.plan.unsigned_tail_entries == 2
+    assert any("unsigned tail" in w for w in summary.warnings)
+    assert manifest_of(out)["integrity"]["unsigned_tail_entries"] == 2
+    assert manifest_of(out)["integrity"]["status"] == "incomplete"
+
+
+def test_plan_tells_sizes_before_writing(source: ExportSource, tmp_path: Path) -> None:
+    plan = plan_export(source, seqs=[3, 40, 41, 300, 595])
+    assert (plan.entries, plan.proof_rows, plan.unsigned_tail_entries) == (5, 44, 1)
+    assert plan.checkpoints == 6  # 16, 32, 48, 288, 304 and 590 (where the tail starts)
+    assert plan.proof_bytes > 44 * 32
+    summary = export_slice(source, out=tmp_path / "s", seqs=[3, 40, 41, 300, 595])
+    assert summary.proof_rows == plan.proof_rows and summary.checkpoints == plan.checkpoints
+    assert plan_export(source, seqs=[3], fmt="csv").proof_rows == 0
+    assert list(tmp_path.iterdir()) == [tmp_path / "s"]
+
+
+def test_export_from_paths_and_by_query(log_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.zip"
+    summary = export_slice([log_dir], out=out, query="action:Reboot", keys=[KEY])
+    back = read_back(out)
+    assert sorted(back) == list(range(3, 600, 4))
+    assert manifest_of(out)["query"] == "action:Reboot"
+    assert summary.slice_status == "incomplete"  # seqs 591..599 are in the unsigned tail
+    report = verify_paths([out], [KEY])
+    assert report.verified_entries == len([s for s in back if s < 590])
+
+
+def test_one_resource_gets_resource_scope_only_when_complete(source: ExportSource, tmp_path: Path) -> None:
+    whole = export_slice(source, out=tmp_path / "r.zip", query="resource:bld_0001")
+    assert manifest_of(tmp_path / "r.zip")["scope"] == {
+        "type": "resource",
+        "resource": {"type": "nakama_builder", "id": "bld_0001", "name": "space-builder"},
+    }
+    assert whole.entries == 200
+    # All of the same resource, but not all of it: not that resource's audit log.
+    export_slice(source, out=tmp_path / "part.zip", seqs=[2, 5, 8])
+    assert manifest_of(tmp_path / "part.zip")["scope"] == {"type": "organization"}
+
+
+def test_resource_scope_without_a_store(log_dir: Path, tmp_path: Path) -> None:
+    with open_source([log_dir], keys=[KEY]) as plain_source:
+        export_slice(plain_source, out=tmp_path / "r", seqs=range(2, 600, 3))
+        assert manifest_of(tmp_path / "r")["scope"]["type"] == "resource"
+        export_slice(plain_source, out=tmp_path / "p", seqs=range(2, 500, 3))
+        assert manifest_of(tmp_path / "p")["scope"]["type"] == "organization"
+
+
+def test_slice_of_a_slice_takes_omitted_leaves_from_the_proof(source: ExportSource, tmp_path: Path) -> None:
+    first = tmp_path / "first.zip"
+    export_slice(source, out=first, seqs=[1, 2, 3, 20, 21, 200, 201, 202], description="first cut")
+    second = tmp_path / "second"
+    with open_source([first], keys=[KEY]) as sliced:
+        summary = export_slice(sliced, out=second, seqs=[2, 201])
+    report = verify_paths([second], [KEY])
+    assert report.status == "verified" and report.verified_entries == 2
+    assert summary.proof_rows == 2 * 16 - 2
+    assert manifest_of(second)["query"] == "seq 2,201 (within: first cut)"
+
+
+def test_two_inputs_are_one_workspace(tmp_path: Path) -> None:
+    a = make_bundle(tmp_path / "a", n=64, every=16)
+    b = make_bundle(tmp_path / "b", n=64, every=16)  # the same log again: identical duplicates
+    out = tmp_path / "s.zip"
+    summary = export_slice([a, b], out=out, seqs=[5, 50], keys=[KEY])
+    assert summary.slice_status == "verified"
+    assert sorted(read_back(out)) == [5, 50]
+
+
+# --------------------------------------------------------------------------
+# Conformance vectors
+
+
+def copy_vector(name: str, tmp_path: Path) -> Path:
+    src = VECTORS / name
+    dest = tmp_path / name
+    if src.is_dir():
+        shutil.copytree(src, dest)
+    else:
+        shutil.copy(src, dest)
+    return dest
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("valid-jsonl", "verified"),
+        ("valid-parquet.zip", "verified"),
+        ("resource-slice", "verified"),
+        ("mid-log-start", "verified"),
+        ("unsigned-tail", "incomplete"),
+        ("modified-entry", "failed"),
+        ("deleted-entry", "failed"),
+    ],
+)
+def test_slices_of_the_vectors_verify_as_their_sources(name: str, status: str, tmp_path: Path) -> None:
+    vector = copy_vector(name, tmp_path)
+    with open_source([vector], keys=[ACME]) as src:
+        selected = src.entry_seqs[::37]
+        expected = sum(1 for s in selected if src.state_of(s) == "verified")
+        failed = sum(1 for s in selected if src.state_of(s) == "failed")
+        out = tmp_path / "slice.zip"
+        summary = export_slice(src, out=out, seqs=selected)
+        originals = dict(src.read_entries(selected))
+    report = verify_paths([out], [ACME])
+    assert report.verified_entries == expected
+    assert read_back(out) == originals
+    assert summary.integrity["failed_entries"] == failed
+    if status == "verified":
+        assert report.status == "verified" and expected == len(selected)
+    if status == "failed":
+        assert failed and report.status == "failed"
+        assert manifest_of(out)["integrity"]["status"] == "failed"
+        assert any("failed verification" in w for w in summary.warnings)
+
+
+def test_resource_slice_vector_reexported_whole_keeps_its_scope(tmp_path: Path) -> None:
+    vector = copy_vector("resource-slice", tmp_path)
+    out = tmp_path / "again.zip"
+    export_slice([vector], out=out, keys=[ACME])
+    manifest = manifest_of(out)
+    assert manifest["scope"]["type"] == "resource"
+    assert manifest["scope"]["resource"]["id"] == "bld_0001"
+    assert manifest["query"] == "all entries (within: resource:bld_0001)"
+    assert verify_paths([out], [ACME]).status == "verified"
+
+
+def test_generated_sample_bundle_slices_verify(tmp_path: Path) -> None:
+    from auditviewer.sample import write_sample_bundle
+
+    sample = write_sample_bundle(tmp_path / "sample.zip", entries=3000, fmt="parquet", zip_=True, start_seq=500)
+    key = parse_verifier_key(sample.verifier_key)
+    out = tmp_path / "slice"
+    summary = export_slice([sample.path], out=out, seqs=range(600, 3400, 97), keys=[key])
+    assert summary.slice_status == "verified"
+    report = verify_paths([out], [key])
+    assert report.status == "verified" and report.entries == len(range(600, 3400, 97))
+
+
+def test_exporter_without_keys_still_makes_a_slice_an_auditor_can_verify(log_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.zip"
+    summary = export_slice([log_dir], out=out, seqs=[7, 130], keys=[])
+    assert summary.plan.anchors_trusted is False
+    assert any("none of the keys" in w for w in summary.warnings)
+    assert summary.slice_status == "incomplete"
+    assert verify_paths([out], [KEY]).status == "verified"
+
+
+# --------------------------------------------------------------------------
+# Hypothesis: any selection makes a slice that verifies and holds exactly it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(selection=st.sets(st.integers(min_value=0, max_value=599), min_size=1, max_size=60))
+def test_any_selection_verifies_and_holds_exactly_it(source: ExportSource, selection: set[int]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "s.zip"
+        export_slice(source, out=out, seqs=selection)
+        assert read_back(out) == dict(source.read_entries(sorted(selection)))
+        report = verify_paths([out], [KEY])
+        signed = [s for s in selection if s < 590]
+        assert report.verified_entries == len(signed)
+        assert report.status == ("verified" if len(signed) == len(selection) else "incomplete")
+
+
+_TERMS = st.sampled_from(
+    [
+        "action:Update",
+        "action:Reboot",
+        "type:nakama_builder",
+        "resource:dep_0002",
+        "actor:user1@*",
+        "seq:100..250",
+        "seq:580..599",
+        "category:\"Nakama Deployment\"",
+        "-action:Create",
+        "(action:Delete OR action:Create)",
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(terms=st.lists(_TERMS, min_size=1, max_size=3))
+def test_any_query_slice_holds_what_the_query_matches(source: ExportSource, terms: list[str]) -> None:
+    from auditviewer.store import Filter
+
+    query = " ".join(terms)
+    matched = [int(s) for s in source.store.seqs(Filter(query=query)).to_pylist()]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "q"
+        if not matched:
+            with pytest.raises(ExportError, match="empty"):
+                export_slice(source, out=out, query=query)
+            return
+        export_slice(source, out=out, query=query)
+        assert sorted(read_back(out)) == matched
+        report = verify_paths([out], [KEY])
+        assert report.verified_entries == len([s for s in matched if s < 590])
+        assert manifest_of(out)["query"] == query
+
+
+# --------------------------------------------------------------------------
+# Safety: a full disk, a cancel, an existing target
+
+
+@pytest.mark.parametrize("out_name", ["s.zip", "s", "s.jsonl", "s.parquet", "s.csv"])
+def test_full_disk_leaves_nothing_and_keeps_the_old_file(
+    source: ExportSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out_name: str
+) -> None:
+    out = tmp_path / out_name
+    export_slice(source, out=out, seqs=[1, 2])
+    before = read_back(out)
+    written = 0
+
+    def failing_write(file: Any, data: bytes) -> int:
+        nonlocal written
+        written += len(data)
+        if written > 600:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return int(file.write(data))
+
+    monkeypatch.setattr(atomic, "_write", failing_write)
+    with pytest.raises(ExportError, match="disk is full"):
+        export_slice(source, out=out, seqs=range(0, 300), overwrite=True)
+    assert read_back(out) == before
+    assert nothing_partial(tmp_path)
+    monkeypatch.undo()
+    new = tmp_path / ("n" + out_name)
+    monkeypatch.setattr(atomic, "_write", failing_write)
+    written = 0
+    with pytest.raises(ExportError):
+        export_slice(source, out=new, seqs=range(0, 300))
+    assert not new.exists() and nothing_partial(tmp_path)
+
+
+def test_cancel_leaves_nothing(source: ExportSource, tmp_path: Path) -> None:
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Cancelled):
+        export_slice(source, out=tmp_path / "s.zip", seqs=range(600), cancelled=cancelled)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_target_needs_overwrite(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "s.jsonl"
+    out.write_text("keep me")
+    with pytest.raises(ExportError, match="already exists"):
+        export_slice(source, out=out, seqs=[1])
+    assert out.read_text() == "keep me"
+    export_slice(source, out=out, seqs=[1], overwrite=True)
+    assert read_back(out) == dict(source.read_entries([1]))
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    (folder / "old.txt").write_text("old")
+    export_slice(source, out=folder, seqs=[1, 2], overwrite=True)
+    assert not (folder / "old.txt").exists() and (folder / "manifest.json").is_file()
+    assert nothing_partial(tmp_path)
+
+
+def test_a_failing_self_check_publishes_nothing(
+    source: ExportSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditviewer.export as export_module
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ExportError("the written slice does not verify as its source did")
+
+    monkeypatch.setattr(export_module, "_self_check", broken)
+    with pytest.raises(ExportError, match="does not verify"):
+        export_slice(source, out=tmp_path / "s.zip", seqs=[1])
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# Selections and formats
+
+
+def test_unknown_seqs_and_empty_selections_are_refused(source: ExportSource, tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="not entries of the workspace"):
+        export_slice(source, out=tmp_path / "s.zip", seqs=[1, 10_000])
+    with pytest.raises(ExportError, match="empty"):
+        export_slice(source, out=tmp_path / "s.zip", seqs=[])
+    with pytest.raises(ExportError, match="not both"):
+        export_slice(source, out=tmp_path / "s.zip", seqs=[1], query="action:Update")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "expected"),
+    [
+        ("a.zip", None, ("bundle", True)),
+        ("a", None, ("bundle", False)),
+        ("a.jsonl", None, ("jsonl", False)),
+        ("a.PARQUET", None, ("parquet", False)),
+        ("a.csv", None, ("csv", False)),
+        ("a.out", "csv", ("csv", False)),
+        ("a.zip", "bundle", ("bundle", True)),
+        ("dir.d", "bundle", ("bundle", False)),
+    ],
+)
+def test_format_from_the_extension(name: str, fmt: str | None, expected: tuple[str, bool]) -> None:
+    assert format_for_path(Path(name), fmt) == expected
+
+
+def test_bad_format_choices() -> None:
+    with pytest.raises(ExportError, match="extension"):
+        format_for_path(Path("a.txt"))
+    with pytest.raises(ExportError):
+        format_for_path(Path("a.zip"), "csv")
+
+
+def test_describe_seqs() -> None:
+    assert describe_seqs([1, 2, 3, 7, 9, 10]) == "seq 1-3,7,9-10"
+    long = describe_seqs(list(range(0, 10_000, 2)), limit=40)
+    assert long.startswith("seq 0,2,4") and "more ranges" in long and len(long) < 100
+
+
+def test_entries_with_line_breaks_go_to_parquet(tmp_path: Path) -> None:
+    log = make_bundle(tmp_path / "nl", n=48, every=16, fmt="parquet", newline_entries=True)
+    with open_source([log], keys=[KEY]) as src:
+        out = tmp_path / "s.zip"
+        summary = export_slice(src, out=out, seqs=[3, 4, 20])
+        assert summary.slice_status == "verified"
+        assert manifest_of(out)["files"][0]["path"] == "entries/part-00000.parquet"
+        assert read_back(out) == dict(src.read_entries([3, 4, 20]))
+        with pytest.raises(ExportError, match="line break"):
+            export_slice(src, out=tmp_path / "s.jsonl", seqs=[3])
+        export_slice(src, out=tmp_path / "s.parquet", seqs=[3, 4])
+        assert read_back(tmp_path / "s.parquet") == dict(src.read_entries([3, 4]))
+    assert nothing_partial(tmp_path)
+
+
+def test_plain_exports_refuse_to_be_a_bundle(source: ExportSource, tmp_path: Path) -> None:
+    plain = tmp_path / "p.jsonl"
+    export_slice(source, out=plain, seqs=[1, 2, 3])
+    with open_source([plain], keys=[KEY]) as src:
+        with pytest.raises(ExportError, match="plain export"):
+            export_slice(src, out=tmp_path / "b.zip", seqs=[1])
+        export_slice(src, out=tmp_path / "again.csv", seqs=[1, 3])
+    assert sorted(read_back(tmp_path / "again.csv")) == [1, 3]
+
+
+def test_parquet_export_has_typed_columns_and_says_it_has_no_proof(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "p.parquet"
+    export_slice(source, out=out, seqs=[0, 5])
+    table = pq.read_table(out)
+    assert table.schema.field("seq").type == pa.int64()
+    assert table.schema.field("time").type == pa.timestamp("us", tz="UTC")
+    row = table.to_pylist()[1]
+    assert row["resource_id"] == RESOURCES[5 % 3][1]
+    assert row["event_type"] == "Nakama Builder Update"
+    assert json.loads(row["metadata"])["n"] == 5
+    assert row["integrity_at_export"] == "verified"
+    meta = json.loads(table.schema.metadata[b"auditviewer.export"])
+    assert meta["proof"] is False and "cannot be verified" in meta["note"]
+
+
+# --------------------------------------------------------------------------
+# CSV: nothing a spreadsheet would run
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("\uff1d1", "'\uff1d1"),
+        ("plain", "plain"),
+        ("", ""),
+        ("a=b", "a=b"),
+        ('{"a":1}', '{"a":1}'),
+    ],
+)
+def test_neutralize_cell(cell: str, safe: str) -> None:
+    assert neutralize_cell(cell) == safe
+
+
+def test_csv_cells_are_neutralised_and_entries_read_back_exactly(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    selected = list(range(0, 14))
+    export_slice(source, out=out, seqs=selected)
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(selected)
+    for row in rows:
+        for name, value in row.items():
+            assert not value or value[0] not in "=+-@\t\r", (name, value)
+        assert json.loads(row["entry"])["seq"] == int(row["seq"])
+    names = {row["actor_name"] for row in rows}
+    assert "'=HYPERLINK(\"http://evil.example\")" in names and "'\tcmd" in names and "'-2+3" in names
+    originals = dict(source.read_entries(selected))
+    assert {int(r["seq"]): r["entry"].encode() for r in rows} == originals
+    assert read_back(out) == originals
+
+
+# --------------------------------------------------------------------------
+# Command line
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auditviewer", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, AUDITVIEWER_TRUST_STORE=os.devnull),
+    )
+
+
+def test_cli_export(log_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.zip"
+    result = run_cli("export", str(log_dir), "-q", "resource:dep_0001 seq:0..200", "--out", str(out), "--trust", KEY_STRING)
+    assert result.returncode == 0, result.stderr
+    assert "verifiable slice bundle" in result.stdout and "the slice verifies as: verified" in result.stdout
+    assert verify_paths([out], [KEY]).status == "verified"
+    again = run_cli("export", str(log_dir), "--out", str(out), "--trust", KEY_STRING)
+    assert again.returncode == 2
+    assert again.stderr.strip().count("\n") == 0 and str(out) in again.stderr and "--force" in again.stderr
+    forced = run_cli("export", str(log_dir), "--out", str(out), "--force", "--format", "bundle")
+    assert forced.returncode == 0 and "warning" in forced.stderr
+    plain = run_cli("export", str(log_dir), "--out", str(tmp_path / "p.csv"), "-q", "seq:1..3")
+    assert plain.returncode == 0 and "no proof" in plain.stdout
+    missing = run_cli("export", str(tmp_path / "nope"), "--out", str(tmp_path / "x.zip"))
+    assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+    bad = run_cli("export", str(log_dir), "--out", str(tmp_path / "x.txt"))
+    assert bad.returncode == 2 and "x.txt" in bad.stderr
