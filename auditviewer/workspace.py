@@ -55,6 +55,12 @@ class Workspace:
     proofs: list[tuple[str, list[tuple[int, bytes]]]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
+    #: The viewer sets this: a file that fails mid-read (vanished, unreadable,
+    #: truncated) becomes an error for that file and the rest still loads.
+    #: The command line leaves it off, so such input is an error (exit 2).
+    tolerate_file_errors: bool = False
+    #: The errors tolerated, one per file, for the viewer to show.
+    file_errors: list[InputError] = field(default_factory=list)
 
     @property
     def origin(self) -> str | None:
@@ -79,13 +85,33 @@ class Workspace:
         total = max(self.total_bytes, 1)
         done = 0
         for entry_file in self.entry_files:
-            size = entry_file.container.size(entry_file.name)
-            for batch in _read_entry_file(entry_file, self):
-                if cancelled is not None and cancelled():
-                    raise Cancelled("loading was cancelled")
-                yield batch
-                if progress is not None:
-                    progress(done, total)
+            try:
+                size = entry_file.container.size(entry_file.name)
+                for batch in _read_entry_file(entry_file, self):
+                    if cancelled is not None and cancelled():
+                        raise Cancelled("loading was cancelled")
+                    yield batch
+                    if progress is not None:
+                        progress(done, total)
+            except (InputError, OSError) as exc:
+                if not self.tolerate_file_errors:
+                    if isinstance(exc, OSError):
+                        raise InputError(
+                            f"cannot be read ({exc.strerror or exc})", path=entry_file.label
+                        ) from exc
+                    raise
+                error = exc if isinstance(exc, InputError) else InputError(
+                    f"cannot be read ({exc.strerror or exc})", path=entry_file.label
+                )
+                self.file_errors.append(error)
+                self.findings.append(
+                    Finding(
+                        kind="missing_file",
+                        message=f"{error}; the entries read before the error are kept",
+                        file=entry_file.label,
+                    )
+                )
+                size = 0
             done += size
             if progress is not None:
                 progress(done, total)
