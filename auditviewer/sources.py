@@ -14,7 +14,8 @@ import io
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
@@ -32,6 +33,11 @@ class HashingReader(io.RawIOBase):
         self._raw = raw
         self.sha256 = hashlib.sha256()
         self.count = 0
+
+    @property
+    def raw(self) -> BinaryIO:
+        """The stream read through (a container's member stream)."""
+        return self._raw
 
     def readable(self) -> bool:
         return True
@@ -70,6 +76,11 @@ class BoundedDecompressor(io.RawIOBase):
         self._name = name
         self._limits = limits
         self.produced = 0
+        # A member stream of a container counts inflated bytes against the
+        # container's max_total_bytes (see _MemberStream).
+        self._on_inflated: Callable[[int], None] | None = getattr(
+            compressed.raw, "on_inflated", None
+        )
 
     def readable(self) -> bool:
         return True
@@ -95,6 +106,8 @@ class BoundedDecompressor(io.RawIOBase):
                     "(limit max_compression_ratio); refusing to inflate it",
                     path=self._name,
                 )
+        if self._on_inflated is not None:
+            self._on_inflated(self.produced)
         return data
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
@@ -103,11 +116,110 @@ class BoundedDecompressor(io.RawIOBase):
         return len(data)
 
 
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+class _MemberStream(io.RawIOBase):
+    """One member's bytes: read errors (bad CRC, corrupt deflate, I/O) become InputError.
+
+    ``on_inflated`` (gzip members) takes the member's decompressed size so far,
+    for the container's ``max_total_bytes``.
+    """
+
+    def __init__(
+        self, raw: BinaryIO, *, label: str, on_inflated: Callable[[int], None] | None = None
+    ) -> None:
+        super().__init__()
+        self._raw = raw
+        self._label = label
+        self.on_inflated = on_inflated
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._raw.read(size if size is not None else -1)
+        except _READ_ERRORS as exc:
+            raise InputError(f"cannot be read ({exc})", path=self._label) from exc
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _TotalBudget:
+    """``max_total_bytes`` of one input: its files' sizes, plus what gzip members inflate to."""
+
+    def __init__(self, *, stored: int, limits: Limits, display: str) -> None:
+        self._limit = limits.max_total_bytes
+        self._display = display
+        self.total = stored
+        self._extra: dict[str, int] = {}
+        self._check()
+
+    def _check(self) -> None:
+        if self.total > self._limit:
+            raise LimitError(
+                f"decompresses to more than {self._limit} bytes in all (limit max_total_bytes)",
+                path=self._display,
+            )
+
+    def meter(self, name: str, stored: int) -> Callable[[int], None]:
+        """A callback for one gzip member: charges what it inflates to beyond its stored size."""
+
+        def on_inflated(produced: int) -> None:
+            # Re-reading a member charges nothing new: each member counts its largest size once.
+            extra = produced - stored
+            known = self._extra.get(name, 0)
+            if extra > known:
+                self._extra[name] = extra
+                self.total += extra - known
+                self._check()
+
+        return on_inflated
+
+
+#: Byte limits read_bytes is called with, most specific first (values may coincide).
+_READ_LIMITS = (
+    "max_manifest_bytes",
+    "max_in_memory_member_bytes",
+    "max_note_bytes",
+    "max_entry_bytes",
+)
+
+
+def _limit_name(limits: Limits, value: int) -> str:
+    """Which limit ``value`` is, for messages, when the caller of read_bytes did not say."""
+    for name in _READ_LIMITS:
+        if getattr(limits, name) == value:
+            return name
+    if value == limits.max_checkpoints * limits.max_note_bytes:
+        return "max_checkpoints x max_note_bytes"
+    for item in fields(limits):
+        if item.name.endswith("_bytes") and getattr(limits, item.name) == value:
+            return item.name
+    return "size limit"
+
+
 class Container:
     """A readable set of files; subclasses know where the bytes come from."""
 
     #: What a person would call this input (the path they gave).
     display: str
+    _limits: Limits = DEFAULT_LIMITS
 
     def names(self) -> list[str]:
         raise NotImplementedError
@@ -126,13 +238,19 @@ class Container:
         """How messages name a member: ``bundle.zip!entries/part-00000.jsonl``."""
         return f"{self.display}/{name}"
 
-    def read_bytes(self, name: str, *, limit: int) -> bytes:
+    def read_bytes(self, name: str, *, limit: int, limit_name: str | None = None) -> bytes:
+        """The whole member, refused when over ``limit`` (named ``limit_name``, a field of
+        :class:`Limits`) or over ``max_in_memory_member_bytes``, whichever is smaller."""
+        limits = self._limits
+        if limit > limits.max_in_memory_member_bytes:
+            limit, limit_name = limits.max_in_memory_member_bytes, "max_in_memory_member_bytes"
+        what = limit_name or _limit_name(limits, limit)
         if self.size(name) > limit:
-            raise LimitError(f"is larger than {limit} bytes", path=self.label(name))
+            raise LimitError(f"is larger than {limit} bytes (limit {what})", path=self.label(name))
         with self.open_raw(name) as stream:
             data = stream.read(limit + 1)
         if len(data) > limit:
-            raise LimitError(f"is larger than {limit} bytes", path=self.label(name))
+            raise LimitError(f"is larger than {limit} bytes (limit {what})", path=self.label(name))
         return data
 
     def close(self) -> None:
@@ -150,7 +268,12 @@ class FolderContainer(Container):
             for entry in list(dirnames) + filenames:
                 full = Path(dirpath) / entry
                 if full.is_symlink():
-                    target = full.resolve()
+                    try:
+                        target = full.resolve()
+                    except (OSError, RuntimeError) as exc:  # a loop (RuntimeError before 3.13)
+                        raise InputError(
+                            f"symlink cannot be resolved ({exc}); refused", path=str(full)
+                        ) from exc
                     if not target.is_relative_to(real_root):
                         raise InputError(
                             f"symlink points outside the bundle (to {target}); refused",
@@ -167,6 +290,13 @@ class FolderContainer(Container):
                         f"holds more than {limits.max_zip_members} files (limit max_zip_members)",
                         path=self.display,
                     )
+        stored = 0
+        for full in self._files.values():
+            try:
+                stored += full.stat().st_size
+            except OSError as exc:
+                raise InputError(f"cannot be read ({exc.strerror})", path=str(full)) from exc
+        self._budget = _TotalBudget(stored=stored, limits=limits, display=self.display)
 
     def names(self) -> list[str]:
         return sorted(self._files)
@@ -176,9 +306,13 @@ class FolderContainer(Container):
 
     def open_raw(self, name: str) -> BinaryIO:
         try:
-            return open(self._files[name], "rb")
+            raw = open(self._files[name], "rb")  # noqa: SIM115 - the caller closes it
         except OSError as exc:
             raise InputError(f"cannot be read ({exc.strerror})", path=self.label(name)) from exc
+        if not name.lower().endswith(".gz"):
+            return raw  # plain files keep the fast path
+        on_inflated = self._budget.meter(name, self.size(name))
+        return cast(BinaryIO, _MemberStream(raw, label=self.label(name), on_inflated=on_inflated))
 
     def local_path(self, name: str) -> Path | None:
         return self._files[name]
@@ -236,10 +370,7 @@ class ZipContainer(Container):
                     f"{limits.max_compression_ratio}:1 (limit max_compression_ratio)",
                     path=str(path),
                 )
-        if total > limits.max_total_bytes:
-            raise LimitError(
-                f"decompresses to {total} bytes in all (limit max_total_bytes)", path=str(path)
-            )
+        self._budget = _TotalBudget(stored=total, limits=limits, display=str(path))
         # Files at the zip's root, or inside exactly one top-level folder.
         prefix = ""
         tops = {f.filename.split("/", 1)[0] for f in files}
@@ -255,9 +386,13 @@ class ZipContainer(Container):
 
     def open_raw(self, name: str) -> BinaryIO:
         try:
-            return cast(BinaryIO, self._zip.open(self._members[name]))
-        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
+            raw = cast(BinaryIO, self._zip.open(self._members[name]))
+        except _READ_ERRORS as exc:
             raise InputError(f"member cannot be read ({exc})", path=self.label(name)) from exc
+        on_inflated = None
+        if name.lower().endswith(".gz"):
+            on_inflated = self._budget.meter(name, self.size(name))
+        return cast(BinaryIO, _MemberStream(raw, label=self.label(name), on_inflated=on_inflated))
 
     def label(self, name: str) -> str:
         return f"{self.display}!{name}"

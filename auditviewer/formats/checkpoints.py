@@ -27,11 +27,21 @@ def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS
         lines.pop()
     if len(lines) > limits.max_checkpoints:
         raise LimitError(
-            f"holds more than {limits.max_checkpoints} checkpoints (limit max_checkpoints)", path=label
+            f"holds {len(lines)} checkpoint lines, more than {limits.max_checkpoints} "
+            "(limit max_checkpoints)",
+            path=label,
         )
     for number, raw in enumerate(lines, start=1):
         if len(raw) > limits.max_note_bytes * 2:
-            out.append(CheckpointLine(label, number, None, "checkpoint line is over the note size limit"))
+            out.append(
+                CheckpointLine(
+                    label,
+                    number,
+                    None,
+                    f"checkpoint line is {len(raw)} bytes, over twice the note limit "
+                    f"of {limits.max_note_bytes} bytes (limit max_note_bytes)",
+                )
+            )
             continue
         try:
             obj = json.loads(raw.decode("utf-8"))
@@ -43,10 +53,14 @@ def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS
             out.append(CheckpointLine(label, number, None, "line has no string 'note'"))
             continue
         if len(note.encode("utf-8", "surrogatepass")) > limits.max_note_bytes:
-            out.append(CheckpointLine(label, number, None, f"note is over {limits.max_note_bytes} bytes"))
+            out.append(
+                CheckpointLine(
+                    label, number, None, f"note is over {limits.max_note_bytes} bytes (limit max_note_bytes)"
+                )
+            )
             continue
         try:
-            out.append(CheckpointLine(label, number, parse_checkpoint(note)))
-        except (NoteError, UnicodeEncodeError) as exc:
+            out.append(CheckpointLine(label, number, parse_checkpoint(note, limits=limits)))
+        except NoteError as exc:
             out.append(CheckpointLine(label, number, None, str(exc)))
     return out

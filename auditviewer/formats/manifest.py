@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditviewer.errors import InputError
+from auditviewer.limits import DEFAULT_LIMITS, Limits
 
 ROLES = frozenset({"entries", "checkpoints", "proof"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -40,12 +41,39 @@ def _duplicate_guard(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def parse_manifest(data: bytes, *, label: str) -> Manifest:
+def _depth_over(value: Any, max_depth: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_manifest(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> Manifest:
     """Parse and check a manifest; anything unusable is an :class:`InputError` naming the file."""
+    if len(data) > limits.max_manifest_bytes:
+        raise InputError(
+            f"is larger than {limits.max_manifest_bytes} bytes (limit max_manifest_bytes)", path=label
+        )
     try:
         raw = json.loads(data.decode("utf-8"), object_pairs_hook=_duplicate_guard)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+    except RecursionError as exc:
+        raise InputError(
+            f"is not valid JSON (nested deeper than {limits.max_json_depth} levels; limit max_json_depth)",
+            path=label,
+        ) from exc
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"is not valid JSON ({exc})", path=label) from exc
+    if _depth_over(raw, limits.max_json_depth):
+        raise InputError(
+            f"JSON is nested deeper than {limits.max_json_depth} levels (limit max_json_depth)",
+            path=label,
+        )
     if not isinstance(raw, dict):
         raise InputError("is not a JSON object", path=label)
     if raw.get("format") != "audit-bundle":
@@ -62,6 +90,7 @@ def parse_manifest(data: bytes, *, label: str) -> Manifest:
     if not isinstance(files_raw, list):
         raise InputError("'files' is missing or not a list", path=label)
     files = []
+    seen: set[str] = set()
     for i, item in enumerate(files_raw):
         where = f"files[{i}]"
         if not isinstance(item, dict):
@@ -75,6 +104,10 @@ def parse_manifest(data: bytes, *, label: str) -> Manifest:
             raise InputError(f"{where}.sha256 is not 64 hex digits", path=label)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise InputError(f"{where}.size is not a whole number", path=label)
+        if path in seen:
+            # Listing one file many times would make it read (and verified) many times over.
+            raise InputError(f"{where}.path {path[:200]!r} is listed more than once", path=label)
+        seen.add(path)
         files.append(ManifestFile(path=path, role=str(role), sha256=sha.lower(), size=size))
     keys = raw.get("keys") or []
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):

@@ -20,7 +20,7 @@ import pyarrow as pa
 from auditviewer.domain import split_event_type
 from auditviewer.errors import InputError, LimitError
 from auditviewer.formats.batches import LeafBatch, Problem, make_batch
-from auditviewer.formats.entry import check_leaf
+from auditviewer.formats.entry import MAX_SEQ, check_leaf
 from auditviewer.formats.parquet import open_parquet
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 from auditviewer.sources import CHUNK, Container, HashingReader, decompressed
@@ -36,7 +36,37 @@ def is_plain_export(name: str) -> bool:
 
 
 def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_jsonable)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON allows "\\ud800"): keep it as an escape, not as invalid UTF-8.
+        return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=_jsonable).encode()
+
+
+def _too_deep(value: Any, max_depth: int) -> bool:
+    """Whether a parsed JSON value nests deeper than ``max_depth`` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _loads(text: str | bytes) -> Any:
+    """json.loads for text inside a row; too deep to parse is ValueError like any other bad JSON."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
 
 
 def normalize(record: dict[str, Any], position: int) -> dict[str, Any]:
@@ -47,7 +77,7 @@ def normalize(record: dict[str, Any], position: int) -> dict[str, Any]:
         metadata = record.get("metadata")
         if isinstance(metadata, str):
             try:
-                metadata = json.loads(metadata)
+                metadata = _loads(metadata)
             except ValueError:
                 metadata = {"text": metadata}
         metadata = metadata if isinstance(metadata, dict) else {}
@@ -69,11 +99,11 @@ def normalize(record: dict[str, Any], position: int) -> dict[str, Any]:
     record.setdefault("seq", position)
     if isinstance(record.get("metadata"), str):
         with contextlib.suppress(ValueError):
-            record["metadata"] = json.loads(record["metadata"])
+            record["metadata"] = _loads(record["metadata"])
     for key in ("actor", "resource", "title"):
         if isinstance(record.get(key), str):
             with contextlib.suppress(ValueError):
-                record[key] = json.loads(record[key])
+                record[key] = _loads(record[key])
     return record
 
 
@@ -90,7 +120,7 @@ def _records_batches(
             if check.value is None and check.seq is None:
                 # Not an entry; maybe a dashboard-shaped row.
                 try:
-                    record = json.loads(record)
+                    record = _loads(record)
                 except ValueError:
                     problems.append(Problem(number, check.problem or "unreadable row"))
                     continue
@@ -102,10 +132,26 @@ def _records_batches(
         if not isinstance(record, dict):
             problems.append(Problem(number, f"row is a JSON {type(record).__name__}, not an object"))
             continue
+        if _too_deep(record, limits.max_json_depth):
+            problems.append(Problem(number, f"JSON nested deeper than {limits.max_json_depth} levels (limit max_json_depth)"))
+            continue
         entry = normalize(record, position)
+        if _too_deep(entry, limits.max_json_depth):
+            problems.append(Problem(number, f"JSON nested deeper than {limits.max_json_depth} levels (limit max_json_depth)"))
+            continue
+        leaf = canonical(entry)
+        if len(leaf) > limits.max_entry_bytes:
+            problems.append(
+                Problem(
+                    number,
+                    f"entry is {len(leaf)} bytes, over the {limits.max_entry_bytes}-byte limit (limit max_entry_bytes)",
+                )
+            )
+            continue
         seq = entry.get("seq")
-        seqs.append(seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0 else position)
-        leaves.append(canonical(entry))
+        valid_seq = isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq <= MAX_SEQ
+        seqs.append(seq if valid_seq and isinstance(seq, int) else position)
+        leaves.append(leaf)
         lines.append(number)
         if len(lines) >= BATCH:
             yield make_batch(label, seqs, leaves, lines, problems=problems)
@@ -210,13 +256,16 @@ def _plain_parquet(container: Container, name: str, *, label: str, limits: Limit
 
     try:
         yield from _records_batches(records(), label=label, limits=limits)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
 
 
 def _jsonable(value: Any) -> Any:
+    """A JSON value for a Parquet cell (also json.dumps' ``default`` for nested ones)."""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return value
+    if isinstance(value, str | int | float | bool | list | dict) or value is None:
+        return value
+    return str(value)  # Decimal, timedelta, ...

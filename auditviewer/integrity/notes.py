@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from auditviewer.errors import AuditViewerError
 from auditviewer.integrity.keys import VerifierKey, key_id, valid_key_name
+from auditviewer.limits import DEFAULT_LIMITS, Limits
 
 SIGNATURE_PREFIX = "\u2014 "
-MAX_NOTE_BYTES = 1 << 20
-MAX_SIGNATURES = 100
+#: The defaults; :class:`auditviewer.limits.Limits` (``max_note_bytes``, ``max_signatures``) governs.
+MAX_NOTE_BYTES = DEFAULT_LIMITS.max_note_bytes
+MAX_SIGNATURES = DEFAULT_LIMITS.max_signatures
 
 
-class NoteError(ValueError):
+class NoteError(AuditViewerError, ValueError):
     """The note or checkpoint text is malformed; the message says how."""
 
 
@@ -60,11 +63,20 @@ class Checkpoint:
         return base64.b64encode(self.head).decode()
 
 
-def parse_note(note: str) -> tuple[bytes, tuple[NoteSignature, ...]]:
-    """Split a signed note into its text and signature lines."""
-    raw = note.encode("utf-8", errors="strict")
-    if len(raw) > MAX_NOTE_BYTES:
-        raise NoteError(f"note is larger than {MAX_NOTE_BYTES} bytes")
+def parse_note(note: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, tuple[NoteSignature, ...]]:
+    """Split a signed note into its text and signature lines.
+
+    Notes over ``limits.max_note_bytes`` or with more than ``limits.max_signatures``
+    signature lines are refused (C2SP: verifiers accept at least 16; Go's cap is 100).
+    """
+    if len(note) > limits.max_note_bytes:  # every character is at least one byte
+        raise NoteError(f"note is larger than {limits.max_note_bytes} bytes (limit max_note_bytes)")
+    try:
+        raw = note.encode("utf-8", errors="strict")
+    except UnicodeEncodeError as exc:
+        raise NoteError(f"note is not valid Unicode text ({exc.reason} at {exc.start})") from exc
+    if len(raw) > limits.max_note_bytes:
+        raise NoteError(f"note is larger than {limits.max_note_bytes} bytes (limit max_note_bytes)")
     for ch in note:
         if ch != "\n" and (ord(ch) < 0x20 or ord(ch) == 0x7F):
             raise NoteError(f"note contains control character U+{ord(ch):04X}")
@@ -79,8 +91,10 @@ def parse_note(note: str) -> tuple[bytes, tuple[NoteSignature, ...]]:
         raise NoteError("note has no signature lines")
     signatures: list[NoteSignature] = []
     for line in sig_lines:
-        if len(signatures) >= MAX_SIGNATURES:
-            raise NoteError(f"note has more than {MAX_SIGNATURES} signatures")
+        if len(signatures) >= limits.max_signatures:
+            raise NoteError(
+                f"note has more than {limits.max_signatures} signatures (limit max_signatures)"
+            )
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError(f"signature line does not start with '— ': {line[:60]!r}")
         parts = line[len(SIGNATURE_PREFIX) :].split(" ")
@@ -100,9 +114,9 @@ def parse_note(note: str) -> tuple[bytes, tuple[NoteSignature, ...]]:
     return text.encode(), tuple(signatures)
 
 
-def parse_checkpoint(note: str) -> Checkpoint:
+def parse_checkpoint(note: str, *, limits: Limits = DEFAULT_LIMITS) -> Checkpoint:
     """Parse a signed note whose text is a checkpoint; signatures are not checked here."""
-    text, signatures = parse_note(note)
+    text, signatures = parse_note(note, limits=limits)
     lines = text.decode().split("\n")[:-1]
     if len(lines) < 3:
         raise NoteError("checkpoint text has fewer than 3 lines (origin, size, head)")
