@@ -50,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="a verifier key (name+id+base64) or a file of them, trusted for this run",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object (spec §8)")
+    p.add_argument(
+        "--remember",
+        action="store_true",
+        help="check against the checkpoints remembered for this log, and remember its trusted ones "
+        "(in your data folder; off by default, so that scripts stay stateless)",
+    )
+    p.add_argument(
+        "--evidence",
+        metavar="FILE",
+        help="if a fork is found, write both signed notes, origin, size and heads to FILE (JSON)",
+    )
 
     p = sub.add_parser("query", help="search entries with the query language")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -84,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.add_parser("list", help="list trusted keys: name, key id, fingerprint")
     t = tsub.add_parser("remove", help="stop trusting a key")
     t.add_argument("label", metavar="NAME+ID")
+
+    p = sub.add_parser("memory", help="checkpoints remembered by verify --remember and the viewer")
+    msub = p.add_subparsers(dest="memory_command", metavar="ACTION", parser_class=_Parser)
+    msub.add_parser("list", help="list remembered logs: origin, checkpoints, largest size, last seen")
+    m = msub.add_parser("forget", help="forget this log: delete every checkpoint remembered for it")
+    m.add_argument("origin", metavar="ORIGIN")
 
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
@@ -128,15 +145,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory, write_evidence
     from auditviewer.integrity.report import error_report
     from auditviewer.verification import trusted_keys, verify_workspace
     from auditviewer.workspace import open_workspace
 
     keys = trusted_keys(args.trust)
+    memory = CheckpointMemory() if args.remember else None
     try:
         workspace = open_workspace(_paths(args.paths))
         try:
-            report = verify_workspace(workspace, keys)
+            if memory is None:
+                report = verify_workspace(workspace, keys)
+            else:
+                report = verify_with_memory(workspace, keys, memory)
         finally:
             workspace.close()
     except AuditViewerError as exc:
@@ -145,11 +167,29 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(json.dumps(report.to_json(), ensure_ascii=False))
         print(f"auditviewer: {exc}", file=sys.stderr)
         return report.exit_code
+    exit_code = report.exit_code
+    if memory is not None and report.origin:
+        added = memory.remember(report, report.origin)
+        if added:
+            print(f"auditviewer: remembered {added} new checkpoint(s) in {memory.folder}", file=sys.stderr)
+    if memory is not None:
+        for problem in memory.take_problems():
+            print(f"auditviewer: warning: {_printable(problem)}", file=sys.stderr)
+    if args.evidence:
+        try:
+            if write_evidence(report, Path(args.evidence), memory=memory):
+                print(f"auditviewer: fork evidence written to {args.evidence}", file=sys.stderr)
+            else:
+                print("auditviewer: no fork found; no evidence written", file=sys.stderr)
+        except AuditViewerError as exc:
+            # The verdict stands and is printed; the missing file the person asked for is an error.
+            print(f"auditviewer: {exc}", file=sys.stderr)
+            exit_code = EXIT_ERROR
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         print(format_report(report))
-    return report.exit_code
+    return exit_code
 
 
 def format_report(report: Any) -> str:
@@ -171,7 +211,8 @@ def format_report(report: Any) -> str:
             + ")"
             for s in c.signers
         )
-        lines.append(f"  size {c.size:>10,}  {c.status:<13} {c.time or ''}  {signers}")
+        remembered = "  (remembered)" if c.source.startswith("remembered:") else ""
+        lines.append(f"  size {c.size:>10,}  {c.status:<13} {c.time or ''}  {signers}{remembered}")
     if report.findings:
         lines.append(f"findings: {len(report.findings)}")
         for f in report.findings:
@@ -208,6 +249,31 @@ def _cmd_trust(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("auditviewer trust: say add, list or remove (see --help)", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _cmd_memory(args: argparse.Namespace) -> int:
+    from auditviewer.integrity.memory import CheckpointMemory
+
+    memory = CheckpointMemory()
+    if args.memory_command == "list":
+        summaries = memory.origins()
+        if not summaries:
+            print(f"no remembered checkpoints in {memory.folder}")
+        for s in summaries:
+            line = f"{s.origin}\t{s.checkpoints} checkpoints\tsize {s.largest_size}\tlast seen {s.last_seen}"
+            print(_printable(line))
+    elif args.memory_command == "forget":
+        count = memory.forget(args.origin)
+        if count:
+            print(f"forgot {count} checkpoints of {_printable(args.origin)}")
+        else:
+            print(f"nothing remembered for {_printable(args.origin)}")
+    else:
+        print("auditviewer memory: say list or forget (see --help)", file=sys.stderr)
+        return EXIT_ERROR
+    for problem in memory.take_problems():
+        print(f"auditviewer: warning: {_printable(problem)}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -298,6 +364,7 @@ _HANDLERS = {
     "query": _cmd_query,
     "export": _cmd_export,
     "trust": _cmd_trust,
+    "memory": _cmd_memory,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
 from auditviewer.store import Store
 from auditviewer.verification import verify_workspace
@@ -58,8 +59,13 @@ def load(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     on_rows: Callable[[int], None] | None = None,
+    memory: CheckpointMemory | None = None,
 ) -> LoadedWorkspace:
-    """Open, verify and store ``paths``; the store comes back locked down."""
+    """Open, verify and store ``paths``; the store comes back locked down.
+
+    With ``memory``, the log's remembered checkpoints are extra anchors (rollback,
+    forks across time); remembering this report is the caller's choice, afterwards.
+    """
     workspace = open_workspace(paths)
     store: Store | None = None
     try:
@@ -74,7 +80,12 @@ def load(
             if on_rows is not None:
                 on_rows(loaded)
 
-        report = verify_workspace(workspace, keys, on_batch=keep, progress=progress, cancelled=cancelled)
+        if memory is None:
+            report = verify_workspace(workspace, keys, on_batch=keep, progress=progress, cancelled=cancelled)
+        else:
+            report = verify_with_memory(
+                workspace, keys, memory, on_batch=keep, progress=progress, cancelled=cancelled
+            )
         store.finish()
         store.set_states(report.state_ranges)
         store.lock_down()
