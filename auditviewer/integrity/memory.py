@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -314,6 +315,7 @@ class CheckpointMemory:
 
     def _write(self, path: Path, records: list[RememberedCheckpoint]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._sweep_temporaries()
         body = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".remember-", suffix=".tmp")
         try:
@@ -325,6 +327,16 @@ class CheckpointMemory:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _sweep_temporaries(self) -> None:
+        """Remove temporaries a crash left behind (older than a day: never one being written)."""
+        cutoff = time.time() - 86_400  # file times are real times, whatever the clock says
+        try:
+            for tmp in self.folder.glob(".remember-*.tmp"):
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # only tidying; the write itself reports real problems
 
     def _load(self, path: Path, origin: str | None) -> list[RememberedCheckpoint]:
         """Read one memory file; a corrupt one is set aside and reads as empty."""
@@ -383,7 +395,8 @@ def _parse_file(data: bytes, path: Path, origin: str | None) -> list[RememberedC
             raise _Corrupt(f"line {number} is not an object")
         fields = {name: obj.get(name) for name in ("note", "first_seen", "source")}
         for name, value in fields.items():
-            if not isinstance(value, str) or (name != "note" and len(value) > 4096):
+            longest = {"note": _MAX_LINE_BYTES, "source": 4096}.get(name, _MAX_TIME_CHARS)
+            if not isinstance(value, str) or len(value) > longest:
                 raise _Corrupt(f"line {number} has no usable {name!r}")
         last_seen = obj.get("last_seen", fields["first_seen"])
         if not isinstance(last_seen, str) or len(last_seen) > _MAX_TIME_CHARS:
@@ -402,7 +415,7 @@ def _parse_file(data: bytes, path: Path, origin: str | None) -> list[RememberedC
             checkpoint.note,
             RememberedCheckpoint(
                 checkpoint=checkpoint,
-                first_seen=str(fields["first_seen"])[:_MAX_TIME_CHARS],
+                first_seen=str(fields["first_seen"]),
                 last_seen=last_seen,
                 source=str(fields["source"]),
             ),
