@@ -22,6 +22,7 @@ verified in the source. See docs/export.md for the format and the choices.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import time
@@ -212,8 +213,8 @@ def select(
         raise ExportError("select by seqs or by a query, not both")
     if seqs is not None:
         chosen = sorted(set(seqs))
-        known = set(source.entry_seqs)
-        unknown = [s for s in chosen if s not in known]
+        known = source.entry_seqs  # sorted
+        unknown = [s for s in chosen if not _contains(known, s)]
         if unknown:
             raise ExportError(
                 f"{len(unknown)} selected seqs are not entries of the workspace (first: {unknown[0]})"
@@ -226,6 +227,11 @@ def select(
 
         return [int(s) for s in source.store.seqs(Filter(query=query)).to_pylist()]
     return list(source.entry_seqs)
+
+
+def _contains(ordered: list[int], value: int) -> bool:
+    i = bisect.bisect_left(ordered, value)
+    return i < len(ordered) and ordered[i] == value
 
 
 def _query_text(source: ExportSource, selected: list[int], query: str | None, description: str | None) -> str:
@@ -421,20 +427,27 @@ def _count_resource(source: ExportSource, key: tuple[str, str]) -> int:
 
         return len(source.store.seqs(Filter(scope=ResourceScope(type=key[0], id=key[1]))))
     # No store: scan the stored texts; only those that can name it are parsed.
-    # An id written with JSON escapes holds a backslash, so it is never skipped.
+    # An id written with JSON escapes holds a backslash, so the scan never skips it.
     needle = key[1].encode("utf-8")
-    count = 0
-    for _seq, leaf in source.read_entries(source.entry_seqs):
+    leaves: Iterable[bytes] = (
+        source.scan_leaves(needle)
+        if source.scan_leaves is not None
+        else (leaf for _seq, leaf in source.read_entries(source.entry_seqs))
+    )
+    seqs: set[int] = set()
+    for leaf in leaves:
         if needle not in leaf and b"\\" not in leaf:
             continue
         try:
             value = json.loads(leaf)
         except ValueError:
             continue
-        resource = value.get("resource") if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            continue
+        resource = value.get("resource")
         if isinstance(resource, dict) and (resource.get("type"), resource.get("id")) == key:
-            count += 1
-    return count
+            seqs.add(int(value.get("seq", -1)))  # identical duplicates (overlapping inputs) count once
+    return len(seqs)
 
 
 def _fetch(source: ExportSource, selected: list[int], cancelled: Cancelled | None) -> list[tuple[int, bytes]]:

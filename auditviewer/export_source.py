@@ -13,6 +13,7 @@ exporting then reads back just the lines of the selected entries.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
@@ -25,13 +26,12 @@ import pyarrow as pa
 from auditviewer.domain import UNVERIFIED
 from auditviewer.errors import Cancelled, ExportError, InputError
 from auditviewer.formats.batches import LeafBatch
-from auditviewer.formats.jsonl import split_lines
 from auditviewer.formats.manifest import Manifest
-from auditviewer.formats.parquet import BATCH_ROWS, open_parquet
+from auditviewer.formats.parquet import BATCH_ROWS, open_parquet, read_parquet_entries
 from auditviewer.formats.plain import read_plain
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.report import Report
-from auditviewer.sources import HashingReader, decompressed
+from auditviewer.sources import CHUNK, HashingReader, decompressed
 from auditviewer.workspace import EntryFile, Progress, Workspace, open_workspace
 
 _LEAF_PREFIX = b"\x00"
@@ -99,16 +99,38 @@ class LeafTable:
         return self.hashes[a].as_py() if a < b else None
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an entry's stored bytes are: file, 1-based line or row, and for plain
+    JSONL files on disk the byte offset and length of the line (-1 when unknown)."""
+
+    file: int
+    line: int
+    offset: int = -1
+    length: int = -1
+
+
 class SourceIndex:
     """Leaf hashes and entry locations gathered while a workspace's batches pass by."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._file_index = {f.label: i for i, f in enumerate(workspace.entry_files)}
-        # Per batch, Arrow columns only: file index, seqs, lines, leaf hashes.
-        self._batches: list[tuple[int, pa.Array, pa.Array, pa.Array]] = []
+        # Per batch, Arrow columns only: file index, seqs, lines, leaf hashes, and for
+        # seekable JSONL files the byte offsets and lengths of the lines.
+        self._batches: list[tuple[int, pa.Array, pa.Array, pa.Array, pa.Array | None, pa.Array | None]] = []
+        # Per seekable file: (next line number, its byte offset) while every line so far was an entry.
+        self._cursor: dict[int, tuple[int, int]] = {
+            i: (1, 0)
+            for i, f in enumerate(workspace.entry_files)
+            if not f.plain
+            and f.name.lower().endswith(".jsonl")
+            and f.container.local_path(f.name) is not None
+        }
 
     def add_batch(self, batch: LeafBatch) -> None:
+        import pyarrow.compute as pc
+
         table = batch.table
         names = table.schema.names
         if "leaf_hash" in names:
@@ -119,25 +141,50 @@ class SourceIndex:
                 [sha(_LEAF_PREFIX + leaf).digest() for leaf in table.column(1).to_pylist()], pa.binary(32)
             )
         file_index = self._file_index.get(batch.source, -1)
-        self._batches.append((file_index, table.column(0), table.column(2), hashes))
+        lines = table.column(2)
+        offsets = lengths = None
+        cursor = self._cursor.get(file_index)
+        n = table.num_rows
+        if cursor is not None and n:
+            first, last = lines[0].as_py(), lines[n - 1].as_py()
+            if first == cursor[0] and last - first == n - 1:
+                # Every line of the run is an entry (lines only grow), so offsets follow from
+                # lengths: reading an entry back is then one seek, not a scan of the file.
+                lengths = pc.cast(pc.binary_length(table.column(1)), pa.int64())
+                steps = pc.add(lengths, 1)
+                ends = pc.add(pc.cumulative_sum(steps), cursor[1])
+                offsets = pc.subtract(ends, steps)
+                self._cursor[file_index] = (last + 1, ends[n - 1].as_py())
+            else:
+                # A line that is not an entry (blank, malformed): offsets after it are unknown.
+                del self._cursor[file_index]
+        self._batches.append((file_index, table.column(0), lines, hashes, offsets, lengths))
 
     def entry_table(self) -> LeafTable:
-        return LeafTable.build([(seqs, hashes, 0) for _f, seqs, _l, hashes in self._batches])
+        return LeafTable.build([(b[1], b[3], 0) for b in self._batches])
 
-    def locate(self, wanted: Iterable[int]) -> dict[int, tuple[int, int]]:
-        """seq -> (entry file index, line or row) of the first place each wanted seq was read."""
+    def locate(self, wanted: Iterable[int]) -> dict[int, Location]:
+        """seq -> where each wanted seq was first read."""
         import pyarrow.compute as pc
 
         wanted_array = pa.array(sorted(set(wanted)), pa.int64())
-        found: dict[int, tuple[int, int]] = {}
-        for file_index, seqs, lines, _hashes in self._batches:
+        found: dict[int, Location] = {}
+        for file_index, seqs, lines, _hashes, offsets, lengths in self._batches:
             mask = pc.is_in(seqs, value_set=wanted_array)
             if not pc.any(mask).as_py():
                 continue
-            for seq, line in zip(
-                pc.filter(seqs, mask).to_pylist(), pc.filter(lines, mask).to_pylist(), strict=True
+            picked_seqs = pc.filter(seqs, mask).to_pylist()
+            picked_lines = pc.filter(lines, mask).to_pylist()
+            if offsets is not None and lengths is not None:
+                picked_offsets = pc.filter(offsets, mask).to_pylist()
+                picked_lengths = pc.filter(lengths, mask).to_pylist()
+            else:
+                picked_offsets = picked_lengths = [-1] * len(picked_seqs)
+            for seq, line, offset, length in zip(
+                picked_seqs, picked_lines, picked_offsets, picked_lengths, strict=True
             ):
-                found.setdefault(seq, (file_index, line))
+                if seq not in found:
+                    found[seq] = Location(file_index, line, offset, length)
         return found
 
 
@@ -158,6 +205,8 @@ class ExportSource:
     entry_hashes: LeafTable
     entry_seqs: list[int]
     read_entries: EntryReader
+    #: Stored entries holding a byte string (or any JSON escape), for whole-workspace questions.
+    scan_leaves: Callable[[bytes], Iterator[bytes]] | None = None
     workspace: Workspace | None = None
     paths: list[Path] = field(default_factory=list)
     keys: list[VerifierKey] = field(default_factory=list)
@@ -214,6 +263,7 @@ def source_from_index(
                 )
             )
     leaves = LeafTable.build(parts) if len(parts) > 1 else entries
+    reader = _FileEntryReader(index, entries)
     return ExportSource(
         origin=workspace.origin,
         manifests=list(workspace.manifests),
@@ -221,7 +271,8 @@ def source_from_index(
         leaves=leaves,
         entry_hashes=entries,
         entry_seqs=entries.seq_list,
-        read_entries=_FileEntryReader(index, entries),
+        read_entries=reader,
+        scan_leaves=reader.scan,
         workspace=workspace,
         paths=list(workspace.paths),
         keys=list(keys),
@@ -298,16 +349,20 @@ class _FileEntryReader:
             raise ExportError(
                 f"{len(missing)} selected entries are not in the workspace (first: seq {missing[0]})"
             )
-        by_file: dict[int, dict[int, int]] = {}
-        for seq, (file_index, line) in where.items():
-            by_file.setdefault(file_index, {})[line] = seq
+        by_file: dict[int, list[tuple[int, Location]]] = {}
+        for seq, location in where.items():
+            by_file.setdefault(location.file, []).append((seq, location))
         files = index.workspace.entry_files
         expected = self._expected(seqs)
-        for file_index, lines in sorted(by_file.items()):
+        for file_index, located in sorted(by_file.items()):
             if file_index < 0:
                 raise ExportError("an entry's file is no longer known to the workspace")
             entry_file = files[file_index]
-            for seq, leaf in _read_lines(entry_file, lines, index.workspace):
+            if all(loc.offset >= 0 for _, loc in located):
+                read = _read_at(entry_file, located)
+            else:
+                read = _read_lines(entry_file, {loc.line: seq for seq, loc in located}, index.workspace)
+            for seq, leaf in read:
                 want = expected.get(seq)
                 if want is not None and hashlib.sha256(_LEAF_PREFIX + leaf).digest() != want:
                     raise ExportError(
@@ -316,6 +371,46 @@ class _FileEntryReader:
                     )
                 yield seq, leaf
 
+
+    def scan(self, needle: bytes) -> Iterator[bytes]:
+        """Every stored entry that holds ``needle`` or a backslash (a JSON escape could hide it).
+
+        A prefilter in C over whole chunks, for questions about the whole
+        workspace (is this selection all of one resource?) without a store.
+        """
+        workspace = self._index.workspace
+        for entry_file in workspace.entry_files:
+            lower = entry_file.name.lower()
+            try:
+                if entry_file.plain or lower.endswith(".parquet"):
+                    batches = (
+                        read_plain(entry_file.container, entry_file.name, limits=workspace.limits)
+                        if entry_file.plain
+                        else read_parquet_entries(
+                            _parquet_source(entry_file, workspace), label=entry_file.label, limits=workspace.limits
+                        )
+                    )
+                    for batch in batches:
+                        yield from (
+                            leaf
+                            for leaf in batch.table.column(1).to_pylist()
+                            if needle in leaf or b"\\" in leaf
+                        )
+                    continue
+                with _entry_stream(entry_file, workspace) as stream:
+                    pending = b""
+                    while chunk := stream.read(CHUNK):
+                        data = pending + chunk if pending else chunk
+                        cut = data.rfind(b"\n")
+                        body, pending = (data[:cut], data[cut + 1 :]) if cut >= 0 else (b"", data)
+                        if needle in body or b"\\" in body:
+                            yield from (
+                                line for line in body.split(b"\n") if needle in line or b"\\" in line
+                            )
+                    if needle in pending or b"\\" in pending:
+                        yield pending
+            except InputError as exc:
+                raise ExportError(f"reading entries back failed: {exc}") from exc
 
     def _expected(self, seqs: list[int]) -> dict[int, bytes]:
         """The recorded leaf hashes of ``seqs``, fetched in one vectorised step."""
@@ -332,12 +427,24 @@ class _FileEntryReader:
         )
 
 
+def _read_at(entry_file: EntryFile, located: list[tuple[int, Location]]) -> Iterator[tuple[int, bytes]]:
+    """(seq, line) by byte offset from a JSONL file on disk: one seek and read per entry."""
+    path = entry_file.container.local_path(entry_file.name)
+    assert path is not None
+    try:
+        with open(path, "rb") as f:
+            for seq, loc in sorted(located, key=lambda item: item[1].offset):
+                f.seek(loc.offset)
+                yield seq, f.read(loc.length)
+    except OSError as exc:
+        raise ExportError(f"{entry_file.label}: cannot be read back ({exc.strerror})") from exc
+
+
 def _read_lines(
     entry_file: EntryFile, lines: dict[int, int], workspace: Workspace
 ) -> Iterator[tuple[int, bytes]]:
     """(seq, leaf) of the given 1-based lines/rows of one entry file."""
     container, name, limits = entry_file.container, entry_file.name, workspace.limits
-    label = entry_file.label
     lower = name.lower()
     try:
         if entry_file.plain:
@@ -356,28 +463,71 @@ def _read_lines(
         if lower.endswith(".parquet"):
             yield from _parquet_rows(entry_file, lines, workspace)
             return
-        last = max(lines)
-        with container.open_raw(name) as raw:
-            stream = decompressed(HashingReader(raw), name=label, gz=lower.endswith(".gz"), limits=limits)
-            for number, leaf in split_lines(stream.read, source=label, limits=limits):
-                seq = lines.get(number)
-                if seq is not None:
-                    yield seq, leaf
-                if number >= last:
-                    break
+        with _entry_stream(entry_file, workspace) as stream:
+            yield from _pick_lines(stream.read, lines)
     except InputError as exc:
         raise ExportError(f"reading entries back failed: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _entry_stream(entry_file: EntryFile, workspace: Workspace) -> Iterator[Any]:
+    """The decompressed bytes of a JSONL(.gz) entry file (gzip still bounded by the limits)."""
+    container, name = entry_file.container, entry_file.name
+    with container.open_raw(name) as raw:
+        if name.lower().endswith(".gz"):
+            yield decompressed(HashingReader(raw), name=entry_file.label, gz=True, limits=workspace.limits)
+        else:
+            yield raw  # read back only: the file's hash was checked when it was verified
+
+
+def _pick_lines(read: Callable[[int], bytes], wanted: dict[int, int]) -> Iterator[tuple[int, bytes]]:
+    """(seq, line) of the wanted 1-based line numbers (line -> seq) of a byte stream.
+
+    Splits whole chunks in C rather than looping per line in Python: reading
+    back 10,000 lines of a million-line file is then bound by the disk.
+    Numbering matches :func:`auditviewer.formats.jsonl.split_lines`: every
+    ``\n`` ends a line, blank or not.
+    """
+    order = sorted(wanted)
+    if not order:
+        return
+    i = 0
+    number = 0  # lines completed before ``data``
+    pending = b""
+    while i < len(order):
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+            continue
+        body, pending = data[:cut], data[cut + 1 :]
+        count = body.count(b"\n") + 1
+        if order[i] <= number + count:
+            parts = body.split(b"\n")
+            while i < len(order) and order[i] <= number + count:
+                yield wanted[order[i]], parts[order[i] - number - 1]
+                i += 1
+        number += count
+    if i < len(order) and pending and order[i] == number + 1:
+        yield wanted[order[i]], pending
+
+
+def _parquet_source(entry_file: EntryFile, workspace: Workspace) -> Any:
+    """A Parquet member as pyarrow can read it: its path, or its bytes (inside a zip)."""
+    container, name = entry_file.container, entry_file.name
+    path = container.local_path(name)
+    if path is not None:
+        return path
+    return io.BytesIO(container.read_bytes(name, limit=workspace.limits.max_in_memory_member_bytes))
 
 
 def _parquet_rows(
     entry_file: EntryFile, rows: dict[int, int], workspace: Workspace
 ) -> Iterator[tuple[int, bytes]]:
-    container, name = entry_file.container, entry_file.name
-    path = container.local_path(name)
-    source: Any = path if path is not None else io.BytesIO(
-        container.read_bytes(name, limit=workspace.limits.max_in_memory_member_bytes)
-    )
-    pf = open_parquet(source, label=entry_file.label)
+    pf = open_parquet(_parquet_source(entry_file, workspace), label=entry_file.label)
     wanted = sorted(rows)
     start = 0  # 0-based index of the batch's first row
     for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=["entry"]):
@@ -399,4 +549,4 @@ def check_cancel(cancelled: Callable[[], bool] | None) -> None:
         raise Cancelled("the export was cancelled")
 
 
-__all__ = ["EntryReader", "ExportSource", "LeafTable", "SourceIndex", "check_cancel", "open_source", "source_from_index"]
+__all__ = ["EntryReader", "ExportSource", "LeafTable", "Location", "SourceIndex", "check_cancel", "open_source", "source_from_index"]
