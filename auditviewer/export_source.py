@@ -244,11 +244,13 @@ class ExportSource:
 
 
 def source_from_index(
-    index: SourceIndex, report: Report, *, keys: Iterable[VerifierKey] = (), store: Any = None
+    index: SourceIndex, report: Report, *, keys: Iterable[VerifierKey], store: Any = None
 ) -> ExportSource:
     """The export source of a workspace whose verification pass ``index`` watched.
 
-    ``store``: the viewer's store of the same workspace, to select by query (not closed here).
+    ``keys`` must be the keys that pass verified with: a bundle is checked with
+    them before it is published. ``store``: the viewer's store of the same
+    workspace, to select by query (not closed here).
     """
     workspace = index.workspace
     entries = index.entry_table()
