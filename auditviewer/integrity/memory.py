@@ -28,7 +28,10 @@ the viewer share this module.
 from __future__ import annotations
 
 import base64
+import bisect
+import contextlib
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -45,7 +48,7 @@ from auditviewer.formats.batches import LeafBatch
 from auditviewer.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.chain import ZERO_HEAD
 from auditviewer.integrity.keys import VerifierKey
-from auditviewer.integrity.notes import Checkpoint, NoteError, check_signatures, parse_checkpoint
+from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
 from auditviewer.integrity.report import (
     FAILURE,
     INCOMPLETE,
@@ -147,6 +150,9 @@ class CheckpointMemory:
         self.limit = max(1, limit)
         self._clock = clock or _now
         self.problems: list[str] = []
+        # Parsed files by path, valid while (mtime, size, inode) is unchanged: parsing
+        # 10,000 notes takes about a second, and the viewer reads memory on every open.
+        self._cache: dict[Path, tuple[tuple[int, int, int], list[RememberedCheckpoint]]] = {}
 
     # -- reading
 
@@ -161,43 +167,12 @@ class CheckpointMemory:
         """The remembered checkpoints as checkpoint lines (source ``remembered:<file>``), unjudged."""
         return self._lines(origin, self.records(origin))
 
-    def anchors(self, origin: str, keys: Iterable[VerifierKey]) -> list[CheckpointLine]:
-        """The remembered checkpoints that a key trusted *now* signs: the ones worth feeding to verify()."""
-        return self._anchors(origin, self.records(origin), keys)
-
     def _lines(self, origin: str, records: list[RememberedCheckpoint]) -> list[CheckpointLine]:
         source = f"{SOURCE_PREFIX}{self.path_for(origin)}"
         return [
             CheckpointLine(source, number, record.checkpoint)
             for number, record in enumerate(records, start=1)
         ]
-
-    def _anchors(
-        self, origin: str, records: list[RememberedCheckpoint], keys: Iterable[VerifierKey]
-    ) -> list[CheckpointLine]:
-        # The rest are left out rather than handed to verify(), which would report them
-        # as untrusted_key or bad_signature against a bundle that has nothing to do with
-        # them (a key removed from the trust store since, or a damaged memory file).
-        trusted = {(k.name, k.key_id): k for k in keys}
-        out: list[CheckpointLine] = []
-        if not trusted:
-            return out
-        for line in self._lines(origin, records):
-            checkpoint = line.checkpoint
-            assert checkpoint is not None
-            # Cheap pre-check: without a trusted key name and id there is nothing to verify.
-            if not any((s.name, s.key_id) in trusted for s in checkpoint.signatures):
-                continue
-            judged = check_signatures(checkpoint.text, checkpoint.signatures, trusted)
-            if any(s.trusted and s.valid is False for s in judged):
-                self.problems.append(
-                    f"the remembered checkpoint of {origin!r} at size {checkpoint.size} "
-                    f"({line.source}:{line.line}) does not verify with a trusted key; it is ignored"
-                )
-                continue
-            if any(s.trusted and s.valid for s in judged):
-                out.append(line)
-        return out
 
     def origins(self) -> list[OriginSummary]:
         """Every remembered log: origin, checkpoints kept, largest size, last seen."""
@@ -327,6 +302,9 @@ class CheckpointMemory:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            self._cache[path] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), list(records))
 
     def _sweep_temporaries(self) -> None:
         """Remove temporaries a crash left behind (older than a day: never one being written)."""
@@ -341,7 +319,12 @@ class CheckpointMemory:
     def _load(self, path: Path, origin: str | None) -> list[RememberedCheckpoint]:
         """Read one memory file; a corrupt one is set aside and reads as empty."""
         try:
-            size = path.stat().st_size
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            cached = self._cache.get(path)
+            if cached is not None and cached[0] == key:
+                return list(cached[1])
+            size = stat.st_size
             if size > self.limit * (_MAX_LINE_BYTES + 1):
                 raise _Corrupt(f"it is larger than {self.limit} checkpoints can be")
             data = path.read_bytes()
@@ -358,10 +341,12 @@ class CheckpointMemory:
             )
             return []
         try:
-            return _parse_file(data, path, origin)
+            records = _parse_file(data, path, origin)
         except _Corrupt as exc:
             self._set_aside(path, str(exc))
             return []
+        self._cache[path] = (key, records)
+        return list(records)
 
     def _set_aside(self, path: Path, why: str) -> None:
         aside = path.with_name(f"{path.name}.{self._clock().strftime('%Y%m%dT%H%M%S%f')}.corrupt")
@@ -444,13 +429,19 @@ def verify_with_memory(
     keys = list(keys)
     origin = workspace.origin
     remembered = memory.records(origin) if origin else []
-    fed = memory._anchors(origin, remembered, keys) if origin else []
+    own = list(workspace.checkpoint_lines)
+    fed: list[CheckpointLine] = []
+    if origin and remembered:
+        # Signatures are checked once, by verify(); here only whether a trusted key
+        # names each note (a note that then fails its check is dropped in _annotate).
+        trusted = {(k.name, k.key_id): k for k in keys}
+        candidates = _select(memory._lines(origin, remembered), own, origin)
+        fed = list(_named_by_trusted_key(candidates, trusted))
     if not fed:
         return verify_workspace(
             workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled
         )
     records = {r.note: r for r in remembered}
-    own = list(workspace.checkpoint_lines)
     findings_before = list(workspace.findings)
     file_errors_before = list(workspace.file_errors)
     digest = hashlib.sha256()
@@ -492,8 +483,78 @@ def verify_with_memory(
                 )
     finally:
         workspace.checkpoint_lines[:] = own
+    bad = _drop_bad_remembered(report, memory, str(origin))
+    fed = [line for line in fed if line.checkpoint is not None and line.checkpoint.note not in bad]
     _annotate(report, records, fed, own_lines=own, has_integrity_data=workspace.has_integrity_data)
     return report
+
+
+def _named_by_trusted_key(
+    lines: Iterable[CheckpointLine], trusted: dict[tuple[str, bytes], VerifierKey]
+) -> Iterable[CheckpointLine]:
+    """Lines with at least one signature line naming a trusted key (name and key id)."""
+    for line in lines:
+        checkpoint = line.checkpoint
+        if checkpoint is not None and any(
+            (s.name, s.key_id) in trusted for s in checkpoint.signatures
+        ):
+            yield line
+
+
+def _select(
+    lines: list[CheckpointLine], own: list[CheckpointLine], origin: str
+) -> list[CheckpointLine]:
+    """The remembered checkpoints worth feeding: a handful around the bundle's own, not ten thousand.
+
+    Kept: every remembered note at a size the bundle also signs (a different head
+    there is a fork, with both notes), and in each gap between the bundle's own
+    sizes (below the first, above the last) the smallest and the largest
+    remembered size. The largest below a checkpoint catches any rewrite of the
+    entries under it (the chain from the anchor before cannot reach its head);
+    the largest overall reveals rollback; the smallest in a gap anchors an export
+    that starts or ends inside it. Each note costs a signature check, so feeding
+    all of them would cost seconds on every open for nothing more.
+    """
+    own_sizes = sorted(
+        {
+            line.checkpoint.size
+            for line in own
+            if line.checkpoint is not None and line.checkpoint.origin == origin
+        }
+    )
+    sizes = sorted({line.checkpoint.size for line in lines if line.checkpoint is not None})
+    chosen = set(own_sizes).intersection(sizes)
+    bounds: list[float] = [-1, *own_sizes, float("inf")]
+    for lo, hi in itertools.pairwise(bounds):
+        inside = sizes[bisect.bisect_right(sizes, lo) : bisect.bisect_left(sizes, hi)]
+        if inside:
+            chosen.update((inside[0], inside[-1]))
+    return [
+        line for line in lines if line.checkpoint is not None and line.checkpoint.size in chosen
+    ]
+
+
+def _drop_bad_remembered(report: Report, memory: CheckpointMemory, origin: str) -> set[str]:
+    """A remembered note a trusted key signed but whose signature fails now is damaged memory.
+
+    verify() never made it an anchor; its finding and result are removed so that the
+    bundle is judged as if the note were not there, and memory reports the damage.
+    """
+    bad = [c for c in report.checkpoints if _is_remembered(c) and c.status == "bad_signature"]
+    if not bad:
+        return set()
+    report.checkpoints = [c for c in report.checkpoints if not any(c is b for b in bad)]
+    report.findings = [
+        f
+        for f in report.findings
+        if not (f.kind == "bad_signature" and (f.file or "").startswith(SOURCE_PREFIX))
+    ]
+    for c in bad:
+        memory.problems.append(
+            f"the remembered checkpoint of {origin!r} at size {c.size} ({c.source}) does not "
+            "verify with a trusted key; it is ignored"
+        )
+    return {c.note for c in bad}
 
 
 def _digest_batch(digest: Any, batch: LeafBatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditviewer.cli import main
 from auditviewer.integrity.keys import VerifierKey
@@ -514,3 +517,79 @@ def test_evidence_that_cannot_be_written_is_an_error_after_the_verdict(
     captured = capsys.readouterr()
     assert json.loads(captured.out)["status"] == "failed"  # one JSON object, the verdict
     assert "does not exist" in captured.err
+
+
+# -- property: agreeing memory only ever helps
+
+_COUNTER = itertools.count()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_agreeing_memory_never_fails_a_bundle_and_never_verifies_less(
+    tmp_path: Path, data: st.DataObject
+) -> None:
+    n = next(_COUNTER)
+    memory_sizes = data.draw(st.sets(st.integers(1, 50), min_size=1, max_size=6), label="memory")
+    first = data.draw(st.integers(0, 49), label="first")
+    last = data.draw(st.integers(first, 49), label="last")
+    own = data.draw(st.sets(st.integers(1, 50), max_size=4), label="own")
+    dropped = data.draw(st.sets(st.integers(first, last), max_size=3), label="dropped")
+    memory = CheckpointMemory(folder=tmp_path / f"memory{n}", clock=lambda: FIRST_SEEN)
+    seen(
+        memory,
+        write_bundle(tmp_path / f"log{n}", LEAVES, checkpoint_sizes=sorted(memory_sizes), key=KEY),
+    )
+    lines = [LEAVES[i] for i in range(first, last + 1) if i not in dropped] or [LEAVES[first]]
+    bundle = write_bundle(
+        tmp_path / f"b{n}",
+        LEAVES[first : last + 1],
+        checkpoint_sizes=sorted(own),
+        key=KEY,
+        all_leaves=LEAVES,
+        entry_lines=lines,
+    )
+    alone, with_memory = run(None, bundle), run(memory, bundle)
+    assert memory.take_problems() == []
+    if alone.status != "failed":
+        assert with_memory.status != "failed", [f.message for f in with_memory.findings]
+        assert with_memory.verified_entries >= alone.verified_entries
+    if max(memory_sizes) > max(last + 1, *own, 0) and with_memory.entries:
+        assert "log_continues" in kinds(with_memory)
+
+
+def test_a_remembered_note_whose_signature_fails_now_is_ignored_with_a_message(
+    tmp_path: Path,
+) -> None:
+    memory = fixed_memory()
+    seen(memory, full_bundle(tmp_path, sizes=[50]))
+    path = memory.path_for(ORIGIN)
+    record = json.loads(path.read_text())
+    text, sig = record["note"].rsplit(" ", 1)
+    record["note"] = text + " " + sig[:20] + ("A" if sig[20] != "A" else "B") + sig[21:]
+    path.write_text(json.dumps(record) + "\n")
+    older = write_bundle(tmp_path / "older", LEAVES[:32], checkpoint_sizes=[16, 32], key=KEY)
+
+    report = run(memory, older)
+    assert report.to_json() == run(None, older).to_json()
+    [problem] = memory.take_problems()
+    assert "does not verify with a trusted key" in problem
+
+
+def test_a_large_memory_feeds_a_handful_and_still_catches_everything(tmp_path: Path) -> None:
+    memory = fixed_memory()
+    seen(memory, full_bundle(tmp_path, sizes=list(range(1, 51))))
+    assert len(memory.records(ORIGIN)) == 50
+
+    report = run(memory, full_bundle(tmp_path, "again"))
+    assert report.status == "verified"
+    assert len([c for c in report.checkpoints if c.source.startswith(SOURCE_PREFIX)]) == 6
+
+    older = write_bundle(tmp_path / "older", LEAVES[:32], checkpoint_sizes=[16, 32], key=KEY)
+    assert "log_continues" in kinds(run(memory, older))
+
+    report = run(memory, rewritten_bundle(tmp_path))
+    assert report.status == "failed"
+    assert {"fork", "chain_mismatch"} <= kinds(report)
