@@ -78,11 +78,13 @@ class JsonTreeModel(QAbstractItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._root = JsonNode(None, None, None, 0, "$")
+        self._previous = self._root
         self._count = 0
 
     # -- content ---------------------------------------------------------
     def set_value(self, value: Any) -> None:
         self.beginResetModel()
+        self._previous = self._root  # indexes held across a reset stay readable
         self._count = 0
         self._root = JsonNode(None, value, None, 0, "$")
         self._build(self._root)
@@ -90,6 +92,7 @@ class JsonTreeModel(QAbstractItemModel):
 
     def clear(self) -> None:
         self.beginResetModel()
+        self._previous = self._root
         self._root = JsonNode(None, None, None, 0, "$")
         self.endResetModel()
 

@@ -107,6 +107,10 @@ class StoreView:
     def row_of_seq(self, seq: int) -> int | None:
         return self.store.position_of(self.view, seq)
 
+    def close(self) -> None:
+        """Free the view's rows in the store (the model shows another now)."""
+        self.store.drop_view(self.view)
+
 
 class StoreSession:
     """The window's reading of one workspace store (and, once verified, its report)."""
@@ -114,6 +118,7 @@ class StoreSession:
     def __init__(self, store: Store, info: WorkspaceInfo, report: Report | None = None) -> None:
         self.store = store
         self.info = info
+        self.threaded = True  # answer filter changes on the query thread
         self.report = report
         self._total: int | None = None
         self._bounds: tuple[int | None, int | None] | None = None

@@ -48,13 +48,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.errors import AuditViewerError, QueryError, TrustStoreError
+from auditviewer.errors import AuditViewerError, TrustStoreError
 from auditviewer.integrity.report import Report
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
 from auditviewer.ui.facets import FacetList
 from auditviewer.ui.integrity_panel import IntegrityBanner, IntegrityPanel, UntrustedSigner
 from auditviewer.ui.json_pane import MetadataPane
+from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, Refresher, ViewResult
 from auditviewer.ui.report_html import report_html
 from auditviewer.ui.scope_tree import ALL, Scope, ScopeTree
 from auditviewer.ui.search_bar import SearchBar
@@ -76,6 +77,7 @@ from auditviewer.ui.workers import JobContext, Worker, start
 
 APP_NAME = "AuditViewer"
 MAX_RECENT = 10
+LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 SETTINGS_VERSION = 1
 OPEN_FILTER = (
     "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
 
     sessionReady = Signal()
     loadFinished = Signal(str)  # status: verified / incomplete / failed / error / cancelled
+    viewUpdated = Signal()  # the table, counts and facets show the current filter  # status: verified / incomplete / failed / error / cancelled
 
     def __init__(
         self,
@@ -214,9 +217,15 @@ class MainWindow(QMainWindow):
         self.paths: list[str] = []
         self.worker: Worker | None = None
         self._thread: Any = None
-        self._applying = False
         self.last_apply_ms = 0.0
         self._extra_trust: list[str] = []
+        self._total = 0
+        self._shown_state: FilterState | None = None
+        self._keep_seq: int | None = None
+        self._select_first = False
+        self._last_load_refresh = 0.0
+        self.refresher = Refresher(parent=self)
+        self.refresher.resultReady.connect(self._on_result)
 
         self._build_widgets()
         self._build_menus()
@@ -711,7 +720,10 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.status(f"{count:,} entries stored…")
-        self._refresh_view(keep_position=True)
+        now = time.monotonic()
+        if now - self._last_load_refresh >= LOADING_REFRESH_S and not self.refresher.pending():
+            self._last_load_refresh = now
+            self._request(parts=frozenset({PART_TABLE}))
 
     @Slot(object)
     def _on_loaded(self, session: object) -> None:
@@ -720,11 +732,12 @@ class MainWindow(QMainWindow):
             self._install_session(session)  # type: ignore[arg-type]
         assert self.session is not None
         self.report = self.session.report
-        self._refresh_view(keep_position=True)
+        self._request()
         self._show_report_state()
         status = self.report.status if self.report is not None else "error"
         seconds = time.monotonic() - getattr(self, "_load_started", time.monotonic())
-        self.status(f"Opened {self.session.total():,} entries in {seconds:.1f} s.")
+        self._loaded_text = f"Opened {self.session.total():,} entries in {seconds:.1f} s."
+        self.status(self._loaded_text)
         self.loadFinished.emit(status)
 
     @Slot(str)
@@ -763,7 +776,9 @@ class MainWindow(QMainWindow):
             None if exported is None else exported - 90 * 86_400_000
         )
         self.stack.setCurrentWidget(self.workspace_page)
-        self._apply(reset_scope_tree=True)
+        self._shown_state = None
+        self._last_load_refresh = time.monotonic()
+        self._request(parts=frozenset({PART_TABLE}) if self.worker is not None else ALL_PARTS)
         self._update_title()
         self._update_actions()
         self.sessionReady.emit()
@@ -774,6 +789,9 @@ class MainWindow(QMainWindow):
         session = self.session
         self.session = None
         self.report = None
+        self.refresher.cancel_pending()
+        self._shown_state = None
+        self._release_view(self.model.source())
         self.model.set_source(None)
         self.pane.clear()
         self.integrity.set_report(None)
@@ -795,9 +813,8 @@ class MainWindow(QMainWindow):
     def _set_state(self, state: FilterState) -> None:
         if state == self.state:
             return
-        scope_changed = state.scope != self.state.scope
         self.state = state
-        self._apply(scope_changed=scope_changed)
+        self._apply()
 
     def _query_applied(self, text: str) -> None:
         self._set_state(self.state.with_(query=text))
@@ -861,77 +878,100 @@ class MainWindow(QMainWindow):
             next(c for c, k in SORT_KEYS.items() if k == "seq"), Qt.SortOrder.AscendingOrder
         )
         self.right.setCurrentWidget(self.pane)
-        if self.model.rowCount():
+        self._select_first = True
+        if self.is_idle() and self.model.rowCount():
+            self._select_first = False
             self.table.selectRow(0)
         self.table.setFocus()
 
-    def _apply(self, *, scope_changed: bool = False, reset_scope_tree: bool = False) -> None:
-        """Make the view for the current state; update table, counts, facets, timeline."""
-        session = self.session
-        if session is None or self._applying:
+    def _apply(self) -> None:
+        """Ask for the view of the current state (answered in ``_on_result``)."""
+        self._request()
+
+    def _request(self, parts: frozenset[str] = ALL_PARTS) -> None:
+        if self.session is None:
             return
-        self._applying = True
-        t0 = time.perf_counter()
-        try:
-            selected_seq = self._selected_seq()
-            try:
-                view = session.view(self.state)
-            except QueryError as exc:
-                self.status(f"Search: {exc}")
-                return
-            self.model.set_source(view)
+        self._keep_seq = self._selected_seq()
+        self.refresher.request(self.session, self.state, parts)
+
+    @Slot(object)
+    def _on_result(self, result: ViewResult) -> None:
+        """Show a computed view: table, counts, facets, then timeline and scope counts."""
+        if self.session is None:
+            return
+        if result.error:
+            self.status(f"Could not update the view: {result.error}")
+            return
+        self.last_apply_ms = result.table_ms
+        if result.view is not None:
+            self._total = result.total
+            same = self._shown_state == result.state
+            old = self.model.source()
+            scroll = self.table.verticalScrollBar().value()
+            if same and old is not None:
+                # The same filter over more rows (loading) or new states: no reset.
+                self.model._source = result.view
+                before = self.model.rowCount()
+                self.model.refresh_count()
+                if self.model.rowCount() == before:
+                    self.model.invalidate()
+                self.table.verticalScrollBar().setValue(scroll)
+            else:
+                self.model.set_source(result.view)
+            self._release_view(old if old is not result.view else None)
+            self._shown_state = result.state
             self._update_counts()
-            self._update_facets()
-            self.last_apply_ms = (time.perf_counter() - t0) * 1000
-            self._update_timeline()
-            self._update_scope_counts(reset=reset_scope_tree)
-            self._update_breadcrumb()
-            if selected_seq is not None:
-                row = view.row_of_seq(selected_seq)
-                if row is not None:
-                    self.table.selectRow(row)
-                    self.table.scrollTo(self.model.index(row, 0))
-                else:
-                    self.pane.clear()
-        finally:
-            self._applying = False
+            self.category_facet.model.set_counts(result.facets.get("category", []))
+            self.action_facet.model.set_counts(result.facets.get("action", []))
+            self._restore_selection(result.view, quiet=same)
+            if self._select_first and self.model.rowCount():
+                self._select_first = False
+                self.table.selectRow(0)
+        if result.bounds is not None:
+            self.time_range.set_bounds(*result.bounds)
+        if result.histogram is not None:
+            bins, bin_ms = result.histogram
+            lo, hi = result.bounds or (None, None)
+            span = (lo, hi + 1) if lo is not None and hi is not None else None
+            self.timeline.set_bins(bins, bin_ms, span)
+            self.timeline.set_selection(self.state.start_ms, self.state.end_ms)
+        if result.scope_rows is not None:
+            self.scope_tree.set_rows(result.scope_rows, self.session.info.organization)
+        self._update_breadcrumb()
+        self.viewUpdated.emit()
 
-    def _refresh_view(self, *, keep_position: bool) -> None:
-        """More rows stored, or states known: remake the view, keep the reader's place."""
-        session = self.session
-        if session is None:
+    def _restore_selection(self, view: Any, *, quiet: bool) -> None:
+        seq = self._keep_seq
+        if seq is None:
             return
-        scroll = self.table.verticalScrollBar().value()
-        selected = self._selected_seq()
-        view = session.view(self.state)
-        old = self.model.rowCount()
-        self.model._source = view  # same filter, more rows: no reset
-        self.model.refresh_count()
-        if self.model.rowCount() == old:
-            self.model.invalidate()
-        self._update_counts()
-        self._update_facets()
-        self._update_timeline()
-        self._update_scope_counts(reset=False)
-        self._update_bounds()
-        if keep_position:
-            self.table.verticalScrollBar().setValue(scroll)
-            if selected is not None:
-                row = view.row_of_seq(selected)
-                if row is not None:
-                    self.table.selectionModel().blockSignals(True)
-                    self.table.selectRow(row)
-                    self.table.selectionModel().blockSignals(False)
+        row = view.row_of_seq(seq)
+        if row is None:
+            if not quiet:
+                self.pane.clear()
+            return
+        if quiet:
+            self.table.selectionModel().blockSignals(True)
+        self.table.selectRow(row)
+        if quiet:
+            self.table.selectionModel().blockSignals(False)
+            self.table.viewport().update()
+        else:
+            self.table.scrollTo(self.model.index(row, 0))
 
-    def _update_bounds(self) -> None:
-        if self.session is not None:
-            lo, hi = self.session.time_bounds()
-            self.time_range.set_bounds(lo, hi)
+    @staticmethod
+    def _release_view(view: Any) -> None:
+        close = getattr(view, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+
+    def is_idle(self) -> bool:
+        """No filter change is being computed (tests and benchmarks wait for this)."""
+        return not self.refresher.pending()
 
     def _update_counts(self) -> None:
-        total = self.session.total() if self.session is not None else 0
         shown = self.model.rowCount()
-        self.count_label.setText(f"Showing {shown:,} of {total:,}")
+        self.count_label.setText(f"Showing {shown:,} of {self._total:,}")
         self.clear_all.setEnabled(self.state.is_filtered)
         if self.state.seq_range is not None:
             a, b = self.state.seq_range
@@ -940,32 +980,6 @@ class MainWindow(QMainWindow):
             self.finding_chip.show()
         else:
             self.finding_chip.hide()
-
-    def _update_facets(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        self.category_facet.model.set_counts(session.facet_counts(self.state, "category"))
-        self.action_facet.model.set_counts(session.facet_counts(self.state, "action"))
-
-    def _update_timeline(self) -> None:
-        session = self.session
-        if session is None or (not self.timeline.isVisible() and not self.timeline_action.isChecked()):
-            return
-        bins, bin_ms = session.histogram(self.state)
-        lo, hi = session.time_bounds()
-        span = (lo, hi + 1) if lo is not None and hi is not None else None
-        self.timeline.set_bins(bins, bin_ms, span)
-        self.timeline.set_selection(self.state.start_ms, self.state.end_ms)
-
-    def _update_scope_counts(self, *, reset: bool) -> None:
-        session = self.session
-        if session is None:
-            return
-        rows = session.scope_counts(self.state)
-        self.scope_tree.set_rows(rows, session.info.organization)
-        if reset:
-            self._update_bounds()
 
     def _update_breadcrumb(self) -> None:
         crumb = self.scope_tree.breadcrumb() if not self.state.scope.is_all else (
@@ -1225,4 +1239,5 @@ class MainWindow(QMainWindow):
             self._thread.quit()
             self._thread.wait(10_000)
         self.close_workspace(show_start=False)
+        self.refresher.stop()
         super().closeEvent(event)

@@ -164,12 +164,17 @@ class ScopeTreeModel(QAbstractItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._root = ScopeNode("", 0, None)
+        self._previous = self._root
 
     def set_rows(self, rows: Iterable[ResourceCount], org_name: str = "Organization") -> None:
         self.set_root(build_tree(rows, org_name))
 
     def set_root(self, root: ScopeNode) -> None:
         self.beginResetModel()
+        # Indexes point at nodes without owning them: keep the previous tree
+        # alive one generation, so an index held across a reset reads stale
+        # data instead of freed memory.
+        self._previous = self._root
         self._root = root
         self.endResetModel()
 

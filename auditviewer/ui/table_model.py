@@ -259,7 +259,10 @@ class EntryTableModel(QAbstractTableModel):
         page = self._pages.get(page_no)
         if page is None:
             start = page_no * PAGE_SIZE
-            table = self._source.window(start, min(PAGE_SIZE, self._count - start))
+            try:
+                table = self._source.window(start, min(PAGE_SIZE, self._count - start))
+            except Exception:  # a view dropped under us: show nothing, never crash a paint
+                return None
             self.fetches += 1
             page = rows_from_table(table, utc=self._utc, retention_ms=self._retention_ms)
             self._pages[page_no] = page

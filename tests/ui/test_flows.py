@@ -25,9 +25,15 @@ def window(qtbot: Any) -> MainWindow:
     return w
 
 
+def settle(qtbot: Any, w: MainWindow) -> None:
+    """Wait until the query thread has answered the last filter change."""
+    qtbot.waitUntil(w.is_idle, timeout=30_000)
+
+
 def load(qtbot: Any, w: MainWindow, paths: list[str], trust: list[str] | None = None) -> str:
     with qtbot.waitSignal(w.loadFinished, timeout=60_000) as sig:
         w.open_paths(paths, trust=trust)
+    settle(qtbot, w)
     return str(sig.args[0])
 
 
@@ -35,6 +41,7 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as sig:
         window.start_page.demo_button.click()
     assert sig.args == ["verified"]
+    settle(qtbot, window)
     total = window.session.total()  # type: ignore[union-attr]
     assert total > 1000
     assert window.banner.status.text() == "Verified"
@@ -43,6 +50,7 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
 
     # filter with the query language
     window.search.set_text('category:"Nakama Deployment" action:Update')
+    settle(qtbot, window)
     n = window.model.rowCount()
     assert 0 < n < total
     assert {window.model.index(r, COL_EVENT).data() for r in range(min(n, 50))} == {
@@ -50,9 +58,11 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
     }
     # a malformed query is marked, the last good filter stays
     window.search.set_text("action:Update (")
+    settle(qtbot, window)
     assert window.search.error() is not None
     assert window.model.rowCount() == n
     window.search.set_text("")
+    settle(qtbot, window)
 
     # scope to a deployment from the tree
     model = window.scope_tree.scope_model
@@ -63,19 +73,22 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
         if model.index(r, 0, title).data() == "Deployments"
     )
     dep = model.index(0, 0, deployments)
+    dep_name = dep.data()
     expected = int(dep.siblingAtColumn(1).data().replace(",", ""))
     window.scope_tree.setCurrentIndex(dep)
+    settle(qtbot, window)
     assert window.model.rowCount() == expected
-    assert window.breadcrumb.text().endswith("▸ " + dep.data())
-    assert dep.data() in window.windowTitle()
+    assert window.breadcrumb.text().endswith("▸ " + dep_name)
+    assert dep_name in window.windowTitle()
 
     # select an Update entry and read its before/after
     window.search.set_text("action:Update")
+    settle(qtbot, window)
     assert window.model.rowCount() > 0
     window.table.selectRow(0)
     entry = window.pane.entry()
     assert entry is not None and entry["action"] == "Update"
-    assert entry["resource"]["name"] == dep.data()
+    assert entry["resource"]["name"] == dep_name
     changes = window.pane.diff.model.changes()
     if changes:
         assert window.pane.tabs.tabText(0).startswith("Changes (")
@@ -94,6 +107,7 @@ def test_tampered_bundle_flagged(qtbot: Any, window: MainWindow, tmp_path: Path)
     fm = window.integrity.findings_model
     row = next(r for r in range(fm.rowCount()) if fm.finding(r).kind == "chain_mismatch")
     window.integrity.findings.activated.emit(fm.index(row, 0))
+    settle(qtbot, window)
     assert window.model.rowCount() == (finding.seq_end or 0) - (finding.seq or 0) + 1
     assert window.model.index(0, COL_STATE).data().startswith("✖")
     # save the report both ways

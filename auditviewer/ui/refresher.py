@@ -1,0 +1,172 @@
+"""Filter changes answered off the GUI thread.
+
+For a :class:`FilterState` the window needs a new view of the log, its count,
+the facet counts, the timeline and the scope tree's counts: a few database
+queries that take tens to hundreds of milliseconds on a million entries. The
+:class:`Refresher` runs them on one long-lived thread; only the newest request
+counts (older ones still queued are skipped), and the answer comes back as a
+:class:`ViewResult` through ``resultReady`` on the GUI thread.
+
+Sessions without a true ``threaded`` attribute (small in-memory ones, test
+doubles) are answered in place, as is every request with ``threaded=False``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from auditviewer.errors import AuditViewerError
+from auditviewer.ui.scope_tree import ResourceCount
+from auditviewer.ui.session import FilterState, Session, ViewSource
+
+PART_TABLE = "table"  # view, count, facets
+PART_CONTEXT = "context"  # timeline, scope tree, time bounds
+ALL_PARTS = frozenset({PART_TABLE, PART_CONTEXT})
+
+
+@dataclass(slots=True)
+class ViewResult:
+    request: int
+    state: FilterState
+    view: ViewSource | None = None
+    total: int = 0
+    facets: dict[str, list[tuple[str | None, int]]] = field(default_factory=dict)
+    histogram: tuple[list[tuple[int, int]], int] | None = None
+    scope_rows: list[ResourceCount] | None = None
+    bounds: tuple[int | None, int | None] | None = None
+    error: str | None = None
+    table_ms: float = 0.0  # view + count + facets
+    total_ms: float = 0.0
+
+
+def compute(
+    session: Session,
+    state: FilterState,
+    parts: frozenset[str],
+    request: int = 0,
+    stale: Any = None,
+) -> ViewResult:
+    """Run the queries for ``state``; ``stale()`` True stops early (result discarded)."""
+    result = ViewResult(request=request, state=state)
+    t0 = time.perf_counter()
+    try:
+        if PART_TABLE in parts:
+            result.view = session.view(state)
+            if stale is not None and stale():
+                return result
+            result.facets["category"] = session.facet_counts(state, "category")
+            result.facets["action"] = session.facet_counts(state, "action")
+            result.total = session.total()
+        result.table_ms = (time.perf_counter() - t0) * 1000
+        if PART_CONTEXT in parts and not (stale is not None and stale()):
+            result.bounds = session.time_bounds()
+            result.histogram = session.histogram(state)
+            result.scope_rows = session.scope_counts(state)
+    except AuditViewerError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # the window must hear of it, not the thread
+        result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    result.total_ms = (time.perf_counter() - t0) * 1000
+    return result
+
+
+def _release(view: object) -> None:
+    """Free a view nobody will show (the store keeps only a few)."""
+    close = getattr(view, "close", None)
+    if close is not None:
+        with contextlib.suppress(AuditViewerError):
+            close()
+
+
+class _QueryWorker(QObject):
+    finished = Signal(object)
+
+    def __init__(self, latest: list[int]) -> None:
+        super().__init__()
+        self._latest = latest
+
+    @Slot(object, object, object, int)
+    def run(self, session: Session, state: FilterState, parts: frozenset[str], request: int) -> None:
+        if request != self._latest[0]:
+            # A newer request is queued behind this one: skip the work.
+            self.finished.emit(ViewResult(request=request, state=state))
+            return
+
+        def stale() -> bool:
+            return request != self._latest[0]
+
+        result = compute(session, state, parts, request, stale)
+        if stale():
+            _release(result.view)
+            result.view = None
+        self.finished.emit(result)
+
+
+class Refresher(QObject):
+    """Answers :meth:`request` with ``resultReady(ViewResult)`` (newest request only)."""
+
+    resultReady = Signal(object)
+    _submit = Signal(object, object, object, int)
+
+    def __init__(self, *, threaded: bool = True, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.threaded = threaded
+        self._latest = [0]
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._thread: QThread | None = None
+        self._worker: _QueryWorker | None = None
+        if threaded:
+            self._thread = QThread(self)
+            self._thread.setObjectName("auditviewer-queries")
+            self._worker = _QueryWorker(self._latest)
+            self._worker.moveToThread(self._thread)
+            self._submit.connect(self._worker.run)
+            self._worker.finished.connect(self._finished)
+            self._thread.start()
+
+    def request(
+        self, session: Session, state: FilterState, parts: frozenset[str] = ALL_PARTS
+    ) -> int:
+        with self._lock:
+            self._latest[0] += 1
+            number = self._latest[0]
+        if not (self.threaded and getattr(session, "threaded", False)):
+            self._deliver(compute(session, state, parts, number))
+            return number
+        self._busy += 1
+        self._submit.emit(session, state, parts, number)
+        return number
+
+    def cancel_pending(self) -> None:
+        """Forget every request made so far (a new workspace is coming)."""
+        with self._lock:
+            self._latest[0] += 1
+
+    def pending(self) -> bool:
+        return self._busy > 0
+
+    @Slot(object)
+    def _finished(self, result: ViewResult) -> None:
+        self._busy = max(0, self._busy - 1)
+        self._deliver(result)
+
+    def _deliver(self, result: ViewResult) -> None:
+        if result.request == self._latest[0]:
+            self.resultReady.emit(result)
+        else:
+            _release(result.view)
+
+    def stop(self) -> None:
+        self.cancel_pending()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(10_000)
+            self._thread = None
