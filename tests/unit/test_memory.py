@@ -593,3 +593,35 @@ def test_a_large_memory_feeds_a_handful_and_still_catches_everything(tmp_path: P
     report = run(memory, rewritten_bundle(tmp_path))
     assert report.status == "failed"
     assert {"fork", "chain_mismatch"} <= kinds(report)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_rewrite_is_caught_exactly_when_a_remembered_size_above_it_is_exported(
+    tmp_path: Path, data: st.DataObject
+) -> None:
+    n = next(_COUNTER)
+    memory_sizes = data.draw(st.sets(st.integers(1, 50), min_size=1, max_size=12), label="memory")
+    last = data.draw(st.integers(0, 49), label="last")
+    rewritten_seq = data.draw(st.integers(0, last), label="rewritten")
+    own = data.draw(st.sets(st.integers(1, last + 1), max_size=4), label="own") | {last + 1}
+    memory = CheckpointMemory(folder=tmp_path / f"memory{n}", clock=lambda: FIRST_SEEN)
+    seen(
+        memory,
+        write_bundle(tmp_path / f"log{n}", LEAVES, checkpoint_sizes=sorted(memory_sizes), key=KEY),
+    )
+    history = list(LEAVES)
+    history[rewritten_seq] = make_entry(rewritten_seq, note="rewritten")
+    bundle = write_bundle(
+        tmp_path / f"b{n}",
+        history[: last + 1],
+        checkpoint_sizes=sorted(own),
+        key=KEY,
+        all_leaves=history,
+    )
+    assert run(None, bundle).status == "verified"  # re-signed: alone it is consistent
+    report = run(memory, bundle)
+    caught = any(rewritten_seq < size <= last + 1 for size in memory_sizes)
+    assert (report.status == "failed") == caught, [f.message for f in report.findings]
