@@ -186,7 +186,8 @@ def write_parquet(
     schema = PARQUET_SCHEMA.with_metadata(
         {"auditviewer.export": json.dumps(metadata, ensure_ascii=False, sort_keys=True)}
     )
-    writer = pq.ParquetWriter(file, schema, compression="zstd")
+    # Snappy: the codec every Parquet reader (spreadsheets' connectors included) knows.
+    writer = pq.ParquetWriter(file, schema, compression="snappy")
     try:
         for rows in _rows_in_batches(entries, state_of):
             columns: dict[str, list[Any]] = {name: [] for name in schema.names}
