@@ -569,7 +569,7 @@ def export_slice(
                     step=step,
                 )
                 if self_check:
-                    slice_status = _self_check(staged, opened, plan)
+                    slice_status = _self_check(staged, opened, selected)
                 size = _size_of(staged)
         else:
             metadata = {
@@ -670,12 +670,14 @@ def _size_of(path: Path) -> int:
     return path.stat().st_size
 
 
-def _self_check(staged: Path, source: ExportSource, plan: ExportPlan) -> str:
+def _self_check(staged: Path, source: ExportSource, selected: list[int]) -> str:
     """Verify the written slice with the exporter's keys before it is published.
 
-    It must hold every selected entry and verify exactly those that verified in
-    the source: a slice that verified fewer would be a broken proof, one that
-    verified more a bug in the verifier or here. Either way nothing is published.
+    It must hold exactly the selected entries, and every one that verified in
+    the source must verify in the slice: anything less is a broken proof, and
+    nothing is published. (A slice may verify an entry the source did not: a
+    seq the source held twice with different bytes is a conflict there, but
+    the slice holds only the version that chains to the signed head.)
     """
     from auditviewer.verification import verify_workspace
     from auditviewer.workspace import open_workspace
@@ -685,10 +687,20 @@ def _self_check(staged: Path, source: ExportSource, plan: ExportPlan) -> str:
         report = verify_workspace(workspace, source.keys)
     finally:
         workspace.close()
-    if report.entries != plan.entries or report.verified_entries != plan.verified_entries:
+    ranges = sorted(report.state_ranges)
+    starts = [r[0] for r in ranges]
+
+    def state(seq: int) -> str:
+        i = bisect.bisect_right(starts, seq) - 1
+        return ranges[i][2] if i >= 0 and ranges[i][0] <= seq <= ranges[i][1] else UNVERIFIED
+
+    lost = [s for s in selected if source.state_of(s) == VERIFIED and state(s) != VERIFIED]
+    if report.entries != len(selected) or lost:
+        detail = f"seq {lost[0]} and {len(lost) - 1} more no longer verify" if lost else (
+            f"it holds {report.entries} entries, not {len(selected)}"
+        )
         raise ExportError(
-            f"the written slice does not verify as its source did ({report.verified_entries} of "
-            f"{report.entries} entries verified, expected {plan.verified_entries} of {plan.entries}); "
+            f"the written slice does not verify as its source did ({detail}); "
             "nothing was written — please report this"
         )
     return report.status

@@ -561,6 +561,35 @@ def test_a_failing_self_check_publishes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_broken_proof_is_caught_before_publishing(
+    source: ExportSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditviewer.export as export_module
+    from auditviewer import export_bundle
+
+    def lossy(src: ExportSource, selected: list[int]) -> export_bundle.SlicePlan:
+        plan = export_bundle.plan_slice(src, selected)
+        plan.proof_seqs = plan.proof_seqs.slice(1)  # one omitted leaf hash lost
+        plan.proof_hashes = plan.proof_hashes.slice(1)
+        return plan
+
+    monkeypatch.setattr(export_module, "plan_slice", lossy)
+    with pytest.raises(ExportError, match="does not verify as its source did"):
+        export_slice(source, out=tmp_path / "s.zip", seqs=[5, 100])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_conflicting_duplicate_is_exported_as_first_read(tmp_path: Path) -> None:
+    good = make_bundle(tmp_path / "good", n=32, every=16)
+    bad = make_bundle(tmp_path / "bad", n=32, every=16, mutate={5: entry_text(5).replace(b"evt_", b"EVT_")})
+    out = tmp_path / "s.zip"
+    summary = export_slice([good, bad], out=out, seqs=[5, 6], keys=[KEY])
+    assert summary.plan.source_status == "failed"
+    assert summary.integrity["failed_entries"] == 1
+    assert summary.slice_status == "verified"  # only the version that chains to the head travels
+    assert read_back(out)[5] == entry_text(5)
+
+
 # --------------------------------------------------------------------------
 # Selections and formats
 
