@@ -56,6 +56,7 @@ from auditviewer.export_source import (
     check_cancel,
     open_source,
     source_from_index,
+    source_from_store,
 )
 from auditviewer.integrity.keys import VerifierKey
 
@@ -720,5 +721,6 @@ __all__ = [
     "plan_export",
     "select",
     "source_from_index",
+    "source_from_store",
     "summary_lines",
 ]

@@ -282,6 +282,59 @@ def source_from_index(
     )
 
 
+def source_from_store(
+    workspace: Workspace, store: Any, report: Report, *, keys: Iterable[VerifierKey]
+) -> ExportSource:
+    """The export source of a workspace already loaded into a store (the viewer's session).
+
+    For callers that did not watch the loading pass with a :class:`SourceIndex`:
+    leaf hashes are computed once here from the stored texts (about a second
+    per million entries), and entries are read back from the store, not the
+    files. ``store`` stays the caller's.
+    """
+    import pyarrow.compute as pc
+
+    sha = hashlib.sha256
+    parts: list[tuple[pa.Array, pa.Array, int]] = []
+    for batch in store.iter_leaves():
+        leaves = batch.column(1).cast(pa.binary()).to_pylist()
+        hashes = pa.array([sha(_LEAF_PREFIX + leaf).digest() for leaf in leaves], pa.binary(32))
+        parts.append((batch.column(0), hashes, 0))
+    entries = LeafTable.build(parts)
+    proof_parts = list(parts)
+    for _label, pairs in workspace.proofs:
+        if pairs:
+            proof_parts.append(
+                (pa.array([q for q, _ in pairs], pa.int64()), pa.array([h for _, h in pairs], pa.binary(32)), 1)
+            )
+    leaves_table = LeafTable.build(proof_parts) if len(proof_parts) > len(parts) else entries
+
+    def read_entries(seqs: list[int]) -> Iterator[tuple[int, bytes]]:
+        wanted = pa.array(seqs, pa.int64())
+        for batch in store.iter_leaves():
+            mask = pc.is_in(batch.column(0), value_set=wanted)
+            if pc.any(mask).as_py():
+                yield from zip(
+                    pc.filter(batch.column(0), mask).to_pylist(),
+                    pc.filter(batch.column(1), mask).cast(pa.binary()).to_pylist(),
+                    strict=True,
+                )
+
+    return ExportSource(
+        origin=workspace.origin,
+        manifests=list(workspace.manifests),
+        report=report,
+        leaves=leaves_table,
+        entry_hashes=entries,
+        entry_seqs=entries.seq_list,
+        read_entries=read_entries,
+        workspace=None,  # the caller's: closing this source must not close it
+        paths=list(workspace.paths),
+        keys=list(keys),
+        store=store,
+    )
+
+
 def open_source(
     paths: list[Path],
     *,
@@ -551,4 +604,4 @@ def check_cancel(cancelled: Callable[[], bool] | None) -> None:
         raise Cancelled("the export was cancelled")
 
 
-__all__ = ["EntryReader", "ExportSource", "LeafTable", "Location", "SourceIndex", "check_cancel", "open_source", "source_from_index"]
+__all__ = ["EntryReader", "ExportSource", "LeafTable", "Location", "SourceIndex", "check_cancel", "open_source", "source_from_index", "source_from_store"]

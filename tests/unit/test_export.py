@@ -343,6 +343,22 @@ def test_slice_of_a_slice_takes_omitted_leaves_from_the_proof(source: ExportSour
     assert manifest_of(second)["query"] == "seq 2,201 (within: first cut)"
 
 
+@needs_store
+def test_a_loaded_session_exports_through_its_store(log_dir: Path, tmp_path: Path) -> None:
+    from auditviewer.export import source_from_store
+    from auditviewer.loading import load
+
+    with load([log_dir], [KEY]) as loaded:
+        source = source_from_store(loaded.workspace, loaded.store, loaded.report, keys=[KEY])
+        summary = export_slice(source, out=tmp_path / "s.zip", query="action:Delete seq:0..100")
+        assert summary.slice_status == "verified"
+        assert sorted(read_back(tmp_path / "s.zip")) == list(range(2, 101, 4))
+        export_slice(source, out=tmp_path / "p.csv", seqs=[1, 2, 599])
+        assert read_back(tmp_path / "p.csv") == {s: entry_text(s) for s in (1, 2, 599)}
+        source.close()  # the session's workspace and store stay open
+        assert loaded.store.total_count() == 600
+
+
 def test_two_inputs_are_one_workspace(tmp_path: Path) -> None:
     a = make_bundle(tmp_path / "a", n=64, every=16)
     b = make_bundle(tmp_path / "b", n=64, every=16)  # the same log again: identical duplicates
