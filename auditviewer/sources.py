@@ -247,8 +247,18 @@ class Container:
         what = limit_name or _limit_name(limits, limit)
         if self.size(name) > limit:
             raise LimitError(f"is larger than {limit} bytes (limit {what})", path=self.label(name))
+        # In chunks: read(limit + 1) would allocate the whole limit (GiBs) up front,
+        # however small the file.
+        parts: list[bytes] = []
+        size = 0
         with self.open_raw(name) as stream:
-            data = stream.read(limit + 1)
+            while size <= limit:
+                chunk = stream.read(min(CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                size += len(chunk)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         if len(data) > limit:
             raise LimitError(f"is larger than {limit} bytes (limit {what})", path=self.label(name))
         return data
