@@ -260,8 +260,8 @@ def _cmd_memory(args: argparse.Namespace) -> int:
         if not summaries:
             print(f"no remembered checkpoints in {memory.folder}")
         for s in summaries:
-            line = f"{s.origin}\t{s.checkpoints} checkpoints\tsize {s.largest_size}\tlast seen {s.last_seen}"
-            print(_printable(line))
+            fields = (s.origin, f"{s.checkpoints} checkpoints", f"size {s.largest_size}", s.last_seen)
+            print("\t".join(_printable(field) for field in fields))
     elif args.memory_command == "forget":
         count = memory.forget(args.origin)
         if count:
