@@ -526,6 +526,8 @@ def export_slice(
     chosen, zipped = format_for_path(out, fmt)
     if out.exists() and not overwrite:
         raise ExportError(f"{out}: already exists (use --force to replace it)")
+    inputs = source.paths if isinstance(source, ExportSource) else [Path(p) for p in source]
+    _refuse_inputs(out, inputs)
     opened, owned = _with_source(source, keys, query, None, cancelled)
     try:
         selected = select(opened, seqs=seqs, query=query)
@@ -533,7 +535,9 @@ def export_slice(
             raise ExportError("the selection is empty: nothing to export")
         query_text = _query_text(opened, selected, query, description)
         plan, slice_plan = _plan(opened, selected, chosen, query_text)
-        total = plan.entries * 2 + plan.proof_rows
+        checking = self_check and chosen == "bundle"
+        # Units: entries read back, entries written, proof rows, and the self-check's re-reading.
+        total = plan.entries * 2 + plan.proof_rows + (plan.entries + plan.proof_rows if checking else 0)
         done = 0
 
         def step(n: int) -> None:
@@ -569,8 +573,9 @@ def export_slice(
                     },
                     step=step,
                 )
-                if self_check:
-                    slice_status = _self_check(staged, opened, selected)
+                if checking:
+                    slice_status = _self_check(staged, opened, selected, cancelled)
+                    step(plan.entries + plan.proof_rows)
                 size = _size_of(staged)
         else:
             metadata = {
@@ -610,6 +615,15 @@ def export_slice(
     finally:
         if owned:
             opened.close()
+
+
+def _refuse_inputs(out: Path, inputs: Iterable[Path]) -> None:
+    """An export never replaces or lands inside one of its own inputs (even with --force)."""
+    target = out.resolve()
+    for path in inputs:
+        source = Path(path).resolve()
+        if target == source or target.is_relative_to(source) or source.is_relative_to(target):
+            raise ExportError(f"{out}: is, holds or lies inside the input {path}; choose another place")
 
 
 def _write_bundle(
@@ -671,7 +685,9 @@ def _size_of(path: Path) -> int:
     return path.stat().st_size
 
 
-def _self_check(staged: Path, source: ExportSource, selected: list[int]) -> str:
+def _self_check(
+    staged: Path, source: ExportSource, selected: list[int], cancelled: Cancelled | None = None
+) -> str:
     """Verify the written slice with the exporter's keys before it is published.
 
     It must hold exactly the selected entries, and every one that verified in
@@ -685,7 +701,7 @@ def _self_check(staged: Path, source: ExportSource, selected: list[int]) -> str:
 
     workspace = open_workspace([staged])
     try:
-        report = verify_workspace(workspace, source.keys)
+        report = verify_workspace(workspace, source.keys, cancelled=cancelled)
     finally:
         workspace.close()
     ranges = sorted(report.state_ranges)

@@ -7,6 +7,7 @@ import errno
 import hashlib
 import importlib.util
 import io
+import itertools
 import json
 import os
 import shutil
@@ -561,6 +562,20 @@ def test_existing_target_needs_overwrite(source: ExportSource, tmp_path: Path) -
     export_slice(source, out=folder, seqs=[1, 2], overwrite=True)
     assert not (folder / "old.txt").exists() and (folder / "manifest.json").is_file()
     assert nothing_partial(tmp_path)
+
+
+def test_an_export_never_replaces_or_enters_its_input(log_dir: Path, tmp_path: Path) -> None:
+    for out in (log_dir, log_dir / "inner.zip", log_dir.parent):
+        with pytest.raises(ExportError, match="input"):
+            export_slice([log_dir], out=out, seqs=[1], keys=[KEY], overwrite=True)
+    assert (log_dir / "manifest.json").is_file() and not (log_dir / "inner.zip").exists()
+
+
+def test_progress_reaches_the_total(source: ExportSource, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    export_slice(source, out=tmp_path / "s.zip", seqs=[1, 2, 40], progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
 
 
 def test_a_failing_self_check_publishes_nothing(
