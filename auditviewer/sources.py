@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import os
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -339,11 +340,36 @@ def _safe_member_name(name: str) -> bool:
     return ".." not in PurePosixPath(name).parts
 
 
+def _declared_zip_members(path: Path) -> int | None:
+    """The member count of a zip's end-of-central-directory record (zip64 included), if readable."""
+    end_record = getattr(zipfile, "_EndRecData", None)
+    index = getattr(zipfile, "_ECD_ENTRIES_TOTAL", None)
+    if end_record is None or index is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            record = end_record(handle)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, struct.error):
+        return None  # ZipFile reports it
+    if not record:
+        return None
+    return int(record[index])
+
+
 class ZipContainer(Container):
     def __init__(self, path: Path, *, limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
         self.display = str(path)
         self._limits = limits
+        declared = _declared_zip_members(path)
+        if declared is not None and declared > limits.max_zip_members:
+            # Checked before ZipFile reads the central directory: every member costs
+            # a ZipInfo (several hundred bytes) however small its record in the file.
+            raise LimitError(
+                f"declares {declared} members, more than {limits.max_zip_members} "
+                "(limit max_zip_members)",
+                path=str(path),
+            )
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()

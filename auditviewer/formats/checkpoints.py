@@ -22,15 +22,18 @@ class CheckpointLine:
 
 def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[CheckpointLine]:
     out: list[CheckpointLine] = []
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if len(lines) > limits.max_checkpoints:
+    # Count before splitting: a file of newlines would otherwise become a list of
+    # millions of empty lines (8 bytes a line) before the limit is checked.
+    count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    if count > limits.max_checkpoints:
         raise LimitError(
-            f"holds {len(lines)} checkpoint lines, more than {limits.max_checkpoints} "
+            f"holds {count} checkpoint lines, more than {limits.max_checkpoints} "
             "(limit max_checkpoints)",
             path=label,
         )
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
     for number, raw in enumerate(lines, start=1):
         if len(raw) > limits.max_note_bytes * 2:
             out.append(

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -499,3 +500,34 @@ def test_symlink_loop_is_refused_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="symlink cannot be resolved") as info:
         open_workspace([folder])
     assert info.value.path in {str(folder / "a"), str(folder / "b")}
+
+
+def test_max_checkpoints_is_checked_before_splitting_lines() -> None:
+    data = b"\n" * (4 << 20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitError) as info:
+            read_checkpoints(data, label="b/checkpoints.jsonl", limits=Limits(max_checkpoints=1000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.path == "b/checkpoints.jsonl"
+    assert "max_checkpoints" in info.value.reason
+    assert peak < 1 << 20  # a list of 4 Mi empty lines would be 32 MiB
+
+
+def test_max_zip_members_is_checked_before_reading_the_central_directory(tmp_path: Path) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(5000):
+            z.writestr(str(i), b"")
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitError) as info:
+            ZipContainer(archive, limits=Limits(max_zip_members=100))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.path == str(archive)
+    assert "max_zip_members" in info.value.reason
+    assert peak < 512 << 10  # 5000 ZipInfo objects would be a few MiB
