@@ -207,12 +207,20 @@ class CheckpointMemory:
 
         Only ``ok`` counts: signed by a key trusted at the time, valid, and not
         contradicted by the entries (``mismatch``) or by another note (``fork``).
-        Checkpoints that came from memory are not remembered again, so that memory
-        only ever grows from what bundles showed. A failed write is a problem
-        message, never an exception: remembering is a convenience on top of a
-        verification that has already happened.
+        Nothing at all is remembered from a report that shows two histories (a
+        ``fork``, or a remembered checkpoint the entries contradict): the bundle's
+        other checkpoints belong to the history that contradicts what was seen, and
+        remembering them would make the genuine log look forked later. Checkpoints
+        that came from memory are not remembered again, so that memory only ever
+        grows from what bundles showed. A failed write is a problem message, never an
+        exception: remembering is a convenience on top of a verification that has
+        already happened.
         """
         if report.status == STATUS_ERROR or not origin or report.origin != origin:
+            return 0
+        if any(f.kind == "fork" for f in report.findings) or any(
+            _is_remembered(c) and c.status == "mismatch" for c in report.checkpoints
+        ):
             return 0
         seen = [
             c

@@ -625,3 +625,25 @@ def test_a_rewrite_is_caught_exactly_when_a_remembered_size_above_it_is_exported
     report = run(memory, bundle)
     caught = any(rewritten_seq < size <= last + 1 for size in memory_sizes)
     assert (report.status == "failed") == caught, [f.message for f in report.findings]
+
+
+def test_nothing_is_remembered_from_a_bundle_that_contradicts_memory(tmp_path: Path) -> None:
+    memory = fixed_memory()
+    seen(memory, full_bundle(tmp_path, sizes=[16, 32]))
+    before = memory.records(ORIGIN)
+    history = list(LEAVES)
+    history[20] = make_entry(20, note="rewritten")
+    # Agrees at 16, forks at 32, and brings a size memory has not seen (50).
+    forked = write_bundle(tmp_path / "forked", history, checkpoint_sizes=[16, 32, 50], key=KEY)
+    report = run(memory, forked)
+    assert "fork" in kinds(report)
+    assert memory.remember(report, ORIGIN) == 0
+    assert memory.records(ORIGIN) == before
+    # Same when only a remembered size between its own checkpoints contradicts it.
+    memory_24 = fixed_memory(folder=tmp_path / "m24")
+    seen(memory_24, full_bundle(tmp_path, "at24", sizes=[24]))
+    rewritten = write_bundle(tmp_path / "rw16", history, checkpoint_sizes=[16, 50], key=KEY)
+    report = run(memory_24, rewritten)
+    assert "chain_mismatch" in kinds(report)
+    assert memory_24.remember(report, ORIGIN) == 0
+    assert [r.size for r in memory_24.records(ORIGIN)] == [24]
