@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from auditviewer.errors import AuditViewerError, InputError
+from auditviewer.errors import AuditViewerError, InputError, QueryError, StoreError
 from auditviewer.formats.manifest import parse_manifest
 from auditviewer.integrity.notes import NoteError, parse_checkpoint
 from auditviewer.integrity.report import Report
@@ -201,3 +201,20 @@ def test_parquet_proof_column_of_the_wrong_type(tmp_path: Path, column: str) -> 
     folder = _parquet_bundle(tmp_path, "p.parquet", "proof", columns)
     with contextlib.suppress(AuditViewerError):
         open_workspace([folder]).close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=StoreError,
+    reason="query.py compile_query accepts a lone surrogate (QString can carry one) and hands it "
+    "to DuckDB as a parameter, which fails to encode it: a StoreError at query time instead of a "
+    "QueryError with the column",
+)
+@pytest.mark.parametrize("query", ["\ud800", "actor:\udcff", "meta.\ud800:x"])
+def test_query_with_a_lone_surrogate_is_a_query_error(query: str) -> None:
+    from auditviewer.store import Filter
+    from tests.fuzz.targets import _query_store
+
+    store, _ = _query_store()
+    with pytest.raises(QueryError):
+        store.count_matching(Filter(query=query))
