@@ -269,6 +269,13 @@ def _plan(
                 "the workspace is a plain export with no checkpoints: a verifiable bundle cannot "
                 "be made from it; export JSONL, Parquet or CSV"
             )
+        origins = sorted({m.origin for m in source.manifests})
+        if len(origins) > 1:
+            # One manifest names one origin; a slice mixing logs would claim entries it cannot prove.
+            raise ExportError(
+                "the workspace mixes entries of different logs (" + ", ".join(origins) + "); "
+                "export a slice of each log separately"
+            )
         slice_plan = plan_slice(source, selected)
         if slice_plan.tail:
             warnings.append(

@@ -708,6 +708,13 @@ def test_a_file_changed_since_opening_is_an_error(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log"]
 
 
+def test_a_slice_never_mixes_logs(log_dir: Path, tmp_path: Path) -> None:
+    other = copy_vector("valid-jsonl", tmp_path)
+    with pytest.raises(ExportError, match="different logs"):
+        export_slice([log_dir, other], out=tmp_path / "s.zip", seqs=[1], keys=[KEY, ACME])
+    export_slice([log_dir, other], out=tmp_path / "s.jsonl", seqs=[1], keys=[KEY, ACME])
+
+
 def test_plain_exports_refuse_to_be_a_bundle(source: ExportSource, tmp_path: Path) -> None:
     plain = tmp_path / "p.jsonl"
     export_slice(source, out=plain, seqs=[1, 2, 3])
