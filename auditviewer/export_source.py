@@ -464,8 +464,8 @@ class _FileEntryReader:
                             )
                     if needle in pending or b"\\" in pending:
                         yield pending
-            except InputError as exc:
-                raise ExportError(f"reading entries back failed: {exc}") from exc
+            except (InputError, OSError, ValueError) as exc:
+                raise ExportError(f"{entry_file.label}: reading entries back failed ({exc})") from exc
 
     def _expected(self, seqs: list[int]) -> dict[int, bytes]:
         """The recorded leaf hashes of ``seqs``, fetched in one vectorised step."""
@@ -520,8 +520,10 @@ def _read_lines(
             return
         with _entry_stream(entry_file, workspace) as stream:
             yield from _pick_lines(stream.read, lines)
-    except InputError as exc:
-        raise ExportError(f"reading entries back failed: {exc}") from exc
+    except (InputError, OSError, ValueError) as exc:
+        # ValueError: a zip input closed since loading (the viewer closes its workspace;
+        # it exports through source_from_store instead).
+        raise ExportError(f"{entry_file.label}: reading entries back failed ({exc})") from exc
 
 
 @contextlib.contextmanager
