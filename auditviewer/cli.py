@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--zip", action="store_true", help="write a .zip instead of a folder")
     p.add_argument("--start-seq", type=int, default=0, help="first seq (a log whose start has expired)")
+    p.add_argument(
+        "--origin",
+        default=None,
+        help="the log's origin (default: one per entries/seed/start, so samples never collide)",
+    )
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
     p = sub.add_parser("demo", help="open the viewer on the built-in demo bundle")
     p.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -277,22 +283,37 @@ def _cmd_memory(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from auditviewer.sample import write_sample_bundle
-
     if args.entries < 1:
         print("auditviewer sample: --entries must be at least 1", file=sys.stderr)
         return EXIT_ERROR
-    result = write_sample_bundle(
-        Path(args.out),
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print(f"auditviewer sample: {out} already exists (use --force to replace it)", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        result = _write_sample(args, out)
+    except (OSError, ValueError) as exc:
+        print(f"auditviewer sample: {out}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"wrote {result.entries:,} entries to {result.path}")
+    print(f"verifier key: {result.verifier_key}")
+    return EXIT_OK
+
+
+def _write_sample(args: argparse.Namespace, out: Path) -> Any:
+    from auditviewer.sample import sample_origin, write_sample_bundle
+
+    return write_sample_bundle(
+        out,
         entries=args.entries,
         fmt=args.format,
         seed=args.seed,
         zip_=args.zip,
         start_seq=args.start_seq,
+        origin=args.origin
+        or sample_origin(entries=args.entries, seed=args.seed, start_seq=args.start_seq),
+        overwrite=args.force,
     )
-    print(f"wrote {result.entries:,} entries to {result.path}")
-    print(f"verifier key: {result.verifier_key}")
-    return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

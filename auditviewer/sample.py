@@ -46,6 +46,7 @@ __all__ = [
     "SampleResult",
     "demo_bundle_path",
     "demo_verifier_key",
+    "sample_origin",
     "sample_signing_key",
     "sample_verifier_key",
     "write_sample_bundle",
@@ -113,6 +114,17 @@ class SampleResult:
 def sample_signing_key(seed: int) -> SigningKey:
     """The demo Ed25519 signing key of ``seed``: public knowledge, for samples only."""
     return SigningKey(hashlib.sha256(b"auditviewer-demo" + str(seed).encode("ascii")).digest())
+
+
+def sample_origin(*, entries: int, seed: int, start_seq: int = 0) -> str:
+    """An origin of its own for each distinct sample history.
+
+    Samples of different sizes are different histories (their times are spread
+    over the same months), so sharing one origin and key would make any two of
+    them look like a forked log to a verifier that remembers checkpoints.
+    """
+    suffix = f"-sample-{entries}-seed{seed}" + (f"-from{start_seq}" if start_seq else "")
+    return DEFAULT_ORIGIN + suffix
 
 
 def sample_verifier_key(*, seed: int = DEMO_SEED, origin: str = DEFAULT_ORIGIN) -> str:
