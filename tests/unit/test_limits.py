@@ -8,6 +8,7 @@ reworked elsewhere, the test is an ``xfail(strict=True)`` reproducer that flips 
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -531,3 +532,37 @@ def test_max_zip_members_is_checked_before_reading_the_central_directory(tmp_pat
     assert info.value.path == str(archive)
     assert "max_zip_members" in info.value.reason
     assert peak < 512 << 10  # 5000 ZipInfo objects would be a few MiB
+
+
+def test_max_signatures_a_note_costs_few_ed25519_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """100 copies of one valid line, or 100 distinct bad ones, are not 100 checks each."""
+    import auditviewer.integrity.notes as notes
+
+    calls = []
+    real = notes.VerifyKey
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def verify(self, *args: object, **kwargs: object) -> object:
+            calls.append(1)
+            return super().verify(*args, **kwargs)
+
+    monkeypatch.setattr(notes, "VerifyKey", Counting)
+    trusted = {(KEY.name, KEY.verifier.key_id): KEY.verifier}
+    copies = parse_checkpoint(_note(signatures=100))
+    results = notes.check_signatures(copies.text, copies.signatures, trusted)
+    assert [r.valid for r in results] == [True] * 100
+    assert len(calls) == 1
+
+    calls.clear()
+    good = _note()
+    text, sig_line = good.rsplit("\n\n", 1)
+    name, blob = sig_line[2:].strip().split(" ")
+    raw = bytearray(base64.b64decode(blob))
+    bad_lines = []
+    for i in range(99):
+        raw[10] = i
+        bad_lines.append(f"\u2014 {name} {base64.b64encode(bytes(raw)).decode()}\n")
+    bad = parse_checkpoint(text + "\n\n" + "".join(bad_lines) + sig_line)
+    results = notes.check_signatures(bad.text, bad.signatures, trusted)
+    assert results[0].valid is False and all(r.valid is None for r in results[1:])
+    assert len(calls) == 1
