@@ -207,11 +207,23 @@ def describe_seqs(seqs: Sequence[int], *, limit: int = 200) -> str:
 
 
 def select(
-    source: ExportSource, *, seqs: Iterable[int] | None = None, query: str | None = None
+    source: ExportSource,
+    *,
+    seqs: Iterable[int] | None = None,
+    query: str | None = None,
+    filter: Any = None,
 ) -> list[int]:
-    """The sorted, distinct seqs a selection names; every one must be an entry of ``source``."""
-    if seqs is not None and query:
-        raise ExportError("select by seqs or by a query, not both")
+    """The sorted, distinct seqs a selection names; every one must be an entry of ``source``.
+
+    ``filter`` is an :class:`auditviewer.store.Filter` (the viewer's whole filter
+    state: query, scope, facets, time range).
+    """
+    if sum(x is not None and x != "" for x in (seqs, query, filter)) > 1:
+        raise ExportError("select by seqs, by a query or by a filter, not several")
+    if filter is not None:
+        if source.store is None:
+            raise ExportError("selecting by filter needs a store; open the source with a store")
+        return [int(s) for s in source.store.seqs(filter).to_pylist()]
     if seqs is not None:
         chosen = sorted(set(seqs))
         known = source.entry_seqs  # sorted
@@ -235,8 +247,40 @@ def _contains(ordered: list[int], value: int) -> bool:
     return i < len(ordered) and ordered[i] == value
 
 
-def _query_text(source: ExportSource, selected: list[int], query: str | None, description: str | None) -> str:
+def describe_filter(filter: Any) -> str:
+    """A store Filter in words, for the manifest's ``query``: its query, scope, facets and times."""
+    parts = [filter.query.strip()] if getattr(filter, "query", "").strip() else []
+    scope = getattr(filter, "scope", None)
+    if scope is not None:
+        parts.append(
+            f"resource:{scope.id} type:{scope.type}" if hasattr(scope, "type") else f"title:{scope.id}"
+        )
+    for name in ("categories", "actions"):
+        values = sorted(v if v is not None else "(none)" for v in getattr(filter, name, ()) or ())
+        if values:
+            parts.append(f"{name[:-1] if name == 'actions' else 'category'} in ({', '.join(values)})")
+    start, end = getattr(filter, "time_start", None), getattr(filter, "time_end", None)
+    if start is not None or end is not None:
+        parts.append(
+            "time in ["
+            + (start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if start else "")
+            + ", "
+            + (end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if end else "")
+            + ")"
+        )
+    return " ".join(parts)
+
+
+def _query_text(
+    source: ExportSource,
+    selected: list[int],
+    query: str | None,
+    description: str | None,
+    filter: Any = None,
+) -> str:
     text = description or (query.strip() if query and query.strip() else "")
+    if not text and filter is not None:
+        text = describe_filter(filter)
     if not text:
         text = "all entries" if len(selected) == len(source.entry_seqs) else describe_seqs(selected)
     earlier = next((m.query for m in source.manifests if m.query), None)
@@ -327,7 +371,7 @@ SourceArg = ExportSource | Sequence[Path] | Sequence[str]
 def _with_source(
     source: SourceArg,
     keys: Iterable[VerifierKey],
-    query: str | None,
+    needs_store: bool | str | None,
     progress: Progress | None,
     cancelled: Cancelled | None,
 ) -> tuple[ExportSource, bool]:
@@ -336,7 +380,7 @@ def _with_source(
     paths = [Path(p) for p in source]
     return (
         open_source(
-            paths, keys=keys, with_store=bool(query and query.strip()), progress=progress, cancelled=cancelled
+            paths, keys=keys, with_store=bool(needs_store), progress=progress, cancelled=cancelled
         ),
         True,
     )
@@ -347,15 +391,16 @@ def plan_export(
     *,
     seqs: Iterable[int] | None = None,
     query: str | None = None,
+    filter: Any = None,
     fmt: Format = "bundle",
     keys: Iterable[VerifierKey] = (),
     description: str | None = None,
 ) -> ExportPlan:
     """What exporting this selection as ``fmt`` would write; nothing is written."""
-    opened, owned = _with_source(source, keys, query, None, None)
+    opened, owned = _with_source(source, keys, query or filter is not None, None, None)
     try:
-        selected = select(opened, seqs=seqs, query=query)
-        plan, _ = _plan(opened, selected, fmt, _query_text(opened, selected, query, description))
+        selected = select(opened, seqs=seqs, query=query, filter=filter)
+        plan, _ = _plan(opened, selected, fmt, _query_text(opened, selected, query, description, filter))
         return plan
     finally:
         if owned:
@@ -510,6 +555,7 @@ def export_slice(
     out: Path,
     seqs: Iterable[int] | None = None,
     query: str | None = None,
+    filter: Any = None,
     fmt: str | None = None,
     keys: Iterable[VerifierKey] = (),
     overwrite: bool = False,
@@ -521,7 +567,10 @@ def export_slice(
 ) -> ExportSummary:
     """Export the selected entries of ``source`` to ``out``; nothing is left behind on failure.
 
-    ``fmt`` defaults to the one ``out``'s extension implies (:func:`format_for_path`).
+    Select by ``seqs``, a ``query`` (search language), a ``filter``
+    (:class:`auditviewer.store.Filter`: the viewer's filter state), or none of
+    them for every entry. ``fmt`` defaults to the one ``out``'s extension
+    implies (:func:`format_for_path`).
     ``keys`` are the verifier keys to verify with when ``source`` is paths (an
     opened source brings its own). ``description`` replaces the manifest's
     ``query`` text for explicit seqs. ``self_check`` verifies a bundle before
@@ -535,12 +584,12 @@ def export_slice(
         raise ExportError(f"{out}: already exists (use --force to replace it)")
     inputs = source.paths if isinstance(source, ExportSource) else [Path(p) for p in source]
     _refuse_inputs(out, inputs)
-    opened, owned = _with_source(source, keys, query, None, cancelled)
+    opened, owned = _with_source(source, keys, query or filter is not None, None, cancelled)
     try:
-        selected = select(opened, seqs=seqs, query=query)
+        selected = select(opened, seqs=seqs, query=query, filter=filter)
         if not selected:
             raise ExportError("the selection is empty: nothing to export")
-        query_text = _query_text(opened, selected, query, description)
+        query_text = _query_text(opened, selected, query, description, filter)
         plan, slice_plan = _plan(opened, selected, chosen, query_text)
         checking = self_check and chosen == "bundle"
         # Units: entries read back, entries written, proof rows, and the self-check's re-reading.
@@ -737,6 +786,7 @@ __all__ = [
     "ExportSummary",
     "Format",
     "SourceIndex",
+    "describe_filter",
     "describe_seqs",
     "export_slice",
     "format_for_path",
