@@ -186,6 +186,80 @@ def manifest_of(path: Path) -> dict[str, Any]:
     return dict(json.loads((path / "manifest.json").read_text()))
 
 
+def spec_verify(path: Path, key_string: str) -> set[int]:
+    """The entries an independent, minimal reading of spec §5-§7 verifies (shares no code with ours).
+
+    Raises AssertionError where the bundle breaks the spec's shape.
+    """
+    import base64
+
+    from nacl.signing import VerifyKey
+
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            raw = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+        tops = {n.split("/", 1)[0] for n in raw}
+        if "manifest.json" not in raw:
+            assert len(tops) == 1, "files at the root or inside exactly one top-level folder"
+            top = next(iter(tops)) + "/"
+            raw = {n[len(top) :]: data for n, data in raw.items()}
+    else:
+        raw = {p.relative_to(path).as_posix(): p.read_bytes() for p in path.rglob("*") if p.is_file()}
+    manifest = json.loads(raw.pop("manifest.json"))
+    assert manifest["format"] == "audit-bundle" and manifest["version"] == 1
+    assert {f["path"] for f in manifest["files"]} == set(raw), "files lists every file but the manifest"
+    leaves: dict[int, bytes] = {}
+    included: set[int] = set()
+    notes: list[str] = []
+    for item in manifest["files"]:
+        data = raw[item["path"]]
+        assert hashlib.sha256(data).hexdigest() == item["sha256"] and len(data) == item["size"]
+        if item["role"] == "entries":
+            if item["path"].endswith(".jsonl"):
+                assert data.endswith(b"\n") and b"\n\n" not in data
+                rows = [(json.loads(line)["seq"], line) for line in data[:-1].split(b"\n")]
+            else:
+                t = pq.read_table(io.BytesIO(data))
+                rows = list(zip(t.column("seq").to_pylist(), t.column("entry").to_pylist(), strict=True))
+            for seq, leaf in rows:
+                leaf = leaf.encode() if isinstance(leaf, str) else leaf
+                leaves[seq] = hashlib.sha256(b"\x00" + leaf).digest()
+                included.add(seq)
+        elif item["role"] == "proof":
+            t = pq.read_table(io.BytesIO(data))
+            assert t.schema.field("seq").type == pa.int64() and t.schema.field("leaf_hash").type == pa.binary()
+            for seq, lh in zip(t.column("seq").to_pylist(), t.column("leaf_hash").to_pylist(), strict=True):
+                assert len(lh) == 32
+                leaves.setdefault(seq, lh)
+        else:
+            notes += [json.loads(line)["note"] for line in data.decode().splitlines()]
+    name, key_id_hex, material = key_string.split("+", 2)
+    public = VerifyKey(base64.b64decode(material)[1:])
+    anchors = {0: bytes(32)}
+    for note in notes:
+        text, _, sigs = note.rpartition("\n\n")
+        text += "\n"
+        origin, size, head = text.split("\n")[:3]
+        for line in sigs.splitlines():
+            signer, blob = line.removeprefix("\u2014 ").split(" ")
+            blob_bytes = base64.b64decode(blob)
+            if origin == manifest["origin"] and signer == name and blob_bytes[:4].hex() == key_id_hex:
+                public.verify(text.encode(), blob_bytes[4:])  # a bad signature raises
+                anchors[int(size)] = base64.b64decode(head)
+    sizes = sorted(anchors)
+    verified: set[int] = set()
+    for lo, hi in itertools.pairwise(sizes):
+        mine = {s for s in included if lo <= s < hi}
+        if not mine or any(s not in leaves for s in range(lo, hi)):
+            continue
+        head = anchors[lo]
+        for s in range(lo, hi):
+            head = hashlib.sha256(b"\x01" + head + leaves[s]).digest()
+        if head == anchors[hi]:
+            verified |= mine
+    return verified
+
+
 def nothing_partial(folder: Path) -> bool:
     return not any(p.name.startswith(atomic.PARTIAL_PREFIX) for p in folder.iterdir())
 
@@ -224,6 +298,7 @@ def test_bundle_verifies_and_says_what_it_holds(source: ExportSource, tmp_path: 
     selected = [3, 40, 41, 300]
     out = tmp_path / "s.zip"
     summary = export_slice(source, out=out, seqs=selected, exported_at=datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC))
+    assert spec_verify(out, KEY_STRING) == set(selected)
     report = verify_paths([out], [KEY])
     assert report.status == "verified" and report.verified_entries == 4
     assert summary.slice_status == "verified"
@@ -428,6 +503,7 @@ def test_slices_of_the_vectors_verify_as_their_sources(name: str, status: str, t
         originals = dict(src.read_entries(selected))
     report = verify_paths([out], [ACME])
     assert report.verified_entries == expected
+    assert len(spec_verify(out, ACME_KEY)) == expected
     assert read_back(out) == originals
     assert summary.integrity["failed_entries"] == failed
     if status == "verified":
@@ -484,6 +560,7 @@ def test_any_selection_verifies_and_holds_exactly_it(source: ExportSource, selec
         report = verify_paths([out], [KEY])
         signed = [s for s in selection if s < 590]
         assert report.verified_entries == len(signed)
+        assert spec_verify(out, KEY_STRING) == set(signed)
         assert report.status == ("verified" if len(signed) == len(selection) else "incomplete")
 
 
@@ -694,6 +771,7 @@ def test_entries_with_line_breaks_go_to_parquet(tmp_path: Path) -> None:
         summary = export_slice(src, out=out, seqs=[3, 4, 20])
         assert summary.slice_status == "verified"
         assert manifest_of(out)["files"][0]["path"] == "entries/part-00000.parquet"
+        assert spec_verify(out, KEY_STRING) == {3, 4, 20}
         assert read_back(out) == dict(src.read_entries([3, 4, 20]))
         with pytest.raises(ExportError, match="line break"):
             export_slice(src, out=tmp_path / "s.jsonl", seqs=[3])
