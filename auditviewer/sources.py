@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import os
 import struct
 import zipfile
@@ -413,6 +414,14 @@ class ZipContainer(Container):
         if len(tops) == 1 and all("/" in f.filename for f in files):
             prefix = next(iter(tops)) + "/"
         self._members = {f.filename[len(prefix) :]: f for f in files}
+        if len(self._members) != len(files):
+            # Two members of one name: other zip tools may show the one we do not read.
+            names = sorted(f.filename for f in files)
+            twice = next(a for a, b in itertools.pairwise(names) if a == b)
+            raise InputError(
+                f"holds two members named {twice[:200]!r}; refusing the ambiguous zip",
+                path=str(path),
+            )
 
     def names(self) -> list[str]:
         return sorted(self._members)
@@ -470,6 +479,9 @@ def open_container(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Container:
         raise InputError("no such file or folder", path=str(path))
     if path.is_dir():
         return FolderContainer(path, limits=limits)
+    if not path.is_file():
+        # A FIFO or device would block the reader or never end.
+        raise InputError("is not a regular file, a zip or a folder", path=str(path))
     if path.suffix.lower() == ".zip":
         return ZipContainer(path, limits=limits)
     return FileContainer(path)

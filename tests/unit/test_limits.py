@@ -15,6 +15,7 @@ import io
 import json
 import os
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -566,3 +567,24 @@ def test_max_signatures_a_note_costs_few_ed25519_checks(monkeypatch: pytest.Monk
     results = notes.check_signatures(bad.text, bad.signatures, trusted)
     assert results[0].valid is False and all(r.valid is None for r in results[1:])
     assert len(calls) == 1
+
+
+def test_zip_with_two_members_of_one_name_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "twice.zip"
+    with warnings.catch_warnings(), zipfile.ZipFile(archive, "w") as z:
+        warnings.simplefilter("ignore")
+        z.writestr("manifest.json", "{}")
+        z.writestr("manifest.json", "{ }")
+    with pytest.raises(InputError) as info:
+        ZipContainer(archive)
+    assert info.value.path == str(archive)
+    assert "two members named 'manifest.json'" in info.value.reason
+
+
+def test_fifo_given_as_input_is_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "export.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError) as info:
+        open_workspace([fifo])
+    assert info.value.path == str(fifo)
+    assert "not a regular file" in info.value.reason
