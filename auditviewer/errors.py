@@ -51,3 +51,7 @@ class ExportError(AuditViewerError):
 
 class Cancelled(AuditViewerError):  # noqa: N818 - reads better at call sites
     """Long work stopped because the person asked it to."""
+
+
+class StoreError(AuditViewerError):
+    """The workspace database refused an operation (bad input batch, bad view, DuckDB failure)."""
