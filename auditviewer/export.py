@@ -26,7 +26,7 @@ import bisect
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -437,7 +437,7 @@ def _integrity(plan: ExportPlan, *, bundle: bool) -> dict[str, Any]:
     return out
 
 
-def _scope(source: ExportSource, entries: list[tuple[int, bytes]]) -> dict[str, Any]:
+def _scope(source: ExportSource, entries: SelectedEntries) -> dict[str, Any]:
     """Resource scope when the selection is exactly one resource's scoped log, else organization.
 
     "Exactly" matters: a selection whose entries all name one deployment but
@@ -503,17 +503,57 @@ def _count_resource(source: ExportSource, key: tuple[str, str]) -> int:
     return len(seqs)
 
 
-def _fetch(source: ExportSource, selected: list[int], cancelled: Cancelled | None) -> list[tuple[int, bytes]]:
-    """The stored bytes of the selected entries, in seq order (first version of a conflicting seq)."""
-    found: dict[int, bytes] = {}
-    for n, (seq, leaf) in enumerate(source.read_entries(selected)):
-        if n % 8192 == 0:
-            check_cancel(cancelled)
-        found.setdefault(seq, leaf)
-    missing = [s for s in selected if s not in found]
-    if missing:
-        raise ExportError(f"{len(missing)} selected entries could not be read back (first: seq {missing[0]})")
-    return [(s, found[s]) for s in selected]
+#: Selections up to this many entries are read back once and held in memory; larger ones
+#: are read in seq-ordered chunks of this size, once per pass, so memory stays bounded.
+FETCH_CHUNK = 200_000
+
+
+class SelectedEntries:
+    """The stored bytes of the selected entries, iterated in seq order.
+
+    The first version read of a conflicting seq is the one kept, as in the
+    verifier. Every selected seq must be found.
+    """
+
+    def __init__(
+        self, source: ExportSource, selected: list[int], cancelled: Cancelled | None, *, chunk: int | None = None
+    ) -> None:
+        self._source = source
+        self._selected = selected
+        self._cancelled = cancelled
+        self._chunk = max(1, FETCH_CHUNK if chunk is None else chunk)
+        self._cached: list[tuple[int, bytes]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._selected)
+
+    @property
+    def chunk(self) -> int:
+        return self._chunk
+
+    def _read(self, seqs: list[int]) -> list[tuple[int, bytes]]:
+        found: dict[int, bytes] = {}
+        for n, (seq, leaf) in enumerate(self._source.read_entries(seqs)):
+            if n % 8192 == 0:
+                check_cancel(self._cancelled)
+            found.setdefault(seq, leaf)
+        missing = [s for s in seqs if s not in found]
+        if missing:
+            raise ExportError(
+                f"{len(missing)} selected entries could not be read back (first: seq {missing[0]})"
+            )
+        return [(s, found[s]) for s in seqs]
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        if self._cached is not None:
+            yield from self._cached
+            return
+        if len(self._selected) <= self._chunk:
+            self._cached = self._read(self._selected)
+            yield from self._cached
+            return
+        for start in range(0, len(self._selected), self._chunk):
+            yield from self._read(self._selected[start : start + self._chunk])
 
 
 def _exported_at(moment: datetime | None) -> str:
@@ -603,7 +643,10 @@ def export_slice(
                 progress(min(done, total), total)
             check_cancel(cancelled)
 
-        entries = _fetch(opened, selected, cancelled)
+        entries = SelectedEntries(opened, selected, cancelled)
+        if len(entries) <= entries.chunk:
+            for _ in entries:  # read back now (then held), so a missing entry fails early
+                pass
         step(len(entries))
         stamp = _exported_at(exported_at)
         bundle = chosen == "bundle"
@@ -689,7 +732,7 @@ def _write_bundle(
     top: str,
     source: ExportSource,
     plan: SlicePlan,
-    entries: list[tuple[int, bytes]],
+    entries: SelectedEntries,
     manifest_fields: dict[str, Any],
     step: Callable[[int], None],
 ) -> None:
@@ -697,16 +740,16 @@ def _write_bundle(
     zip_file = SafeFile(staged) if zipped else None
     writer = BundleWriter(folder=None if zipped else staged, zip_file=zip_file, top=top, date_time=date_time)
     try:
-        large = sum(len(leaf) for _, leaf in entries) > (1 << 30)
+        large = len(entries) > 1_000_000  # may pass 4 GiB: zip64 from the start
         # Entries JSONL unless a stored entry holds a line break (legal JSON whitespace in a
         # Parquet cell): JSONL would split it and change its bytes, so Parquet keeps it whole.
         if any(b"\n" in leaf for _, leaf in entries):
             with writer.file(ENTRIES_PARQUET, role="entries", large=large) as f:
-                f.write(entries_parquet(entries))
+                f.write(entries_parquet(list(entries)))
             step(len(entries))
         else:
             with writer.file(ENTRIES_JSONL, role="entries", large=large) as f:
-                write_entries_jsonl(f, entries, on_rows=step, check=lambda: None)
+                write_entries_jsonl(f, entries, on_rows=step)
         with writer.file(CHECKPOINTS, role="checkpoints") as f:
             f.write(checkpoints_jsonl(plan))
         if plan.proof_seqs:
@@ -785,6 +828,7 @@ __all__ = [
     "ExportSource",
     "ExportSummary",
     "Format",
+    "SelectedEntries",
     "SourceIndex",
     "describe_filter",
     "describe_seqs",

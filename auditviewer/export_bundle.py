@@ -21,7 +21,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -278,17 +278,21 @@ def checkpoints_jsonl(plan: SlicePlan) -> bytes:
 
 def write_entries_jsonl(
     writer: _HashingWriter,
-    entries: list[tuple[int, bytes]],
+    entries: Iterable[tuple[int, bytes]],
     *,
     on_rows: Callable[[int], None],
-    check: Callable[[], None],
 ) -> None:
-    step = 8192
-    for start in range(0, len(entries), step):
-        check()
-        chunk = entries[start : start + step]
-        writer.write(b"\n".join(leaf for _, leaf in chunk) + b"\n")
-        on_rows(len(chunk))
+    """One stored entry per line, in the order given (seq order), written in blocks."""
+    block: list[bytes] = []
+    for _seq, leaf in entries:
+        block.append(leaf)
+        if len(block) >= 8192:
+            writer.write(b"\n".join(block) + b"\n")
+            on_rows(len(block))
+            block = []
+    if block:
+        writer.write(b"\n".join(block) + b"\n")
+        on_rows(len(block))
 
 
 __all__ = [
