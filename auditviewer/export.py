@@ -242,7 +242,7 @@ def select(
     return list(source.entry_seqs)
 
 
-def _contains(ordered: list[int], value: int) -> bool:
+def _contains(ordered: Sequence[int], value: int) -> bool:
     i = bisect.bisect_left(ordered, value)
     return i < len(ordered) and ordered[i] == value
 
@@ -485,7 +485,7 @@ def _count_resource(source: ExportSource, key: tuple[str, str]) -> int:
     leaves: Iterable[bytes] = (
         source.scan_leaves(needle)
         if source.scan_leaves is not None
-        else (leaf for _seq, leaf in source.read_entries(source.entry_seqs))
+        else (leaf for _seq, leaf in source.read_entries(list(source.entry_seqs)))
     )
     seqs: set[int] = set()
     for leaf in leaves:

@@ -12,11 +12,12 @@ exporting then reads back just the lines of the selected entries.
 
 from __future__ import annotations
 
+import array
 import bisect
 import contextlib
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ class LeafTable:
     def __init__(self, seqs: pa.Int64Array, hashes: pa.FixedSizeBinaryArray) -> None:
         self.seqs = seqs
         self.hashes = hashes
-        self._seq_list: list[int] | None = None
+        self._seq_list: array.array[int] | None = None
 
     @classmethod
     def build(cls, parts: list[tuple[pa.Array, pa.Array, int]]) -> LeafTable:
@@ -84,9 +85,15 @@ class LeafTable:
         return len(self.seqs)
 
     @property
-    def seq_list(self) -> list[int]:
+    def seq_list(self) -> array.array[int]:
+        """The seqs as a flat int64 array (8 bytes each, not a Python int each); ``bisect`` works on it."""
         if self._seq_list is None:
-            self._seq_list = self.seqs.to_pylist()
+            seqs = self.seqs
+            values = array.array("q")
+            if len(seqs):
+                start = seqs.offset * 8
+                values.frombytes(seqs.buffers()[1].to_pybytes()[start : start + len(seqs) * 8])
+            self._seq_list = values
         return self._seq_list
 
     def span(self, lo: int, hi: int) -> tuple[int, int]:
@@ -203,7 +210,8 @@ class ExportSource:
     report: Report
     leaves: LeafTable
     entry_hashes: LeafTable
-    entry_seqs: list[int]
+    #: The entries' seqs, ascending, distinct (a compact int64 array).
+    entry_seqs: Sequence[int]
     read_entries: EntryReader
     #: Stored entries holding a byte string (or any JSON escape), for whole-workspace questions.
     scan_leaves: Callable[[bytes], Iterator[bytes]] | None = None

@@ -511,7 +511,7 @@ def copy_vector(name: str, tmp_path: Path) -> Path:
 def test_slices_of_the_vectors_verify_as_their_sources(name: str, status: str, tmp_path: Path) -> None:
     vector = copy_vector(name, tmp_path)
     with open_source([vector], keys=[ACME]) as src:
-        selected = src.entry_seqs[::37]
+        selected = list(src.entry_seqs[::37])
         expected = sum(1 for s in selected if src.state_of(s) == "verified")
         failed = sum(1 for s in selected if src.state_of(s) == "failed")
         out = tmp_path / "slice.zip"
