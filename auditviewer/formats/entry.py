@@ -73,6 +73,82 @@ def _too_deep(text: str, max_depth: int) -> bool:
     return False
 
 
+_NOT_OPENERS = bytes(b for b in range(256) if b not in b"{[\n")
+_DICT = dict
+_SHAPE = (int, str, str, str, str, dict, dict)  # seq, id, time, category, action, actor, metadata
+_OPTIONAL = frozenset({dict, type(None)})  # resource, title (absent reads as None)
+
+
+def _careful_indices(leaves: list[bytes], limits: Limits, joined: bytes | None) -> list[int]:
+    """Leaves the fast path must not judge: over the size limit, or possibly nested too deep.
+
+    A leaf with at most ``max_json_depth`` opening brackets (``{`` or ``[``,
+    counted anywhere, strings included) cannot nest deeper than that, so only
+    the others need the exact depth scan. Counting is done on the whole joined
+    text at once (one C call) when it is given and aligned with ``leaves``.
+    """
+    limit, depth = limits.max_entry_bytes, limits.max_json_depth
+    out: list[int] = []
+    if leaves and max(map(len, leaves)) > limit:
+        out.extend(i for i, leaf in enumerate(leaves) if len(leaf) > limit)
+    openers = joined.translate(None, _NOT_OPENERS).split(b"\n") if joined is not None else []
+    if len(openers) - len(leaves) not in (0, 1):  # not given, or not aligned: count leaf by leaf
+        openers = [leaf.translate(None, _NOT_OPENERS) for leaf in leaves]
+    if openers and max(map(len, openers)) > depth:
+        out.extend(i for i, leaf in enumerate(leaves) if leaf.count(b"{") + leaf.count(b"[") > depth)
+    return out
+
+
+def fast_seqs(leaves: list[bytes], *, limits: Limits = DEFAULT_LIMITS, joined: bytes | None = None) -> list[int | None]:
+    """For each leaf, its seq when the fast path proves it a well-formed entry with no problem, else None.
+
+    A None says nothing bad by itself: that leaf must go through
+    :func:`check_leaf`, which decides and explains. ``joined`` may be the
+    leaves joined by newlines, optionally with a final newline (the JSONL text
+    they were split from), which lets the depth pre-check run over all of them
+    in one call. Judging is the same as :func:`check_leaf`'s fast
+    path: the decoded value re-encodes to exactly the stored bytes (so it is
+    valid UTF-8 and JSON with no duplicate key), it is an object, and its
+    fields have the spec's types.
+    """
+    decode, encode = _FAST_DECODE, _FAST_ENCODE
+    shape, optional, max_seq = _SHAPE, _OPTIONAL, MAX_SEQ
+    out: list[int | None] = []
+    append = out.append
+    value: Any
+    seq: Any
+    for leaf in leaves:
+        try:
+            value = decode(leaf)
+        except _FAST_ERRORS:
+            append(None)
+            continue
+        if value.__class__ is _DICT and encode(value) == leaf:
+            get = value.get
+            seq = get("seq")
+            if (
+                (
+                    seq.__class__,
+                    get("id").__class__,
+                    get("time").__class__,
+                    get("category").__class__,
+                    get("action").__class__,
+                    get("actor").__class__,
+                    get("metadata").__class__,
+                )
+                == shape
+                and 0 <= seq <= max_seq
+                and get("resource").__class__ in optional
+                and get("title").__class__ in optional
+            ):
+                append(seq)
+                continue
+        append(None)
+    for index in _careful_indices(leaves, limits, joined):
+        out[index] = None
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class EntryCheck:
     """What one leaf says: its seq when readable, and what is wrong with it, if anything."""

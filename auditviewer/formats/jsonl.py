@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import array
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator
 
-from auditviewer.formats.batches import LeafBatch, Problem, make_batch
-from auditviewer.formats.entry import check_leaf
-from auditviewer.limits import DEFAULT_LIMITS, Limits
+import pyarrow as pa
+
+from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
+from auditviewer.formats.entry import check_leaf, fast_seqs
+from auditviewer.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.sources import CHUNK
 
 BATCH_LINES = 65_536
+#: Entry files are cut into segments of whole lines of about this size; each is checked on its own.
+SEGMENT_BYTES = 16 * MiB
+#: Files (or decompressed streams) larger than this are checked by worker processes.
+PARALLEL_MIN_BYTES = 64 * MiB
 
 
 def split_lines(
@@ -49,29 +58,212 @@ def split_lines(
         yield number, pending
 
 
-def read_jsonl(
-    read: object, *, source: str, limits: Limits = DEFAULT_LIMITS, batch_lines: int = BATCH_LINES
-) -> Iterator[LeafBatch]:
-    """Leaf batches from a JSONL byte stream (``read`` is the stream's bound ``read`` method)."""
-    seqs: list[int] = []
-    leaves: list[bytes] = []
-    lines: list[int] = []
-    problems: list[Problem] = []
-    for number, leaf in split_lines(read, source=source, limits=limits):
-        if not leaf:
-            problems.append(Problem(number, "blank line (entry files have none)"))
-            continue
-        check = check_leaf(leaf, limits=limits)
-        if check.seq is None:
-            problems.append(Problem(number, check.problem or "unreadable entry"))
+def iter_segments(
+    read: Callable[[int], bytes], *, limits: Limits = DEFAULT_LIMITS, size: int = SEGMENT_BYTES
+) -> Iterator[tuple[int, bytes]]:
+    """Cut a byte stream into segments: (number of the segment's first line, whole lines).
+
+    Every line of a segment ends with a newline (one is added after a last line
+    that has none), so ``segment.split(b"\\n")`` gives its lines plus an empty
+    tail. Line numbers are those of :func:`split_lines`, and a line that grows
+    past the entry limit before it ends is cut to ``limit + 1`` bytes there and
+    its rest skipped, as :func:`split_lines` does; a longer line that does end
+    within a read is kept whole and cut when checked. No more than one read and
+    one segment are held.
+    """
+    limit = limits.max_entry_bytes
+    number = 1
+    pending = b""
+    parts: list[bytes | memoryview] = []
+    held = 0
+    skipping = False
+    while True:
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        start = 0
+        if skipping:
+            end = chunk.find(b"\n")
+            if end < 0:
+                continue
+            start = end + 1
+            skipping = False
+        cut = chunk.rfind(b"\n", start)
+        if cut < 0:
+            pending += chunk[start:] if start else chunk
         else:
-            seqs.append(check.seq)
+            if pending:
+                parts.append(pending)
+                held += len(pending)
+            parts.append(memoryview(chunk)[start : cut + 1])
+            held += cut + 1 - start
+            pending = chunk[cut + 1 :]
+        if len(pending) > limit:
+            parts += (pending[: limit + 1], b"\n")
+            held += limit + 2
+            pending = b""
+            skipping = True
+        if held >= size:
+            segment = b"".join(parts)
+            parts, held = [], 0
+            yield number, segment
+            number += segment.count(b"\n")
+    if pending:
+        parts += (pending, b"\n")
+    if parts:
+        yield number, b"".join(parts)
+
+
+def check_segment(
+    segment: bytes, first_line: int, source: str, limits: Limits = DEFAULT_LIMITS, batch_lines: int = BATCH_LINES
+) -> list[LeafBatch]:
+    """Leaf batches of one segment from :func:`iter_segments`."""
+    lines = segment.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    out: list[LeafBatch] = []
+    for part in _check_lines(lines, segment, first_line, source, limits, batch_lines):
+        if isinstance(part, LeafBatch):
+            out.append(part)
+        else:
+            start, stop, seqs, hashes = part
+            leaves = lines[start:stop] if start or stop < len(lines) else lines
+            numbers = range(first_line + start, first_line + stop)
+            out.append(make_batch(source, seqs, leaves, numbers, leaf_hash_bytes=hashes))
+    return out
+
+
+#: A run of good lines as a worker sends it back: (first index, end index, seqs, leaf hashes).
+_Run = tuple[int, int, list[int], bytes]
+
+
+def _check_lines(
+    lines: list[bytes], segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
+) -> list[LeafBatch | _Run]:
+    """Batches of a segment's lines: a run of good lines is left for the caller to build."""
+    seqs = fast_seqs(lines, limits=limits, joined=segment)
+    limit = limits.max_entry_bytes
+    out: list[LeafBatch | _Run] = []
+    for start in range(0, len(lines), batch_lines):
+        stop = min(start + batch_lines, len(lines))
+        first = first_line + start
+        part_seqs = seqs[start:stop] if start or stop < len(seqs) else seqs
+        part_lines = lines[start:stop] if start or stop < len(lines) else lines
+        if None not in part_seqs:  # every line proven good: the common case
+            out.append((start, stop, part_seqs, leaf_hashes(part_lines)))  # type: ignore[arg-type]
+            continue
+        kept_seqs: list[int] = []
+        leaves: list[bytes] = []
+        numbers: list[int] = []
+        problems: list[Problem] = []
+        for offset, (leaf, seq) in enumerate(zip(part_lines, part_seqs, strict=True)):
+            number = first + offset
+            if seq is None:
+                if not leaf:
+                    problems.append(Problem(number, "blank line (entry files have none)"))
+                    continue
+                check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
+                if check.seq is None:
+                    problems.append(Problem(number, check.problem or "unreadable entry"))
+                    continue
+                seq = check.seq
+                if check.problem:
+                    problems.append(Problem(number, check.problem, seq=seq))
+            kept_seqs.append(seq)
             leaves.append(leaf)
-            lines.append(number)
-            if check.problem:
-                problems.append(Problem(number, check.problem, seq=check.seq))
-        if len(lines) >= batch_lines:
-            yield make_batch(source, seqs, leaves, lines, problems=problems)
-            seqs, leaves, lines, problems = [], [], [], []
-    if lines or problems:
-        yield make_batch(source, seqs, leaves, lines, problems=problems)
+            numbers.append(number)
+        out.append(make_batch(source, kept_seqs, leaves, numbers, problems=problems))
+    return out
+
+
+def check_segment_lean(
+    segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
+) -> tuple[list[LeafBatch | _Run], bytes]:
+    """What a worker sends back for a segment: batches, except that runs of good lines
+    come as (start, end, seqs, hashes) plus the leaves' offsets, because the reader
+    already holds their bytes (shipping them back would cost more than checking).
+    """
+    lines = segment.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    parts = _check_lines(lines, segment, first_line, source, limits, batch_lines)
+    offsets = b""
+    if any(not isinstance(part, LeafBatch) for part in parts):
+        offsets = array.array("i", itertools.accumulate(map(len, lines), initial=0)).tobytes()
+    return parts, offsets
+
+
+def _build_lean(
+    segment: bytes, first_line: int, source: str, parts: list[LeafBatch | _Run], offsets: bytes
+) -> Iterator[LeafBatch]:
+    """The batches of :func:`check_segment`, from :func:`check_segment_lean`'s answer."""
+    data: pa.Buffer | None = None
+    offset_buffer = pa.py_buffer(offsets) if offsets else None
+    for part in parts:
+        if isinstance(part, LeafBatch):
+            yield part
+            continue
+        start, stop, seqs, hashes = part
+        if data is None:
+            # The lines' bytes without their newlines: exactly the leaves, back to back.
+            data = pa.py_buffer(segment.replace(b"\n", b""))
+        leaf_array = pa.Array.from_buffers(
+            pa.binary(), stop - start, [None, offset_buffer, data], offset=start
+        )
+        numbers = range(first_line + start, first_line + stop)
+        yield make_batch(source, seqs, [], numbers, leaf_array=leaf_array, leaf_hash_bytes=hashes)
+
+
+def read_jsonl(
+    read: object,
+    *,
+    source: str,
+    limits: Limits = DEFAULT_LIMITS,
+    batch_lines: int = BATCH_LINES,
+    workers: int | None = None,
+    segment_bytes: int = SEGMENT_BYTES,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+) -> Iterator[LeafBatch]:
+    """Leaf batches from a JSONL byte stream (``read`` is the stream's bound ``read`` method).
+
+    Streams longer than ``parallel_min_bytes`` are checked by ``workers``
+    processes (default: one per CPU, see :mod:`auditviewer.formats.parallel`);
+    the batches are the same, in the same order, as when read inline.
+    """
+    from auditviewer.formats import parallel
+
+    segments = iter_segments(read, limits=limits, size=segment_bytes)  # type: ignore[arg-type]
+    count = parallel.worker_count() if workers is None else workers
+    ahead: list[tuple[int, bytes]] = []
+    if count > 1:
+        held = 0
+        for first_line, segment in segments:
+            ahead.append((first_line, segment))
+            held += len(segment)
+            if held > parallel_min_bytes:
+                break
+        else:
+            count = 1  # the whole stream is small: not worth starting processes
+    if count <= 1:
+        for first_line, segment in _drain(ahead, segments):
+            yield from check_segment(segment, first_line, source, limits, batch_lines)
+        return
+    held_segments: deque[tuple[int, bytes]] = deque()
+
+    def jobs() -> Iterator[tuple[bytes, int, str, Limits, int]]:
+        for first_line, segment in _drain(ahead, segments):
+            held_segments.append((first_line, segment))
+            yield segment, first_line, source, limits, batch_lines
+
+    for parts, offsets in parallel.ordered_map(check_segment_lean, jobs(), workers=count):
+        first_line, segment = held_segments.popleft()
+        yield from _build_lean(segment, first_line, source, parts, offsets)
+
+
+def _drain(ahead: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    """The segments read ahead (letting go of each), then the rest."""
+    queue = deque(ahead)
+    ahead.clear()
+    while queue:
+        yield queue.popleft()
+    yield from rest

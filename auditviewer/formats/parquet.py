@@ -7,20 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 from auditviewer.errors import InputError
 from auditviewer.formats.batches import LeafBatch, Problem, make_batch
-from auditviewer.formats.entry import check_leaf
+from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 
 BATCH_ROWS = 65_536
 
 
 def open_parquet(source: Path | BinaryIO, *, label: str) -> pq.ParquetFile:
+    import pyarrow.parquet as pq  # not needed to verify JSONL: kept off the start-up path
+
     try:
         return pq.ParquetFile(source)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -28,10 +32,45 @@ def open_parquet(source: Path | BinaryIO, *, label: str) -> pq.ParquetFile:
 
 
 def read_parquet_entries(
-    source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_LIMITS
+    source: Path | BinaryIO,
+    *,
+    label: str,
+    limits: Limits = DEFAULT_LIMITS,
+    workers: int | None = None,
+    parallel_min_bytes: int | None = None,
 ) -> Iterator[LeafBatch]:
-    """Leaf batches from a Parquet entry file; row numbers are 1-based."""
+    """Leaf batches from a Parquet entry file; row numbers are 1-based.
+
+    Each row group is read on its own; those of a big file on disk are checked
+    by worker processes (see :mod:`auditviewer.formats.parallel`), giving the
+    same batches in the same order.
+    """
+    from auditviewer.formats import parallel
+    from auditviewer.formats.jsonl import PARALLEL_MIN_BYTES
+
     pf = open_parquet(source, label=label)
+    columns = _entry_columns(pf, label)
+    metadata = pf.metadata
+    firsts = [0]
+    for i in range(metadata.num_row_groups):
+        firsts.append(firsts[-1] + metadata.row_group(i).num_rows)
+    count = 1
+    if isinstance(source, Path) and metadata.num_row_groups > 1:
+        size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+        threshold = PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes
+        if size > threshold:
+            count = parallel.worker_count() if workers is None else workers
+    if count <= 1:
+        for i in range(metadata.num_row_groups):
+            yield from _check_row_group(pf, i, firsts[i], columns, label, limits)
+        return
+    pf.close()
+    jobs = ((source, i, firsts[i], columns, label, limits) for i in range(metadata.num_row_groups))
+    for batches in parallel.ordered_map(check_row_group, jobs, workers=count):
+        yield from batches
+
+
+def _entry_columns(pf: pq.ParquetFile, label: str) -> list[str]:
     names = set(pf.schema_arrow.names)
     for required in ("seq", "entry"):
         if required not in names:
@@ -47,44 +86,88 @@ def read_parquet_entries(
         or pa.types.is_large_binary(entry_type)
     ):
         raise InputError(f"column 'entry' is {entry_type}, not STRING or BINARY", path=label)
-    columns = ["seq", "entry"] + (["head"] if "head" in names else [])
-    row = 0
+    return ["seq", "entry"] + (["head"] if "head" in names else [])
+
+
+def check_row_group(
+    path: Path, index: int, first_row: int, columns: list[str], label: str, limits: Limits
+) -> list[LeafBatch]:
+    """Leaf batches of one row group of a Parquet file on disk (run in worker processes)."""
+    with open_parquet(path, label=label) as pf:
+        return list(_check_row_group(pf, index, first_row, columns, label, limits))
+
+
+def _check_row_group(
+    pf: pq.ParquetFile, index: int, first_row: int, columns: list[str], label: str, limits: Limits
+) -> Iterator[LeafBatch]:
+    row = first_row
     try:
-        for record_batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            col_seq = record_batch.column("seq").to_pylist()
-            col_entry = record_batch.column("entry").cast(pa.binary()).to_pylist()
-            col_head = record_batch.column("head").to_pylist() if "head" in columns else None
-            seqs: list[int] = []
-            leaves: list[bytes] = []
-            lines: list[int] = []
-            heads: list[bytes | None] = []
-            problems: list[Problem] = []
-            for i, (seq, leaf) in enumerate(zip(col_seq, col_entry, strict=True)):
-                number = row + i + 1
-                if seq is None or leaf is None or seq < 0:
-                    problems.append(Problem(number, "row has no seq or no entry", seq=None))
-                    continue
-                check = check_leaf(leaf, limits=limits)
-                if check.problem:
-                    problems.append(Problem(number, check.problem, seq=seq))
-                elif check.seq != seq:
-                    problems.append(
-                        Problem(
-                            number,
-                            f"entry's seq field is {check.seq} but its row says {seq}",
-                            seq=seq,
-                            kind="seq_mismatch",
-                        )
-                    )
-                seqs.append(seq)
-                leaves.append(leaf)
-                lines.append(number)
-                head = col_head[i] if col_head is not None else None
-                heads.append(head if isinstance(head, bytes) and len(head) == 32 else None)
+        for record_batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns):
+            yield _check_record_batch(record_batch, row, columns, label, limits)
             row += record_batch.num_rows
-            yield make_batch(label, seqs, leaves, lines, heads, problems)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
+
+
+def _check_record_batch(
+    record_batch: pa.RecordBatch, row: int, columns: list[str], label: str, limits: Limits
+) -> LeafBatch:
+    seq_column = record_batch.column("seq")
+    entry_column = record_batch.column("entry").cast(pa.binary())
+    head_column = record_batch.column("head") if "head" in columns else None
+    col_seq = seq_column.to_pylist()
+    col_entry = entry_column.to_pylist()
+    n = record_batch.num_rows
+    if (
+        seq_column.null_count == 0
+        and entry_column.null_count == 0
+        and fast_seqs(col_entry, limits=limits) == col_seq
+    ):
+        # The usual file: every row's entry proven good and carrying its row's seq.
+        heads = _head_array(head_column, n)
+        numbers = range(row + 1, row + n + 1)
+        return make_batch(label, col_seq, col_entry, numbers, heads, leaf_array=entry_column)
+    col_head = head_column.to_pylist() if head_column is not None else None
+    seqs: list[int] = []
+    leaves: list[bytes] = []
+    lines: list[int] = []
+    heads_out: list[bytes | None] = []
+    problems: list[Problem] = []
+    for i, (seq, leaf) in enumerate(zip(col_seq, col_entry, strict=True)):
+        number = row + i + 1
+        if seq is None or leaf is None or seq < 0:
+            problems.append(Problem(number, "row has no seq or no entry", seq=None))
+            continue
+        check = check_leaf(leaf, limits=limits)
+        if check.problem:
+            problems.append(Problem(number, check.problem, seq=seq))
+        elif check.seq != seq:
+            problems.append(
+                Problem(
+                    number,
+                    f"entry's seq field is {check.seq} but its row says {seq}",
+                    seq=seq,
+                    kind="seq_mismatch",
+                )
+            )
+        seqs.append(seq)
+        leaves.append(leaf)
+        lines.append(number)
+        head = col_head[i] if col_head is not None else None
+        heads_out.append(head if isinstance(head, bytes) and len(head) == 32 else None)
+    return make_batch(label, seqs, leaves, lines, heads_out, problems)
+
+
+def _head_array(column: pa.Array | None, n: int) -> pa.Array:
+    """Recorded heads: kept when 32 bytes of binary, else null (as the row-by-row path does)."""
+    import pyarrow.compute as pc
+    if column is None:
+        return pa.nulls(n, pa.binary())
+    kind = column.type
+    if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)):
+        return pa.nulls(n, pa.binary())
+    values = column.cast(pa.binary())
+    return pc.if_else(pc.equal(pc.binary_length(values), 32), values, pa.scalar(None, pa.binary()))
 
 
 def read_proof(source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, bytes]]:

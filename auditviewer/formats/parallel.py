@@ -1,0 +1,143 @@
+"""Worker processes for the CPU-bound part of reading big entry files.
+
+Checking entries is pure Python per entry, so threads do not help; processes
+do. They are started with ``forkserver`` (or ``spawn`` where there is none),
+never a plain ``fork``: the viewer reads from a Qt worker thread, and forking
+a threaded process is unsafe. Results always come back in submission order,
+so batches, line numbers and findings are exactly those of reading inline.
+
+Parallel reading is an optimisation only: with one CPU, in a frozen app, when
+``AUDITVIEWER_WORKERS`` is ``0`` or ``1``, or when the pool cannot start or
+breaks, the same function runs in this process instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+#: Modules the fork server imports once, so each worker starts with them loaded.
+_PRELOAD = ["auditviewer.formats.jsonl", "auditviewer.formats.parquet"]
+_MAX_WORKERS = 8
+
+
+def worker_count() -> int:
+    """How many worker processes to use for big files (1: read inline)."""
+    value = os.environ.get("AUDITVIEWER_WORKERS", "").strip()
+    if value:
+        try:
+            return max(1, min(int(value), _MAX_WORKERS))
+        except ValueError:
+            pass
+    if getattr(sys, "frozen", False):
+        return 1  # a frozen app would have to re-enter its own entry point to start workers
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _MAX_WORKERS))
+
+
+def _executor(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context: Any
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def ordered_map(
+    fn: Callable[..., R], jobs: Iterable[tuple[Any, ...]], *, workers: int, window: int | None = None
+) -> Iterator[R]:
+    """``fn(*job)`` for every job, in order, computed by ``workers`` processes.
+
+    At most ``window`` jobs are in flight (their arguments and results held
+    here). ``fn`` must be a module-level function; its exceptions are raised
+    here as if it had run inline. If the pool cannot start or a worker dies,
+    the remaining jobs run inline, so the result is the same either way.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        pool = _executor(workers)
+    except (OSError, ValueError, ImportError, RuntimeError):
+        for job in jobs:
+            yield fn(*job)
+        return
+    limit = window or 2 * workers
+    pending: deque[tuple[tuple[Any, ...], Future[R] | None]] = deque()
+    broken = False
+    finished = False
+
+    def take() -> R:
+        nonlocal broken
+        job, future = pending.popleft()
+        if future is not None and not broken:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                broken = True
+        return fn(*job)
+
+    try:
+        for job in jobs:
+            future: Future[R] | None = None
+            if not broken:
+                try:
+                    future = pool.submit(fn, *job)
+                except (BrokenProcessPool, RuntimeError, OSError):
+                    broken = True
+            pending.append((job, future))
+            while len(pending) > limit or (pending and _done(pending[0][1])):
+                yield take()
+        while pending:
+            yield take()
+        finished = True
+    finally:
+        for _, future in pending:
+            if future is not None:
+                future.cancel()
+        pool.shutdown(wait=finished and not broken, cancel_futures=True)
+
+
+def _done(future: Future[Any] | None) -> bool:
+    return future is not None and future.done()
+
+
+def split_map(fn: Callable[..., R], jobs: list[tuple[Any, ...]], *, workers: int) -> list[R]:
+    """``[fn(*job) for job in jobs]``: the first job here, the others in worker processes meanwhile."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if len(jobs) < 2 or workers < 2:
+        return [fn(*job) for job in jobs]
+    try:
+        pool = _executor(min(workers - 1, len(jobs) - 1))
+    except (OSError, ValueError, ImportError, RuntimeError):
+        return [fn(*job) for job in jobs]
+    try:
+        futures: list[Future[R] | None] = []
+        for job in jobs[1:]:
+            try:
+                futures.append(pool.submit(fn, *job))
+            except (BrokenProcessPool, RuntimeError, OSError):
+                futures.append(None)
+        out = [fn(*jobs[0])]
+        for job, future in zip(jobs[1:], futures, strict=True):
+            try:
+                out.append(future.result() if future is not None else fn(*job))
+            except BrokenProcessPool:
+                out.append(fn(*job))
+        return out
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
