@@ -126,6 +126,7 @@ class SourceIndex:
         # Per batch, Arrow columns only: file index, seqs, lines, leaf hashes, and for
         # seekable JSONL files the byte offsets and lengths of the lines.
         self._batches: list[tuple[int, pa.Array, pa.Array, pa.Array, pa.Array | None, pa.Array | None]] = []
+        self._table: LeafTable | None = None
         # Per seekable file: (next line number, its byte offset) while every line so far was an entry.
         self._cursor: dict[int, tuple[int, int]] = {
             i: (1, 0)
@@ -138,6 +139,8 @@ class SourceIndex:
     def add_batch(self, batch: LeafBatch) -> None:
         import pyarrow.compute as pc
 
+        if self._table is not None:
+            raise ExportError("the source index is complete; no more batches can be added")
         table = batch.table
         names = table.schema.names
         if "leaf_hash" in names:
@@ -168,7 +171,12 @@ class SourceIndex:
         self._batches.append((file_index, table.column(0), lines, hashes, offsets, lengths))
 
     def entry_table(self) -> LeafTable:
-        return LeafTable.build([(b[1], b[3], 0) for b in self._batches])
+        """The entries' leaf hashes, sorted; built once, then the per-batch copies are released."""
+        if self._table is None:
+            self._table = LeafTable.build([(b[1], b[3], 0) for b in self._batches])
+            empty = pa.array([], pa.binary(32))
+            self._batches = [(f, seqs, lines, empty, off, length) for f, seqs, lines, _h, off, length in self._batches]
+        return self._table
 
     def locate(self, wanted: Iterable[int]) -> dict[int, Location]:
         """seq -> where each wanted seq was first read."""
@@ -261,7 +269,7 @@ def source_from_index(
     workspace, to select by query (not closed here).
     """
     workspace = index.workspace
-    entries = index.entry_table()
+    entries = index.entry_table()  # once per index: it releases the batches' hashes
     parts: list[tuple[pa.Array, pa.Array, int]] = [(entries.seqs, entries.hashes, 0)]
     for _label, pairs in workspace.proofs:
         if pairs:
