@@ -474,12 +474,8 @@ class _FileEntryReader:
                         data = pending + chunk if pending else chunk
                         cut = data.rfind(b"\n")
                         body, pending = (data[:cut], data[cut + 1 :]) if cut >= 0 else (b"", data)
-                        if needle in body or b"\\" in body:
-                            yield from (
-                                line for line in body.split(b"\n") if needle in line or b"\\" in line
-                            )
-                    if needle in pending or b"\\" in pending:
-                        yield pending
+                        yield from _lines_holding(body, (needle, b"\\"))
+                    yield from _lines_holding(pending, (needle, b"\\"))
             except (InputError, OSError, ValueError) as exc:
                 raise ExportError(f"{entry_file.label}: reading entries back failed ({exc})") from exc
 
@@ -551,6 +547,26 @@ def _entry_stream(entry_file: EntryFile, workspace: Workspace) -> Iterator[Any]:
             yield decompressed(HashingReader(raw), name=entry_file.label, gz=True, limits=workspace.limits)
         else:
             yield raw  # read back only: the file's hash was checked when it was verified
+
+
+def _lines_holding(body: bytes, needles: tuple[bytes, ...]) -> Iterator[bytes]:
+    """Each line of ``body`` holding any of ``needles``, once, found with ``find`` in C.
+
+    Only the matching lines become objects: scanning a million entries for one
+    resource's thousands touches the rest at memory speed.
+    """
+    seen: set[int] = set()
+    for needle in needles:
+        pos = body.find(needle)
+        while pos >= 0:
+            start = body.rfind(b"\n", 0, pos) + 1
+            end = body.find(b"\n", pos)
+            if end < 0:
+                end = len(body)
+            if start not in seen:
+                seen.add(start)
+                yield body[start:end]
+            pos = body.find(needle, end)
 
 
 def _pick_lines(read: Callable[[int], bytes], wanted: dict[int, int]) -> Iterator[tuple[int, bytes]]:

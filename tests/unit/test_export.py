@@ -423,6 +423,17 @@ def test_resource_scope_without_a_store(log_dir: Path, tmp_path: Path) -> None:
         assert manifest_of(tmp_path / "p")["scope"]["type"] == "organization"
 
 
+def test_resource_scope_sees_ids_written_with_escapes(tmp_path: Path) -> None:
+    escaped = entry_text(5).replace(b'"id":"bld_0001"', b'"id":"\\u0062ld_0001"')
+    assert escaped != entry_text(5)
+    log = make_bundle(tmp_path / "log", n=32, every=16, mutate={5: escaped})
+    with open_source([log], keys=[KEY]) as src:
+        export_slice(src, out=tmp_path / "all", seqs=range(2, 32, 3))
+        assert manifest_of(tmp_path / "all")["scope"]["type"] == "resource"
+        export_slice(src, out=tmp_path / "not5", seqs=[s for s in range(2, 32, 3) if s != 5])
+        assert manifest_of(tmp_path / "not5")["scope"]["type"] == "organization"
+
+
 def test_slice_of_a_slice_takes_omitted_leaves_from_the_proof(source: ExportSource, tmp_path: Path) -> None:
     first = tmp_path / "first.zip"
     export_slice(source, out=first, seqs=[1, 2, 3, 20, 21, 200, 201, 202], description="first cut")
