@@ -90,6 +90,8 @@ def _ms(moment: datetime) -> int:
 class StoreView:
     """One store view as the table model's window source."""
 
+    threaded = True  # the table model fetches its pages on the page thread
+
     def __init__(self, store: Store, view: View) -> None:
         self.store = store
         self.view = view

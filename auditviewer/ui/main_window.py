@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -55,7 +55,7 @@ from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
 from auditviewer.ui.facets import FacetList
 from auditviewer.ui.integrity_panel import IntegrityBanner, IntegrityPanel, UntrustedSigner
 from auditviewer.ui.json_pane import MetadataPane
-from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, Refresher, ViewResult
+from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
 from auditviewer.ui.report_html import report_html
 from auditviewer.ui.scope_tree import ALL, Scope, ScopeTree
 from auditviewer.ui.search_bar import SearchBar
@@ -226,8 +226,13 @@ class MainWindow(QMainWindow):
         self._last_load_refresh = 0.0
         self.refresher = Refresher(parent=self)
         self.refresher.resultReady.connect(self._on_result)
+        self.fetcher = PageFetcher(self)
+        self.fetcher.entryReady.connect(self._entry_ready)
+        self._entry_generation = 0
+        self._stored = 0
 
         self._build_widgets()
+        self.model.set_fetcher(self.fetcher)
         self._build_menus()
         self._connect()
         self._restore_settings()
@@ -289,6 +294,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(page)
         self.model = EntryTableModel(self)
         self.model.sortRequested = self._sort_requested
+        self.model.pageLoaded = self._page_loaded
         self.table = LogTable(page)
         self.table.setObjectName("logTable")
         self.table.setModel(self.model)
@@ -719,6 +725,7 @@ class MainWindow(QMainWindow):
     def _on_rows_stored(self, count: int) -> None:
         if self.session is None:
             return
+        self._stored = count
         self.status(f"{count:,} entries stored…")
         now = time.monotonic()
         if now - self._last_load_refresh >= LOADING_REFRESH_S and not self.refresher.pending():
@@ -736,7 +743,7 @@ class MainWindow(QMainWindow):
         self._show_report_state()
         status = self.report.status if self.report is not None else "error"
         seconds = time.monotonic() - getattr(self, "_load_started", time.monotonic())
-        self._loaded_text = f"Opened {self.session.total():,} entries in {seconds:.1f} s."
+        self._loaded_text = f"Opened {self._stored:,} entries in {seconds:.1f} s."
         self.status(self._loaded_text)
         self.loadFinished.emit(status)
 
@@ -892,7 +899,7 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self._keep_seq = self._selected_seq()
-        self.refresher.request(self.session, self.state, parts)
+        self.refresher.request(self.session, self.state, parts, keep_seq=self._keep_seq)
 
     @Slot(object)
     def _on_result(self, result: ViewResult) -> None:
@@ -910,11 +917,7 @@ class MainWindow(QMainWindow):
             scroll = self.table.verticalScrollBar().value()
             if same and old is not None:
                 # The same filter over more rows (loading) or new states: no reset.
-                self.model._source = result.view
-                before = self.model.rowCount()
-                self.model.refresh_count()
-                if self.model.rowCount() == before:
-                    self.model.invalidate()
+                self.model.replace_source(result.view)
                 self.table.verticalScrollBar().setValue(scroll)
             else:
                 self.model.set_source(result.view)
@@ -923,7 +926,7 @@ class MainWindow(QMainWindow):
             self._update_counts()
             self.category_facet.model.set_counts(result.facets.get("category", []))
             self.action_facet.model.set_counts(result.facets.get("action", []))
-            self._restore_selection(result.view, quiet=same)
+            self._restore_selection(result.keep_row, quiet=same)
             if self._select_first and self.model.rowCount():
                 self._select_first = False
                 self.table.selectRow(0)
@@ -940,11 +943,12 @@ class MainWindow(QMainWindow):
         self._update_breadcrumb()
         self.viewUpdated.emit()
 
-    def _restore_selection(self, view: Any, *, quiet: bool) -> None:
-        seq = self._keep_seq
-        if seq is None:
+    def _restore_selection(self, row: int | None, *, quiet: bool) -> None:
+        if self._keep_seq is None or row is None:
+            if not quiet:
+                self._entry_generation += 1  # an entry on its way is no longer wanted
+                self.pane.clear()
             return
-        row = view.row_of_seq(seq)
         if row is None:
             if not quiet:
                 self.pane.clear()
@@ -1007,17 +1011,38 @@ class MainWindow(QMainWindow):
         return self.model.seq_at(idx.row())
 
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid() or self.session is None:
+        session = self.session
+        if not current.isValid() or session is None:
             self.pane.clear()
             return
         seq = self.model.seq_at(current.row())
         if seq is None:
+            return  # its page is on the way; _page_loaded comes back here
+        self._entry_generation += 1
+        if getattr(session, "threaded", False):
+            self.fetcher.entry(session, seq, self._entry_generation)
+        else:
+            self._entry_ready(seq, session.entry(seq), self._entry_generation)
+
+    def _page_loaded(self, first: int, last: int) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and first <= current.row() <= last:
+            shown = self.pane.entry()
+            seq = self.model.seq_at(current.row())
+            if shown is None or shown.get("seq") != seq:
+                self._current_row_changed(current, QModelIndex())
+
+    @Slot(int, object, int)
+    def _entry_ready(self, seq: int, got: object, generation: int) -> None:
+        if generation != self._entry_generation or self.session is None:
             return
-        got = self.session.entry(seq)
+        current = self.table.currentIndex()
+        if not current.isValid() or self.model.seq_at(current.row()) != seq:
+            return
         if got is None:
             self.pane.clear()
             return
-        entry, leaf, state = got
+        entry, leaf, state = cast("tuple[dict[str, Any], str | None, str | None]", got)
         state_text = {"verified": "✔ verified", "failed": "✖ failed verification",
                       "unverified": "◐ unverified"}.get(state or "", "")
         row = self.model.row(current.row())
@@ -1065,7 +1090,12 @@ class MainWindow(QMainWindow):
         if idx.row() not in self.selected_rows():
             self.table.selectRow(idx.row())
         seq = self.model.seq_at(idx.row())
-        got = self.session.entry(seq) if seq is not None else None
+        shown = self.pane.entry()
+        got: Any = None
+        if shown is not None and seq is not None and shown.get("seq") == seq:
+            got = (shown, None, None)
+        elif seq is not None:
+            got = self.session.entry(seq)
         menu = QMenu(self)
         if got is not None:
             entry = got[0]
@@ -1240,4 +1270,5 @@ class MainWindow(QMainWindow):
             self._thread.wait(10_000)
         self.close_workspace(show_start=False)
         self.refresher.stop()
+        self.fetcher.stop()
         super().closeEvent(event)

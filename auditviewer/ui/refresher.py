@@ -42,6 +42,8 @@ class ViewResult:
     scope_rows: list[ResourceCount] | None = None
     bounds: tuple[int | None, int | None] | None = None
     error: str | None = None
+    keep_row: int | None = None  # where the entry to keep selected is in the new view
+    final: bool = True  # the last result of its request
     table_ms: float = 0.0  # view + count + facets
     total_ms: float = 0.0
 
@@ -52,6 +54,7 @@ def compute(
     parts: frozenset[str],
     request: int = 0,
     stale: Any = None,
+    keep_seq: int | None = None,
 ) -> ViewResult:
     """Run the queries for ``state``; ``stale()`` True stops early (result discarded)."""
     result = ViewResult(request=request, state=state)
@@ -64,6 +67,8 @@ def compute(
             result.facets["category"] = session.facet_counts(state, "category")
             result.facets["action"] = session.facet_counts(state, "action")
             result.total = session.total()
+            if keep_seq is not None:
+                result.keep_row = result.view.row_of_seq(keep_seq)
         result.table_ms = (time.perf_counter() - t0) * 1000
         if PART_CONTEXT in parts and not (stale is not None and stale()):
             result.bounds = session.time_bounds()
@@ -92,8 +97,15 @@ class _QueryWorker(QObject):
         super().__init__()
         self._latest = latest
 
-    @Slot(object, object, object, int)
-    def run(self, session: Session, state: FilterState, parts: frozenset[str], request: int) -> None:
+    @Slot(object, object, object, int, object)
+    def run(
+        self,
+        session: Session,
+        state: FilterState,
+        parts: frozenset[str],
+        request: int,
+        keep_seq: int | None,
+    ) -> None:
         if request != self._latest[0]:
             # A newer request is queued behind this one: skip the work.
             self.finished.emit(ViewResult(request=request, state=state))
@@ -102,7 +114,19 @@ class _QueryWorker(QObject):
         def stale() -> bool:
             return request != self._latest[0]
 
-        result = compute(session, state, parts, request, stale)
+        if PART_TABLE in parts and PART_CONTEXT in parts:
+            # The table first, so it shows while the timeline and tree are counted.
+            first = compute(session, state, frozenset({PART_TABLE}), request, stale, keep_seq)
+            first.final = False
+            if stale():
+                _release(first.view)
+                first.view = None
+                first.final = True
+                self.finished.emit(first)
+                return
+            self.finished.emit(first)
+            parts = frozenset({PART_CONTEXT})
+        result = compute(session, state, parts, request, stale, keep_seq)
         if stale():
             _release(result.view)
             result.view = None
@@ -113,7 +137,7 @@ class Refresher(QObject):
     """Answers :meth:`request` with ``resultReady(ViewResult)`` (newest request only)."""
 
     resultReady = Signal(object)
-    _submit = Signal(object, object, object, int)
+    _submit = Signal(object, object, object, int, object)
 
     def __init__(self, *, threaded: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,16 +157,21 @@ class Refresher(QObject):
             self._thread.start()
 
     def request(
-        self, session: Session, state: FilterState, parts: frozenset[str] = ALL_PARTS
+        self,
+        session: Session,
+        state: FilterState,
+        parts: frozenset[str] = ALL_PARTS,
+        *,
+        keep_seq: int | None = None,
     ) -> int:
         with self._lock:
             self._latest[0] += 1
             number = self._latest[0]
         if not (self.threaded and getattr(session, "threaded", False)):
-            self._deliver(compute(session, state, parts, number))
+            self._deliver(compute(session, state, parts, number, keep_seq=keep_seq))
             return number
         self._busy += 1
-        self._submit.emit(session, state, parts, number)
+        self._submit.emit(session, state, parts, number, keep_seq)
         return number
 
     def cancel_pending(self) -> None:
@@ -155,7 +184,8 @@ class Refresher(QObject):
 
     @Slot(object)
     def _finished(self, result: ViewResult) -> None:
-        self._busy = max(0, self._busy - 1)
+        if result.final:
+            self._busy = max(0, self._busy - 1)
         self._deliver(result)
 
     def _deliver(self, result: ViewResult) -> None:
@@ -166,6 +196,64 @@ class Refresher(QObject):
 
     def stop(self) -> None:
         self.cancel_pending()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(10_000)
+            self._thread = None
+
+
+class _PageWorker(QObject):
+    pageReady = Signal(object, int, object, int)  # source, page, rows, generation
+    entryReady = Signal(int, object, int)  # seq, (entry, leaf, state) or None, generation
+
+    @Slot(object, int, int, int, object, int)
+    def fetch_page(
+        self, source: Any, page: int, start: int, count: int, convert: Any, generation: int
+    ) -> None:
+        try:
+            rows = convert(source.window(start, count))
+        except Exception:  # a dropped view, a closed store: nothing to show
+            rows = []
+        self.pageReady.emit(source, page, rows, generation)
+
+    @Slot(object, int, int)
+    def fetch_entry(self, session: Any, seq: int, generation: int) -> None:
+        try:
+            got = session.entry(seq)
+        except Exception:
+            got = None
+        self.entryReady.emit(seq, got, generation)
+
+
+class PageFetcher(QObject):
+    """Fetches pages of rows and single entries on a thread of their own, so that
+    the GUI never waits for the database (it shows a placeholder meanwhile)."""
+
+    pageReady = Signal(object, int, object, int)
+    entryReady = Signal(int, object, int)
+    _fetch_page = Signal(object, int, int, int, object, int)
+    _fetch_entry = Signal(object, int, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = QThread(self)
+        self._thread.setObjectName("auditviewer-pages")
+        self._worker = _PageWorker()
+        self._worker.moveToThread(self._thread)
+        self._fetch_page.connect(self._worker.fetch_page)
+        self._fetch_entry.connect(self._worker.fetch_entry)
+        self._worker.pageReady.connect(self.pageReady)
+        self._worker.entryReady.connect(self.entryReady)
+        self._thread.start()
+
+    def page(self, source: Any, page: int, start: int, count: int, convert: Any,
+             generation: int) -> None:
+        self._fetch_page.emit(source, page, start, count, convert, generation)
+
+    def entry(self, session: Any, seq: int, generation: int) -> None:
+        self._fetch_entry.emit(session, seq, generation)
+
+    def stop(self) -> None:
         if self._thread is not None:
             self._thread.quit()
             self._thread.wait(10_000)

@@ -197,18 +197,65 @@ class EntryTableModel(QAbstractTableModel):
         self._sort_order = Qt.SortOrder.DescendingOrder
         self.sortRequested: Callable[[str, bool], None] | None = None
         self.fetches = 0  # pages fetched, for tests and benchmarks
+        self._fetcher: Any = None  # a PageFetcher: pages of threaded sources come from it
+        self._pending: set[int] = set()
+        self._generation = 0
+        self.pageLoaded: Callable[[int, int], None] | None = None
+
+    def set_fetcher(self, fetcher: Any) -> None:
+        """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
+        self._fetcher = fetcher
+        fetcher.pageReady.connect(self._page_ready)
+
+    def _async(self) -> bool:
+        return self._fetcher is not None and bool(getattr(self._source, "threaded", False))
+
+    def _convert(self, table: pa.Table) -> list[Row]:
+        return rows_from_table(table, utc=self._utc, retention_ms=self._retention_ms)
+
+    def _forget_pages(self) -> None:
+        self._pages.clear()
+        self._pending.clear()
+        self._generation += 1
+
+    def _page_ready(self, source: object, page_no: int, rows: list[Row], generation: int) -> None:
+        if source is not self._source or generation != self._generation:
+            return
+        self._pending.discard(page_no)
+        if not rows:
+            return
+        self._pages[page_no] = rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        first = page_no * PAGE_SIZE
+        last = min(self._count, first + len(rows)) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
+            if self.pageLoaded is not None:
+                self.pageLoaded(first, last)
+
+    def is_loaded(self, row: int) -> bool:
+        return row // PAGE_SIZE in self._pages
 
     # -- source ----------------------------------------------------------
     def set_source(self, source: WindowSource | None) -> None:
         """Show another view (new filter, scope or sort): a reset, nothing kept."""
         self.beginResetModel()
         self._source = source
-        self._pages.clear()
+        self._forget_pages()
         self._count = source.count() if source is not None else 0
         self.endResetModel()
 
     def source(self) -> WindowSource | None:
         return self._source
+
+    def replace_source(self, source: WindowSource) -> None:
+        """The same filter over more rows or new states: keep rows, no reset."""
+        self._source = source
+        before = self._count
+        self.refresh_count()
+        if self._count == before:
+            self.invalidate()
 
     def refresh_count(self) -> None:
         """The source grew (entries still loading): append the new rows."""
@@ -216,7 +263,7 @@ class EntryTableModel(QAbstractTableModel):
             return
         new = self._source.count()
         old = self._count
-        self._pages.clear()
+        self._forget_pages()
         if new > old:
             self.beginInsertRows(QModelIndex(), old, new - 1)
             self._count = new
@@ -234,7 +281,7 @@ class EntryTableModel(QAbstractTableModel):
         if utc == self._utc:
             return
         self._utc = utc
-        self._pages.clear()
+        self._forget_pages()
         if self._count:
             self.dataChanged.emit(
                 self.index(0, COL_TIME), self.index(self._count - 1, COL_TIME)
@@ -243,20 +290,30 @@ class EntryTableModel(QAbstractTableModel):
     def set_retention_cutoff(self, ms: int | None) -> None:
         """Entries before ``ms`` are beyond the dashboard's retention."""
         self._retention_ms = ms
-        self._pages.clear()
+        self._forget_pages()
 
     def invalidate(self) -> None:
         """Drop cached pages (states changed after verification) and repaint."""
-        self._pages.clear()
+        self._forget_pages()
         if self._count:
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, COLUMN_COUNT - 1))
 
     # -- rows ------------------------------------------------------------
-    def row(self, row: int) -> Row | None:
+    def row(self, row: int, *, wait: bool = False) -> Row | None:
+        """The row, or None while its page is being fetched (``wait``: fetch it now)."""
         if not 0 <= row < self._count or self._source is None:
             return None
         page_no = row // PAGE_SIZE
         page = self._pages.get(page_no)
+        if page is None and self._async() and not wait:
+            if page_no not in self._pending:
+                self._pending.add(page_no)
+                start = page_no * PAGE_SIZE
+                self._fetcher.page(
+                    self._source, page_no, start, min(PAGE_SIZE, self._count - start),
+                    self._convert, self._generation,
+                )
+            return None
         if page is None:
             start = page_no * PAGE_SIZE
             try:
@@ -312,6 +369,8 @@ class EntryTableModel(QAbstractTableModel):
             return None
         r = self.row(index.row())
         if r is None:
+            if role == Qt.ItemDataRole.DisplayRole and index.column() == COL_TIME:
+                return "…"  # the page is on its way
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
@@ -391,7 +450,7 @@ class EntryTableModel(QAbstractTableModel):
 
         lines = ["\t".join(COLUMN_NAMES[c] for c in columns)]
         for row in sorted(rows):
-            r = self.row(row)
+            r = self.row(row, wait=True)
             if r is None:
                 continue
             cells = []

@@ -9,7 +9,7 @@ investigator sees them instead of being misled by them. Qt-free.
 from __future__ import annotations
 
 import html
-import unicodedata
+import re
 
 ELLIPSIS = "…"
 CELL_LIMIT = 300
@@ -60,23 +60,23 @@ _INVISIBLE = frozenset(
 )
 
 
-def _needs_escape(ch: str, keep_newlines: bool) -> bool:
-    cp = ord(ch)
-    if keep_newlines and ch == "\n":
-        return False
-    if cp < 0x20 or 0x7F <= cp <= 0x9F:
-        return True
-    if cp in _INVISIBLE:
-        return True
-    if 0xE0000 <= cp <= 0xE007F:  # tag characters
-        return True
-    cat = unicodedata.category(ch)
-    return cat in ("Cs", "Co", "Cn") and not (0xE000 <= cp <= 0xF8FF)
+_ESCAPED_CHARS = (
+    "\x00-\x09\x0b-\x1f\x7f-\x9f"
+    + "".join(chr(cp) for cp in sorted(_INVISIBLE))
+    + "\ud800-\udfff"  # lone surrogates
+    + "\U000e0000-\U000e007f"  # tag characters
+)
+_ESCAPE = re.compile(f"[{_ESCAPED_CHARS}\n]")
+_ESCAPE_KEEP_NEWLINES = re.compile(f"[{_ESCAPED_CHARS}]")
 
 
 def escape(ch: str) -> str:
     """The visible stand-in for one character: ``⟨U+202E⟩``."""
     return f"⟨U+{ord(ch):04X}⟩"
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    return escape(match.group())
 
 
 def visible_text(text: str, *, keep_newlines: bool = False) -> str:
@@ -87,9 +87,8 @@ def visible_text(text: str, *, keep_newlines: bool = False) -> str:
     """
     if text.isascii() and text.isprintable():
         return text
-    if not any(_needs_escape(ch, keep_newlines) for ch in text):
-        return text
-    return "".join(escape(ch) if _needs_escape(ch, keep_newlines) else ch for ch in text)
+    pattern = _ESCAPE_KEEP_NEWLINES if keep_newlines else _ESCAPE
+    return pattern.sub(_escape_match, text)
 
 
 def elide(text: str, limit: int = CELL_LIMIT) -> str:

@@ -30,6 +30,17 @@ def settle(qtbot: Any, w: MainWindow) -> None:
     qtbot.waitUntil(w.is_idle, timeout=30_000)
 
 
+def row_ready(qtbot: Any, w: MainWindow, row: int = 0) -> None:
+    """Wait for the page holding ``row`` (pages come from the page thread)."""
+    w.model.index(row, 0).data()
+    qtbot.waitUntil(lambda: w.model.is_loaded(row), timeout=30_000)
+
+
+def pane_ready(qtbot: Any, w: MainWindow) -> None:
+    row_ready(qtbot, w, max(0, w.table.currentIndex().row()))
+    qtbot.waitUntil(lambda: w.pane.entry() is not None, timeout=30_000)
+
+
 def load(qtbot: Any, w: MainWindow, paths: list[str], trust: list[str] | None = None) -> str:
     with qtbot.waitSignal(w.loadFinished, timeout=60_000) as sig:
         w.open_paths(paths, trust=trust)
@@ -45,6 +56,7 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
     total = window.session.total()  # type: ignore[union-attr]
     assert total > 1000
     assert window.banner.status.text() == "Verified"
+    row_ready(qtbot, window)
     assert window.model.index(0, COL_STATE).data().startswith("✔")
     assert window.count_label.text() == f"Showing {total:,} of {total:,}"
 
@@ -53,6 +65,7 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
     settle(qtbot, window)
     n = window.model.rowCount()
     assert 0 < n < total
+    row_ready(qtbot, window)
     assert {window.model.index(r, COL_EVENT).data() for r in range(min(n, 50))} == {
         "Nakama Deployment Update"
     }
@@ -86,6 +99,7 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
     settle(qtbot, window)
     assert window.model.rowCount() > 0
     window.table.selectRow(0)
+    pane_ready(qtbot, window)
     entry = window.pane.entry()
     assert entry is not None and entry["action"] == "Update"
     assert entry["resource"]["name"] == dep_name
@@ -109,7 +123,10 @@ def test_tampered_bundle_flagged(qtbot: Any, window: MainWindow, tmp_path: Path)
     window.integrity.findings.activated.emit(fm.index(row, 0))
     settle(qtbot, window)
     assert window.model.rowCount() == (finding.seq_end or 0) - (finding.seq or 0) + 1
+    row_ready(qtbot, window)
     assert window.model.index(0, COL_STATE).data().startswith("✖")
+    pane_ready(qtbot, window)
+    assert window.pane.entry()["seq"] == finding.seq  # type: ignore[index]
     # save the report both ways
     saved = window.save_report_json(str(tmp_path / "r.json"))
     assert saved and json.loads(Path(saved).read_text())["status"] == "failed"

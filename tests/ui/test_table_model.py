@@ -132,3 +132,26 @@ def test_utc_toggle_changes_time() -> None:
     assert isinstance(model.index(0, COL_TIME).data(), str)
     model.set_utc(True)
     assert model.index(0, COL_TIME).data() == utc
+
+
+def test_threaded_source_pages_come_from_the_page_thread(qtbot: Any, qtmodeltester: Any) -> None:
+    from auditviewer.ui.refresher import PageFetcher
+
+    class ThreadedSource(FakeSource):
+        threaded = True
+
+    fetcher = PageFetcher()
+    try:
+        model = EntryTableModel()
+        model.set_fetcher(fetcher)
+        model.set_source(ThreadedSource(1000))
+        assert model.index(700, COL_TIME).data() == "…"  # placeholder, no wait
+        with qtbot.waitSignal(model.dataChanged, timeout=5000):
+            pass
+        assert model.is_loaded(700)
+        assert model.index(700, COL_EVENT).data() == "Nakama Deployment Update"
+        # copying waits for rows it does not have yet
+        assert len(model.rows_as_tsv([10, 999], [COL_EVENT]).splitlines()) == 3
+        qtmodeltester.check(model)
+    finally:
+        fetcher.stop()

@@ -1,0 +1,181 @@
+"""Benchmark of the viewer (auditviewer.ui) on a workspace of a million entries.
+
+Writes a signed bundle (benchmarks/_bundles.py), opens it in the real main
+window through the real loader (offscreen), and prints:
+
+- the longest stall of the GUI event loop while loading and verifying
+  (a 5 ms timer measures the gaps between its ticks; target < 100 ms);
+- a filter change: the table's new view, its count and the category and
+  action facet counts (median; target < 200 ms), and the whole update with
+  the timeline and the scope tree besides;
+- a row fetch for any scroll position: one 256-row page at a random place,
+  from the store to display rows (median and worst; target < 50 ms), and a
+  jump of the view to a random place, painted.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py [--entries N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", type=Path, help="reuse/keep the bundle in this folder")
+    parser.add_argument("--hang-dump", type=float, default=0,
+                        help="print every thread's stack after this many seconds (debugging)")
+    args = parser.parse_args()
+    if args.hang_dump:
+        import faulthandler
+
+        faulthandler.dump_traceback_later(args.hang_dump, exit=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="auditviewer-bench-ui-"))
+    os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
+    os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
+
+    from benchmarks._bundles import VERIFIER, write_big_bundle
+
+    bundle = args.keep or (tmp / "bundle")
+    if not (bundle / "manifest.json").is_file():
+        t0 = time.perf_counter()
+        write_big_bundle(bundle, args.entries)
+        print(f"wrote {args.entries:,} entries in {time.perf_counter() - t0:.1f} s")
+
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from auditviewer.ui.loader import load_session
+    from auditviewer.ui.main_window import MainWindow, make_settings
+    from auditviewer.ui.scope_tree import ALL
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(load_session, settings=make_settings())
+    window.resize(1500, 900)
+    window.show()
+
+    # -- loading: event-loop stalls ------------------------------------------
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    ticker = QTimer()
+    ticker.setInterval(5)
+
+    def tick() -> None:
+        gaps.append(clock.restart())
+
+    ticker.timeout.connect(tick)
+    done: list[str] = []
+    loop = QEventLoop()
+    window.loadFinished.connect(lambda status: (done.append(status), loop.quit()))
+    first_rows: list[float] = []
+    window.viewUpdated.connect(
+        lambda: first_rows.append(time.perf_counter()) if not first_rows else None
+    )
+    t0 = time.perf_counter()
+    clock.start()
+    ticker.start()
+    window.open_paths([str(bundle)], trust=[VERIFIER], remember=False)
+    loop.exec()
+    while not window.is_idle():  # the final view, facets, timeline, scope tree
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    ticker.stop()
+    load_s = time.perf_counter() - t0
+    session = window.session
+    assert session is not None, done
+    total = session.total()
+    print(f"\nloaded and verified {total:,} entries in {load_s:.1f} s: status {done[0]}")
+    if first_rows:
+        print(f"  first rows shown after            {first_rows[0] - t0:8.2f} s")
+    worst = sorted(gaps)[-5:]
+    print(f"  longest GUI event-loop stall       {max(gaps):8.1f} ms   (target < 100 ms)")
+    print(f"  next longest stalls                {', '.join(f'{g:.0f}' for g in worst[-2::-1])} ms")
+    print(f"  timer ticks                        {len(gaps):8d}")
+
+    # -- filter changes -----------------------------------------------------
+    states = []
+    cats = ["Nakama Deployment", "Nakama Builder", "Organization User", "Satori Deployment"]
+    acts = ["Update", "Create", "Delete", "Reboot"]
+    rng = random.Random(7)
+    for i in range(args.repeat):
+        base = window.state.cleared()
+        kind = i % 5
+        if kind == 0:
+            states.append(base.with_(categories=frozenset({rng.choice(cats)})))
+        elif kind == 1:
+            states.append(base.with_(actions=frozenset({rng.choice(acts)})))
+        elif kind == 2:
+            states.append(base.with_(query=f"actor:user{rng.randrange(37)}@*"))
+        elif kind == 3:
+            states.append(base.with_(query="meta.image.after:*3.2*", sort_key="actor"))
+        else:
+            states.append(base.with_(query="dragon-prod-7"))
+    table_facets: list[float] = []
+    whole: list[float] = []
+    for state in states:
+        window.state = state.with_(scope=ALL)
+        t = time.perf_counter()
+        window._apply()
+        while not window.is_idle():
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
+        window.table.viewport().repaint()
+        whole.append((time.perf_counter() - t) * 1000)
+        table_facets.append(window.last_apply_ms)
+    print(f"\nfilter change ({len(states)} filters, {total:,} entries)")
+    print(
+        f"  table view + count + 2 facets     median {statistics.median(table_facets):7.1f} ms"
+        f"   worst {max(table_facets):7.1f} ms   (target < 200 ms)"
+    )
+    print(
+        f"  + timeline + scope tree + paint   median {statistics.median(whole):7.1f} ms"
+        f"   worst {max(whole):7.1f} ms"
+    )
+
+    # -- row fetch anywhere -------------------------------------------------
+    window.clear_filters()
+    while not window.is_idle():
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
+    model = window.model
+    n = model.rowCount()
+    fetch: list[float] = []
+    for _ in range(args.repeat * 4):
+        row = rng.randrange(n)
+        model._pages.clear()
+        t = time.perf_counter()
+        model.index(row, 1).data()
+        fetch.append((time.perf_counter() - t) * 1000)
+    jumps: list[float] = []
+    for _ in range(args.repeat):
+        row = rng.randrange(n)
+        t = time.perf_counter()
+        window.table.scrollTo(model.index(row, 0))
+        window.table.viewport().repaint()
+        jumps.append((time.perf_counter() - t) * 1000)
+    print(f"\nrow fetch at random positions of {n:,} rows (page of 256, cold cache)")
+    print(
+        f"  page fetch                        median {statistics.median(fetch):7.1f} ms"
+        f"   worst {max(fetch):7.1f} ms   (target < 50 ms)"
+    )
+    print(
+        f"  jump + paint the view             median {statistics.median(jumps):7.1f} ms"
+        f"   worst {max(jumps):7.1f} ms"
+    )
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
