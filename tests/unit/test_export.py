@@ -94,6 +94,7 @@ def make_bundle(
     zip_: bool = False,
     mutate: dict[int, bytes] | None = None,
     newline_entries: bool = False,
+    sign_start: bool = True,
 ) -> Path:
     """A signed bundle of entries start..start+n-1; checkpoints at start, every ``every``, and at the
     last signed size (``tail`` entries after it are unsigned). ``mutate`` replaces entries after signing."""
@@ -102,7 +103,7 @@ def make_bundle(
     for seq in range(start):
         head = next_head(head, leaf_hash(entry_text(seq)))
     notes = []
-    if start:
+    if start and sign_start:
         notes.append(sign_note(checkpoint_text(ORIGIN, start, head, "2026-09-01T00:00:00Z"), ORIGIN, SIGNING))
     signed_end = start + n - tail
     for seq in range(start, start + n):
@@ -589,6 +590,36 @@ def test_any_selection_verifies_and_holds_exactly_it(source: ExportSource, selec
         assert report.verified_entries == len(signed)
         assert spec_verify(out, KEY_STRING) == set(signed)
         assert report.status == ("verified" if len(signed) == len(selection) else "incomplete")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(min_value=1, max_value=80),
+    every=st.integers(min_value=1, max_value=20),
+    start=st.integers(min_value=0, max_value=40),
+    sign_start=st.booleans(),
+    zipped=st.booleans(),
+)
+def test_any_log_shape_and_selection_keeps_every_verified_entry(
+    data: st.DataObject, n: int, every: int, start: int, sign_start: bool, zipped: bool
+) -> None:
+    tail = data.draw(st.integers(min_value=0, max_value=n - 1), label="tail")
+    with tempfile.TemporaryDirectory() as folder:
+        log = make_bundle(Path(folder) / "log", n=n, every=every, start=start, tail=tail, sign_start=sign_start)
+        with open_source([log], keys=[KEY]) as src:
+            selection = data.draw(
+                st.sets(st.sampled_from(list(src.entry_seqs)), min_size=1, max_size=12), label="selection"
+            )
+            out = Path(folder) / ("s.zip" if zipped else "s")
+            summary = export_slice(src, out=out, seqs=selection)
+            was_verified = {s for s in selection if src.state_of(s) == "verified"}
+        assert read_back(out) == {s: entry_text(s) for s in selection}
+        report = verify_paths([out], [KEY])
+        assert report.entries == len(selection)
+        assert report.verified_entries == len(was_verified)
+        assert spec_verify(out, KEY_STRING) == was_verified
+        assert summary.integrity["verified_entries"] == len(was_verified)
 
 
 _TERMS = st.sampled_from(
