@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import gzip
 import hashlib
 import importlib.util
 import io
@@ -120,9 +121,10 @@ def make_bundle(
     root = Path(tempfile.mkdtemp(dir=path.parent)) / "b" if zip_ else path
     (root / "entries").mkdir(parents=True)
     files = []
-    if fmt == "jsonl":
-        rel = "entries/part-00000.jsonl"
-        (root / rel).write_bytes(b"".join(leaf + b"\n" for leaf in leaves))
+    if fmt in ("jsonl", "jsonl.gz"):
+        rel = f"entries/part-00000.{fmt}"
+        data = b"".join(leaf + b"\n" for leaf in leaves)
+        (root / rel).write_bytes(gzip.compress(data) if fmt == "jsonl.gz" else data)
     else:
         rel = "entries/part-00000.parquet"
         pq.write_table(
@@ -483,6 +485,26 @@ def test_a_loaded_session_exports_through_its_store(log_dir: Path, tmp_path: Pat
         assert read_back(tmp_path / "p.csv") == {s: entry_text(s) for s in (1, 2, 599)}
         source.close()  # the session's workspace and store stay open
         assert loaded.store.total_count() == 600
+
+
+def test_gzip_entry_files_are_read_back(tmp_path: Path) -> None:
+    log = make_bundle(tmp_path / "gz", n=100, every=16, fmt="jsonl.gz")
+    with open_source([log], keys=[KEY]) as src:
+        out = tmp_path / "s.zip"
+        summary = export_slice(src, out=out, seqs=[0, 33, 99])
+    assert summary.slice_status == "verified"
+    assert read_back(out) == {s: entry_text(s) for s in (0, 33, 99)}
+
+
+def test_dashboard_export_reexports_as_plain(tmp_path: Path) -> None:
+    vector = copy_vector("dashboard-export.json", tmp_path)
+    with open_source([vector], keys=[]) as src:
+        originals = dict(src.read_entries(list(src.entry_seqs)))
+        for name in ("d.jsonl", "d.csv", "d.parquet"):
+            export_slice(src, out=tmp_path / name)
+            assert read_back(tmp_path / name) == originals
+        with pytest.raises(ExportError, match="plain export"):
+            export_slice(src, out=tmp_path / "d.zip")
 
 
 def test_two_inputs_are_one_workspace(tmp_path: Path) -> None:
