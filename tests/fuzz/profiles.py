@@ -4,6 +4,8 @@
 - ``long``: thousands of examples per test, for a run outside CI
   (``HYPOTHESIS_PROFILE=long .venv/bin/pytest tests/fuzz``).
 
+``FUZZ_MAX_EXAMPLES=N`` overrides the number of examples of either profile.
+
 The profiles are registered under ``fuzz-ci`` / ``fuzz-long`` and applied to the fuzz tests
 alone (never loaded globally), so the rest of the test suite keeps its own settings.
 """
@@ -30,5 +32,7 @@ settings.register_profile("fuzz-long", max_examples=3000, **_COMMON)
 
 PROFILE = "long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "ci"
 FUZZ = settings(settings.get_profile(f"fuzz-{PROFILE}"))
+if os.environ.get("FUZZ_MAX_EXAMPLES", "").isdigit():  # e.g. a long run of a bounded length
+    FUZZ = settings(FUZZ, max_examples=int(os.environ["FUZZ_MAX_EXAMPLES"]))
 #: For the few tests whose examples cost more (the store, Parquet writing).
 FUZZ_HEAVY = settings(FUZZ, max_examples=max(10, FUZZ.max_examples // 2))
