@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,7 +24,7 @@ from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.report import Report
 from auditviewer.query import compile_query
 from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
-from auditviewer.ui.scope_tree import ResourceCount
+from auditviewer.ui.scope_tree import ALL, ResourceCount
 from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
 from auditviewer.verification import trusted_keys, verify_workspace
@@ -55,6 +56,7 @@ WINDOW_COLUMNS = (
     "state",
 )
 HISTOGRAM_BUCKETS = 120
+CACHE_ENTRIES = 64
 #: Flush appended rows to the table in the worker at least this often, so a
 #: read from the GUI thread never has a large insert to do first.
 FLUSH_EVERY_ROWS = 32_768
@@ -126,6 +128,24 @@ class StoreSession:
         self._bounds: tuple[int | None, int | None] | None = None
         self.finished = False
         self.database: Path | None = None  # a file database, removed on close
+        # Facets, timeline and scope counts of recent filters (the store does not
+        # change once finished; sorting or scoping again needs no new counts).
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
+        if not self.finished:
+            return make()
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = make()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
 
     # -- filters ---------------------------------------------------------
     def to_filter(self, state: FilterState, *, scope: bool = True) -> Filter:
@@ -169,7 +189,12 @@ class StoreSession:
         return StoreView(self.store, view)
 
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
-        return self.store.facet_counts(self.to_filter(state), facet)
+        own = {"category": "categories", "action": "actions"}.get(facet)
+        key_state = state.with_(sort_key="", descending=False, **({own: frozenset()} if own else {}))
+        return list(self._cached(
+            ("facet", facet, key_state),
+            lambda: self.store.facet_counts(self.to_filter(state), facet),
+        ))
 
     def time_bounds(self) -> tuple[int | None, int | None]:
         if self._bounds is None or not self.finished:
@@ -181,12 +206,16 @@ class StoreSession:
         lo, hi = self.time_bounds()
         if lo is None or hi is None:
             return [], 1
-        hist = self.store.histogram(self.to_filter(state), HISTOGRAM_BUCKETS)
+        key = ("histogram", state.with_(sort_key="", descending=False))
+        hist = self._cached(
+            key, lambda: self.store.histogram(self.to_filter(state), HISTOGRAM_BUCKETS)
+        )
         width_ms = max(1, int(hist.width / timedelta(milliseconds=1)))
         return [(_ms(s), c) for s, c in zip(hist.starts, hist.counts, strict=True)], width_ms
 
     def scope_counts(self, state: FilterState) -> list[ResourceCount]:
-        tree = self.store.scope_tree(self.to_filter(state, scope=False))
+        key = ("scope", state.with_(sort_key="", descending=False, scope=ALL))
+        tree = self._cached(key, lambda: self.store.scope_tree(self.to_filter(state, scope=False)))
         out: list[ResourceCount] = []
         for title in tree.titles:
             listed = 0

@@ -61,6 +61,7 @@ from auditviewer.ui.scope_tree import ALL, Scope, ScopeTree
 from auditviewer.ui.search_bar import SearchBar
 from auditviewer.ui.session import FilterState, Session
 from auditviewer.ui.table_model import (
+    COL_SEQ,
     COL_TIME,
     COLUMN_COUNT,
     COLUMN_NAMES,
@@ -318,11 +319,12 @@ class MainWindow(QMainWindow):
         hh.setHighlightSections(False)
         hh.setStretchLastSection(True)
         hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        hh.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
         for col, width in DEFAULT_WIDTHS.items():
             hh.resizeSection(col, width)
         for col in HIDDEN_BY_DEFAULT:
             hh.hideSection(col)
+        hh.moveSection(hh.visualIndex(COL_SEQ), 1)  # badge, seq, time, …
+        hh.setSortIndicator(COL_SEQ, Qt.SortOrder.DescendingOrder)
         self.centre = QSplitter(Qt.Orientation.Vertical, page)
         self.centre.setObjectName("centreSplitter")
         self.centre.addWidget(self.timeline)
@@ -574,6 +576,7 @@ class MainWindow(QMainWindow):
             hh.moveSection(hh.visualIndex(col), col)
             hh.resizeSection(col, DEFAULT_WIDTHS[col])
             self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
+        hh.moveSection(hh.visualIndex(COL_SEQ), 1)
         self.main_split.setSizes([250, 860, 440])
         self.timeline_action.setChecked(True)
 

@@ -25,7 +25,7 @@ class FilterState:
     end_ms: int | None = None
     scope: Scope = ALL
     seq_range: tuple[int, int] | None = None  # a finding's entries
-    sort_key: str = "time"
+    sort_key: str = "seq"  # newest first, in the log's own order
     descending: bool = True
     utc: bool = True
 

@@ -67,7 +67,7 @@ SORT_KEYS = {
 }
 #: Summary is computed for display; the store cannot order by it.
 SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
-HIDDEN_BY_DEFAULT = frozenset({COL_SEQ})
+HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
 DEFAULT_WIDTHS = {
     COL_STATE: 34,
     COL_TIME: 142,
@@ -193,7 +193,7 @@ class EntryTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._utc = True
         self._retention_ms: int | None = None
-        self._sort_column = COL_TIME
+        self._sort_column = COL_SEQ
         self._sort_order = Qt.SortOrder.DescendingOrder
         self.sortRequested: Callable[[str, bool], None] | None = None
         self.fetches = 0  # pages fetched, for tests and benchmarks

@@ -106,7 +106,7 @@ def test_select_entry_fills_pane_and_copy_tsv(qtbot: Any, window: MainWindow) ->
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     lines = QGuiApplication.clipboard().text().splitlines()
-    assert lines[0].split("\t")[:3] == ["Integrity", "Time", "Event type"]
+    assert lines[0].split("\t")[:4] == ["Integrity", "Seq", "Time", "Event type"]
     assert len(lines) == 3
 
 
@@ -130,14 +130,15 @@ def test_sort_by_column(qtbot: Any, window: MainWindow) -> None:
 
 
 def test_settings_persist_columns_and_utc(qtbot: Any, window: MainWindow) -> None:
-    window.set_column_visible(COL_SEQ, True)
+    window.set_column_visible(COL_SEQ, False)
     window.table.horizontalHeader().resizeSection(COL_EVENT, 333)
     window.time_range.set_utc(False)
     window.close()
     again = MainWindow(fake_loader, settings=make_settings())
     qtbot.addWidget(again)
     hh = again.table.horizontalHeader()
-    assert not hh.isSectionHidden(COL_SEQ)
+    assert hh.isSectionHidden(COL_SEQ)
+    assert not again.column_actions[COL_SEQ].isChecked()
     assert hh.sectionSize(COL_EVENT) == 333
     assert again.state.utc is False
     assert again.utc_action.isChecked() is False
