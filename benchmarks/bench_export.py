@@ -11,7 +11,7 @@ cache folder and reused. Figures printed:
 - export: writing the slice bundle as a zip, including reading the selected
   entries back, building the proof, and verifying the written slice before it
   is put in place (target: under 3 s); and the same without that self-check,
-  as a folder, and as plain formats.
+  as a folder, and as plain formats. Wall and CPU time are both printed.
 
 Selections: ``random`` spreads the 10,000 entries over the whole log (nearly
 every checkpoint interval holds one, so the proof is nearly the whole log's
@@ -152,6 +152,8 @@ def main() -> int:
     source = open_source([log], keys=[key])
     open_s = time.perf_counter() - t
     print(f"open + verify {args.entries:,} entries: {open_s:.2f} s (status {source.report.status})")
+    # CPU time is printed beside wall time: on a shared machine it is the steadier figure
+    # (the export itself is single-threaded).
 
     rng = random.Random(7)
     selections = {
@@ -177,12 +179,13 @@ def main() -> int:
                 ("parquet", out_dir / f"{name}.parquet", False),
                 ("csv", out_dir / f"{name}.csv", False),
             ):
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 summary = export_slice(source, out=out, seqs=seqs, self_check=check)
-                took = time.perf_counter() - t
-                target = " (target < 3 s)" if label.startswith("bundle .zip, self") else ""
+                took, took_cpu = time.perf_counter() - t, time.process_time() - cpu
+                target = " (target < 3 s)" if label.startswith("bundle .zip") else ""
                 print(
-                    f"  {label:<28} {took:6.2f} s{target}  {summary.bytes_written / 1e6:7.1f} MB"
+                    f"  {label:<28} {took:6.2f} s wall, {took_cpu:5.2f} s CPU{target}  "
+                    f"{summary.bytes_written / 1e6:7.1f} MB"
                     + (f"  slice verifies: {summary.slice_status}" if summary.slice_status else "")
                 )
                 if out.suffix == ".zip":
