@@ -115,6 +115,9 @@ def _records_batches(
     lines: list[int] = []
     problems: list[Problem] = []
     for position, (number, record) in enumerate(records):
+        if isinstance(record, _Unreadable):
+            problems.append(Problem(number, str(record)))
+            continue
         if isinstance(record, bytes):
             check = check_leaf(record, limits=limits, keep=True)
             if check.value is None and check.seq is None:
@@ -217,9 +220,39 @@ def _read_all(stream: Any, *, limit: int, label: str) -> bytes:
     return b"".join(parts)
 
 
+class _Unreadable(str):
+    """A row that could not be read at all; its text says why (a ``malformed_entry``)."""
+
+
+#: Unreadable CSV rows in a row before the file is given up as not CSV at all.
+_MAX_BAD_CSV_ROWS = 1000
+
+
+def _csv_rows(rows: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any] | _Unreadable]:
+    """Rows, with a row the csv module refuses (a field over its 128 KiB field limit, ...)
+    as one problem instead of the end of the file."""
+    bad = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            bad += 1
+            if bad > _MAX_BAD_CSV_ROWS:
+                raise
+            yield _Unreadable(f"row is not readable CSV ({exc})")
+            continue
+        bad = 0
+        yield row
+
+
 def _csv_records(rows: csv.DictReader[str]) -> Iterator[tuple[int, Any]]:
-    for row in rows:
+    for row in _csv_rows(rows):
         number = rows.line_num
+        if isinstance(row, _Unreadable):
+            yield number, row
+            continue
         entry = row.get("entry")
         if entry:
             yield number, entry.encode()

@@ -588,3 +588,18 @@ def test_fifo_given_as_input_is_refused_not_read(tmp_path: Path) -> None:
         open_workspace([fifo])
     assert info.value.path == str(fifo)
     assert "not a regular file" in info.value.reason
+
+
+def test_csv_row_over_the_csv_field_limit_is_one_problem_not_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    big = "x" * 200_000  # over the csv module's 128 KiB field limit
+    path.write_text(
+        "timestamp,event_type,metadata\n"
+        "2026-09-01T00:00:00Z,A B,{}\n"
+        f'2026-09-02T00:00:00Z,A B,"{big}"\n'
+        "2026-09-03T00:00:00Z,A B,{}\n"
+    )
+    report = _verify([path])
+    assert report.entries == 2
+    finding = _finding(report, "malformed_entry", "field limit")
+    assert finding.file == str(path)
