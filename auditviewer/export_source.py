@@ -3,11 +3,13 @@
 :class:`SourceIndex` watches the leaf batches of the one verification pass
 (it is an ``on_batch`` for :func:`auditviewer.verification.verify_workspace`),
 so the viewer can build it while loading. It keeps, per entry, only its leaf
-hash and where its stored bytes are (file and line), never the bytes:
-exporting then reads back just the lines of the selected entries.
+hash and where its stored bytes are (file, line, and for JSONL on disk the
+byte offset), never the bytes: exporting then reads back just the selected
+entries, each checked against its recorded leaf hash.
 
 :func:`open_source` does the whole pass for callers that start from paths
-(the ``export`` command, tests, the benchmark).
+(the ``export`` command, tests, the benchmark); :func:`source_from_store`
+serves a session already loaded into a store without an index.
 """
 
 from __future__ import annotations
@@ -209,8 +211,8 @@ class ExportSource:
 
     ``leaves`` holds the leaf hash of every seq the workspace knows: entries'
     own hashes, and for seqs that only a proof names (a slice of a slice),
-    the proof's. ``entry_hashes`` holds the entries' alone. ``read_entries`` gives the stored bytes of chosen entries;
-    the viewer may swap in one that reads its store.
+    the proof's. ``entry_hashes`` holds the entries' alone. ``read_entries``
+    gives the stored bytes of chosen entries (from the files, or the store).
     """
 
     origin: str | None
