@@ -19,6 +19,8 @@ import bisect
 import contextlib
 import hashlib
 import io
+import mmap
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -470,6 +472,15 @@ class _FileEntryReader:
                             if needle in leaf or b"\\" in leaf
                         )
                     continue
+                path = entry_file.container.local_path(entry_file.name)
+                if path is not None and not lower.endswith(".gz"):
+                    # A file on disk: search it mapped, with no read or copy of the rest.
+                    with open(path, "rb") as f:
+                        if os.fstat(f.fileno()).st_size == 0:
+                            continue
+                        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                            yield from _lines_holding(mapped, (needle, b"\\"))
+                    continue
                 with _entry_stream(entry_file, workspace) as stream:
                     pending = b""
                     while chunk := stream.read(CHUNK):
@@ -551,7 +562,7 @@ def _entry_stream(entry_file: EntryFile, workspace: Workspace) -> Iterator[Any]:
             yield raw  # read back only: the file's hash was checked when it was verified
 
 
-def _lines_holding(body: bytes, needles: tuple[bytes, ...]) -> Iterator[bytes]:
+def _lines_holding(body: bytes | mmap.mmap, needles: tuple[bytes, ...]) -> Iterator[bytes]:
     """Each line of ``body`` holding any of ``needles``, once, found with ``find`` in C.
 
     Only the matching lines become objects: scanning a million entries for one
