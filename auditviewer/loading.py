@@ -6,12 +6,15 @@ come through here, so what is shown is exactly what was verified.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
+from auditviewer.errors import StoreError
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
@@ -19,6 +22,7 @@ from auditviewer.integrity.report import Report
 from auditviewer.store import Store
 from auditviewer.verification import verify_workspace
 from auditviewer.workspace import Progress, Workspace, open_workspace
+from auditviewer.workspace_cache import DatabaseChoice, OpenedStore, choose_database, open_store
 
 
 @dataclass(slots=True)
@@ -26,6 +30,8 @@ class LoadedWorkspace:
     workspace: Workspace
     store: Store
     report: Report
+    #: One-line notices about where the database lives (a cache rebuilt, memory fallback).
+    notices: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         self.store.close()
@@ -55,7 +61,7 @@ def load(
     paths: list[Path],
     keys: list[VerifierKey],
     *,
-    database: str | Path = ":memory:",
+    database: str | Path | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     on_rows: Callable[[int], None] | None = None,
@@ -63,35 +69,76 @@ def load(
 ) -> LoadedWorkspace:
     """Open, verify and store ``paths``; the store comes back locked down.
 
-    With ``memory``, the log's remembered checkpoints are extra anchors (rollback,
-    forks across time); remembering this report is the caller's choice, afterwards.
+    ``database``: None chooses (memory for small inputs, a reusable cached file
+    for large ones, see :mod:`auditviewer.workspace_cache`); a path or
+    ``":memory:"`` forces one. With ``memory``, the log's remembered checkpoints
+    are extra anchors (rollback, forks across time); remembering this report is
+    the caller's choice, afterwards.
     """
     workspace = open_workspace(paths)
-    store: Store | None = None
+    opened: OpenedStore | None = None
     try:
-        store = Store(database=database)
-        loaded = 0
-
-        def keep(batch: LeafBatch) -> None:
-            nonlocal loaded
-            assert store is not None
-            store.append(store_rows(batch))
-            loaded += batch.num_rows
-            if on_rows is not None:
-                on_rows(loaded)
-
-        if memory is None:
-            report = verify_workspace(workspace, keys, on_batch=keep, progress=progress, cancelled=cancelled)
-        else:
-            report = verify_with_memory(
-                workspace, keys, memory, on_batch=keep, progress=progress, cancelled=cancelled
-            )
-        store.finish()
+        choice = choose_database(workspace) if database is None else DatabaseChoice(database, reusable=False)
+        opened = open_store(choice)
+        findings_before = list(workspace.findings)
+        try:
+            report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
+        except (StoreError, duckdb.Error) as exc:
+            if not opened.on_disk:
+                raise
+            # Typically a full disk while writing the cache file: nothing the
+            # person did wrong, so load again in memory and say so.
+            opened.store.close()
+            _remove_database(choice.database)
+            notices = [*opened.notices, f"the workspace database could not be written ({exc}); kept in memory"]
+            opened = OpenedStore(Store(), False, None, notices)
+            workspace.findings[:] = findings_before
+            report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
+        store = opened.store
+        if not opened.reused:
+            store.finish()
         store.set_states(report.state_ranges)
+        if opened.on_disk and not opened.reused and opened.key is not None:
+            store.mark_complete(key=opened.key)
         store.lock_down()
     except BaseException:
-        if store is not None:
-            store.close()
+        if opened is not None:
+            opened.store.close()
         workspace.close()
         raise
-    return LoadedWorkspace(workspace=workspace, store=store, report=report)
+    return LoadedWorkspace(workspace=workspace, store=store, report=report, notices=opened.notices)
+
+
+def _fill(
+    workspace: Workspace,
+    opened: OpenedStore,
+    keys: list[VerifierKey],
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    on_rows: Callable[[int], None] | None,
+    memory: CheckpointMemory | None,
+) -> Report:
+    """One pass: verify every batch, and store it unless the store was reopened full."""
+    store = opened.store
+    loaded = 0
+
+    def keep(batch: LeafBatch) -> None:
+        nonlocal loaded
+        store.append(store_rows(batch))
+        loaded += batch.num_rows
+        if on_rows is not None:
+            on_rows(loaded)
+
+    on_batch = None if opened.reused else keep
+    if memory is None:
+        return verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
+    return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)
+
+
+def _remove_database(database: str | Path) -> None:
+    if str(database) == ":memory:":
+        return
+    path = Path(database)
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(OSError):
+            candidate.unlink(missing_ok=True)

@@ -59,6 +59,9 @@ __all__ = [
 
 STATES: Final = ("verified", "failed", "unverified")
 
+#: Layout version of a database file; a file of another version is rebuilt.
+DATABASE_FORMAT: Final = 1
+
 #: The columns a window, an entry or an export row carries, in display order.
 DISPLAY_COLUMNS: Final = (
     "seq",
@@ -139,15 +142,20 @@ _ENTRY_SHAPE = (
     '"resource":{"type":"VARCHAR","id":"VARCHAR","name":"VARCHAR"},'
     '"title":{"id":"VARCHAR","name":"VARCHAR"},"metadata":"JSON"}'
 )
-# RFC 3339 only: a bare try_cast would also take 'epoch', 'infinity' or a
-# date without a time, which are not entry times.
-_RFC3339 = r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)"
+# RFC 3339 times only: a bare try_cast would also take 'epoch', 'infinity'
+# or a date without a time, which are not entry times. Checking the date-time
+# separator and the zone is enough to exclude those, and is several times
+# cheaper than a regular expression over a million values.
+_ENTRY_TIME = """
+    CASE WHEN substr(j.time, 11, 1) IN ('T', 't', ' ')
+              AND (right(j.time, 1) IN ('Z', 'z') OR substr(j.time, -6, 1) IN ('+', '-'))
+         THEN try_cast(j.time AS TIMESTAMPTZ) END"""
 _INSERT_ENTRIES = f"""
 INSERT INTO entries
 SELECT
     seq,
     j.id,
-    CASE WHEN regexp_full_match(j.time, '{_RFC3339}') THEN try_cast(j.time AS TIMESTAMPTZ) END,
+    {_ENTRY_TIME},
     j.category,
     j.action,
     CASE WHEN j.category IS NOT NULL OR j.action IS NOT NULL
@@ -375,10 +383,14 @@ class Store:
         database: str | Path = ":memory:",
         threads: int | None = None,
         max_views: int = _DEFAULT_MAX_VIEWS,
+        existing: bool = False,
     ) -> None:
         """Open a workspace database; a file ``database`` is started afresh.
 
         ``max_views``: how many views are kept; making one more drops the oldest.
+        ``existing``: reopen a file that :meth:`mark_complete` finished earlier
+        (raises :class:`StoreError` when it is not one: damaged, incomplete,
+        another format, or locked by another process).
         """
         self._lock = threading.RLock()
         self._max_views = max(1, max_views)
@@ -409,8 +421,11 @@ class Store:
                 # fires in the middle of loading or of set_states (making that
                 # ten times slower). Large inputs use a database file instead.
                 self._con.execute("SET checkpoint_threshold = '1000 GiB'")
-            self._con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
-        except duckdb.Error as exc:
+            if existing:
+                self._adopt_existing()
+            else:
+                self._con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+        except (duckdb.Error, StoreError) as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
 
@@ -467,8 +482,9 @@ class Store:
                 return
             self._flush()
             try:
-                self._fold_duplicates()
+                # Seqs that only ever grew have no duplicates and are in order.
                 if not self._in_seq_order:
+                    self._fold_duplicates()
                     self._reorder_by_seq()
             except duckdb.Error as exc:
                 raise StoreError(f"cannot finish loading: {exc}") from exc
@@ -503,8 +519,10 @@ class Store:
                 bad = pc.filter(state, unknown)[0].as_py()
                 raise StoreError(f"entry batch: unknown state {bad!r} (use {', '.join(STATES)})")
         else:
-            state = pa.array(["unverified"] * rows, pa.string())
-        rid = pa.array(range(self._next_rid, self._next_rid + rows), pa.int64())
+            state = pc.fill_null(pa.nulls(rows, pa.string()), "unverified")
+        # Arrow kernels, not a Python range: this runs for every batch.
+        ones = pa.repeat(pa.scalar(1, pa.int64()), rows)
+        rid = pc.cumulative_sum(ones, start=self._next_rid - 1)
         self._next_rid += rows
         if rows:
             first, last = pc.min_max(seq).values()
@@ -552,7 +570,6 @@ class Store:
             )
             """
         )
-        self._in_seq_order = False  # rids now have gaps: renumber below
 
     def _reorder_by_seq(self) -> None:
         """Rewrite the table in seq order with dense rids (windows stay cheap)
@@ -670,6 +687,44 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(f"cannot lock the workspace database down: {exc}") from exc
             self._locked = True
+
+    # -- reuse ---------------------------------------------------------------
+
+    def mark_complete(self, *, key: str) -> None:
+        """Record that this file holds every entry of the content ``key``, so it can be reopened."""
+        with self._lock:
+            self._flush()
+            try:
+                self._con.execute(
+                    "CREATE OR REPLACE TABLE auditviewer_meta (format INTEGER, key VARCHAR, rows BIGINT)"
+                )
+                self._con.execute(
+                    "INSERT INTO auditviewer_meta VALUES (?, ?, ?)",
+                    [DATABASE_FORMAT, key, self.total_count()],
+                )
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot record the workspace database as complete: {exc}") from exc
+
+    def stored_key(self) -> str | None:
+        """The content key recorded by :meth:`mark_complete`, if any."""
+        try:
+            row = self._con.execute("SELECT key FROM auditviewer_meta").fetchone()
+        except duckdb.Error:
+            return None
+        return None if row is None else str(row[0])
+
+    def _adopt_existing(self) -> None:
+        try:
+            meta = self._con.execute("SELECT format, rows FROM auditviewer_meta").fetchone()
+            rows = self._con.execute("SELECT count(*), coalesce(max(rid) + 1, 0) FROM entries").fetchone()
+        except duckdb.Error as exc:
+            raise StoreError(f"the workspace database is not a complete one ({exc})") from exc
+        if meta is None or rows is None or meta[0] != DATABASE_FORMAT or meta[1] != rows[0]:
+            raise StoreError("the workspace database is incomplete or of another format")
+        self._loaded_rows = int(rows[0])
+        self._next_rid = int(rows[1])
+        self._finished = True
 
     # -- reading -------------------------------------------------------------
 
