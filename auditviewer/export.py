@@ -101,6 +101,27 @@ def format_for_path(out: Path, fmt: str | None = None) -> tuple[Format, bool]:
     )
 
 
+#: For a save dialog: (label, pattern, format), the verifiable bundle first.
+FILE_TYPES: tuple[tuple[str, str, Format], ...] = (
+    ("Verifiable slice bundle (*.zip)", "*.zip", "bundle"),
+    ("JSON Lines, no proof (*.jsonl)", "*.jsonl", "jsonl"),
+    ("Parquet, no proof (*.parquet)", "*.parquet", "parquet"),
+    ("CSV for spreadsheets, no proof (*.csv)", "*.csv", "csv"),
+)
+
+
+def suggest_name(source: ExportSource, *, fmt: Format = "bundle", now: datetime | None = None) -> str:
+    """A file name for a save dialog: ``<organization or log>-slice-<date>.<ext>``."""
+    organization = next((m.organization for m in source.manifests if m.organization), {})
+    base = str(organization.get("name") or (source.origin or "audit").rsplit("/", 1)[-1] or "audit")
+    safe = "".join(c.lower() if c.isalnum() else "-" for c in base).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    day = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d")
+    ext = {"bundle": ".zip", "jsonl": ".jsonl", "parquet": ".parquet", "csv": ".csv"}[fmt]
+    return f"{safe or 'audit'}-{'slice' if fmt == 'bundle' else 'entries'}-{day}{ext}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportPlan:
     """What an export will hold; the viewer's dialog shows it before writing."""
@@ -823,6 +844,7 @@ def _self_check(
 
 
 __all__ = [
+    "FILE_TYPES",
     "FORMATS",
     "ExportPlan",
     "ExportSource",
@@ -839,5 +861,6 @@ __all__ = [
     "select",
     "source_from_index",
     "source_from_store",
+    "suggest_name",
     "summary_lines",
 ]

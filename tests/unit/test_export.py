@@ -838,6 +838,14 @@ def test_bad_format_choices() -> None:
         format_for_path(Path("a.zip"), "csv")
 
 
+def test_suggest_name(source: ExportSource) -> None:
+    from auditviewer.export import suggest_name
+
+    now = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    assert suggest_name(source, now=now) == "test-org-slice-2026-11-25.zip"
+    assert suggest_name(source, fmt="csv", now=now) == "test-org-entries-2026-11-25.csv"
+
+
 def test_describe_seqs() -> None:
     assert describe_seqs([1, 2, 3, 7, 9, 10]) == "seq 1-3,7,9-10"
     long = describe_seqs(list(range(0, 10_000, 2)), limit=40)
