@@ -10,6 +10,7 @@ No Qt here.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections import OrderedDict
@@ -126,6 +127,8 @@ class StoreSession:
         self.report = report
         self._total: int | None = None
         self._bounds: tuple[int | None, int | None] | None = None
+        self._counts_final = False
+        self._bounds_final = False
         self.finished = False
         self.database: Path | None = None  # a file database, removed on close
         # Facets, timeline and scope counts of recent filters (the store does not
@@ -177,8 +180,11 @@ class StoreSession:
 
     # -- reading ---------------------------------------------------------
     def total(self) -> int:
-        if self._total is None or not self.finished:
+        # Counted afresh while loading; once finished, counted once more and kept.
+        if self._total is None or not self._counts_final:
+            final = self.finished
             self._total = self.store.total_count()
+            self._counts_final = final
         return self._total
 
     def view(self, state: FilterState) -> StoreView:
@@ -197,9 +203,11 @@ class StoreSession:
         ))
 
     def time_bounds(self) -> tuple[int | None, int | None]:
-        if self._bounds is None or not self.finished:
+        if self._bounds is None or not self._bounds_final:
+            final = self.finished
             bounds = self.store.time_bounds()
             self._bounds = (None, None) if bounds is None else (_ms(bounds[0]), _ms(bounds[1]))
+            self._bounds_final = final
         return self._bounds
 
     def histogram(self, state: FilterState) -> tuple[list[tuple[int, int]], int]:
@@ -278,6 +286,11 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
     workspace = open_workspace([Path(p) for p in paths])
     extra = list(getattr(ctx, "trust", []) or [])
     store: Store | None = None
+    # Loading makes millions of long-lived objects (leaf hashes); a full
+    # collection over them holds the GIL for half a second and freezes the
+    # window. Nothing made here forms cycles worth collecting meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         keys = trusted_keys(extra)
         database = None if workspace.total_bytes < ON_DISK_BYTES else _disk_database()
@@ -336,6 +349,8 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
         raise
     finally:
         workspace.close()
+        if collecting:
+            gc.enable()
 
 
 def _disk_database() -> Path:

@@ -912,8 +912,8 @@ class MainWindow(QMainWindow):
         if result.error:
             self.status(f"Could not update the view: {result.error}")
             return
-        self.last_apply_ms = result.table_ms
         if result.view is not None:
+            self.last_apply_ms = result.table_ms
             self._total = result.total
             same = self._shown_state == result.state
             old = self.model.source()

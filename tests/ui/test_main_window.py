@@ -58,8 +58,12 @@ def test_open_shows_log_and_banner(qtbot: Any, window: MainWindow) -> None:
     assert sum(cats.count_of(v) for v in cats.values()) == 3000
 
 
-def test_filter_facets_and_clear(qtbot: Any, window: MainWindow) -> None:
+def test_filter_facets_and_clear(qtbot: Any, qtmodeltester: Any, window: MainWindow) -> None:
     open_fake(qtbot, window)
+    # the tester stays attached: every reset and change below is checked too
+    qtmodeltester.check(window.model)
+    qtmodeltester.check(window.category_facet.model)
+    qtmodeltester.check(window.scope_tree.scope_model)
     window.search.set_text("dragon-staging-10")
     n = window.model.rowCount()
     assert 0 < n < 3000

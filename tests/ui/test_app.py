@@ -1,0 +1,42 @@
+"""The entry point: run() shows the window and returns when it closes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from auditviewer.ui import app as app_module
+from auditviewer.ui.main_window import MainWindow
+
+
+def test_run_without_paths_shows_start_page(qtbot: Any, monkeypatch: Any) -> None:
+    made: list[MainWindow] = []
+    real = app_module.make_window
+
+    def make() -> MainWindow:
+        w = real()
+        made.append(w)
+        return w
+
+    monkeypatch.setattr(app_module, "make_window", make)
+    assert app_module.run([], quit_after=0.3) == 0
+    assert made and made[0].stack.currentWidget() is made[0].start_page
+    assert isinstance(QApplication.instance(), QApplication)
+
+
+def test_run_opens_paths(qtbot: Any, monkeypatch: Any) -> None:
+    from tests.ui.conftest import VECTORS
+
+    statuses: list[str] = []
+    real = app_module.make_window
+
+    def make() -> MainWindow:
+        w = real()
+        w.loadFinished.connect(statuses.append)
+        w.loadFinished.connect(lambda _s: w.close())
+        return w
+
+    monkeypatch.setattr(app_module, "make_window", make)
+    assert app_module.run([str(VECTORS / "valid-jsonl")], quit_after=30) == 0
+    assert statuses == ["incomplete"]  # no trusted key in this test's trust store

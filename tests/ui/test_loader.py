@@ -1,0 +1,74 @@
+"""The store-backed session: loading, counts kept right, filters translated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditviewer.ui.loader import StoreSession, load_session
+from auditviewer.ui.scope_tree import Scope
+from auditviewer.ui.session import FilterState
+from tests.ui.conftest import VECTOR_KEY, VECTORS
+
+
+class Ctx:
+    cancelled = False
+    trust = [VECTOR_KEY]
+
+    def __init__(self) -> None:
+        self.partials: list[Any] = []
+        self.stored: list[int] = []
+        self.totals_seen: list[int] = []
+
+    def progress(self, *a: Any, **k: Any) -> None:
+        pass
+
+    def rows_stored(self, count: int, *, force: bool = False) -> None:
+        self.stored.append(count)
+
+    def partial(self, value: Any) -> None:
+        self.partials.append(value)
+        self.totals_seen.append(value.total())  # counted while loading
+
+
+def test_load_counts_and_states() -> None:
+    ctx = Ctx()
+    session = load_session([str(VECTORS / "modified-entry")], ctx)
+    try:
+        assert isinstance(session, StoreSession) and ctx.partials == [session]
+        assert session.total() == 3000  # not the count seen while loading
+        assert session.report is not None and session.report.status == "failed"
+        lo, hi = session.time_bounds()
+        assert lo is not None and hi is not None and lo < hi
+        failed = session.view(FilterState(query="status:failed"))
+        assert failed.count() == 1024
+        page = failed.window(0, 5)
+        assert page.column("state").to_pylist() == ["failed"] * 5
+        assert "time_ms" in page.column_names
+        entry = session.entry(1500)
+        assert entry is not None and entry[0]["seq"] == 1500 and entry[2] == "failed"
+        assert session.info.organization == "Acme Games"
+        assert session.info.exported_at_ms is not None
+    finally:
+        session.close()
+
+
+def test_filters_translate() -> None:
+    session = load_session([str(VECTORS / "valid-jsonl")], Ctx())
+    try:
+        everything = session.view(FilterState()).count()
+        scoped = session.view(
+            FilterState(scope=Scope("resource", resource_type="nakama_deployment",
+                                    resource_id="dep_0010"))
+        )
+        assert 0 < scoped.count() < everything
+        rows = session.scope_counts(FilterState())
+        assert sum(r.count for r in rows) == everything
+        facets = dict(session.facet_counts(FilterState(categories=frozenset({"Satori Deployment"})),
+                                           "category"))
+        assert sum(facets.values()) == everything  # own selection ignored
+        bins, width = session.histogram(FilterState())
+        assert sum(c for _, c in bins) == everything and width > 0
+        ranged = session.view(FilterState(seq_range=(10, 19), sort_key="seq", descending=False))
+        assert ranged.count() == 10 and ranged.row_of_seq(10) == 0
+    finally:
+        session.close()
