@@ -12,9 +12,9 @@ from tests.ui.conftest import VECTOR_KEY, VECTORS
 
 class Ctx:
     cancelled = False
-    trust = [VECTOR_KEY]
 
     def __init__(self) -> None:
+        self.trust = [VECTOR_KEY]
         self.partials: list[Any] = []
         self.stored: list[int] = []
         self.totals_seen: list[int] = []
