@@ -63,14 +63,14 @@ def sha_baseline(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def _tree_rss_kib(root: int) -> int:
-    """RSS of a process and all its descendants, in KiB (Linux /proc; 0 elsewhere)."""
+def _tree_rss_kib(root: int) -> tuple[int, int]:
+    """RSS of a process, and of it and all its descendants, in KiB (Linux /proc; 0 elsewhere)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
         pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
-        return 0
+        return 0, 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/status", "rb") as f:
@@ -90,13 +90,12 @@ def _tree_rss_kib(root: int) -> int:
         pid = stack.pop()
         total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+    return rss.get(root, 0), total
 
 
 def run_verify(folder: Path) -> tuple[float, int, int, str]:
     """(wall seconds, peak RSS of the verify process KiB, peak RSS of its process tree KiB, status line)."""
     env = dict(os.environ, AUDITVIEWER_TRUST_STORE=os.devnull)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(AUDITVIEWER), "verify", str(folder), "--trust", VERIFIER],
@@ -104,13 +103,14 @@ def run_verify(folder: Path) -> tuple[float, int, int, str]:
         stderr=subprocess.PIPE,
         env=env,
     )
-    peak = 0
+    peak = own = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, own
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
+            main_kib, tree_kib = _tree_rss_kib(proc.pid)
+            own, peak = max(own, main_kib), max(peak, tree_kib)
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -119,11 +119,11 @@ def run_verify(folder: Path) -> tuple[float, int, int, str]:
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     status = out.decode(errors="replace").splitlines()[0] if out else err.decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"verify of {folder} exited {proc.returncode}: {status} {err.decode()[-500:]}")
-    own = after if after > before else 0  # ru_maxrss is the largest child so far
+    if not own:  # no /proc: the largest child so far is the best there is
+        own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return elapsed, own, max(peak, own), status
 
 

@@ -17,8 +17,10 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # concurrent.futures imports logging: kept off the start-up path
+    from concurrent.futures import Future
 
 R = TypeVar("R")
 
@@ -63,9 +65,10 @@ def ordered_map(
     """``fn(*job)`` for every job, in order, computed by ``workers`` processes.
 
     At most ``window`` jobs are in flight (their arguments and results held
-    here). ``fn`` must be a module-level function; its exceptions are raised
-    here as if it had run inline. If the pool cannot start or a worker dies,
-    the remaining jobs run inline, so the result is the same either way.
+    here). ``fn`` must be a module-level function. A job whose worker raised
+    is run again here, so its exception is raised exactly as inline (pickling
+    loses an exception's attributes). If the pool cannot start or a worker
+    dies, the remaining jobs run inline, so the result is the same either way.
     """
     from concurrent.futures.process import BrokenProcessPool
 
@@ -88,6 +91,8 @@ def ordered_map(
                 return future.result()
             except BrokenProcessPool:
                 broken = True
+            except Exception:  # raised again, natively, by the inline run below
+                pass
         return fn(*job)
 
     try:
@@ -136,7 +141,7 @@ def split_map(fn: Callable[..., R], jobs: list[tuple[Any, ...]], *, workers: int
         for job, future in zip(jobs[1:], futures, strict=True):
             try:
                 out.append(future.result() if future is not None else fn(*job))
-            except BrokenProcessPool:
+            except Exception:  # a broken pool, or an error raised again inline
                 out.append(fn(*job))
         return out
     finally:

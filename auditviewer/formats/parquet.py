@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow as pa
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 from auditviewer.errors import InputError
-from auditviewer.formats.batches import LeafBatch, Problem, make_batch
+from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 
@@ -64,10 +64,35 @@ def read_parquet_entries(
         for i in range(metadata.num_row_groups):
             yield from _check_row_group(pf, i, firsts[i], columns, label, limits)
         return
-    pf.close()
     jobs = ((source, i, firsts[i], columns, label, limits) for i in range(metadata.num_row_groups))
-    for batches in parallel.ordered_map(check_row_group, jobs, workers=count):
-        yield from batches
+    try:
+        for index, parts in enumerate(parallel.ordered_map(check_row_group_lean, jobs, workers=count)):
+            entries: pa.Array | None = None
+            for part in parts:
+                if isinstance(part, LeafBatch):
+                    yield part
+                    continue
+                row, n, seqs, hashes, heads = part
+                if entries is None:
+                    entries = _read_entries(pf, index, label, firsts[index])
+                leaf_array = entries.slice(row - firsts[index], n)
+                numbers = range(row + 1, row + n + 1)
+                yield make_batch(label, seqs, [], numbers, heads, leaf_array=leaf_array, leaf_hash_bytes=hashes)
+    finally:
+        pf.close()
+
+
+def _read_entries(pf: pq.ParquetFile, index: int, label: str, first_row: int) -> pa.Array:
+    """One row group's entry column, as binary (the reader holds it; workers need not send it)."""
+    try:
+        column = pf.read_row_group(index, columns=["entry"]).column("entry")
+        return column.combine_chunks().cast(pa.binary())
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot be read past row {first_row} ({exc})", path=label) from exc
+
+
+#: A run of good rows as a worker sends it back: (first row, rows, seqs, leaf hashes, heads).
+_Rows = tuple[int, int, list[int], bytes, pa.Array]
 
 
 def _entry_columns(pf: pq.ParquetFile, label: str) -> list[str]:
@@ -89,29 +114,39 @@ def _entry_columns(pf: pq.ParquetFile, label: str) -> list[str]:
     return ["seq", "entry"] + (["head"] if "head" in names else [])
 
 
-def check_row_group(
+def check_row_group_lean(
     path: Path, index: int, first_row: int, columns: list[str], label: str, limits: Limits
-) -> list[LeafBatch]:
-    """Leaf batches of one row group of a Parquet file on disk (run in worker processes)."""
+) -> list[LeafBatch | _Rows]:
+    """What a worker sends back for one row group of a Parquet file on disk: its batches,
+    except that runs of good rows come without their entries, which the reader reads itself
+    (measured: cheaper than shipping them back between processes).
+    """
     with open_parquet(path, label=label) as pf:
-        return list(_check_row_group(pf, index, first_row, columns, label, limits))
+        return list(_check_row_group(pf, index, first_row, columns, label, limits, lean=True))
 
 
 def _check_row_group(
-    pf: pq.ParquetFile, index: int, first_row: int, columns: list[str], label: str, limits: Limits
-) -> Iterator[LeafBatch]:
+    pf: pq.ParquetFile,
+    index: int,
+    first_row: int,
+    columns: list[str],
+    label: str,
+    limits: Limits,
+    *,
+    lean: bool = False,
+) -> Iterator[Any]:
     row = first_row
     try:
         for record_batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns):
-            yield _check_record_batch(record_batch, row, columns, label, limits)
+            yield _check_record_batch(record_batch, row, columns, label, limits, lean=lean)
             row += record_batch.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
 
 
 def _check_record_batch(
-    record_batch: pa.RecordBatch, row: int, columns: list[str], label: str, limits: Limits
-) -> LeafBatch:
+    record_batch: pa.RecordBatch, row: int, columns: list[str], label: str, limits: Limits, *, lean: bool = False
+) -> LeafBatch | _Rows:
     seq_column = record_batch.column("seq")
     entry_column = record_batch.column("entry").cast(pa.binary())
     head_column = record_batch.column("head") if "head" in columns else None
@@ -125,6 +160,8 @@ def _check_record_batch(
     ):
         # The usual file: every row's entry proven good and carrying its row's seq.
         heads = _head_array(head_column, n)
+        if lean:
+            return row, n, col_seq, leaf_hashes(col_entry), heads
         numbers = range(row + 1, row + n + 1)
         return make_batch(label, col_seq, col_entry, numbers, heads, leaf_array=entry_column)
     col_head = head_column.to_pylist() if head_column is not None else None

@@ -189,3 +189,49 @@ def test_collector_merges_out_of_order_and_duplicate_batches() -> None:
     assert not recorded
     assert [f.kind for f in collector.findings] == ["seq_conflict"]
     assert collector.findings[0].message.startswith("b:4:")
+
+
+def test_a_damaged_parquet_file_fails_the_same_way_in_workers(tmp_path: Path) -> None:
+    from auditviewer.errors import InputError
+
+    table = pa.table(
+        {"seq": pa.array(range(300), pa.int64()), "entry": pa.array([make_entry(s) for s in range(300)])}
+    )
+    path = tmp_path / "e.parquet"
+    pq.write_table(table, path, row_group_size=64, compression="none")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 2_000] = b"\xff" * 2_000  # a row group's pages, not the footer
+    path.write_bytes(bytes(data))
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(InputError) as info:
+            list(read_parquet_entries(path, label="p", workers=workers, parallel_min_bytes=0))
+        errors.append((str(info.value), info.value.path))
+    assert errors[0] == errors[1]
+
+
+def test_worker_pool_falls_back_inline_when_it_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditviewer.formats import parallel
+
+    def no_pool(workers: int) -> object:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(parallel, "_executor", no_pool)
+    data = _messy_file()
+    got = list(
+        read_jsonl(io.BytesIO(data).read, source="f", limits=LIMITS, workers=2, segment_bytes=700, parallel_min_bytes=0)
+    )
+    assert _flatten(got) == _reference(data, LIMITS)
+    assert parallel.split_map(divmod, [(7, 2), (9, 4)], workers=2) == [(3, 1), (2, 1)]
+
+
+def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditviewer.formats.parallel import worker_count
+
+    monkeypatch.setenv("AUDITVIEWER_WORKERS", "1")
+    assert worker_count() == 1
+    monkeypatch.setenv("AUDITVIEWER_WORKERS", "3")
+    assert worker_count() == 3
+    monkeypatch.setenv("AUDITVIEWER_WORKERS", "")
+    assert worker_count() >= 1
