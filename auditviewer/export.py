@@ -647,11 +647,15 @@ def export_slice(
     _refuse_inputs(out, inputs)
     opened, owned = _with_source(source, keys, query or filter is not None, None, cancelled)
     try:
-        selected = select(opened, seqs=seqs, query=query, filter=filter)
-        if not selected:
-            raise ExportError("the selection is empty: nothing to export")
-        query_text = _query_text(opened, selected, query, description, filter)
-        plan, slice_plan = _plan(opened, selected, chosen, query_text)
+        try:
+            selected = select(opened, seqs=seqs, query=query, filter=filter)
+            if not selected:
+                raise ExportError("the selection is empty: nothing to export")
+            query_text = _query_text(opened, selected, query, description, filter)
+            plan, slice_plan = _plan(opened, selected, chosen, query_text)
+        except ExportError as exc:
+            # Say which export failed: one line that names the file, as every error here does.
+            raise ExportError(f"{out}: not written: {exc}") from exc
         checking = self_check and chosen == "bundle"
         # Units: entries read back, entries written, proof rows, and the self-check's re-reading.
         total = plan.entries * 2 + plan.proof_rows + (plan.entries + plan.proof_rows if checking else 0)
