@@ -96,8 +96,12 @@ def plan_slice(source: ExportSource, selected: list[int]) -> SlicePlan:
     anchors, trusted = _anchor_results(source.report.checkpoints)
     by_size: dict[int, list[str]] = {}
     for c in anchors:
+        # Only a checkpoint whose note we can carry may bound an interval: the auditor's
+        # verifier must see the same bounds, or two intervals merge around a proof gap.
+        if not c.note or c.size <= 0:
+            continue
         notes = by_size.setdefault(c.size, [])
-        if c.note and c.note not in notes:
+        if c.note not in notes:
             notes.append(c.note)
     sizes = sorted({0, *by_size})
     plan = SlicePlan(selected=selected, sizes=sizes, notes={}, intervals=[], anchors_trusted=trusted)
