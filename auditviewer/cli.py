@@ -86,7 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: from --out (.zip bundle zip, no extension bundle folder, .jsonl, .parquet, .csv)",
     )
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
+    p.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="KEY_OR_FILE",
+        help="a verifier key or a file of them, trusted for this run (as for verify)",
+    )
 
     p = sub.add_parser("trust", help="manage the trust store of verifier keys")
     tsub = p.add_subparsers(dest="trust_command", metavar="ACTION", parser_class=_Parser)
