@@ -13,6 +13,7 @@ inputs of each kind to mutate from.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import functools
@@ -257,6 +258,7 @@ class _Workdir:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="auditviewer-fuzz-"))
         self.count = 0
+        atexit.register(shutil.rmtree, self.root, ignore_errors=True)
 
     def fresh(self) -> Path:
         self.count += 1
