@@ -346,9 +346,20 @@ def test_bundle_verifies_and_says_what_it_holds(source: ExportSource, tmp_path: 
             assert hashlib.sha256(data).hexdigest() == item["sha256"] and len(data) == item["size"]
         lines = zf.read("s/entries/part-00000.jsonl").split(b"\n")
         assert [json.loads(x)["seq"] for x in lines if x] == selected
-        proof = pq.read_table(io.BytesIO(zf.read("s/proof/leaf_hashes.parquet")))
+        proof_bytes = zf.read("s/proof/leaf_hashes.parquet")
+        proof = pq.read_table(io.BytesIO(proof_bytes))
         assert proof.schema.field("seq").type == pa.int64()
         assert proof.schema.field("leaf_hash").type == pa.binary()
+    # Another Parquet implementation (DuckDB's own reader) reads the proof as well.
+    import duckdb
+
+    (tmp_path / "proof.parquet").write_bytes(proof_bytes)
+    rows = duckdb.execute(
+        "SELECT count(*), min(octet_length(leaf_hash)), max(octet_length(leaf_hash)) FROM read_parquet(?)",
+        [str(tmp_path / "proof.parquet")],
+    ).fetchall()
+    assert rows == [(summary.proof_rows, 32, 32)]
+    with zipfile.ZipFile(out) as zf:
         notes = [json.loads(x)["note"] for x in zf.read("s/checkpoints.jsonl").decode().splitlines()]
     sizes = sorted(int(n.split("\n")[1]) for n in notes)
     assert sizes == [16, 32, 48, 288, 304]
