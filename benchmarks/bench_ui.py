@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="reuse/keep the bundle in this folder")
+    parser.add_argument("--watch", action="store_true",
+                        help="name what the threads were doing at each long stall (debugging)")
     parser.add_argument("--hang-dump", type=float, default=0,
                         help="print every thread's stack after this many seconds (debugging)")
     args = parser.parse_args()
@@ -78,7 +80,34 @@ def main() -> int:
         gaps.append(clock.restart())
 
     ticker.timeout.connect(tick)
+    stalls: list[tuple[float, list[str]]] = []
     done: list[str] = []
+    if args.watch:
+        import threading
+        import traceback
+
+        gui_ident = threading.get_ident()
+        beat = [time.perf_counter()]
+        ticker.timeout.connect(lambda: beat.__setitem__(0, time.perf_counter()))
+
+        def watch() -> None:
+            while not done:
+                time.sleep(0.02)
+                late = time.perf_counter() - beat[0]
+                if late > 0.15:
+                    frames = sys._current_frames()
+                    where = []
+                    for ident, frame in frames.items():
+                        if ident == threading.get_ident():
+                            continue
+                        stack = traceback.extract_stack(frame)[-3:]
+                        tag = "GUI" if ident == gui_ident else f"thread {ident % 10000}"
+                        where.append(tag + ": " + " < ".join(
+                            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+                    stalls.append((late * 1000, where))
+                    beat[0] = time.perf_counter()
+
+        threading.Thread(target=watch, daemon=True).start()
     loop = QEventLoop()
     window.loadFinished.connect(lambda status: (done.append(status), loop.quit()))
     first_rows: list[float] = []
@@ -104,6 +133,10 @@ def main() -> int:
     print(f"  longest GUI event-loop stall       {max(gaps):8.1f} ms   (target < 100 ms)")
     print(f"  next longest stalls                {', '.join(f'{g:.0f}' for g in worst[-2::-1])} ms")
     print(f"  timer ticks                        {len(gaps):8d}")
+    for late, where in sorted(stalls, reverse=True)[:6]:
+        print(f"  stall seen after {late:.0f} ms:")
+        for line in where:
+            print("     ", line)
 
     # -- filter changes -----------------------------------------------------
     states = []

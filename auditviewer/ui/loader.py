@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.report import Report
+from auditviewer.loading import store_rows
 from auditviewer.query import compile_query
 from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.ui.scope_tree import ALL, ResourceCount
@@ -30,6 +31,7 @@ from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
 from auditviewer.verification import trusted_keys, verify_workspace
 from auditviewer.workspace import open_workspace
+from auditviewer.workspace_cache import OpenedStore, choose_database, open_store
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
 SORT_COLUMNS = {
@@ -59,9 +61,8 @@ WINDOW_COLUMNS = (
 HISTOGRAM_BUCKETS = 120
 CACHE_ENTRIES = 64
 #: Flush appended rows to the table in the worker at least this often, so a
-#: read from the GUI thread never has a large insert to do first.
+#: read on another thread never has a large insert to do first.
 FLUSH_EVERY_ROWS = 32_768
-ON_DISK_BYTES = 512 * 1024 * 1024
 
 
 class Context(Protocol):
@@ -130,7 +131,7 @@ class StoreSession:
         self._counts_final = False
         self._bounds_final = False
         self.finished = False
-        self.database: Path | None = None  # a file database, removed on close
+        self.notices: list[str] = []  # where the database lives, for the status bar
         # Facets, timeline and scope counts of recent filters (the store does not
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -253,10 +254,7 @@ class StoreSession:
         return value, leaf, row.get("state")
 
     def close(self) -> None:
-        self.store.close()
-        if self.database is not None:
-            for path in (self.database, self.database.with_name(self.database.name + ".wal")):
-                path.unlink(missing_ok=True)
+        self.store.close()  # a cached database file stays for the next opening
 
 
 def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
@@ -282,10 +280,16 @@ def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
 
 
 def load_session(paths: list[str], ctx: Context) -> StoreSession:
-    """Open, store and verify ``paths`` as one workspace (runs in a worker)."""
+    """Open, store and verify ``paths`` as one workspace (runs in a worker).
+
+    The same pass as :func:`auditviewer.loading.load` (verify every batch and
+    store it; the database chosen by :mod:`auditviewer.workspace_cache`, so a
+    large export opened again reuses its database), but the session is handed
+    to the window as soon as the first rows are stored.
+    """
     workspace = open_workspace([Path(p) for p in paths])
     extra = list(getattr(ctx, "trust", []) or [])
-    store: Store | None = None
+    opened: OpenedStore | None = None
     # Loading makes millions of long-lived objects (leaf hashes); a full
     # collection over them holds the GIL for half a second and freezes the
     # window. Nothing made here forms cycles worth collecting meanwhile.
@@ -293,28 +297,23 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
     gc.disable()
     try:
         keys = trusted_keys(extra)
-        database = None if workspace.total_bytes < ON_DISK_BYTES else _disk_database()
-        store = Store() if database is None else Store(database=database)
+        opened = open_store(choose_database(workspace))
+        store = opened.store
         session = StoreSession(store, workspace_info(workspace, paths))
-        session.database = database
+        session.notices = list(opened.notices)
         stored = 0
         since_flush = 0
         announced = threading.Event()
+        if opened.reused:  # every row is there already: show them now
+            announced.set()
+            ctx.partial(session)
 
         def on_batch(batch: LeafBatch) -> None:
             nonlocal stored, since_flush
-            assert store is not None
-            table = batch.table
-            n = table.num_rows
+            n = batch.num_rows
             if n == 0:
                 return
-            source = pa.array([batch.source] * n, pa.string())
-            store.append(
-                pa.Table.from_arrays(
-                    [table.column(0), table.column(1), table.column(2), source],
-                    names=["seq", "leaf", "line", "source"],
-                )
-            )
+            store.append(store_rows(batch))
             stored += n
             since_flush += n
             if since_flush >= FLUSH_EVERY_ROWS or not announced.is_set():
@@ -331,34 +330,28 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=on_batch,
+            on_batch=None if opened.reused else on_batch,
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
         ctx.progress("Recording entry states", 0, 0, force=True)
-        store.finish()
+        if not opened.reused:
+            store.finish()
         store.set_states(report.state_ranges)
+        if opened.on_disk and not opened.reused and opened.key is not None:
+            store.mark_complete(key=opened.key)
         store.lock_down()
         session.report = report
         session.finished = True
+        if not announced.is_set():
+            ctx.partial(session)
         ctx.rows_stored(store.total_count(), force=True)
         return session
     except BaseException:
-        if store is not None:
-            store.close()
+        if opened is not None:
+            opened.store.close()
         raise
     finally:
         workspace.close()
         if collecting:
             gc.enable()
-
-
-def _disk_database() -> Path:
-    """A fresh file name for a large workspace's database in the cache folder."""
-    import uuid
-
-    from auditviewer import paths
-
-    folder = paths.cache_dir() / "workspaces"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"workspace-{uuid.uuid4().hex}.duckdb"

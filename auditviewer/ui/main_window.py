@@ -747,6 +747,9 @@ class MainWindow(QMainWindow):
         status = self.report.status if self.report is not None else "error"
         seconds = time.monotonic() - getattr(self, "_load_started", time.monotonic())
         self._loaded_text = f"Opened {self._stored:,} entries in {seconds:.1f} s."
+        notices = getattr(self.session, "notices", None)
+        if notices:
+            self._loaded_text += " " + elide(visible_text("; ".join(notices)), 200)
         self.status(self._loaded_text)
         self.loadFinished.emit(status)
 
