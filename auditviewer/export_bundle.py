@@ -141,6 +141,15 @@ def plan_slice(source: ExportSource, selected: list[int]) -> SlicePlan:
         # Selected entries are always in the table; clear their rows.
         for seq in selected[bisect.bisect_left(selected, lo) : bisect.bisect_left(selected, hi)]:
             mask[bisect.bisect_left(seq_list, seq, a, b)] = 0
+    if plan.tail and len(seq_list):
+        # The unsigned tail as well, up to the source's last leaf: a verifier that knows a
+        # later checkpoint (given alongside, or remembered from an earlier run) then finds
+        # the tail whole — unverified without it, verified with it — never "missing".
+        lo = sizes[last]
+        a, b = leaves.span(lo, seq_list[-1] + 1)
+        mask[a:b] = b"\x01" * (b - a)
+        for seq in selected[bisect.bisect_left(selected, lo) :]:
+            mask[bisect.bisect_left(seq_list, seq, a, b)] = 0
     keep = pa.Array.from_buffers(pa.uint8(), len(mask), [None, pa.py_buffer(bytes(mask))])
     keep_bool = pc.not_equal(keep, 0)
     plan.proof_seqs = pc.filter(leaves.seqs, keep_bool)

@@ -393,9 +393,40 @@ def test_unsigned_tail_entries_are_included_and_stay_unverified(source: ExportSo
     assert manifest_of(out)["integrity"]["status"] == "incomplete"
 
 
+def test_a_later_checkpoint_verifies_the_tail_too(source: ExportSource, tmp_path: Path) -> None:
+    out = tmp_path / "s.zip"
+    export_slice(source, out=out, seqs=[10, 592, 599])
+    # The auditor later gets a checkpoint at size 600 (a bundle holding only checkpoints).
+    head = ZERO_HEAD
+    for seq in range(600):
+        head = next_head(head, leaf_hash(entry_text(seq)))
+    later = tmp_path / "later"
+    later.mkdir()
+    note = sign_note(checkpoint_text(ORIGIN, 600, head, "2026-11-01T00:00:00Z"), ORIGIN, SIGNING)
+    data = (json.dumps({"note": note}) + "\n").encode()
+    (later / "checkpoints.jsonl").write_bytes(data)
+    (later / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "audit-bundle",
+                "version": 1,
+                "origin": ORIGIN,
+                "files": [
+                    {"path": "checkpoints.jsonl", "role": "checkpoints",
+                     "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                ],
+            }
+        )
+    )
+    assert verify_paths([out], [KEY]).verified_entries == 1
+    report = verify_paths([out, later], [KEY])
+    assert report.status == "verified" and report.verified_entries == 3
+
+
 def test_plan_tells_sizes_before_writing(source: ExportSource, tmp_path: Path) -> None:
     plan = plan_export(source, seqs=[3, 40, 41, 300, 595])
-    assert (plan.entries, plan.proof_rows, plan.unsigned_tail_entries) == (5, 44, 1)
+    # 44 leaves of the three intervals, and 9 of the unsigned tail 590..599 (see below).
+    assert (plan.entries, plan.proof_rows, plan.unsigned_tail_entries) == (5, 44 + 9, 1)
     assert plan.checkpoints == 6  # 16, 32, 48, 288, 304 and 590 (where the tail starts)
     assert plan.proof_bytes > 44 * 32
     summary = export_slice(source, out=tmp_path / "s", seqs=[3, 40, 41, 300, 595])
