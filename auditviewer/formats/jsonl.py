@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import dataclasses
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,19 +61,19 @@ def split_lines(
 
 def iter_segments(
     read: Callable[[int], bytes], *, limits: Limits = DEFAULT_LIMITS, size: int = SEGMENT_BYTES
-) -> Iterator[tuple[int, bytes]]:
-    """Cut a byte stream into segments: (number of the segment's first line, whole lines).
+) -> Iterator[bytes]:
+    """Cut a byte stream into segments of whole lines.
 
     Every line of a segment ends with a newline (one is added after a last line
     that has none), so ``segment.split(b"\\n")`` gives its lines plus an empty
-    tail. Line numbers are those of :func:`split_lines`, and a line that grows
+    tail, and the lines of all segments are those of :func:`split_lines`, with
+    the same numbers when counted from 1. A line that grows
     past the entry limit before it ends is cut to ``limit + 1`` bytes there and
     its rest skipped, as :func:`split_lines` does; a longer line that does end
     within a read is kept whole and cut when checked. No more than one read and
     one segment are held.
     """
     limit = limits.max_entry_bytes
-    number = 1
     pending = b""
     parts: list[bytes | memoryview] = []
     held = 0
@@ -106,18 +107,23 @@ def iter_segments(
         if held >= size:
             segment = b"".join(parts)
             parts, held = [], 0
-            yield number, segment
-            number += segment.count(b"\n")
+            yield segment
     if pending:
         parts += (pending, b"\n")
     if parts:
-        yield number, b"".join(parts)
+        yield b"".join(parts)
 
 
 def check_segment(
     segment: bytes, first_line: int, source: str, limits: Limits = DEFAULT_LIMITS, batch_lines: int = BATCH_LINES
 ) -> list[LeafBatch]:
-    """Leaf batches of one segment from :func:`iter_segments`."""
+    """Leaf batches of one segment from :func:`iter_segments` whose first line is ``first_line``."""
+    return _check_segment(segment, first_line, source, limits, batch_lines)[0]
+
+
+def _check_segment(
+    segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
+) -> tuple[list[LeafBatch], int]:
     lines = segment.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
@@ -130,7 +136,7 @@ def check_segment(
             leaves = lines[start:stop] if start or stop < len(lines) else lines
             numbers = range(first_line + start, first_line + stop)
             out.append(make_batch(source, seqs, leaves, numbers, leaf_hash_bytes=hashes))
-    return out
+    return out, len(lines)
 
 
 #: A run of good lines as a worker sends it back: (first index, end index, seqs, leaf hashes).
@@ -177,20 +183,21 @@ def _check_lines(
 
 
 def check_segment_lean(
-    segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
-) -> tuple[list[LeafBatch | _Run], bytes]:
-    """What a worker sends back for a segment: batches, except that runs of good lines
-    come as (start, end, seqs, hashes) plus the leaves' offsets, because the reader
-    already holds their bytes (shipping them back would cost more than checking).
+    segment: bytes, source: str, limits: Limits, batch_lines: int
+) -> tuple[list[LeafBatch | _Run], bytes, int]:
+    """What a worker sends back for a segment: batches numbered from line 1, except
+    that runs of good lines come as (start, end, seqs, hashes) plus the leaves'
+    offsets, because the reader already holds their bytes (shipping them back
+    would cost more than checking); and the number of lines.
     """
     lines = segment.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
-    parts = _check_lines(lines, segment, first_line, source, limits, batch_lines)
+    parts = _check_lines(lines, segment, 1, source, limits, batch_lines)
     offsets = b""
     if any(not isinstance(part, LeafBatch) for part in parts):
         offsets = array.array("i", itertools.accumulate(map(len, lines), initial=0)).tobytes()
-    return parts, offsets
+    return parts, offsets, len(lines)
 
 
 def _build_lean(
@@ -201,7 +208,7 @@ def _build_lean(
     offset_buffer = pa.py_buffer(offsets) if offsets else None
     for part in parts:
         if isinstance(part, LeafBatch):
-            yield part
+            yield _renumbered(part, first_line - 1)
             continue
         start, stop, seqs, hashes = part
         if data is None:
@@ -234,33 +241,46 @@ def read_jsonl(
 
     segments = iter_segments(read, limits=limits, size=segment_bytes)  # type: ignore[arg-type]
     count = parallel.worker_count() if workers is None else workers
-    ahead: list[tuple[int, bytes]] = []
+    ahead: list[bytes] = []
     if count > 1:
         held = 0
-        for first_line, segment in segments:
-            ahead.append((first_line, segment))
+        for segment in segments:
+            ahead.append(segment)
             held += len(segment)
             if held > parallel_min_bytes:
                 break
         else:
             count = 1  # the whole stream is small: not worth starting processes
+    first_line = 1
     if count <= 1:
-        for first_line, segment in _drain(ahead, segments):
-            yield from check_segment(segment, first_line, source, limits, batch_lines)
+        for segment in _drain(ahead, segments):
+            batches, lines = _check_segment(segment, first_line, source, limits, batch_lines)
+            first_line += lines
+            yield from batches
         return
-    held_segments: deque[tuple[int, bytes]] = deque()
+    held_segments: deque[bytes] = deque()
 
-    def jobs() -> Iterator[tuple[bytes, int, str, Limits, int]]:
-        for first_line, segment in _drain(ahead, segments):
-            held_segments.append((first_line, segment))
-            yield segment, first_line, source, limits, batch_lines
+    def jobs() -> Iterator[tuple[bytes, str, Limits, int]]:
+        for segment in _drain(ahead, segments):
+            held_segments.append(segment)
+            yield segment, source, limits, batch_lines
 
-    for parts, offsets in parallel.ordered_map(check_segment_lean, jobs(), workers=count):
-        first_line, segment = held_segments.popleft()
-        yield from _build_lean(segment, first_line, source, parts, offsets)
+    for parts, offsets, lines in parallel.ordered_map(check_segment_lean, jobs(), workers=count):
+        yield from _build_lean(held_segments.popleft(), first_line, source, parts, offsets)
+        first_line += lines
 
 
-def _drain(ahead: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+def _renumbered(batch: LeafBatch, shift: int) -> LeafBatch:
+    """A batch whose line numbers were counted from 1, moved to where its segment starts."""
+    if not shift:
+        return batch
+    table = batch.table
+    lines = pa.array([number + shift for number in table.column(2).to_pylist()], pa.int64())
+    problems = [dataclasses.replace(p, line=p.line + shift) for p in batch.problems]
+    return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems)
+
+
+def _drain(ahead: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     """The segments read ahead (letting go of each), then the rest."""
     queue = deque(ahead)
     ahead.clear()
