@@ -629,6 +629,23 @@ def test_generated_sample_bundle_slices_verify(tmp_path: Path) -> None:
     assert report.status == "verified" and report.entries == len(range(600, 3400, 97))
 
 
+@needs_store
+def test_realistic_sample_by_query_to_every_format(tmp_path: Path) -> None:
+    from auditviewer.sample import write_sample_bundle
+
+    sample = write_sample_bundle(tmp_path / "demo", entries=2500, seed=3)
+    key = parse_verifier_key(sample.verifier_key)
+    query = 'actor:"Jürgen Müller" OR title:"ドラゴン戦術"'
+    outs = [tmp_path / n for n in ("q.zip", "q.jsonl", "q.parquet", "q.csv")]
+    results = [export_slice([sample.path], out=out, query=query, keys=[key]) for out in outs]
+    assert results[0].slice_status == "verified"
+    assert results[0].entries > 0 and len({r.entries for r in results}) == 1
+    backs = [read_back(out) for out in outs]
+    assert all(back == backs[0] for back in backs)
+    text = (tmp_path / "q.csv").read_text(encoding="utf-8")
+    assert "Jürgen" in text or "ドラゴン戦術" in text
+
+
 def test_exporter_without_keys_still_makes_a_slice_an_auditor_can_verify(log_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "s.zip"
     summary = export_slice([log_dir], out=out, seqs=[7, 130], keys=[])
