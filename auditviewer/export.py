@@ -768,7 +768,10 @@ def _write_bundle(
         large = len(entries) > 1_000_000  # may pass 4 GiB: zip64 from the start
         # Entries JSONL unless a stored entry holds a line break (legal JSON whitespace in a
         # Parquet cell): JSONL would split it and change its bytes, so Parquet keeps it whole.
-        if any(b"\n" in leaf for _, leaf in entries):
+        # Parquet too when an entry's own seq field disagrees with the row it was read from
+        # (seq_mismatch): a JSONL line is placed by its seq field, so it would move.
+        mismatched = {f.seq for f in source.report.findings if f.kind == "seq_mismatch" and f.seq is not None}
+        if any(seq in mismatched or b"\n" in leaf for seq, leaf in entries):
             with writer.file(ENTRIES_PARQUET, role="entries", large=large) as f:
                 f.write(entries_parquet(list(entries)))
             step(len(entries))

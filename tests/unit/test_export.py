@@ -962,6 +962,32 @@ def test_a_slice_never_mixes_logs(log_dir: Path, tmp_path: Path) -> None:
     export_slice([log_dir, other], out=tmp_path / "s.jsonl", seqs=[1], keys=[KEY, ACME])
 
 
+def test_an_entry_whose_seq_field_disagrees_with_its_row_stays_at_its_row(tmp_path: Path) -> None:
+    moved = entry_text(5).replace(b'"seq":5', b'"seq":7')
+    log = make_bundle(tmp_path / "pq", n=32, every=16, fmt="parquet", mutate={5: moved})
+    with open_source([log], keys=[KEY]) as src:
+        assert "seq_mismatch" in {f.kind for f in src.report.findings}
+        out = tmp_path / "s.zip"
+        export_slice(src, out=out, seqs=[5, 6, 20])
+    assert manifest_of(out)["files"][0]["path"] == "entries/part-00000.parquet"
+    assert read_back_rows(out) == {5: moved, 6: entry_text(6), 20: entry_text(20)}
+    report = verify_paths([out], [KEY])
+    assert report.verified_entries == 1 and "seq_mismatch" in {f.kind for f in report.findings}
+
+
+def read_back_rows(path: Path) -> dict[int, bytes]:
+    """Like read_back, but tolerating entries with problems (they are part of the test)."""
+    workspace = open_workspace([path])
+    try:
+        return {
+            seq: leaf
+            for batch in workspace.iter_batches()
+            for seq, leaf in zip(batch.table.column(0).to_pylist(), batch.table.column(1).to_pylist(), strict=True)
+        }
+    finally:
+        workspace.close()
+
+
 def test_plain_exports_refuse_to_be_a_bundle(source: ExportSource, tmp_path: Path) -> None:
     plain = tmp_path / "p.jsonl"
     export_slice(source, out=plain, seqs=[1, 2, 3])
