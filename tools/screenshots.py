@@ -60,7 +60,20 @@ def main() -> int:
         loop.exec()
         return result[0] if result else "timeout"
 
+    def idle(w: MainWindow) -> None:
+        while not w.is_idle():
+            settle(20)
+
+    def entry_shown(w: MainWindow, row: int) -> None:
+        for _ in range(200):
+            seq = w.model.seq_at(row)
+            shown = w.pane.entry()
+            if seq is not None and shown is not None and shown.get("seq") == seq:
+                return
+            settle(10)
+
     def shot(w: MainWindow, name: str) -> None:
+        idle(w)
         settle()
         path = args.out / f"{name}.png"
         w.grab().save(str(path))
@@ -74,12 +87,37 @@ def main() -> int:
     w.open_demo()
     print("demo:", wait_loaded(w))
     w.search.set_text("action:Update")
+    idle(w)
     model = w.model
     for row in range(min(model.rowCount(), 400)):
         w.table.selectRow(row)
+        entry_shown(w, row)
         if w.pane.diff.has_changes() and len(w.pane.diff.model.changes()) >= 2:
             break
     shot(w, "organization-log")
+
+    # The same in a dark palette (what a system in dark mode gives Qt).
+    from PySide6.QtGui import QColor, QPalette
+
+    light = app.palette()
+    dark = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#262626"),
+        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#333333"),
+        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d6ea8"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.PlaceholderText, "#8a8a8a"), (QPalette.ColorRole.ToolTipBase, "#333333"),
+        (QPalette.ColorRole.ToolTipText, "#e6e6e6"),
+    ):
+        dark.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        dark.setColor(QPalette.ColorGroup.Disabled, role, QColor("#777777"))
+    app.setStyle("Fusion")
+    app.setPalette(dark)
+    shot(w, "organization-log-dark")
+    app.setPalette(light)
 
     tree = w.scope_tree.scope_model
     org = tree.index(0, 0)
@@ -91,7 +129,9 @@ def main() -> int:
             w.scope_tree.setCurrentIndex(tree.index(0, 0, group))
             break
     w.search.set_text("")
+    idle(w)
     w.table.selectRow(0)
+    entry_shown(w, 0)
     shot(w, "deployment-history")
 
     w.search.set_text('category:"Nakama Deployment" (action:Update')

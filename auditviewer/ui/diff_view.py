@@ -253,6 +253,11 @@ class DiffView(QWidget):
     def set_entry(self, entry: dict[str, Any] | None) -> None:
         self.model.set_entry(entry)
         has = self.model.rowCount() > 0
+        if has:  # the whole field name if it fits in 45% of the width
+            self.table.resizeColumnToContents(COLUMN_FIELD)
+            cap = max(140, int(self.table.viewport().width() * 0.45))
+            if self.table.columnWidth(COLUMN_FIELD) > cap:
+                self.table.setColumnWidth(COLUMN_FIELD, cap)
         self.table.setVisible(has)
         self.empty.setVisible(not has)
 

@@ -144,8 +144,25 @@ class IntegrityBanner(QFrame):
     def set_report(self, report: Report) -> None:
         self.set_status(report.status, summary_line(report))
 
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        # The system switched between light and dark: recolour (our own
+        # setPalette below raises this event too; the flag stops the loop).
+        if event.type() == event.Type.PaletteChange and not getattr(self, "_recolouring", False):
+            self._recolour()
+
     def _recolour(self) -> None:
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self._recolouring = True
+        try:
+            self._apply_colours()
+        finally:
+            self._recolouring = False
+
+    def _apply_colours(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        base = QApplication.palette()
+        dark = base.color(QPalette.ColorRole.Window).lightness() < 128
         bg, fg = status_colours(self._status, dark)
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Window, bg)

@@ -124,7 +124,8 @@ class MetadataPane(QWidget):
         self.copy_value_button.clicked.connect(self.copy_value)
         self.copy_path_button.clicked.connect(self.copy_path)
         self.copy_entry_button.clicked.connect(self.copy_entry)
-        buttons = QHBoxLayout()
+        self.buttons = QWidget(self)
+        buttons = QHBoxLayout(self.buttons)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.copy_value_button)
         buttons.addWidget(self.copy_path_button)
@@ -168,7 +169,7 @@ class MetadataPane(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addLayout(buttons)
+        layout.addWidget(self.buttons)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.placeholder, 1)
 
@@ -196,7 +197,7 @@ class MetadataPane(QWidget):
         self.tree_model.clear()
         self.text.setPlainText("")
         self.diff.set_entry(None)
-        for w in (self.title, self.subtitle, self.tabs):
+        for w in (self.title, self.subtitle, self.tabs, self.buttons):
             w.setVisible(False)
         self.placeholder.setVisible(True)
         self._update_buttons()
@@ -228,7 +229,7 @@ class MetadataPane(QWidget):
         self._expand_defaults()
         self.text.setPlainText(pretty_json(entry))
         self.diff.set_entry(entry)
-        for w in (self.title, self.subtitle, self.tabs):
+        for w in (self.title, self.subtitle, self.tabs, self.buttons):
             w.setVisible(True)
         self.placeholder.setVisible(False)
         self.tabs.setTabText(
