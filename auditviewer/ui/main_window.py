@@ -924,9 +924,11 @@ class MainWindow(QMainWindow):
             if same and old is not None:
                 # The same filter over more rows (loading) or new states: no reset.
                 self.model.replace_source(result.view)
+                self.model.seed_pages(result.pages)
                 self.table.verticalScrollBar().setValue(scroll)
             else:
                 self.model.set_source(result.view)
+                self.model.seed_pages(result.pages)
             self._release_view(old if old is not result.view else None)
             self._shown_state = result.state
             self._update_counts()

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from auditviewer.errors import AuditViewerError
 from auditviewer.ui.scope_tree import ResourceCount
 from auditviewer.ui.session import FilterState, Session, ViewSource
+from auditviewer.ui.table_model import PAGE_SIZE
 
 PART_TABLE = "table"  # view, count, facets
 PART_CONTEXT = "context"  # timeline, scope tree, time bounds
@@ -43,6 +44,9 @@ class ViewResult:
     bounds: tuple[int | None, int | None] | None = None
     error: str | None = None
     keep_row: int | None = None  # where the entry to keep selected is in the new view
+    #: The first rows of the view (and of the kept row's page), fetched with it,
+    #: so the table shows them at once: {page number: Arrow table}.
+    pages: dict[int, Any] = field(default_factory=dict)
     final: bool = True  # the last result of its request
     table_ms: float = 0.0  # view + count + facets
     total_ms: float = 0.0
@@ -69,6 +73,15 @@ def compute(
             result.total = session.total()
             if keep_seq is not None:
                 result.keep_row = result.view.row_of_seq(keep_seq)
+            if getattr(result.view, "threaded", False):
+                count = result.view.count()
+                wanted = {0} if result.keep_row is None else {0, result.keep_row // PAGE_SIZE}
+                for page in sorted(wanted):
+                    start = page * PAGE_SIZE
+                    if start < count:
+                        result.pages[page] = result.view.window(
+                            start, min(PAGE_SIZE, count - start)
+                        )
         result.table_ms = (time.perf_counter() - t0) * 1000
         if PART_CONTEXT in parts and not (stale is not None and stale()):
             result.bounds = session.time_bounds()

@@ -234,6 +234,12 @@ class EntryTableModel(QAbstractTableModel):
             if self.pageLoaded is not None:
                 self.pageLoaded(first, last)
 
+    def seed_pages(self, pages: dict[int, pa.Table]) -> None:
+        """Pages fetched together with the view: shown at once, no placeholder."""
+        for page_no, table in pages.items():
+            if page_no not in self._pages:
+                self._pages[page_no] = self._convert(table)
+
     def is_loaded(self, row: int) -> bool:
         return row // PAGE_SIZE in self._pages
 
