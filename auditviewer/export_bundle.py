@@ -33,7 +33,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from auditviewer.atomic import SafeFile
+from auditviewer.errors import TrustStoreError
 from auditviewer.export_source import ExportSource
+from auditviewer.integrity.keys import parse_verifier_key
+from auditviewer.integrity.notes import NoteError, check_signatures, parse_checkpoint
 from auditviewer.integrity.report import CheckpointResult
 
 ENTRIES_JSONL = "entries/part-00000.jsonl"
@@ -78,22 +81,53 @@ class SlicePlan:
         return len(self.proof_seqs) * PROOF_ROW_BYTES + (1024 if self.proof_seqs else 0)
 
 
-def _anchor_results(checkpoints: list[CheckpointResult]) -> tuple[list[CheckpointResult], bool]:
+def _anchor_results(
+    checkpoints: list[CheckpointResult], hints: list[str]
+) -> tuple[list[CheckpointResult], bool]:
     trusted = [c for c in checkpoints if c.status in _ANCHOR_STATUSES]
     if trusted:
         return trusted, True
-    # Nothing we trust: fall back on every well-formed checkpoint of this origin whose
-    # size is signed with one head only, so an auditor who trusts the key can verify.
+    # Nothing we trust: fall back on the well-formed checkpoints of this origin, so an
+    # auditor who trusts the log's key can still verify. Prefer those validly signed by a
+    # key the manifest names (a hint, not trust): a stray note by some other key would
+    # otherwise become an interval bound the auditor ignores, merging two intervals
+    # around a gap in the proof.
     untrusted = [c for c in checkpoints if c.status == "untrusted"]
+    hinted = _signed_by_hints(untrusted, hints)
+    if hinted:
+        untrusted = hinted
     heads: dict[int, set[bytes]] = {}
     for c in untrusted:
         heads.setdefault(c.size, set()).add(c.head)
     return [c for c in untrusted if len(heads[c.size]) == 1], False
 
 
+def _signed_by_hints(checkpoints: list[CheckpointResult], hints: list[str]) -> list[CheckpointResult]:
+    keys = {}
+    for hint in hints:
+        try:
+            key = parse_verifier_key(hint)
+        except TrustStoreError:
+            continue
+        keys[(key.name, key.key_id)] = key
+    if not keys:
+        return []
+    out = []
+    for c in checkpoints:
+        try:
+            parsed = parse_checkpoint(c.note)
+        except (NoteError, UnicodeEncodeError):
+            continue
+        results = check_signatures(parsed.text, parsed.signatures, keys)
+        if any(r.trusted and r.valid for r in results):
+            out.append(c)
+    return out
+
+
 def plan_slice(source: ExportSource, selected: list[int]) -> SlicePlan:
     """The checkpoints and proof of a slice of ``selected`` (sorted, distinct, all in ``source``)."""
-    anchors, trusted = _anchor_results(source.report.checkpoints)
+    hints = [k for m in source.manifests for k in m.keys]
+    anchors, trusted = _anchor_results(source.report.checkpoints, hints)
     by_size: dict[int, list[str]] = {}
     for c in anchors:
         # Only a checkpoint whose note we can carry may bound an interval: the auditor's

@@ -655,6 +655,28 @@ def test_exporter_without_keys_still_makes_a_slice_an_auditor_can_verify(log_dir
     assert verify_paths([out], [KEY]).status == "verified"
 
 
+def test_without_trust_the_manifests_key_picks_the_bounds(tmp_path: Path) -> None:
+    log = make_bundle(tmp_path / "log", n=64, every=16)
+    # A stray note at size 40, by some other key (say, a witness nobody asked for).
+    head = ZERO_HEAD
+    for seq in range(40):
+        head = next_head(head, leaf_hash(entry_text(seq)))
+    stray_key = SigningKey(hashlib.sha256(b"stray").digest())
+    stray = sign_note(checkpoint_text(ORIGIN, 40, head), ORIGIN, stray_key)
+    cp = log / "checkpoints.jsonl"
+    cp.write_text(cp.read_text() + json.dumps({"note": stray}) + "\n")
+    manifest = json.loads((log / "manifest.json").read_text())
+    for item in manifest["files"]:
+        if item["path"] == "checkpoints.jsonl":
+            item["sha256"], item["size"] = hashlib.sha256(cp.read_bytes()).hexdigest(), cp.stat().st_size
+    (log / "manifest.json").write_text(json.dumps(manifest))
+    out = tmp_path / "s.zip"
+    summary = export_slice([log], out=out, seqs=[35], keys=[])
+    assert summary.plan.anchors_trusted is False
+    report = verify_paths([out], [KEY])  # the auditor trusts the log's key only
+    assert report.status == "verified" and report.verified_entries == 1
+
+
 # --------------------------------------------------------------------------
 # Hypothesis: any selection makes a slice that verifies and holds exactly it
 
