@@ -10,8 +10,11 @@ Which checkpoints are interval bounds is decided by the exporter's own
 verification: the checkpoints that anchored it (trusted, of this log's
 origin, not part of a fork). Any auditor who trusts at least those keys sees
 the same intervals. When the exporter trusts none of the log's keys, the
-well-formed checkpoints of the log's origin are used instead, so that an
-auditor who does trust them can still verify; the plan says so.
+well-formed checkpoints of the log's origin are used instead (those signed by
+a key the manifest names, when it names one), so that an auditor who does
+trust them can still verify; the plan says so. Selected entries past the last
+checkpoint (an unsigned tail) travel with their omitted neighbours' leaf
+hashes too, so a later checkpoint can still verify them.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ class SlicePlan:
     intervals: list[int]
     proof_seqs: pa.Array = field(default_factory=lambda: pa.array([], pa.int64()))
     proof_hashes: pa.Array = field(default_factory=lambda: pa.array([], pa.binary(32)))
-    #: Omitted seqs of a needed interval that the source has no leaf for (the source failed there).
+    #: Omitted seqs of a needed interval that the source has no leaf for (a deleted entry,
+    #: or the start of a log exported from mid-interval).
     missing_leaves: int = 0
     #: Selected entries at or past the last anchor: carried, but no checkpoint covers them.
     tail: int = 0
