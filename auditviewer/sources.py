@@ -374,21 +374,31 @@ class ZipContainer(Container):
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            # NotImplementedError: a "version needed to extract" zipfile does not know.
             raise InputError(f"is not a readable zip ({exc})", path=str(path)) from exc
+        try:
+            self._members = self._check_members(infos)
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def _check_members(self, infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
+        """Refuse unsafe or oversized members; the files by name inside the bundle."""
+        path, limits = self.path, self._limits
         if len(infos) > limits.max_zip_members:
             raise LimitError(
                 f"holds more than {limits.max_zip_members} members (limit max_zip_members)",
                 path=str(path),
             )
-        files = [i for i in infos if not i.is_dir()]
         for info in infos:
             if not _safe_member_name(info.filename):
                 raise InputError(
-                    f"member name {info.filename[:200]!r} is absolute or leaves the archive; "
+                    f"member name {info.filename[:200]!r} is empty, absolute or leaves the archive; "
                     "refusing the whole zip",
                     path=str(path),
                 )
+        files = [i for i in infos if not i.is_dir()]
         total = 0
         for info in files:
             total += info.file_size
@@ -413,8 +423,8 @@ class ZipContainer(Container):
         tops = {f.filename.split("/", 1)[0] for f in files}
         if len(tops) == 1 and all("/" in f.filename for f in files):
             prefix = next(iter(tops)) + "/"
-        self._members = {f.filename[len(prefix) :]: f for f in files}
-        if len(self._members) != len(files):
+        members = {f.filename[len(prefix) :]: f for f in files}
+        if len(members) != len(files):
             # Two members of one name: other zip tools may show the one we do not read.
             names = sorted(f.filename for f in files)
             twice = next(a for a, b in itertools.pairwise(names) if a == b)
@@ -422,6 +432,7 @@ class ZipContainer(Container):
                 f"holds two members named {twice[:200]!r}; refusing the ambiguous zip",
                 path=str(path),
             )
+        return members
 
     def names(self) -> list[str]:
         return sorted(self._members)

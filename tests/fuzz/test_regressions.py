@@ -218,3 +218,29 @@ def test_query_with_a_lone_surrogate_is_a_query_error(query: str) -> None:
     store, _ = _query_store()
     with pytest.raises(QueryError):
         store.count_matching(Filter(query=query))
+
+
+def _one_member_zip(path: Path, name: str = "QQQQ") -> bytearray:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(name, b"{}")
+    return bytearray(path.read_bytes())
+
+
+def test_zip_needing_an_unknown_version_is_an_input_error(tmp_path: Path) -> None:
+    # Was: NotImplementedError("zip file version 23.5") from ZipFile (atheris, zip target).
+    path = tmp_path / "bundle.zip"
+    data = _one_member_zip(path)
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 235  # version needed to extract: 23.5
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="not a readable zip"):
+        _verify(path)
+
+
+def test_zip_member_named_only_nul_is_refused(tmp_path: Path) -> None:
+    # Was: IndexError from ZipInfo.is_dir() on the empty name zipfile makes of "\0..." (atheris).
+    path = tmp_path / "bundle.zip"
+    data = _one_member_zip(path)
+    path.write_bytes(bytes(data).replace(b"QQQQ", b"\x00QQQ"))
+    with pytest.raises(InputError, match="refusing the whole zip"):
+        _verify(path)
