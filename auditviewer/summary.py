@@ -43,7 +43,9 @@ def _scalar(value: Any) -> str:
         if _HEX_ID.match(value):
             return value[:7]
         return value
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
         return json.dumps(value)
     if isinstance(value, list):
         if len(value) <= 3 and all(not isinstance(v, (dict, list)) for v in value):

@@ -28,8 +28,8 @@ from auditviewer.summary import summarize
 from auditviewer.ui.text import cell_text, plain_tooltip
 from auditviewer.ui.timefmt import format_time
 
-PAGE_SIZE = 256
-MAX_PAGES = 64
+PAGE_SIZE = 128
+MAX_PAGES = 128
 
 # Columns, in their default order.
 COL_STATE = 0

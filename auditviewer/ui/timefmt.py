@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 DAY_MS = 86_400_000
@@ -18,10 +19,12 @@ def format_time(ms: int | None, utc: bool, *, millis: bool = False) -> str:
     if ms is None:
         return ""
     try:
-        moment = to_datetime(ms, utc)
+        # time.gmtime/localtime and an f-string: several times faster than
+        # datetime.strftime, and this runs for every row of every page.
+        tm = time.gmtime(ms // 1000) if utc else time.localtime(ms // 1000)
     except (OverflowError, OSError, ValueError):
         return str(ms)
-    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    text = f"{tm[0]:04d}-{tm[1]:02d}-{tm[2]:02d} {tm[3]:02d}:{tm[4]:02d}:{tm[5]:02d}"
     if millis:
         text += f".{ms % 1000:03d}"
     return text

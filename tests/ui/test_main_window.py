@@ -164,3 +164,29 @@ def test_close_workspace_returns_to_start(qtbot: Any, window: MainWindow) -> Non
     window.close_workspace()
     assert window.stack.currentWidget() is window.start_page
     assert session is not None and session.closed  # type: ignore[attr-defined]
+
+
+def test_drop_opens_exports(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(ENTRIES.parent.parent / "manifest.json"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.dropEvent(event)
+    assert window.paths == [str(ENTRIES.parent.parent)]  # a manifest stands for its bundle
+
+
+def test_keyboard_find_and_enter(qtbot: Any, window: MainWindow) -> None:
+    open_fake(qtbot, window)
+    window.activateWindow()
+    window.find_action.trigger()
+    assert window.search.edit.hasFocus() or window.focusWidget() is window.search.edit
+    window.table.setFocus()
+    window.table.selectRow(3)
+    window.right.setCurrentWidget(window.integrity)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert window.right.currentWidget() is window.pane
+    assert window.pane.entry() is not None
