@@ -54,6 +54,9 @@ _LIKE_ESCAPE = "\\"
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SEQ_MAX = 2**63 - 1  # seq is BIGINT; N..M compiles to seq < M + 1
 _TERM_END = frozenset("()")
+# Groups and negations nest; a bound keeps hostile input from exhausting
+# Python's recursion (and DuckDB's expression depth).
+_MAX_NESTING = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +292,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens
         self.index = 0
+        self.depth = 0
 
     def error(self, message: str, column: int) -> QueryError:
         return QueryError(message, column=column, query=self.text)
@@ -342,23 +346,35 @@ class _Parser:
     def unary(self) -> _Node:
         token = self.peek()
         assert token is not None
-        if token.kind == "-":
-            self.index += 1
-            return _Not(self.unary())
+        if token.kind in ("-", "("):
+            self.depth += 1
+            if self.depth > _MAX_NESTING:
+                raise self.error(
+                    f"nested too deeply (more than {_MAX_NESTING} groups or negations)",
+                    token.column,
+                )
+            try:
+                return self.nested(token)
+            finally:
+                self.depth -= 1
         if token.kind in ("OR", "AND"):
             raise self.error(f"{token.kind} needs a term on both sides", token.column)
-        if token.kind == "(":
-            self.index += 1
-            inner = self.and_expr(opening=token)
-            closing = self.peek()
-            if closing is None or closing.kind != ")":
-                raise self.error("unbalanced parenthesis: '(' is never closed", token.column)
-            self.index += 1
-            return inner
         if token.kind == ")":
             raise self.error("unbalanced parenthesis: ')' without '('", token.column)
         self.index += 1
         return token
+
+    def nested(self, token: _Token) -> _Node:
+        """A negation or a group starting at ``token``."""
+        self.index += 1
+        if token.kind == "-":
+            return _Not(self.unary())
+        inner = self.and_expr(opening=token)
+        closing = self.peek()
+        if closing is None or closing.kind != ")":
+            raise self.error("unbalanced parenthesis: '(' is never closed", token.column)
+        self.index += 1
+        return inner
 
 
 # ---------------------------------------------------------------------------
@@ -439,11 +455,13 @@ class _Compiler:
 
     def meta(self, token: _Token) -> str:
         # The path goes in as a JSON Pointer parameter (RFC 6901), so any key,
-        # dots and quotes included, reaches no SQL text.
-        pointer = "".join(
+        # dots and quotes included, reaches no SQL text. It reads the entry
+        # text, where the metadata is, in one parse; try() makes an entry that
+        # is not JSON at all a non-match instead of an error.
+        pointer = "/metadata" + "".join(
             "/" + segment.replace("~", "~0").replace("/", "~1") for segment in token.meta_path
         )
-        extracted = f"json_extract_string(metadata, {self.param(pointer)})"
+        extracted = f"try(json_extract_string(leaf, {self.param(pointer)}))"
         return self.like(extracted, token.value)
 
     def status(self, token: _Token) -> str:

@@ -121,7 +121,7 @@ CREATE OR REPLACE TABLE {table} (
     resource_name VARCHAR,
     title_id VARCHAR,
     title_name VARCHAR,
-    metadata JSON,
+    metadata JSON GENERATED ALWAYS AS (try(json_extract(leaf, '$.metadata'))) VIRTUAL,
     leaf VARCHAR NOT NULL,
     source VARCHAR,
     line BIGINT,
@@ -130,6 +130,15 @@ CREATE OR REPLACE TABLE {table} (
     leaf_bytes BLOB
 )
 """
+
+# ``metadata`` is computed when read (a window, an entry), not stored:
+# writing it out again as JSON text costs loading time, and searches into it
+# (meta.<path>) read the entry text directly.
+_STORED_COLUMNS = (
+    *(column for column in DISPLAY_COLUMNS if column != "metadata"),
+    "rid",
+    "leaf_bytes",
+)
 
 # One JSON parse per entry: json_transform reads the fields the columns need
 # into a struct. Fields of an unexpected type come out as their JSON text
@@ -140,7 +149,7 @@ _ENTRY_SHAPE = (
     '{"id":"VARCHAR","time":"VARCHAR","category":"VARCHAR","action":"VARCHAR",'
     '"actor":{"email":"VARCHAR","type":"VARCHAR","name":"VARCHAR"},'
     '"resource":{"type":"VARCHAR","id":"VARCHAR","name":"VARCHAR"},'
-    '"title":{"id":"VARCHAR","name":"VARCHAR"},"metadata":"JSON"}'
+    '"title":{"id":"VARCHAR","name":"VARCHAR"}}'
 )
 # RFC 3339 times only: a bare try_cast would also take 'epoch', 'infinity'
 # or a date without a time, which are not entry times. Checking the date-time
@@ -151,7 +160,7 @@ _ENTRY_TIME = """
               AND (right(j.time, 1) IN ('Z', 'z') OR substr(j.time, -6, 1) IN ('+', '-'))
          THEN try_cast(j.time AS TIMESTAMPTZ) END"""
 _INSERT_ENTRIES = f"""
-INSERT INTO entries
+INSERT INTO entries ({", ".join(_STORED_COLUMNS)})
 SELECT
     seq,
     j.id,
@@ -168,7 +177,6 @@ SELECT
     j.resource.name,
     j.title.id,
     j.title.name,
-    j.metadata,
     leaf,
     source,
     line,
@@ -539,11 +547,19 @@ class Store:
         self._pending = []
         self._pending_rows = 0
         name = "incoming_entries"
+        # Rows need no particular physical order (each carries its rid), and
+        # an insert free to write in any order is markedly cheaper. After
+        # lock_down the setting cannot change, and order is simply kept.
+        relax_order = not self._locked
         try:
             self._con.register(name, staging)
+            if relax_order:
+                self._con.execute("SET preserve_insertion_order = false")
             try:
                 self._con.execute(_INSERT_ENTRIES.replace("{staging}", name))
             finally:
+                if relax_order:
+                    self._con.execute("SET preserve_insertion_order = true")
                 self._con.unregister(name)
         except duckdb.Error as exc:
             raise StoreError(f"cannot load entries: {exc}") from exc
@@ -585,9 +601,9 @@ class Store:
         )
         con.execute(_CREATE_ENTRIES.replace("{table}", "entries_in_order"))
         con.execute(
-            """
-            INSERT INTO entries_in_order
-            SELECT e.* REPLACE (m.new_rid AS rid)
+            f"""
+            INSERT INTO entries_in_order ({", ".join(_STORED_COLUMNS)})
+            SELECT {", ".join("m.new_rid" if c == "rid" else f"e.{c}" for c in _STORED_COLUMNS)}
             FROM entries AS e JOIN rid_map AS m ON e.rid = m.old_rid
             ORDER BY m.new_rid
             """
@@ -704,7 +720,9 @@ class Store:
                 )
                 self._con.execute("CHECKPOINT")
             except duckdb.Error as exc:
-                raise StoreError(f"cannot record the workspace database as complete: {exc}") from exc
+                raise StoreError(
+                    f"cannot record the workspace database as complete: {exc}"
+                ) from exc
 
     def stored_key(self) -> str | None:
         """The content key recorded by :meth:`mark_complete`, if any."""
@@ -717,7 +735,9 @@ class Store:
     def _adopt_existing(self) -> None:
         try:
             meta = self._con.execute("SELECT format, rows FROM auditviewer_meta").fetchone()
-            rows = self._con.execute("SELECT count(*), coalesce(max(rid) + 1, 0) FROM entries").fetchone()
+            rows = self._con.execute(
+                "SELECT count(*), coalesce(max(rid) + 1, 0) FROM entries"
+            ).fetchone()
         except duckdb.Error as exc:
             raise StoreError(f"the workspace database is not a complete one ({exc})") from exc
         if meta is None or rows is None or meta[0] != DATABASE_FORMAT or meta[1] != rows[0]:

@@ -323,6 +323,11 @@ def test_combining_terms(con: duckdb.DuckDBPyConnection, query: str, expected: l
     assert matching(con, query) == expected
 
 
+def test_deep_but_bounded_nesting_compiles(con: duckdb.DuckDBPyConnection) -> None:
+    assert matching(con, "(" * 64 + "dragon" + ")" * 64) == [0, 1, 4]
+    assert matching(con, "-" * 64 + "dragon") == [0, 1, 4]
+
+
 def test_investigator_examples_from_the_docs(con: duckdb.DuckDBPyConnection) -> None:
     assert matching(con, "resource:dragon-staging-10 meta.image.after:*3.22*") == [0]
     assert matching(con, "actor:hana@* time:2026-09-01..2026-09-30 -action:Reboot") == [0]
@@ -391,6 +396,8 @@ def test_fields_list_is_what_the_language_accepts() -> None:
         ("meta.:x", 6, "empty segment"),
         ("meta.a.:x", 8, "empty segment"),
         ('meta.a"b":x', 7, "unexpected quote"),
+        ("(" * 65 + "x" + ")" * 65, 65, "nested too deeply"),
+        ("-" * 65 + "x", 65, "nested too deeply"),
     ],
 )
 def test_malformed_queries_say_where_and_why(query: str, column: int, reason: str) -> None:
@@ -451,11 +458,11 @@ def test_typed_values_travel_only_as_parameters(con: duckdb.DuckDBPyConnection, 
 
 def test_a_hostile_meta_path_is_a_json_pointer_parameter() -> None:
     compiled = compile_query("meta.a');DROP/**/TABLE/**/entries;--:x")
-    assert compiled.params == ["/a');DROP~1**~1TABLE~1**~1entries;--", "x"]
+    assert compiled.params == ["/metadata/a');DROP~1**~1TABLE~1**~1entries;--", "x"]
     compiled = compile_query('meta."a\'); DROP TABLE entries;--":x')
-    assert compiled.params == ["/a'); DROP TABLE entries;--", "x"]
+    assert compiled.params == ["/metadata/a'); DROP TABLE entries;--", "x"]
     compiled = compile_query('meta."a/b"."~x":1')
-    assert compiled.params == ["/a~1b/~0x", "1"]
+    assert compiled.params == ["/metadata/a~1b/~0x", "1"]
 
 
 @settings(max_examples=400, deadline=None)

@@ -225,6 +225,19 @@ def test_entries_that_are_not_entry_objects_still_load(leaf: bytes) -> None:
         assert exported.column("leaf").to_pylist() == [leaf, good.encode()]
 
 
+def test_searches_skip_entries_that_are_not_json() -> None:
+    leaves = [b"not json", make_entry(1, metadata={"image": {"after": "nakama:3.22.0"}}).encode()]
+    with loaded(leaves) as store:
+        assert store.seqs(Filter(query="meta.image.after:*3.22*")).to_pylist() == [1]
+        assert store.seqs(Filter(query="-meta.image.after:*")).to_pylist() == [0]
+        assert store.seqs(Filter(query="not")).to_pylist() == [0]
+        view = store.create_view(sort=Sort("category"))
+        assert store.window(view, 0, 2).column("metadata").to_pylist() == [
+            '{"image":{"after":"nakama:3.22.0"}}',
+            None,
+        ]
+
+
 def test_odd_field_types_show_as_json_text() -> None:
     leaf = entry_text(seq=0, category={"nested": True}, actor="bob", title=None, resource=[1])
     with loaded([leaf]) as store:
