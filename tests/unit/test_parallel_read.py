@@ -234,3 +234,34 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert worker_count() == 3
     monkeypatch.setenv("AUDITVIEWER_WORKERS", "")
     assert worker_count() >= 1
+
+
+def test_verify_splits_the_chain_between_processes_with_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditviewer.integrity import verify as verify_module
+    from auditviewer.verification import verify_workspace
+    from auditviewer.workspace import open_workspace
+    from tests.bundle_builder import signer, write_bundle
+
+    key = signer()
+    leaves = [make_entry(s) for s in range(120)]
+    lines = list(leaves)
+    lines[40] = lines[40].replace(b'"Update"', b'"Delete"')  # one interval fails
+    bundle = write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[16, 32, 64, 100], key=key, entry_lines=lines)
+
+    def report() -> dict[str, Any]:
+        workspace = open_workspace([bundle])
+        try:
+            return verify_workspace(workspace, [key.verifier]).to_json()
+        finally:
+            workspace.close()
+
+    monkeypatch.setenv("AUDITVIEWER_WORKERS", "1")
+    inline = report()
+    monkeypatch.setenv("AUDITVIEWER_WORKERS", "2")
+    monkeypatch.setattr(verify_module, "PARALLEL_CHAIN_STEPS", 0)
+    split = report()
+    assert split == inline
+    assert inline["status"] == "failed"
+    assert [f["kind"] for f in inline["findings"]].count("chain_mismatch") == 1
