@@ -8,7 +8,7 @@ window through the real loader (offscreen), and prints:
 - a filter change: the table's new view, its count and the category and
   action facet counts (median; target < 200 ms), and the whole update with
   the timeline and the scope tree besides;
-- a row fetch for any scroll position: one 256-row page at a random place,
+- a row fetch for any scroll position: one 128-row page at a random place,
   from the store to display rows (median and worst; target < 50 ms), and a
   jump of the view to a random place, painted.
 
@@ -202,7 +202,7 @@ def main() -> int:
         window.table.scrollTo(model.index(row, 0))
         window.table.viewport().repaint()
         jumps.append((time.perf_counter() - t) * 1000)
-    print(f"\nrow fetch at random positions of {n:,} rows (page of 256, cold cache)")
+    print(f"\nrow fetch at random positions of {n:,} rows (page of 128, cold cache)")
     print(
         f"  page request to rows shown        median {statistics.median(fetch):7.1f} ms"
         f"   worst {max(fetch):7.1f} ms   (target < 50 ms)"
