@@ -59,7 +59,7 @@ _TERM_END = frozenset("()")
 _MAX_NESTING = 64
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SqlFilter:
     """A condition for ``WHERE`` and the values of its ``?`` placeholders, in order."""
 
@@ -72,7 +72,9 @@ class SqlFilter:
             return other
         if other.where == "TRUE":
             return self
-        return SqlFilter(f"({self.where}) AND ({other.where})", [*self.params, *other.params])
+        return SqlFilter(
+            where=f"({self.where}) AND ({other.where})", params=[*self.params, *other.params]
+        )
 
 
 def compile_query(text: str, *, tz: tzinfo = UTC) -> SqlFilter:
@@ -81,13 +83,20 @@ def compile_query(text: str, *, tz: tzinfo = UTC) -> SqlFilter:
     An empty (or all-blank) query matches every entry. A malformed one raises
     :class:`~auditviewer.errors.QueryError` with the 1-based column at fault.
     """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (a QString can carry one) is no text a database can take.
+        raise QueryError(
+            "not valid text (a lone surrogate)", column=exc.start + 1, query=text
+        ) from None
     tokens = _Lexer(text).tokens()
     node = _Parser(text, tokens).parse()
     if node is None:
         return SqlFilter()
     params: list[object] = []
     where = _Compiler(text, tz, params).compile(node)
-    return SqlFilter(where, params)
+    return SqlFilter(where=where, params=params)
 
 
 def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:
@@ -455,13 +464,11 @@ class _Compiler:
 
     def meta(self, token: _Token) -> str:
         # The path goes in as a JSON Pointer parameter (RFC 6901), so any key,
-        # dots and quotes included, reaches no SQL text. It reads the entry
-        # text, where the metadata is, in one parse; try() makes an entry that
-        # is not JSON at all a non-match instead of an error.
-        pointer = "/metadata" + "".join(
+        # dots and quotes included, reaches no SQL text.
+        pointer = "".join(
             "/" + segment.replace("~", "~0").replace("/", "~1") for segment in token.meta_path
         )
-        extracted = f"try(json_extract_string(leaf, {self.param(pointer)}))"
+        extracted = f"json_extract_string(metadata, {self.param(pointer)})"
         return self.like(extracted, token.value)
 
     def status(self, token: _Token) -> str:

@@ -131,9 +131,9 @@ CREATE OR REPLACE TABLE {table} (
 )
 """
 
-# ``metadata`` is computed when read (a window, an entry), not stored:
-# writing it out again as JSON text costs loading time, and searches into it
-# (meta.<path>) read the entry text directly.
+# ``metadata`` is computed when read (a window, an entry, a meta.<path>
+# search), not stored: writing it out as JSON text costs loading time. try()
+# makes it NULL for an entry that is not JSON (json_extract would fail).
 _STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",
@@ -214,7 +214,7 @@ _MAX_KEPT_MATCHES = 3
 # Filters, scopes, sorting
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourceScope:
     """The scoped log of one resource: entries whose resource type and id name it."""
 
@@ -222,14 +222,14 @@ class ResourceScope:
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TitleScope:
     """Every entry of one title."""
 
     id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Filter:
     """What a view shows: all parts must hold.
 
@@ -257,12 +257,14 @@ class Filter:
         if isinstance(self.scope, ResourceScope):
             result = result.and_(
                 SqlFilter(
-                    "resource_type IS NOT DISTINCT FROM ? AND resource_id IS NOT DISTINCT FROM ?",
-                    [self.scope.type, self.scope.id],
+                    where="resource_type IS NOT DISTINCT FROM ? AND resource_id IS NOT DISTINCT FROM ?",
+                    params=[self.scope.type, self.scope.id],
                 )
             )
         elif isinstance(self.scope, TitleScope):
-            result = result.and_(SqlFilter("title_id IS NOT DISTINCT FROM ?", [self.scope.id]))
+            result = result.and_(
+                SqlFilter(where="title_id IS NOT DISTINCT FROM ?", params=[self.scope.id])
+            )
         return result
 
     def selection_sql(self) -> SqlFilter:
@@ -273,9 +275,13 @@ class Filter:
             if values:
                 result = result.and_(_one_of(column, values))
         if self.time_start is not None:
-            result = result.and_(SqlFilter("time >= ?", [_utc(self.time_start, "time_start")]))
+            result = result.and_(
+                SqlFilter(where="time >= ?", params=[_utc(self.time_start, "time_start")])
+            )
         if self.time_end is not None:
-            result = result.and_(SqlFilter("time < ?", [_utc(self.time_end, "time_end")]))
+            result = result.and_(
+                SqlFilter(where="time < ?", params=[_utc(self.time_end, "time_end")])
+            )
         return result
 
 
@@ -286,7 +292,7 @@ def _one_of(column: str, values: frozenset[str | None]) -> SqlFilter:
     condition = f"coalesce(list_contains(?::VARCHAR[], {column}), false)"
     if None in values:
         condition = f"({condition} OR {column} IS NULL)"
-    return SqlFilter(condition, [present])
+    return SqlFilter(where=condition, params=[present])
 
 
 def _utc(moment: datetime, name: str) -> datetime:
@@ -295,7 +301,7 @@ def _utc(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Sort:
     """The order of a view; ties are broken by position in the log (same direction)."""
 
@@ -314,7 +320,7 @@ class Sort:
         return ", ".join(keys)
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@dataclass(frozen=True, eq=False, slots=True, kw_only=True)
 class View:
     """A filtered, sorted result, materialised once; rows are fetched by position.
 
@@ -334,7 +340,7 @@ class View:
         return f"view_{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StateRange:
     """Entries ``first_seq..last_seq`` (inclusive) have verification ``state``."""
 
@@ -343,7 +349,7 @@ class StateRange:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Histogram:
     """Entry counts per equal time bucket; ``starts[i]`` begins bucket ``i``."""
 
@@ -352,7 +358,7 @@ class Histogram:
     width: timedelta
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResourceNode:
     type: str | None
     id: str | None
@@ -360,7 +366,7 @@ class ResourceNode:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TitleNode:
     id: str
     name: str | None
@@ -368,7 +374,7 @@ class TitleNode:
     resources: list[ResourceNode]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScopeTree:
     """Titles with their resources; resources without a title (users, billing,
     organization); and how many entries name neither a title nor a resource."""
@@ -943,7 +949,9 @@ class Store:
                 if title_id is None:
                     unscoped += int(entries)
                 continue
-            node = ResourceNode(resource_type, resource_id, resource_name, int(entries))
+            node = ResourceNode(
+                type=resource_type, id=resource_id, name=resource_name, count=int(entries)
+            )
             resources_by_title.setdefault(title_id, []).append(node)
         titles = [
             TitleNode(

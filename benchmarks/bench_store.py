@@ -199,7 +199,7 @@ def measure_filter_changes(store: Store) -> None:
     for label, entry_filter in filters:
 
         def change(entry_filter: Filter = entry_filter) -> None:
-            view = store.create_view(entry_filter, sort=Sort("time", descending=True))
+            view = store.create_view(entry_filter, sort=Sort(column="time", descending=True))
             store.count(view)
             store.facet_counts(entry_filter, "category")
             store.facet_counts(entry_filter, "action")
@@ -225,9 +225,9 @@ def measure_windows(store: Store, fetches: int = 200) -> None:
     rng = random.Random(1)
     cases = [
         ("all, by seq", Filter(), Sort()),
-        ("all, by time desc", Filter(), Sort("time", descending=True)),
-        ("all, by category", Filter(), Sort("category")),
-        ("actor:hana@*, by actor_email", Filter(query="actor:hana@*"), Sort("actor_email")),
+        ("all, by time desc", Filter(), Sort(column="time", descending=True)),
+        ("all, by category", Filter(), Sort(column="category")),
+        ("actor:hana@*, by actor_email", Filter(query="actor:hana@*"), Sort(column="actor_email")),
     ]
     for label, entry_filter, sort in cases:
         view = store.create_view(entry_filter, sort=sort)
@@ -247,7 +247,7 @@ def measure_windows(store: Store, fetches: int = 200) -> None:
 def measure_others(store: Store, entries: int) -> None:
     print("\nother operations")
     ranges = [
-        StateRange(start, min(start + 1023, entries - 1), "verified")
+        StateRange(first_seq=start, last_seq=min(start + 1023, entries - 1), state="verified")
         for start in range(0, entries, 1024)
     ]
     print(f"  set_states ({len(ranges)} ranges)      {ms(timed(lambda: store.set_states(ranges)))}")

@@ -231,7 +231,7 @@ def test_searches_skip_entries_that_are_not_json() -> None:
         assert store.seqs(Filter(query="meta.image.after:*3.22*")).to_pylist() == [1]
         assert store.seqs(Filter(query="-meta.image.after:*")).to_pylist() == [0]
         assert store.seqs(Filter(query="not")).to_pylist() == [0]
-        view = store.create_view(sort=Sort("category"))
+        view = store.create_view(sort=Sort(column="category"))
         assert store.window(view, 0, 2).column("metadata").to_pylist() == [
             '{"image":{"after":"nakama:3.22.0"}}',
             None,
@@ -321,7 +321,7 @@ def test_batches_out_of_order_end_up_in_seq_order() -> None:
 def test_views_made_while_loading_survive_reordering() -> None:
     with Store() as store:
         store.append(batch_of([make_entry(seq) for seq in (5, 6, 7)], seqs=[5, 6, 7]))
-        early = store.create_view(sort=Sort("seq", descending=True))
+        early = store.create_view(sort=Sort(column="seq", descending=True))
         store.append(batch_of([make_entry(seq) for seq in range(5)]))
         store.finish()
         assert seqs_of(store.window(early, 0, 10)) == [7, 6, 5]
@@ -394,7 +394,9 @@ def test_a_database_file(tmp_path: Path) -> None:
         store.append(batch_of([make_entry(seq) for seq in range(50)]))
         store.finish()
         store.lock_down()
-        view = store.create_view(Filter(query="seq:10..19"), sort=Sort("seq", descending=True))
+        view = store.create_view(
+            Filter(query="seq:10..19"), sort=Sort(column="seq", descending=True)
+        )
         assert seqs_of(store.window(view, 0, 3)) == [19, 18, 17]
         assert store.set_states([(0, 49, "verified")]) == 50
     assert path.exists()
@@ -439,7 +441,7 @@ def test_sorted_views_match_a_python_sort(store: Store, column: str, descending:
     missing = [row for row in everything if row[column] is None]
     expected = sorted(present, key=lambda row: (row[column], row["seq"]), reverse=descending)
     expected += sorted(missing, key=lambda row: row["seq"], reverse=descending)
-    view = store.create_view(sort=Sort(column, descending=descending))
+    view = store.create_view(sort=Sort(column=column, descending=descending))
     assert seqs_of(store.window(view, 0, 100)) == [row["seq"] for row in expected]
     # Any window is the matching slice.
     assert seqs_of(store.window(view, 17, 9)) == [row["seq"] for row in expected[17:26]]
@@ -447,9 +449,9 @@ def test_sorted_views_match_a_python_sort(store: Store, column: str, descending:
 
 def test_unknown_sort_column() -> None:
     with pytest.raises(StoreError, match="cannot sort"):
-        Sort("leaf")
+        Sort(column="leaf")
     with pytest.raises(StoreError, match="cannot sort"):
-        Sort("seq; DROP TABLE entries")
+        Sort(column="seq; DROP TABLE entries")
 
 
 def test_views_are_snapshots_and_old_ones_are_dropped() -> None:
@@ -471,7 +473,7 @@ def test_views_are_snapshots_and_old_ones_are_dropped() -> None:
 
 
 def test_position_of(store: Store) -> None:
-    view = store.create_view(Filter(query="-seq:0..9"), sort=Sort("seq", descending=True))
+    view = store.create_view(Filter(query="-seq:0..9"), sort=Sort(column="seq", descending=True))
     assert store.position_of(view, 59) == 0
     assert store.position_of(view, 10) == 49
     assert store.position_of(view, 5) is None
@@ -492,7 +494,7 @@ def test_filter_parts_combine(store: Store) -> None:
     start = datetime(2026, 9, 1, 0, 10, tzinfo=UTC)
     scoped = Filter(
         query="actor:hana@*",
-        scope=TitleScope("ttl_0"),
+        scope=TitleScope(id="ttl_0"),
         actions=frozenset({"Update", "Create"}),
         time_start=start,
         time_end=start + timedelta(minutes=30),
@@ -539,7 +541,7 @@ def test_naive_times_are_refused(store: Store) -> None:
 def test_kept_search_results_follow_state_changes(store: Store) -> None:
     failed = Filter(query="status:failed dragon")
     assert store.count_matching(failed) == 0
-    store.set_states([StateRange(0, 9, "failed")])
+    store.set_states([StateRange(first_seq=0, last_seq=9, state="failed")])
     assert store.count_matching(failed) == 8
     assert store.facet_counts(failed, "category") == [("Nakama Deployment", 8)]
 
@@ -665,7 +667,11 @@ def test_scope_tree_takes_the_latest_names() -> None:
 
 def test_set_states_by_ranges(store: Store) -> None:
     changed = store.set_states(
-        [StateRange(0, 9, "verified"), (10, 19, "failed"), StateRange(20, 29, "unverified")]
+        [
+            StateRange(first_seq=0, last_seq=9, state="verified"),
+            (10, 19, "failed"),
+            StateRange(first_seq=20, last_seq=29, state="unverified"),
+        ]
     )
     assert changed == 20  # 20..29 were unverified already
     assert store.facet_counts(Filter(), "state") == [
@@ -760,7 +766,7 @@ def test_lock_down_forbids_files_extensions_and_settings(
 def test_the_store_works_after_lock_down(store: Store) -> None:
     store.lock_down()
     store.lock_down()  # twice is harmless
-    view = store.create_view(Filter(query="dragon"), sort=Sort("time", descending=True))
+    view = store.create_view(Filter(query="dragon"), sort=Sort(column="time", descending=True))
     assert store.window(view, 0, 1).column("seq").to_pylist() == [57]
     assert store.set_states([(0, 59, "verified")]) == 60
     assert sum(batch.num_rows for batch in store.iter_leaves()) == 60
@@ -813,7 +819,7 @@ def test_injection_through_meta_paths_scopes_and_selections(store: Store, value:
     for query in queries:
         assert store.count_matching(Filter(query=query)) == 0
     assert store.count_matching(Filter(scope=ResourceScope(type=value, id=value))) == 0
-    assert store.count_matching(Filter(scope=TitleScope(value))) == 0
+    assert store.count_matching(Filter(scope=TitleScope(id=value))) == 0
     assert store.count_matching(Filter(categories=frozenset({value}))) == 0
     assert store.count_matching(Filter(actions=frozenset({value, None}))) == 0
     assert store.total_count() == 60
@@ -1102,6 +1108,6 @@ def test_search_equals_a_python_filter(rows: list[Row], tree: tuple[Any, ...]) -
             )
         store.finish()
         assert store.seqs(Filter(query=query)).to_pylist() == expected, query
-        view = store.create_view(Filter(query=query), sort=Sort("time", descending=True))
+        view = store.create_view(Filter(query=query), sort=Sort(column="time", descending=True))
         assert sorted(seqs_of(store.window(view, 0, 100))) == expected, query
         assert store.count_matching(Filter(query=query)) == len(expected)
