@@ -929,7 +929,8 @@ class MainWindow(QMainWindow):
             else:
                 self.model.set_source(result.view)
                 self.model.seed_pages(result.pages)
-            self._release_view(old if old is not result.view else None)
+            if old is not result.view:
+                self.refresher.release(old)
             self._shown_state = result.state
             self._update_counts()
             self.category_facet.model.set_counts(result.facets.get("category", []))

@@ -106,6 +106,10 @@ def _release(view: object) -> None:
 class _QueryWorker(QObject):
     finished = Signal(object)
 
+    @Slot(object)
+    def release(self, view: object) -> None:
+        _release(view)
+
     def __init__(self, latest: list[int]) -> None:
         super().__init__()
         self._latest = latest
@@ -151,6 +155,7 @@ class Refresher(QObject):
 
     resultReady = Signal(object)
     _submit = Signal(object, object, object, int, object)
+    _release_view = Signal(object)
 
     def __init__(self, *, threaded: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +171,7 @@ class Refresher(QObject):
             self._worker = _QueryWorker(self._latest)
             self._worker.moveToThread(self._thread)
             self._submit.connect(self._worker.run)
+            self._release_view.connect(self._worker.release)
             self._worker.finished.connect(self._finished)
             self._thread.start()
 
@@ -186,6 +192,16 @@ class Refresher(QObject):
         self._busy += 1
         self._submit.emit(session, state, parts, number, keep_seq)
         return number
+
+    def release(self, view: object) -> None:
+        """Free a view the table no longer shows, on the query thread (the store
+        may be busy; the GUI must not wait for it)."""
+        if view is None:
+            return
+        if self._thread is not None and getattr(view, "threaded", False):
+            self._release_view.emit(view)
+        else:
+            _release(view)
 
     def cancel_pending(self) -> None:
         """Forget every request made so far (a new workspace is coming)."""
