@@ -431,7 +431,7 @@ def run_keys(data: bytes) -> None:
 
 _SQL_WORDS = frozenset(
     {
-        "coalesce", "contains", "lower", "ILIKE", "ESCAPE", "false", "TRUE", "AND", "OR", "NOT", "json_extract_string",
+        "coalesce", "contains", "lower", "try", "ILIKE", "ESCAPE", "false", "TRUE", "AND", "OR", "NOT", "json_extract_string",
         "metadata", "leaf", "state", "seq", "time", "category", "action", "event_type", "actor_email",
         "actor_name", "resource_id", "resource_name", "resource_type", "title_id", "title_name", "id",
     }
@@ -473,7 +473,7 @@ def run_query(data: bytes) -> None:
     Properties: the SQL is ours alone (see check_sql_is_ours); running it raises
     no store error; a query and its negation partition the entries.
     """
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "surrogateescape")  # lone surrogates: QueryError, not a store error
     with domain_errors():
         compiled = compile_query(text, tz=UTC)
     if last_outcome != "ok":

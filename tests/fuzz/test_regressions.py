@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from auditviewer.errors import AuditViewerError, InputError, QueryError, StoreError
+from auditviewer.errors import AuditViewerError, InputError, QueryError
 from auditviewer.formats.manifest import parse_manifest
 from auditviewer.integrity.notes import NoteError, parse_checkpoint
 from auditviewer.integrity.report import Report
@@ -203,15 +203,10 @@ def test_parquet_proof_column_of_the_wrong_type(tmp_path: Path, column: str) -> 
         open_workspace([folder]).close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StoreError,
-    reason="query.py compile_query accepts a lone surrogate (QString can carry one) and hands it "
-    "to DuckDB as a parameter, which fails to encode it: a StoreError at query time instead of a "
-    "QueryError with the column",
-)
 @pytest.mark.parametrize("query", ["\ud800", "actor:\udcff", "meta.\ud800:x"])
 def test_query_with_a_lone_surrogate_is_a_query_error(query: str) -> None:
+    # Was: compile_query accepted it and DuckDB failed to encode the parameter (a StoreError);
+    # fixed in query.py.
     from auditviewer.store import Filter
     from tests.fuzz.targets import _query_store
 
