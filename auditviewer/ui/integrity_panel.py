@@ -177,6 +177,8 @@ class IntegrityBanner(QFrame):
 # --------------------------------------------------------------------------
 # Findings
 
+RESIZE_PRECISION = 64  # rows measured when fitting columns to their contents
+
 F_SEVERITY, F_KIND, F_ENTRIES, F_CHECKPOINT, F_MESSAGE = range(5)
 FINDING_HEADERS = ("Severity", "Kind", "Entries", "Checkpoint", "Message")
 SEVERITY_ORDER = {FAILURE: 0, INCOMPLETE: 1}
@@ -539,6 +541,11 @@ class IntegrityPanel(QWidget):
         view.setWordWrap(False)
         view.setAlternatingRowColors(True)
         view.horizontalHeader().setHighlightSections(False)
+        # Fit columns to the first rows only: a million-entry log has about a
+        # thousand checkpoints, and measuring every cell froze the window.
+        view.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION)
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
         return view
 
     def set_report(self, report: Report | None, *, key_hints: Iterable[str] = ()) -> None:

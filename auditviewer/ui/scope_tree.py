@@ -272,6 +272,7 @@ class ScopeTree(QTreeView):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(64)  # counts fit without measuring every row
         self.selectionModel().currentChanged.connect(self._current_changed)
         self._scope: Scope = ALL
 
