@@ -13,7 +13,11 @@ of at least three runs of:
 - ``auditviewer verify`` of the 3,000-entry bundle, whole process (target: < 1 s).
 
 The machine may be shared: baseline and verify runs are interleaved, so each
-ratio compares runs made under the same load.
+ratio compares runs made under the same load. On Linux with
+``kernel.sched_autogroup_enabled=1`` every session gets an equal share of the
+CPUs, so while other sessions are busy the verify process and its workers
+together get no more CPU than one process would: wall times then follow the
+CPU seconds (also printed), and worker processes cannot shorten them.
 
 Run: ``.venv/bin/python benchmarks/bench_verify.py [--entries N] [--repeat R] [--cache DIR]``.
 ``AUDITVIEWER_WORKERS`` is passed through (``1`` measures the single-process reader).
@@ -156,7 +160,11 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     small = bundle(args.cache, args.small, "jsonl")
-    print(f"auditviewer verify benchmark ({os.cpu_count()} CPUs, "
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroup.exists() and autogroup.read_text().strip() == "1"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"auditviewer verify benchmark ({os.cpu_count()} CPUs, load average {load}, "
+          f"sched_autogroup {'on' if grouped else 'off'}, "
           f"AUDITVIEWER_WORKERS={os.environ.get('AUDITVIEWER_WORKERS', 'default')})")
     for fmt in args.formats.split(","):
         folder = bundle(args.cache, args.entries, fmt)
