@@ -190,3 +190,28 @@ def test_keyboard_find_and_enter(qtbot: Any, window: MainWindow) -> None:
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
     assert window.right.currentWidget() is window.pane
     assert window.pane.entry() is not None
+
+
+def test_cancel_loading(qtbot: Any) -> None:
+    import time as _time
+
+    from auditviewer.errors import Cancelled
+
+    def slow_loader(paths: list[str], ctx: JobContext) -> FakeSession:
+        while True:
+            ctx.progress("Reading and verifying", 1, 10, force=True)
+            if ctx.cancelled:
+                raise Cancelled("cancelled")
+            _time.sleep(0.01)
+
+    w = MainWindow(slow_loader, settings=make_settings())
+    qtbot.addWidget(w)
+    w.show()
+    w.open_paths(["/tmp/slow"])
+    assert w.is_loading() and w.cancel_button.isVisible()
+    assert w.banner.status.text() == "Verifying…"
+    with qtbot.waitSignal(w.loadFinished, timeout=10_000) as sig:
+        w.cancel_button.click()
+    assert sig.args == ["cancelled"]
+    assert not w.is_loading() and not w.cancel_button.isVisible()
+    assert w.stack.currentWidget() is w.start_page
