@@ -118,6 +118,9 @@ class BoundedDecompressor(io.RawIOBase):
         return len(data)
 
 
+#: What reading a member can raise on hostile bytes: a bad CRC or header (BadZipFile), corrupt
+#: deflate data (zlib.error), an unsupported method, an encrypted member (RuntimeError), a
+#: local header name that is not the UTF-8 it claims (UnicodeDecodeError, a ValueError).
 _READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
@@ -125,6 +128,7 @@ _READ_ERRORS = (
     OSError,
     NotImplementedError,
     RuntimeError,
+    ValueError,
 )
 
 

@@ -239,3 +239,15 @@ def test_zip_member_named_only_nul_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data).replace(b"QQQQ", b"\x00QQQ"))
     with pytest.raises(InputError, match="refusing the whole zip"):
         _verify(path)
+
+
+def test_zip_local_header_name_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:
+    # Was: UnicodeDecodeError from ZipFile.open (the local header claims UTF-8; atheris).
+    path = tmp_path / "bundle.zip"
+    data = _one_member_zip(path, "manifest.json")
+    data[7] |= 0x08  # local header flag 0x800: the name is UTF-8
+    data[31] = 0xB3  # ... and it is not
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        _verify(path)
+    assert info.value.path == f"{path}!manifest.json"
