@@ -335,7 +335,7 @@ def test_investigator_examples_from_the_docs(con: duckdb.DuckDBPyConnection) -> 
 
 def test_meta_words_without_a_colon_are_words(con: duckdb.DuckDBPyConnection) -> None:
     assert matching(con, "meta.image") == []
-    assert compile_query("meta.image").params == ["meta.image"]
+    assert compile_query("meta.image").params == ["%meta.image%"]
 
 
 def test_like_pattern_escapes_only_when_needed() -> None:
