@@ -234,6 +234,11 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert worker_count() == 3
     monkeypatch.setenv("AUDITVIEWER_WORKERS", "")
     assert worker_count() >= 1
+    monkeypatch.setattr("os.getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert worker_count() == 1  # no spare CPU: read inline
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert worker_count() == 4
 
 
 def test_verify_splits_the_chain_between_processes_with_the_same_report(
