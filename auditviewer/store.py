@@ -60,7 +60,8 @@ __all__ = [
 STATES: Final = ("verified", "failed", "unverified")
 
 #: Layout version of a database file; a file of another version is rebuilt.
-DATABASE_FORMAT: Final = 1
+#: 2: ``metadata`` is computed on read, not stored.
+DATABASE_FORMAT: Final = 2
 
 #: The columns a window, an entry or an export row carries, in display order.
 DISPLAY_COLUMNS: Final = (
@@ -676,11 +677,13 @@ class Store:
                     """,
                     [lows, highs, states],
                 )
-                changed = self._con.fetchone()
+                # Drained with fetchall: DuckDB 2 refuses the next relation
+                # query while a result is only partly fetched.
+                changed = self._con.fetchall()
             except duckdb.Error as exc:
                 raise StoreError(f"cannot set entry states: {exc}") from exc
             self._forget_matches()
-        return int(changed[0]) if changed else 0
+        return int(changed[0][0]) if changed else 0
 
     def lock_down(self) -> None:
         """Forbid file and network access and extensions; lock the configuration.
@@ -727,18 +730,21 @@ class Store:
 
     def stored_key(self) -> str | None:
         """The content key recorded by :meth:`mark_complete`, if any."""
-        try:
-            row = self._con.execute("SELECT key FROM auditviewer_meta").fetchone()
-        except duckdb.Error:
-            return None
-        return None if row is None else str(row[0])
+        with self._lock:
+            try:
+                rows = self._con.execute("SELECT key FROM auditviewer_meta").fetchall()
+            except duckdb.Error:
+                return None
+        return str(rows[0][0]) if rows else None
 
     def _adopt_existing(self) -> None:
         try:
-            meta = self._con.execute("SELECT format, rows FROM auditviewer_meta").fetchone()
-            rows = self._con.execute(
+            metas = self._con.execute("SELECT format, rows FROM auditviewer_meta").fetchall()
+            counts = self._con.execute(
                 "SELECT count(*), coalesce(max(rid) + 1, 0) FROM entries"
-            ).fetchone()
+            ).fetchall()
+            meta = metas[0] if metas else None
+            rows = counts[0] if counts else None
         except duckdb.Error as exc:
             raise StoreError(f"the workspace database is not a complete one ({exc})") from exc
         if meta is None or rows is None or meta[0] != DATABASE_FORMAT or meta[1] != rows[0]:

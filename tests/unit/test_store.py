@@ -402,6 +402,30 @@ def test_a_database_file(tmp_path: Path) -> None:
     assert path.exists()
 
 
+def test_a_completed_database_file_reopens(tmp_path: Path) -> None:
+    path = tmp_path / "workspace.duckdb"
+    with Store(database=path) as store:
+        store.append(batch_of([make_entry(seq) for seq in range(5)]))
+        store.finish()
+        store.set_states([(0, 1, "verified")])
+        store.mark_complete(key="content-key")
+    with Store(database=path, existing=True) as reopened:
+        assert reopened.stored_key() == "content-key"
+        # Straight after a lookup, a window (a relation query) works.
+        view = reopened.create_view(Filter(query="status:verified"))
+        assert seqs_of(reopened.window(view, 0, 10)) == [0, 1]
+        assert reopened.entry(4)["metadata"] == "{}"  # type: ignore[index]
+        assert reopened.finished
+
+
+def test_an_unfinished_database_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "workspace.duckdb"
+    with Store(database=path) as store:
+        store.append(batch_of([make_entry(0)]))
+    with pytest.raises(StoreError, match="not a complete one"):
+        Store(database=path, existing=True)
+
+
 # ---------------------------------------------------------------------------
 # Views and windows
 
