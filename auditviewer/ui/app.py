@@ -6,13 +6,20 @@ all come here (wired in :mod:`auditviewer.cli`).
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from auditviewer.ui.main_window import APP_NAME, MainWindow
+
+log = logging.getLogger(__name__)
+#: The desktop entry's base name (auditviewer.desktop): Wayland compositors and
+#: task bars match the window to its icon and name by it.
+DESKTOP_FILE_NAME = "auditviewer"
 
 
 def demo_paths() -> tuple[list[str], list[str]]:
@@ -33,16 +40,33 @@ def _app() -> QApplication:
     if isinstance(app, QApplication):
         return app
     app = QApplication(sys.argv[:1])
+    configure(app)
+    return app
+
+
+def configure(app: QApplication) -> None:
+    """Names, desktop entry and icon of the application."""
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    set_icon(app)
+
+
+def set_icon(app: QApplication) -> bool:
+    """The window icon; a missing or broken icon is logged, never fatal (the window works without)."""
     try:
         from auditviewer.ui.about_dialog import app_icon
 
-        app.setWindowIcon(app_icon())
-    except Exception:
-        pass
-    return app
+        icon = app_icon()
+    except (ImportError, OSError, ValueError, RuntimeError) as exc:
+        log.warning("AuditViewer: no window icon (%s: %s)", type(exc).__name__, exc)
+        return False
+    if icon.isNull():
+        log.warning("AuditViewer: the window icon could not be loaded")
+        return False
+    app.setWindowIcon(icon)
+    return True
 
 
 def run(paths: list[str], *, demo: bool = False, quit_after: float | None = None) -> int:

@@ -40,3 +40,27 @@ def test_run_opens_paths(qtbot: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(app_module, "make_window", make)
     assert app_module.run([str(VECTORS / "valid-jsonl")], quit_after=30) == 0
     assert statuses == ["incomplete"]  # no trusted key in this test's trust store
+
+
+def test_configure_names_the_desktop_entry_and_sets_the_icon() -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app_module.configure(app)
+    assert QGuiApplication.desktopFileName() == "auditviewer"
+    assert not app.windowIcon().isNull()
+
+
+def test_a_broken_icon_is_logged_not_swallowed(monkeypatch: Any, caplog: Any) -> None:
+    from auditviewer.ui import about_dialog
+
+    def broken() -> Any:
+        raise OSError("icon file unreadable")
+
+    monkeypatch.setattr(about_dialog, "app_icon", broken)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    with caplog.at_level("WARNING", logger="auditviewer.ui.app"):
+        assert app_module.set_icon(app) is False
+    assert "icon file unreadable" in caplog.text
