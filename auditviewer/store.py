@@ -15,7 +15,8 @@ scope tree. Everything is returned as Arrow tables or small dataclasses.
 
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
-application runs later can read other files.
+application runs later can read other files. A database file marked complete
+(:meth:`Store.mark_complete`) can be reopened instead of loaded again.
 
 Thread safety: every method holds one lock, so a loading worker and the GUI
 thread may share a store; streaming exports use their own cursor.
@@ -40,6 +41,7 @@ from auditviewer.errors import StoreError
 from auditviewer.query import SqlFilter, compile_query
 
 __all__ = [
+    "DATABASE_FORMAT",
     "DISPLAY_COLUMNS",
     "FACET_FIELDS",
     "SORTABLE_COLUMNS",
