@@ -234,7 +234,7 @@ def read_jsonl(
     """Leaf batches from a JSONL byte stream (``read`` is the stream's bound ``read`` method).
 
     Streams longer than ``parallel_min_bytes`` are checked by ``workers``
-    processes (default: one per CPU, see :mod:`auditviewer.formats.parallel`);
+    processes (default: one per spare CPU, see :func:`auditviewer.formats.parallel.worker_count`);
     the batches are the same, in the same order, as when read inline.
     """
     from auditviewer.formats import parallel
