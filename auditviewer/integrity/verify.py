@@ -432,37 +432,40 @@ def verify(
                 b.result.status = "mismatch"
             findings.append(_chain_mismatch(recorded_heads, leaf_range(lo, hi), a, b, computed))
             continue
-        if first_with_entries and first_entry is not None and present(first_entry, hi) == hi - first_entry:
+        # Seqs may be missing only before the export's first entry (in its first
+        # interval: §7 missing_anchor) and, our choice (docs/verification.md),
+        # after its last one when the closing checkpoint lies beyond the export:
+        # those entries are unproven, not missing. Both may hold at once.
+        start = first_entry if first_with_entries and first_entry is not None and first_entry > lo else lo
+        end = last_leaf + 1 if last_leaf < hi - 1 else hi
+        if start < end and present(start, end) == end - start:
             interval_states.append((lo, hi, UNVERIFIED))
-            findings.append(
-                Finding(
-                    kind="missing_anchor",
-                    message=(
-                        f"the export starts at seq {first_entry} with no signed checkpoint there; "
-                        f"entries {first_entry}..{hi - 1} cannot be tied to the checkpoint at {hi}"
-                    ),
-                    seq=first_entry,
-                    seq_end=hi - 1,
-                    checkpoint=hi,
+            if start > lo:
+                findings.append(
+                    Finding(
+                        kind="missing_anchor",
+                        message=(
+                            f"the export starts at seq {start} with no signed checkpoint there; "
+                            f"entries {start}..{end - 1} cannot be tied to the checkpoint at {hi}"
+                        ),
+                        seq=start,
+                        seq_end=end - 1,
+                        checkpoint=hi,
+                    )
                 )
-            )
-            continue
-        if last_leaf < hi - 1 and present(lo, last_leaf + 1) == last_leaf + 1 - lo:
-            # Our choice (docs/verification.md): the export simply ends inside this
-            # interval; its last entries are unproven, not missing.
-            interval_states.append((lo, hi, UNVERIFIED))
-            findings.append(
-                Finding(
-                    kind="unsigned_tail",
-                    message=(
-                        f"entries {lo}..{last_leaf} come after the last checkpoint the export "
-                        f"reaches (size {lo}); the log's checkpoint at {hi} lies beyond the export"
-                    ),
-                    seq=lo,
-                    seq_end=last_leaf,
-                    checkpoint=hi,
+            if end < hi:
+                findings.append(
+                    Finding(
+                        kind="unsigned_tail",
+                        message=(
+                            f"entries {start}..{end - 1} come after the last checkpoint the export "
+                            f"reaches (size {lo}); the log's checkpoint at {hi} lies beyond the export"
+                        ),
+                        seq=start,
+                        seq_end=end - 1,
+                        checkpoint=hi,
+                    )
                 )
-            )
             continue
         missing = _first_missing(all_seqs, lo, hi)
         interval_states.append((lo, hi, FAILED))

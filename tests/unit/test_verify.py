@@ -224,3 +224,24 @@ def test_reordering_lines_changes_nothing(tmp_path: Path, order: list[int]) -> N
     a, b = run(base), run(shuffled)
     assert (a.status, a.verified_entries, a.state_ranges) == (b.status, b.verified_entries, b.state_ranges)
     assert a.status == "verified"
+
+
+def test_export_inside_one_interval_with_checkpoint_beyond_is_unproven_not_missing(tmp_path: Path) -> None:
+    # Entries 20..39; the only checkpoint is at 50: seqs are missing before the
+    # export's start and after its end, and none inside it.
+    bundle = write_bundle(tmp_path / "b", LEAVES[20:40], checkpoint_sizes=[50], key=KEY, all_leaves=LEAVES)
+    report = run(bundle)
+    assert report.status == "incomplete"
+    assert {"missing_anchor", "unsigned_tail", "log_continues"} <= kinds(report)
+    assert "entry_missing" not in kinds(report)
+    assert report.counts()["unverified"] == 20
+
+
+def test_gap_inside_an_export_between_anchors_is_still_entry_missing(tmp_path: Path) -> None:
+    lines = LEAVES[20:30] + LEAVES[31:40]
+    bundle = write_bundle(
+        tmp_path / "b", LEAVES[20:40], checkpoint_sizes=[50], key=KEY, all_leaves=LEAVES, entry_lines=lines
+    )
+    report = run(bundle)
+    assert "entry_missing" in kinds(report)
+    assert report.status == "failed"
