@@ -27,7 +27,7 @@ _COMMON = {
     ],
     "print_blob": True,
 }
-settings.register_profile("fuzz-ci", max_examples=40, **_COMMON)
+settings.register_profile("fuzz-ci", max_examples=60, **_COMMON)
 settings.register_profile("fuzz-long", max_examples=3000, **_COMMON)
 
 PROFILE = "long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "ci"
