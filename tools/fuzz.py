@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -35,6 +36,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,7 +50,7 @@ class Campaign:
     def __init__(self, target: str, out: Path, *, alarm: bool, memory: bool) -> None:
         from tests.fuzz import targets
 
-        self.targets = targets
+        self.targets: Any = targets
         self.run: Callable[[bytes], None] = targets.TARGETS[target]
         self.target = target
         self.out = out
@@ -141,7 +143,7 @@ def run_mutate(
 
 
 def run_atheris(target: str, seconds: float, out: Path, store_share: float) -> None:
-    import atheris  # type: ignore[import-not-found]
+    import atheris  # type: ignore
 
     with atheris.instrument_imports(include=["auditviewer"]):
         import auditviewer.loading  # noqa: F401 - instrumented before the targets import it
@@ -200,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(tempfile.gettempdir()) / "auditviewer-fuzz" / args.target
     engine = args.engine
     if engine == "auto":
-        try:
-            import atheris  # type: ignore[import-not-found]  # noqa: F401
-
-            engine = "atheris"
-        except ImportError:
-            engine = "mutate"
+        engine = "atheris" if importlib.util.find_spec("atheris") is not None else "mutate"
     os.environ.setdefault("AUDITVIEWER_TRUST_STORE", os.devnull)
     if engine == "atheris":
         run_atheris(args.target, args.seconds, out, args.store_share)

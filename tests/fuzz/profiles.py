@@ -16,19 +16,19 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = {
+_BASE = settings(
     # Each example is bounded by tests.fuzz.targets.bounded (SIGALRM + wall clock) instead:
     # hypothesis' deadline turns a slow first call (DuckDB start-up) into flaky failures.
-    "deadline": None,
-    "suppress_health_check": [
+    deadline=None,
+    suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
         HealthCheck.filter_too_much,
     ],
-    "print_blob": True,
-}
-settings.register_profile("fuzz-ci", max_examples=60, **_COMMON)
-settings.register_profile("fuzz-long", max_examples=3000, **_COMMON)
+    print_blob=True,
+)
+settings.register_profile("fuzz-ci", _BASE, max_examples=60)
+settings.register_profile("fuzz-long", _BASE, max_examples=3000)
 
 PROFILE = "long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "ci"
 FUZZ = settings(settings.get_profile(f"fuzz-{PROFILE}"))
