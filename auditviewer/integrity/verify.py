@@ -13,6 +13,7 @@ import operator
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pyarrow as pa
 
@@ -55,6 +56,8 @@ class LeafCollector:
     proof_hashes: dict[int, bytes] = field(default_factory=dict)
     failed_seqs: set[int] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
+    #: Entries whose time goes backwards (information only).
+    time_watch: TimeWatch = field(default_factory=lambda: TimeWatch())
 
     @property
     def seqs(self) -> list[int]:
@@ -64,6 +67,7 @@ class LeafCollector:
     def add_batch(self, batch: LeafBatch) -> None:
         table = batch.table
         n = table.num_rows
+        self.time_watch.add(table.column(0), table.column(1))
         self.sources.append((self.count, batch.source, table.column(2)))
         self.seq_chunks.append(table.column(0))
         self.count += n
@@ -223,6 +227,102 @@ class _RecordedHeads(Mapping[int, bytes]):
         return self._heads.strip(b"\x00") != b""
 
 
+_TIME_PATTERN = r'"seq":(?P<seq>\d{1,19}),"time":"(?P<time>[^"\\]{1,40})"'
+
+
+@dataclass(slots=True)
+class TimeWatch:
+    """Finds entries whose time goes backwards, batch by batch, in C (pyarrow's RE2).
+
+    In canonical (JCS) text the top-level keys are sorted, so ``"seq":N,"time":"…"``
+    stands together; a match counts only when N is the entry's own seq, which
+    skips nested ``time`` keys. An entry written otherwise is simply not
+    checked: time_regression is information, never a verdict. Only neighbours
+    in reading order with consecutive seqs are compared (so a shuffled file is
+    checked less, never wrongly).
+    """
+
+    last: tuple[int, str] | None = None
+    found: list[tuple[int, str, int, str]] = field(default_factory=list)
+    more: int = 0
+
+    def add(self, seqs: pa.Array | pa.ChunkedArray, leaves: pa.Array | pa.ChunkedArray) -> None:
+        import pyarrow.compute as pc
+
+        if len(seqs) == 0:
+            return
+        try:
+            text = leaves.cast(pa.string())
+        except pa.ArrowInvalid:  # invalid UTF-8 somewhere: those entries are malformed anyway
+            text = pc.cast(leaves, pa.string(), safe=False)
+        matches = pc.extract_regex(text, _TIME_PATTERN)
+        own = pc.fill_null(
+            pc.equal(pc.cast(pc.struct_field(matches, "seq"), pa.int64(), safe=False), seqs), False
+        )
+        times = pc.if_else(own, pc.struct_field(matches, "time"), pa.scalar(None, pa.string()))
+        if self.last is not None:
+            seqs = pa.concat_arrays([pa.array([self.last[0]], pa.int64()), _flat(seqs)])
+            times = pa.concat_arrays([pa.array([self.last[1]], pa.string()), _flat(times)])
+        else:
+            seqs, times = _flat(seqs), _flat(times)
+        n = len(seqs)
+        earlier, later = times.slice(0, n - 1), times.slice(1)
+        candidates = pc.and_kleene(
+            pc.less(later, earlier),
+            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
+        )
+        # Text order is time order only for same-shaped UTC text; others are parsed below.
+        odd = pc.and_kleene(
+            pc.not_equal(pc.utf8_length(later), pc.utf8_length(earlier)),
+            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
+        )
+        for index in pc.indices_nonzero(pc.fill_null(pc.or_kleene(candidates, odd), False)).to_pylist():
+            before, after = times[index].as_py(), times[index + 1].as_py()
+            if _time_order(after, before):
+                self._note(seqs[index + 1].as_py(), after, seqs[index].as_py(), before)
+        last_time = times[n - 1].as_py()
+        self.last = (seqs[n - 1].as_py(), last_time) if last_time is not None else None
+
+    def _note(self, seq: int, time: str, previous_seq: int, previous_time: str) -> None:
+        if len(self.found) < 100:
+            self.found.append((seq, time, previous_seq, previous_time))
+        else:
+            self.more += 1
+
+    def findings(self) -> list[Finding]:
+        out = [
+            Finding(
+                kind="time_regression",
+                message=(
+                    f"seq {seq} has time {time}, earlier than seq {previous_seq} ({previous_time}); "
+                    "a clock or ordering problem at the source, not a sign of tampering"
+                ),
+                seq=seq,
+            )
+            for seq, time, previous_seq, previous_time in self.found
+        ]
+        if self.more:
+            out.append(
+                Finding(kind="time_regression", message=f"and {self.more:,} more entries whose time goes backwards")
+            )
+        return out
+
+
+def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _time_order(later: str, earlier: str) -> bool:
+    """True when ``later`` is an earlier moment than ``earlier`` (both RFC 3339)."""
+    if len(later) == len(earlier) and later.endswith("Z") and earlier.endswith("Z"):
+        return later < earlier
+    try:
+        a, b = datetime.fromisoformat(later), datetime.fromisoformat(earlier)
+        return a.tzinfo is not None and b.tzinfo is not None and a < b
+    except ValueError:
+        return False
+
+
 @dataclass(slots=True)
 class _Anchor:
     size: int
@@ -273,6 +373,7 @@ def verify(
     trusted = {(k.name, k.key_id): k for k in trusted_keys}
     findings: list[Finding] = list(extra_findings)
     included, included_hashes, recorded_heads = collector.included()
+    findings.extend(collector.time_watch.findings())
     seen = {_finding_key(f) for f in findings}
     for f in collector.findings:
         key = _finding_key(f)

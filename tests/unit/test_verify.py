@@ -245,3 +245,33 @@ def test_gap_inside_an_export_between_anchors_is_still_entry_missing(tmp_path: P
     report = run(bundle)
     assert "entry_missing" in kinds(report)
     assert report.status == "failed"
+
+
+def test_time_going_backwards_is_an_info_finding_only(tmp_path: Path) -> None:
+    leaves = [make_entry(i) for i in range(20)]
+    leaves[7] = make_entry(7, time="2026-01-01T00:00:00.000Z")
+    report = run(write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[20], key=KEY))
+    regressions = [f for f in report.findings if f.kind == "time_regression"]
+    assert [f.seq for f in regressions] == [7]
+    assert regressions[0].severity == "info"
+    assert report.status == "verified"
+
+
+def test_nested_time_in_metadata_is_not_mistaken_for_the_entry_time(tmp_path: Path) -> None:
+    leaves = [make_entry(i, metadata={"seq": i, "time": "1999-01-01T00:00:00Z"}) for i in range(5)]
+    report = run(write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[5], key=KEY))
+    assert "time_regression" not in kinds(report)
+
+
+def test_time_regression_compares_different_precisions_by_value() -> None:
+    import pyarrow as pa
+
+    from auditviewer.integrity.verify import TimeWatch
+
+    times = ["2026-09-01T10:00:00Z", "2026-09-01T10:00:00.500Z", "2026-09-01T09:59:59.999Z", "2026-09-01T10:00:01Z"]
+    leaves = [b'{"seq":%d,"time":"%s"}' % (i, t.encode()) for i, t in enumerate(times)]
+    watch = TimeWatch()
+    # Two batches: the boundary between them is compared too.
+    watch.add(pa.array([0, 1], pa.int64()), pa.array(leaves[:2], pa.binary()))
+    watch.add(pa.array([2, 3], pa.int64()), pa.array(leaves[2:], pa.binary()))
+    assert [f.seq for f in watch.findings()] == [2]
