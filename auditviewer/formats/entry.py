@@ -161,7 +161,8 @@ class EntryCheck:
 def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = False) -> EntryCheck:
     """Decide whether ``leaf`` is a well-formed entry; ``keep`` returns the parsed object too."""
     if len(leaf) > limits.max_entry_bytes:
-        return EntryCheck(None, f"entry is {len(leaf)} bytes, over the {limits.max_entry_bytes}-byte limit")
+        # A JSONL line over the limit arrives cut to limit + 1 bytes, so say "over", not its size.
+        return EntryCheck(None, f"entry is over the {limits.max_entry_bytes}-byte limit (max_entry_bytes)")
     # Fast path: exporters write canonical JSON (JCS). When decoding and
     # re-encoding gives back exactly the stored bytes, the leaf is valid UTF-8
     # and JSON, and no object lost a duplicate key (a dropped key would make
@@ -178,7 +179,7 @@ def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = Fal
     except UnicodeDecodeError as exc:
         return EntryCheck(None, f"invalid UTF-8 at byte {exc.start}")
     if _too_deep(text, limits.max_json_depth):
-        return EntryCheck(None, f"JSON nested deeper than {limits.max_json_depth} levels")
+        return EntryCheck(None, f"JSON nested deeper than {limits.max_json_depth} levels (limit max_json_depth)")
     try:
         value, end = _DECODER.raw_decode(text)
         if text[end:].strip(" \t\r\n"):

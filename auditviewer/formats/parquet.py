@@ -14,7 +14,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
-from auditviewer.errors import InputError
+from auditviewer.errors import InputError, LimitError
 from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits
@@ -102,7 +102,7 @@ def _entry_columns(pf: pq.ParquetFile, label: str) -> list[str]:
             raise InputError(f"has no {required!r} column (entry files need seq and entry)", path=label)
     seq_type = pf.schema_arrow.field("seq").type
     entry_type = pf.schema_arrow.field("entry").type
-    if not pa.types.is_integer(seq_type):
+    if not _seq_type_ok(seq_type):
         raise InputError(f"column 'seq' is {seq_type}, not INT64", path=label)
     if not (
         pa.types.is_string(entry_type)
@@ -207,14 +207,31 @@ def _head_array(column: pa.Array | None, n: int) -> pa.Array:
     return pc.if_else(pc.equal(pc.binary_length(values), 32), values, pa.scalar(None, pa.binary()))
 
 
+def _seq_type_ok(seq_type: pa.DataType) -> bool:
+    """A seq column must hold integers that fit INT64 (UINT64 may not)."""
+    return pa.types.is_integer(seq_type) and not pa.types.is_uint64(seq_type)
+
+
 def read_proof(source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, bytes]]:
     """A slice's proof: (seq, leaf hash) of omitted entries."""
     pf = open_parquet(source, label=label)
     names = set(pf.schema_arrow.names)
     if not {"seq", "leaf_hash"} <= names:
         raise InputError("proof file needs columns 'seq' and 'leaf_hash'", path=label)
+    seq_type = pf.schema_arrow.field("seq").type
+    hash_type = pf.schema_arrow.field("leaf_hash").type
+    if not _seq_type_ok(seq_type):
+        raise InputError(f"proof column 'seq' is {seq_type}, not INT64", path=label)
+    if not (
+        pa.types.is_binary(hash_type)
+        or pa.types.is_large_binary(hash_type)
+        or pa.types.is_fixed_size_binary(hash_type)
+    ):
+        raise InputError(f"proof column 'leaf_hash' is {hash_type}, not BINARY", path=label)
     if pf.metadata.num_rows > limits.max_proof_rows:
-        raise InputError(f"proof has more than {limits.max_proof_rows} rows", path=label)
+        raise LimitError(
+            f"proof has more than {limits.max_proof_rows} rows (limit max_proof_rows)", path=label
+        )
     out: list[tuple[int, bytes]] = []
     row = 0
     try:

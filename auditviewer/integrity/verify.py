@@ -256,9 +256,8 @@ class TimeWatch:
         except pa.ArrowInvalid:  # invalid UTF-8 somewhere: those entries are malformed anyway
             text = pc.cast(leaves, pa.string(), safe=False)
         matches = pc.extract_regex(text, _TIME_PATTERN)
-        own = pc.fill_null(
-            pc.equal(pc.cast(pc.struct_field(matches, "seq"), pa.int64(), safe=False), seqs), False
-        )
+        # Compared as text: a matched number may not fit INT64 (hostile or plain input).
+        own = pc.fill_null(pc.equal(pc.struct_field(matches, "seq"), pc.cast(seqs, pa.string())), False)
         times = pc.if_else(own, pc.struct_field(matches, "time"), pa.scalar(None, pa.string()))
         if self.last is not None:
             seqs = pa.concat_arrays([pa.array([self.last[0]], pa.int64()), _flat(seqs)])

@@ -164,13 +164,6 @@ def _parquet_bundle(tmp_path: Path, rel: str, role: str, columns: dict[str, pa.A
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="formats/parquet.py: a uint64 'seq' column passes the is_integer check, and a value "
-    "above 2**63-1 overflows pa.array(int64) in batches.make_batch (OverflowError, not an "
-    "InputError or a malformed_entry finding)",
-)
 def test_parquet_entries_uint64_seq_beyond_int64(tmp_path: Path) -> None:
     from tests.bundle_builder import make_entry
 
@@ -184,13 +177,6 @@ def test_parquet_entries_uint64_seq_beyond_int64(tmp_path: Path) -> None:
         _verify(folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="formats/parquet.py read_proof converts the columns with to_pylist() without checking "
-    "their types: a timestamp 'seq' or 'leaf_hash' out of Python's datetime range raises "
-    "OverflowError (and ValueError for some types), neither caught",
-)
 @pytest.mark.parametrize("column", ["seq", "leaf_hash"])
 def test_parquet_proof_column_of_the_wrong_type(tmp_path: Path, column: str) -> None:
     columns: dict[str, pa.Array] = {

@@ -132,12 +132,6 @@ def test_max_entry_bytes_finding_names_file_and_line(tmp_path: Path) -> None:
     assert report.status == "failed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats/entry.py check_leaf says 'over the N-byte limit' without the limit's name "
-    "(max_entry_bytes); it also reports the cut length (limit + 1) of an over-long JSONL line "
-    "as the entry's size",
-)
 def test_max_entry_bytes_finding_names_the_limit(tmp_path: Path) -> None:
     folder, limits = _oversized_entry_bundle(tmp_path)
     finding = _finding(_verify([folder], limits), "malformed_entry", "limit")
@@ -390,11 +384,6 @@ def test_max_json_depth_entry_finding_names_file_and_line(tmp_path: Path) -> Non
     assert finding.line == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats/entry.py check_leaf says 'JSON nested deeper than 64 levels' without the "
-    "limit's name (max_json_depth)",
-)
 def test_max_json_depth_entry_finding_names_the_limit(tmp_path: Path) -> None:
     finding = _finding(_verify([_deep_entry_bundle(tmp_path)]), "malformed_entry", "nested")
     assert "max_json_depth" in _reason(finding)
@@ -461,11 +450,6 @@ def test_max_proof_rows_refuses_and_names_file(tmp_path: Path) -> None:
     assert info.value.path == str(folder / "proof.parquet")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats/parquet.py read_proof raises a plain InputError 'proof has more than N rows' "
-    "without the limit's name; it should be LimitError naming max_proof_rows",
-)
 def test_max_proof_rows_is_a_limit_error_naming_the_limit(tmp_path: Path) -> None:
     folder = _proof_bundle(tmp_path, rows=10)
     with pytest.raises(LimitError) as info:

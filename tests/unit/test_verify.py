@@ -275,3 +275,14 @@ def test_time_regression_compares_different_precisions_by_value() -> None:
     watch.add(pa.array([0, 1], pa.int64()), pa.array(leaves[:2], pa.binary()))
     watch.add(pa.array([2, 3], pa.int64()), pa.array(leaves[2:], pa.binary()))
     assert [f.seq for f in watch.findings()] == [2]
+
+
+def test_time_watch_survives_a_seq_text_beyond_int64() -> None:
+    import pyarrow as pa
+
+    from auditviewer.integrity.verify import TimeWatch
+
+    watch = TimeWatch()
+    leaves = [b'{"seq":9223372036854775808,"time":"2026-01-01T00:00:00Z"}', b'{"seq":1,"time":"2025-01-01T00:00:00Z"}']
+    watch.add(pa.array([0, 1], pa.int64()), pa.array(leaves, pa.binary()))
+    assert watch.findings() == []
