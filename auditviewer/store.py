@@ -61,6 +61,9 @@ __all__ = [
 
 STATES: Final = ("verified", "failed", "unverified")
 
+#: DuckDB's buffer memory for a file-backed (large) workspace.
+_FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
+
 #: Layout version of a database file; a file of another version is rebuilt.
 #: 2: ``metadata`` is computed on read, not stored.
 DATABASE_FORMAT: Final = 2
@@ -427,6 +430,11 @@ class Store:
             self._con.execute("SET TimeZone = 'UTC'")
             if threads is not None:
                 self._con.execute(f"SET threads = {int(threads)}")
+            if str(database) != ":memory:":
+                # A file-backed store is a large workspace: DuckDB would otherwise
+                # take up to 80% of the machine's memory for its buffers. Beyond
+                # this it spills to a temporary folder beside the database file.
+                self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
             if str(database) == ":memory:":
                 # An automatic checkpoint compresses the in-memory table: it
                 # saves memory but costs seconds per million entries, and it

@@ -161,3 +161,10 @@ def test_unusable_cache_folder_falls_back_to_memory(bundle: Path, monkeypatch: p
         assert loaded.store.total_count() == 40
         assert any("kept in memory" in n for n in loaded.notices)
     assert time.monotonic() - started < 30
+
+
+def test_file_backed_store_caps_duckdb_memory(tmp_path: Path) -> None:
+    # Without a cap DuckDB may take 80% of the machine for a large workspace.
+    with Store(database=tmp_path / "w.duckdb") as store:
+        limit = store._con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0].endswith("GiB") and float(limit[0].split()[0]) < 2
