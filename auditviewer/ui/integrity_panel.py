@@ -119,14 +119,25 @@ class IntegrityBanner(QFrame):
         self.detail.setObjectName("bannerDetail")
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setWordWrap(True)
+        self.notes = QLabel(self)
+        self.notes.setObjectName("bannerNotes")
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes.hide()
         self.button = QPushButton("Integrity report…", self)
         self.button.setObjectName("bannerReportButton")
         self.button.clicked.connect(self.showReport)
+        texts = QVBoxLayout()
+        texts.setContentsMargins(0, 0, 0, 0)
+        texts.setSpacing(2)
+        texts.addWidget(self.detail)
+        texts.addWidget(self.notes)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 5, 10, 5)
         layout.addWidget(self.icon)
         layout.addWidget(self.status)
-        layout.addWidget(self.detail, 1)
+        layout.addLayout(texts, 1)
         layout.addWidget(self.button)
         self.set_status("none", "Open an export to see whether its entries are proven authentic.")
 
@@ -143,6 +154,14 @@ class IntegrityBanner(QFrame):
 
     def set_report(self, report: Report) -> None:
         self.set_status(report.status, summary_line(report))
+
+    def set_notes(self, lines: Iterable[str]) -> None:
+        """Extra lines under the summary: files that failed mid-load, memory problems."""
+        shown = [cell_text(line, 400) for line in lines]
+        self.notes.setText("\n".join(f"⚠ {line}" for line in shown[:6]) + (
+            f"\n… and {len(shown) - 6} more" if len(shown) > 6 else ""
+        ))
+        self.notes.setVisible(bool(shown))
 
     def changeEvent(self, event: Any) -> None:
         super().changeEvent(event)
@@ -183,6 +202,10 @@ F_SEVERITY, F_KIND, F_ENTRIES, F_CHECKPOINT, F_MESSAGE = range(5)
 FINDING_HEADERS = ("Severity", "Kind", "Entries", "Checkpoint", "Message")
 SEVERITY_ORDER = {FAILURE: 0, INCOMPLETE: 1}
 FINDING_ROLE = int(Qt.ItemDataRole.UserRole) + 30
+
+
+def has_fork(report: Report | None) -> bool:
+    return report is not None and any(f.kind == "fork" for f in report.findings)
 
 
 def seq_range_text(first: int | None, last: int | None) -> str:
@@ -413,6 +436,7 @@ class IntegrityPanel(QWidget):
     trustRequested = Signal(object)  # UntrustedSigner
     saveJsonRequested = Signal()
     saveHtmlRequested = Signal()
+    saveEvidenceRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -423,8 +447,14 @@ class IntegrityPanel(QWidget):
         self.headline.setWordWrap(True)
         self.save_json = QPushButton("Save as JSON…", self)
         self.save_html = QPushButton("Save as HTML…", self)
+        self.save_evidence = QPushButton("Save Fork Evidence…", self)
+        self.save_evidence.setObjectName("saveForkEvidence")
+        self.save_evidence.setToolTip(
+            "Save both signed checkpoints of each fork, so that anyone with the log's key can check them"
+        )
         self.save_json.clicked.connect(self.saveJsonRequested)
         self.save_html.clicked.connect(self.saveHtmlRequested)
+        self.save_evidence.clicked.connect(self.saveEvidenceRequested)
         hf = self.headline.font()
         hf.setBold(True)
         self.headline.setFont(hf)
@@ -432,6 +462,7 @@ class IntegrityPanel(QWidget):
         top.addWidget(self.headline)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.save_evidence)
         buttons.addWidget(self.save_json)
         buttons.addWidget(self.save_html)
         top.addLayout(buttons)
@@ -577,6 +608,7 @@ class IntegrityPanel(QWidget):
         )
         self.save_json.setEnabled(report is not None)
         self.save_html.setEnabled(report is not None)
+        self.save_evidence.setVisible(has_fork(report))
 
     def _finding_activated(self, index: QModelIndex) -> None:
         f = self.findings_model.finding(index.row())

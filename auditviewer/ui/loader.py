@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.formats.batches import LeafBatch
+from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
 from auditviewer.loading import store_rows
 from auditviewer.query import compile_query
@@ -30,7 +32,7 @@ from auditviewer.ui.scope_tree import ALL, ResourceCount
 from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
 from auditviewer.verification import trusted_keys, verify_workspace
-from auditviewer.workspace import open_workspace
+from auditviewer.workspace import Workspace, open_workspace
 from auditviewer.workspace_cache import OpenedStore, choose_database, open_store
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
@@ -132,6 +134,17 @@ class StoreSession:
         self._bounds_final = False
         self.finished = False
         self.notices: list[str] = []  # where the database lives, for the status bar
+        #: Files that failed mid-load (one line each, naming the file); the rest loaded.
+        self.file_errors: list[str] = []
+        #: Problems with the remembered checkpoints (a corrupt file set aside, a failed write).
+        self.memory_problems: list[str] = []
+        #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
+        self.remembered: int | None = None
+        #: The (closed) workspace and the keys it was verified with, for exporting.
+        self.workspace: Workspace | None = None
+        self.keys: list[VerifierKey] = []
+        self._export_source: Any = None
+        self._export_lock = threading.Lock()
         # Facets, timeline and scope counts of recent filters (the store does not
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -253,7 +266,34 @@ class StoreSession:
             value = {"seq": seq, "leaf": leaf}
         return value, leaf, row.get("state")
 
+    @property
+    def origin(self) -> str | None:
+        return self.workspace.origin if self.workspace is not None else self.info.origin
+
+    def can_export(self) -> bool:
+        return self.finished and self.report is not None and self.workspace is not None
+
+    def export_source(self) -> Any:
+        """The :class:`~auditviewer.export_source.ExportSource` of this session (built once).
+
+        The loader closed the workspace's inputs, so entries are read back from
+        the store (``source_from_store``); hashing the stored texts takes about a
+        second per million entries: call it off the GUI thread.
+        """
+        from auditviewer.export_source import source_from_store
+
+        if not self.can_export():
+            raise RuntimeError("the workspace is still loading")
+        with self._export_lock:
+            if self._export_source is None:
+                assert self.workspace is not None and self.report is not None
+                self._export_source = source_from_store(
+                    self.workspace, self.store, self.report, keys=self.keys
+                )
+            return self._export_source
+
     def close(self) -> None:
+        self._export_source = None
         self.store.close()  # a cached database file stays for the next opening
 
 
@@ -279,6 +319,13 @@ def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
     )
 
 
+def is_demo_origin(origin: str | None) -> bool:
+    """The built-in demo and samples are regenerated: their checkpoints are never remembered."""
+    from auditviewer.sample import DEFAULT_ORIGIN
+
+    return origin is not None and (origin == DEFAULT_ORIGIN or origin.startswith(DEFAULT_ORIGIN + "-sample-"))
+
+
 def load_session(paths: list[str], ctx: Context) -> StoreSession:
     """Open, store and verify ``paths`` as one workspace (runs in a worker).
 
@@ -286,9 +333,16 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
     store it; the database chosen by :mod:`auditviewer.workspace_cache`, so a
     large export opened again reuses its database), but the session is handed
     to the window as soon as the first rows are stored.
+
+    ``ctx.memory`` (a :class:`CheckpointMemory`, or None) feeds the log's
+    remembered checkpoints into the verification, and remembers this report's
+    afterwards (never the demo's). A file that fails mid-load is an error for
+    that file only (``session.file_errors``); the rest still loads.
     """
     workspace = open_workspace([Path(p) for p in paths])
+    workspace.tolerate_file_errors = True
     extra = list(getattr(ctx, "trust", []) or [])
+    memory: CheckpointMemory | None = getattr(ctx, "memory", None)
     opened: OpenedStore | None = None
     # Loading makes millions of long-lived objects (leaf hashes); a full
     # collection over them holds the GIL for half a second and freezes the
@@ -327,13 +381,31 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
         def progress(done: int, total: int) -> None:
             ctx.progress("Reading and verifying", done, total)
 
-        report = verify_workspace(
-            workspace,
-            keys,
-            on_batch=None if opened.reused else on_batch,
-            progress=progress,
-            cancelled=lambda: ctx.cancelled,
-        )
+        if memory is not None:
+            report = verify_with_memory(
+                workspace,
+                keys,
+                memory,
+                on_batch=None if opened.reused else on_batch,
+                progress=progress,
+                cancelled=lambda: ctx.cancelled,
+            )
+        else:
+            report = verify_workspace(
+                workspace,
+                keys,
+                on_batch=None if opened.reused else on_batch,
+                progress=progress,
+                cancelled=lambda: ctx.cancelled,
+            )
+        session.workspace = workspace
+        session.keys = list(keys)
+        session.file_errors = [str(e) for e in workspace.file_errors]
+        origin = workspace.origin
+        if memory is not None and origin and not is_demo_origin(origin):
+            session.remembered = memory.remember(report, origin)
+        if memory is not None:
+            session.memory_problems = memory.take_problems()
         ctx.progress("Recording entry states", 0, 0, force=True)
         if not opened.reused:
             store.finish()

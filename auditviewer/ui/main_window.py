@@ -28,6 +28,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -49,11 +52,18 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.errors import AuditViewerError, TrustStoreError
+from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError, write_evidence
 from auditviewer.integrity.report import Report
 from auditviewer.integrity.trust import TrustStore
+from auditviewer.ui.dialogs.export import ExportDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
 from auditviewer.ui.facets import FacetList
-from auditviewer.ui.integrity_panel import IntegrityBanner, IntegrityPanel, UntrustedSigner
+from auditviewer.ui.integrity_panel import (
+    IntegrityBanner,
+    IntegrityPanel,
+    UntrustedSigner,
+    has_fork,
+)
 from auditviewer.ui.json_pane import MetadataPane
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
 from auditviewer.ui.report_html import report_html
@@ -191,6 +201,46 @@ class LogTable(QTableView):
         super().keyPressEvent(event)
 
 
+class PreferencesDialog(QDialog):
+    """The viewer's preferences (one so far: remembering verified checkpoints)."""
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferencesDialog")
+        self.setWindowTitle("Preferences")
+        self.settings = settings
+        self.remember = QCheckBox("Remember verified checkpoints", self)
+        self.remember.setObjectName("rememberCheckpoints")
+        self.remember.setChecked(remember_enabled(settings))
+        about = QLabel(
+            "The checkpoints a trusted key signed are kept per log in your data folder. Opening an "
+            "older or rewritten export of the same log later then shows that the log went on "
+            "(rollback) or that two histories were signed (a fork).",
+            self,
+        )
+        about.setWordWrap(True)
+        about.setEnabled(False)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.remember)
+        layout.addWidget(about)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def accept(self) -> None:
+        self.settings.setValue("integrity/remember", self.remember.isChecked())
+        super().accept()
+
+
+def remember_enabled(settings: QSettings) -> bool:
+    return settings.value("integrity/remember", True) not in (False, "false", "0", 0)
+
+
 class MainWindow(QMainWindow):
     """One workspace per window. ``open_paths`` loads; ``session`` is what is shown."""
 
@@ -231,6 +281,8 @@ class MainWindow(QMainWindow):
         self.fetcher.entryReady.connect(self._entry_ready)
         self._entry_generation = 0
         self._stored = 0
+        self._memory: CheckpointMemory | None = None
+        self.export_dialog: ExportDialog | None = None
 
         self._build_widgets()
         self.model.set_fetcher(self.fetcher)
@@ -276,6 +328,10 @@ class MainWindow(QMainWindow):
         crumb_row.addStretch(1)
         crumb_row.addWidget(self.count_label)
         crumb_row.addWidget(self.clear_all)
+        self.export_button = QPushButton("Export…", page)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setToolTip("Export the entries shown (the whole filter and scope)  Ctrl+E")
+        crumb_row.addWidget(self.export_button)
 
         # left: scope tree + facets
         self.scope_tree = ScopeTree(page)
@@ -407,6 +463,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_json_action)
         file_menu.addAction(self.save_html_action)
         file_menu.addSeparator()
+        self.export_action = QAction("&Export…", self)
+        self.export_action.setObjectName("exportAction")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setStatusTip("Export the entries shown: a verifiable slice bundle or a plain file")
+        self.export_action.triggered.connect(lambda: self.open_export())
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         self.close_action = QAction("&Close Workspace", self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(self.close_workspace)
@@ -427,6 +490,11 @@ class MainWindow(QMainWindow):
         self.clear_filters_action = QAction("C&lear Filters", self)
         self.clear_filters_action.triggered.connect(self.clear_filters)
         edit_menu.addAction(self.clear_filters_action)
+        edit_menu.addSeparator()
+        self.preferences_action = QAction("&Preferences…", self)
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.open_preferences)
+        edit_menu.addAction(self.preferences_action)
 
         view_menu = bar.addMenu("&View")
         self.columns_menu = view_menu.addMenu("&Columns")
@@ -465,6 +533,14 @@ class MainWindow(QMainWindow):
         self.trust_action = QAction("&Trust Store…", self)
         self.trust_action.triggered.connect(self.open_trust_store)
         integrity_menu.addAction(self.trust_action)
+        integrity_menu.addSeparator()
+        self.evidence_action = QAction("Save &Fork Evidence…", self)
+        self.evidence_action.triggered.connect(lambda: self.save_fork_evidence())
+        integrity_menu.addAction(self.evidence_action)
+        self.forget_action = QAction("&Forget This Log…", self)
+        self.forget_action.setStatusTip("Forget the checkpoints remembered for this log, then verify again")
+        self.forget_action.triggered.connect(lambda: self.forget_log())
+        integrity_menu.addAction(self.forget_action)
 
         help_menu = bar.addMenu("&Help")
         syntax = QAction("&Search Syntax", self)
@@ -507,6 +583,10 @@ class MainWindow(QMainWindow):
         self.integrity.trustRequested.connect(self.trust_signer)
         self.integrity.saveJsonRequested.connect(self.save_report_json)
         self.integrity.saveHtmlRequested.connect(self.save_report_html)
+        self.integrity.saveEvidenceRequested.connect(lambda: self.save_fork_evidence())
+        self.export_button.clicked.connect(lambda: self.open_export())
+        self.scope_tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.scope_tree.customContextMenuRequested.connect(self._scope_menu)
         self.clear_all.clicked.connect(self.clear_filters)
         self.finding_chip.clicked.connect(lambda: self._set_state(self.state.with_(seq_range=None)))
         self.cancel_button.clicked.connect(self.cancel_loading)
@@ -670,8 +750,11 @@ class MainWindow(QMainWindow):
         extra = list(self._extra_trust)
         paths_copy = list(self.paths)
 
+        memory = self.checkpoint_memory()
+
         def job(ctx: JobContext) -> Session:
             ctx.trust = extra  # type: ignore[attr-defined]
+            ctx.memory = memory  # type: ignore[attr-defined]
             return loader(paths_copy, ctx)
 
         self.worker = Worker(job)
@@ -750,6 +833,12 @@ class MainWindow(QMainWindow):
         notices = getattr(self.session, "notices", None)
         if notices:
             self._loaded_text += " " + elide(visible_text("; ".join(notices)), 200)
+        problems = self.load_problems()
+        if problems:
+            self._loaded_text += " " + elide(visible_text(problems[0]), 200) + (
+                f" (+{len(problems) - 1} more, see the banner)" if len(problems) > 1 else ""
+            )
+        self.banner.set_notes(problems)
         self.status(self._loaded_text)
         self.loadFinished.emit(status)
 
@@ -799,6 +888,12 @@ class MainWindow(QMainWindow):
     def close_workspace(self, *_: Any, show_start: bool = True) -> None:
         if self.worker is not None and show_start:
             self.cancel_loading(wait=True)
+        if self.export_dialog is not None:
+            self.export_dialog.shutdown()
+            self.export_dialog.close()
+            self.export_dialog.deleteLater()
+            self.export_dialog = None
+        self.banner.set_notes([])
         session = self.session
         self.session = None
         self.report = None
@@ -1112,16 +1207,16 @@ class MainWindow(QMainWindow):
             title = entry.get("title") if isinstance(entry.get("title"), dict) else None
             if res and res.get("id") is not None:
                 name = str(res.get("name") or res.get("id"))
+                res_scope = Scope("resource", resource_type=res.get("type"),
+                                  resource_id=str(res.get("id")),
+                                  label=f"{res.get('type') or 'resource'} {name}")
                 act = menu.addAction(
                     f"Show this resource's history ({elide(visible_text(name), 40)})"
                 )
-                act.triggered.connect(
-                    lambda: self.scope_to(
-                        Scope("resource", resource_type=res.get("type"),
-                              resource_id=str(res.get("id")),
-                              label=f"{res.get('type') or 'resource'} {name}")
-                    )
-                )
+                act.triggered.connect(lambda: self.scope_to(res_scope))
+                exp = menu.addAction("Export this resource's history…")
+                exp.setEnabled(self.can_export())
+                exp.triggered.connect(lambda: self.open_export(res_scope))
             if title and title.get("id") is not None:
                 tname = str(title.get("name") or title.get("id"))
                 act = menu.addAction(f"Show this title ({elide(visible_text(tname), 40)})")
@@ -1134,7 +1229,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Copy rows", self.copy_selected_rows)
         menu.addAction("Copy entry", self._copy_current_entry)
         menu.addAction("Show details", self.show_entry_pane)
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        self._popup(menu, self.table.viewport().mapToGlobal(pos))
 
     def _copy_current_entry(self) -> None:
         self.pane.copy_entry()
@@ -1230,6 +1325,140 @@ class MainWindow(QMainWindow):
         self.status(f"Saved {path}.")
 
     # ------------------------------------------------------------------
+    # Remembered checkpoints
+
+    def remember_checkpoints(self) -> bool:
+        return remember_enabled(self.settings)
+
+    def checkpoint_memory(self) -> CheckpointMemory | None:
+        """The memory the next load reads and adds to (None when the preference is off)."""
+        if not self.remember_checkpoints():
+            return None
+        if self._memory is None:
+            self._memory = CheckpointMemory()
+        return self._memory
+
+    def load_problems(self) -> list[str]:
+        """Files that failed mid-load and memory problems of the open session, one line each."""
+        session = self.session
+        if session is None:
+            return []
+        lines = [f"Not read: {e}" for e in getattr(session, "file_errors", []) or []]
+        lines += [f"Remembered checkpoints: {m}" for m in getattr(session, "memory_problems", []) or []]
+        return lines
+
+    def _origin(self) -> str | None:
+        if self.report is not None and self.report.origin:
+            return self.report.origin
+        return self.session.info.origin if self.session is not None else None
+
+    def open_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        dialog.exec()
+
+    def forget_log(self, *, confirm: bool = True) -> int | None:
+        """Forget the remembered checkpoints of the open log (after confirming), then verify again."""
+        origin = self._origin()
+        if self.session is None or not origin:
+            return None
+        memory = self._memory or CheckpointMemory()
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Forget this log?",
+                f"Forget every checkpoint remembered for\n{origin}?\n\nOlder or rewritten exports of "
+                "this log can then no longer be recognised as such. The open export is verified again.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        try:
+            count = memory.forget(origin)
+        except CheckpointMemoryError as exc:
+            QMessageBox.warning(self, APP_NAME, f"Could not forget this log: {exc}")
+            return None
+        self.status(f"Forgot {count:,} remembered checkpoints of {elide(visible_text(origin), 80)}; "
+                    "verifying again…")
+        self.reverify()
+        return count
+
+    def save_fork_evidence(self, path: str | None = None) -> str | None:
+        report = self.report
+        if not has_fork(report):
+            return None
+        assert report is not None
+        if not path:
+            stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save fork evidence", f"fork-evidence-{stamp}.json", "JSON (*.json)"
+            )
+        if not path:
+            return None
+        try:
+            write_evidence(report, Path(path), memory=self._memory)
+        except (OSError, AuditViewerError) as exc:
+            QMessageBox.warning(self, APP_NAME, f"Could not save {path}: {exc}")
+            return None
+        self.status(f"Saved the fork evidence to {path}.")
+        return path
+
+    # ------------------------------------------------------------------
+    # Export
+
+    def can_export(self) -> bool:
+        session = self.session
+        if session is None or self.worker is not None:
+            return False
+        can = getattr(session, "can_export", None)
+        return bool(can()) if callable(can) else False
+
+    def open_export(self, scope: Scope | None = None) -> ExportDialog | None:
+        """The export dialog for the current filter and scope, or for one scope's whole history."""
+        if not self.can_export():
+            return None
+        session: Any = self.session
+        if scope is None:
+            state = self.state
+            title = "Export the entries shown"
+        else:
+            state = FilterState(scope=scope, utc=self.state.utc)
+            title = f"Export the history of {elide(visible_text(scope.label), 60)}"
+        filt = session.to_filter(state)
+        if self.export_dialog is not None:
+            self.export_dialog.shutdown()
+            self.export_dialog.deleteLater()
+        dialog = ExportDialog(session, filt, title=title, settings=self.settings, parent=self)
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _scope_menu(self, pos: Any) -> None:
+        idx = self.scope_tree.indexAt(pos)
+        if not idx.isValid() or self.session is None:
+            return
+        node = self.scope_tree.scope_model.node(idx)
+        scope = node.scope
+        if scope is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Show", lambda: self.scope_to(scope))
+        if scope.kind == "resource":
+            label = "Export this resource's history…"
+        elif scope.kind == "title":
+            label = "Export this title's entries…"
+        else:
+            label = "Export all entries…"
+        act = menu.addAction(label)
+        act.setEnabled(self.can_export())
+        act.triggered.connect(lambda: self.open_export(scope))
+        self._popup(menu, self.scope_tree.viewport().mapToGlobal(pos))
+
+    def _popup(self, menu: QMenu, at: Any) -> None:
+        """Show a context menu (tests replace this to read its actions)."""
+        menu.exec(at)
+
+    # ------------------------------------------------------------------
     # Misc
 
     def status(self, text: str) -> None:
@@ -1244,6 +1473,12 @@ class MainWindow(QMainWindow):
         self.report_action.setEnabled(has)
         self.copy_rows_action.setEnabled(has)
         self.clear_filters_action.setEnabled(has)
+        can_export = self.can_export()
+        self.export_action.setEnabled(can_export)
+        self.export_button.setEnabled(can_export)
+        self.evidence_action.setEnabled(has_fork(self.report))
+        origin = self._origin()
+        self.forget_action.setEnabled(has and self.worker is None and bool(origin))
 
     def _about(self) -> None:
         try:

@@ -53,6 +53,9 @@ def test_demo_filter_scope_and_diff(qtbot: Any, window: MainWindow) -> None:
         window.start_page.demo_button.click()
     assert sig.args == ["verified"]
     settle(qtbot, window)
+    from auditviewer.integrity.memory import CheckpointMemory
+
+    assert not CheckpointMemory().origins()  # the demo is regenerated: never remembered
     total = window.session.total()  # type: ignore[union-attr]
     assert total > 1000
     assert window.banner.status.text() == "Verified"
