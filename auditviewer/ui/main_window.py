@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -90,6 +90,8 @@ APP_NAME = "AuditViewer"
 MAX_RECENT = 10
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 SETTINGS_VERSION = 1
+DEFAULT_SCREEN_SHARE = 0.8  # a first window: this share of the screen's available area
+LEFT_WIDTH = 220  # scope tree and facets, by default
 OPEN_FILTER = (
     "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
 )
@@ -405,7 +407,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setStretchFactor(2, 0)
-        self.main_split.setSizes([250, 860, 440])
+        self.main_split.setSizes([LEFT_WIDTH, 860, 430])
 
         filters = QVBoxLayout()
         filters.setContentsMargins(8, 6, 8, 2)
@@ -605,7 +607,8 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1440, 880)
+            self.resize(self.default_size())
+            self._fit_splitters(self.width())
         for key, split in (
             ("window/mainSplitter", self.main_split),
             ("window/leftSplitter", self.left),
@@ -632,6 +635,22 @@ class MainWindow(QMainWindow):
         self.timeline_action.setChecked(s.value("view/timeline", True) not in (False, "false"))
         self._refresh_recent()
 
+    def default_size(self) -> QSize:
+        """About 80% of the screen's available area (the first start; later the saved geometry)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return QSize(1440, 880)
+        area = screen.availableGeometry()
+        return QSize(max(900, int(area.width() * DEFAULT_SCREEN_SHARE)),
+                     max(600, int(area.height() * DEFAULT_SCREEN_SHARE)))
+
+    def _fit_splitters(self, width: int) -> None:
+        """Scope tree and facets at a fixed width; of the rest, the log about 7/10, the entry pane 3/10."""
+        left = LEFT_WIDTH
+        rest = max(600, width - left)
+        pane = max(340, rest * 3 // 10)
+        self.main_split.setSizes([left, rest - pane, pane])
+
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("settings/version", SETTINGS_VERSION)
@@ -657,7 +676,7 @@ class MainWindow(QMainWindow):
             hh.resizeSection(col, DEFAULT_WIDTHS[col])
             self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
         hh.moveSection(hh.visualIndex(COL_SEQ), 1)
-        self.main_split.setSizes([250, 860, 440])
+        self._fit_splitters(self.width())
         self.timeline_action.setChecked(True)
 
     def recent_paths(self) -> list[str]:

@@ -69,14 +69,16 @@ SORT_KEYS = {
 SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
 HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
 DEFAULT_WIDTHS = {
-    COL_STATE: 34,
-    COL_TIME: 142,
-    COL_EVENT: 196,
-    COL_ACTOR: 160,
-    COL_RESOURCE: 130,
-    COL_TITLE: 104,
-    COL_SUMMARY: 320,
-    COL_SEQ: 64,
+    # Fits State through Title with room for Summary in a 1600 px window (the
+    # table gets 7/10 of what the scope tree leaves; see main_window).
+    COL_STATE: 30,
+    COL_TIME: 140,
+    COL_EVENT: 172,
+    COL_ACTOR: 150,
+    COL_RESOURCE: 124,
+    COL_TITLE: 100,
+    COL_SUMMARY: 160,  # the last column: stretched to what is left
+    COL_SEQ: 54,
 }
 
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40

@@ -215,3 +215,45 @@ def test_cancel_loading(qtbot: Any) -> None:
     assert sig.args == ["cancelled"]
     assert not w.is_loading() and not w.cancel_button.isVisible()
     assert w.stack.currentWidget() is w.start_page
+
+
+def test_first_start_takes_most_of_the_screen_then_keeps_its_geometry(qtbot: Any) -> None:
+    first = MainWindow(fake_loader, settings=make_settings())
+    qtbot.addWidget(first)
+    area = (first.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+    assert first.width() == max(900, int(area.width() * 0.8))
+    assert first.height() == max(600, int(area.height() * 0.8))
+    first.show()
+    qtbot.waitExposed(first)
+    open_fake(qtbot, first)
+    first.resize(1280, 800)  # what a 1600 x 1000 screen gives (the test screen is smaller)
+    first.reset_layout()
+    qtbot.waitUntil(lambda: first.main_split.width() >= 1270)
+    left, table, pane = first.main_split.sizes()
+    assert left < 250 and table >= 2 * pane  # the log gets most of the width
+    first.resize(700, 500)  # within the (small) test screen: restoring clamps to it
+    first.save_settings()
+    again = MainWindow(fake_loader, settings=make_settings())
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (700, 500)
+
+
+def test_the_log_shows_its_main_columns_in_a_1600_px_window(qtbot: Any, window: MainWindow) -> None:
+    from auditviewer.ui.table_model import (
+        COL_ACTOR,
+        COL_RESOURCE,
+        COL_SUMMARY,
+        COL_TIME,
+        COL_TITLE,
+    )
+
+    window.resize(1600, 1000)
+    window.reset_layout()
+    open_fake(qtbot, window)
+    qtbot.waitUntil(window.is_idle, timeout=10_000)
+    hh = window.table.horizontalHeader()
+    viewport = window.table.viewport().width()
+    for col in (COL_TIME, COL_EVENT, COL_ACTOR, COL_RESOURCE, COL_TITLE):
+        assert hh.sectionViewportPosition(col) + hh.sectionSize(col) <= viewport, col
+    assert viewport - hh.sectionViewportPosition(COL_SUMMARY) >= 160  # Summary readable too
+    assert not window.table.horizontalScrollBar().isVisible()

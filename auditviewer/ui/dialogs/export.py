@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -85,11 +86,14 @@ def plan_lines(plan: ExportPlan) -> list[str]:
     lines.append(f"Selection: {elide(visible_text(plan.query), 300)}")
     if plan.format == "bundle":
         size = plan.proof_bytes
-        unit = f"{size / 1_048_576:.1f} MiB" if size >= 1_048_576 else f"{size / 1024:.1f} KiB"
-        lines.append(
-            f"Proof: {plan.proof_rows:,} leaf hashes of omitted entries (about {unit}), "
-            f"{plan.checkpoints:,} checkpoints"
-        )
+        unit = f"{size / 1_048_576:.1f} MiB" if size >= 1_048_576 else f"{max(size, 1) / 1024:.1f} KiB"
+        if plan.proof_rows:
+            proof = f"{plan.proof_rows:,} leaf hashes of omitted entries (about {unit})"
+        else:
+            proof = "no leaf hashes needed (no entry between the checkpoints is left out)"
+        lines.append(f"Proof: {proof}, {plan.checkpoints:,} signed checkpoints")
+    else:
+        lines.append("Proof: none — a plain file cannot be verified")
     lines.append(
         f"In the source's verification: {plan.verified_entries:,} verified, "
         f"{plan.failed_entries:,} failed, {plan.unverified_entries:,} unverified"
@@ -186,16 +190,21 @@ class ExportDialog(QDialog):
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setObjectName("exportCancel")
 
+        box = QGroupBox("What will be written", self)
+        box_layout = QVBoxLayout(box)
+        box_layout.setSpacing(8)
+        box_layout.addWidget(self.summary_label)
+        box_layout.addWidget(self.warnings_label)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         layout.addLayout(form)
         layout.addWidget(self.failed_note)
-        layout.addWidget(self.summary_label)
-        layout.addWidget(self.warnings_label)
+        layout.addWidget(box)
         layout.addWidget(self.progress)
         layout.addWidget(self.result_label)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)
 
         self.format_box.currentIndexChanged.connect(self._format_changed)
         self.browse.clicked.connect(self.choose_path)
@@ -346,6 +355,7 @@ class ExportDialog(QDialog):
             )
             self.failed_note.show()
         self._update_buttons()
+        self.adjustSize()  # the summary's wrapped lines need their height
         self.planned.emit()
 
     def _plan_failed(self, message: str) -> None:
@@ -431,6 +441,7 @@ class ExportDialog(QDialog):
         self.result_label.setText("\n".join(lines))
         self.result_label.show()
         self.show_folder.show()
+        self.adjustSize()
         self.exportFinished.emit("done")
 
     def _export_failed(self, message: str) -> None:
