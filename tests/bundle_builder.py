@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nacl.signing import SigningKey
@@ -18,13 +19,15 @@ from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.notes import checkpoint_text, sign_note
 
 ORIGIN = "audit.test.example/org/tests"
+_EPOCH = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def make_entry(seq: int, **extra: object) -> bytes:
     entry = {
         "seq": seq,
         "id": f"evt_{seq:06d}",
-        "time": f"2026-09-{1 + seq // 1000 % 28:02d}T{seq % 24:02d}:00:00.000Z",
+        # One minute apart, always increasing, as a real log's times are.
+        "time": (_EPOCH + timedelta(minutes=seq)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "category": "Nakama Deployment",
         "action": "Update",
         "actor": {"email": f"user{seq % 5}@example.com", "type": "user"},
