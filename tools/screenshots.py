@@ -21,7 +21,7 @@ VECTORS = ROOT / "tests" / "vectors" / "data"
 VECTOR_KEY = (
     "audit.heroiclabs.example/org/acme-games+712495bc+AY+gnFtM15bABLz0XJHj2ZzhZwEMVI59VpqhpvlrRNuy"
 )
-SIZE = (1500, 900)
+SIZE = (1600, 1000)
 
 
 def main() -> int:
@@ -32,6 +32,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="auditviewer-shots-"))
     os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
     os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
+    os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
 
@@ -81,6 +82,7 @@ def main() -> int:
 
     w = MainWindow(load_session, demo_paths=demo_paths, settings=make_settings())
     w.resize(*SIZE)
+    w.reset_layout()  # the splitters as a first start at this size has them
     w.show()
     shot(w, "start-page")
 
@@ -95,6 +97,17 @@ def main() -> int:
         if w.pane.diff.has_changes() and len(w.pane.diff.model.changes()) >= 2:
             break
     shot(w, "organization-log")
+
+    dialog = w.open_export()
+    assert dialog is not None
+    while dialog.is_busy():
+        settle(20)
+    dialog.path_edit.setText(str(Path.home() / "acme-games-slice.zip"))
+    settle()
+    path = args.out / "export-dialog.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.reject()
 
     # The same in a dark palette (what a system in dark mode gives Qt).
     from PySide6.QtGui import QColor, QPalette
@@ -160,6 +173,25 @@ def main() -> int:
     print("untrusted:", wait_loaded(w))
     w.show_report()
     shot(w, "untrusted-key")
+
+    # Remembered checkpoints: a log seen once, then a rewritten history of it (a fork).
+    from tests.bundle_builder import make_entry, signer, write_bundle
+
+    key = signer()
+    leaves = [make_entry(i) for i in range(50)]
+    original = write_bundle(tmp / "original", leaves, checkpoint_sizes=[16, 32, 50], key=key)
+    leaves[20] = make_entry(20, note="rewritten")
+    rewritten = write_bundle(tmp / "rewritten", leaves, checkpoint_sizes=[16, 32, 50], key=key)
+    for bundle in (original, rewritten):
+        w.open_paths([str(bundle)], trust=[key.verifier_string], remember=False)
+        print(bundle.name + ":", wait_loaded(w))
+    w.show_report()
+    fm = w.integrity.findings_model
+    for r in range(fm.rowCount()):
+        if fm.finding(r).kind == "fork":
+            w.integrity.findings.selectRow(r)
+            break
+    shot(w, "fork-report")
     w.close()
     return 0
 

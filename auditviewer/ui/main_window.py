@@ -127,6 +127,9 @@ class StartPage(QWidget):
         )
         intro.setWordWrap(True)
         intro.setMaximumWidth(620)
+        # A wrapped label is given the height of its width-for-height guess; at the
+        # box's real width the text needs more, and was clipped top and bottom.
+        intro.setMinimumHeight(intro.fontMetrics().lineSpacing() * 3 + 4)
         self.open_button = QPushButton("Open an export…", self)
         self.open_button.setObjectName("startOpen")
         self.open_button.setDefault(True)
