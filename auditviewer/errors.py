@@ -49,7 +49,7 @@ class ExportError(AuditViewerError):
     """An export could not be written; nothing was left half-written."""
 
 
-class Cancelled(AuditViewerError):  # noqa: N818 - reads better at call sites
+class Cancelled(AuditViewerError):
     """Long work stopped because the person asked it to."""
 
 
