@@ -39,7 +39,11 @@ def entry(seq: int) -> bytes:
                 "before": "registry.heroiclabs.com/acme/nakama:3.20.0",
             },
         },
-        "resource": {"id": f"dep_{seq % 50:04d}", "name": f"dragon-prod-{seq % 50}", "type": "nakama_deployment"},
+        "resource": {
+            "id": f"dep_{seq % 50:04d}",
+            "name": f"dragon-prod-{seq % 50}",
+            "type": "nakama_deployment",
+        },
         "seq": seq,
         "time": f"2026-{8 + seq // 400000:02d}-{1 + seq // 15000 % 28:02d}T{seq % 24:02d}:{seq % 60:02d}:00.000Z",
         "title": {"id": f"ttl_{seq % 4:03d}", "name": "Dragon Tactics"},
@@ -81,7 +85,9 @@ def write_big_bundle(folder: Path, entries: int, *, fmt: str = "jsonl", every: i
     files = []
     for path, role in ((name, "entries"), ("checkpoints.jsonl", "checkpoints")):
         data = (folder / path).read_bytes()
-        files.append({"path": path, "role": role, "sha256": sha(data).hexdigest(), "size": len(data)})
+        files.append(
+            {"path": path, "role": role, "sha256": sha(data).hexdigest(), "size": len(data)}
+        )
     manifest = {
         "format": "audit-bundle",
         "version": 1,
