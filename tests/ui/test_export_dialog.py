@@ -259,3 +259,25 @@ def test_context_menus_offer_the_resources_history(
     assert dialog.plan is not None and dialog.plan.entries == int(
         idx.siblingAtColumn(1).data().replace(",", "")
     )
+
+
+def test_export_from_a_zip_input_after_loading_closed_it(
+    qtbot: Any, window: MainWindow, bundle: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "log.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sorted(bundle.rglob("*")):
+            if f.is_file():
+                z.write(f, "log/" + f.relative_to(bundle).as_posix())
+    assert load(qtbot, window, [str(archive)], [KEY.verifier_string]) == "verified"
+    window.search.set_text("seq:10..20")
+    qtbot.waitUntil(window.is_idle, timeout=30_000)
+    dialog = window.open_export()
+    assert dialog is not None
+    planned(qtbot, dialog)
+    assert dialog.plan is not None and dialog.plan.entries == 11
+    out = tmp_path / "part.zip"
+    dialog.path_edit.setText(str(out))
+    assert export(qtbot, dialog) == "done"
+    assert dialog.summary is not None and dialog.summary.slice_status == "verified"
+    assert "verified" in dialog.result_label.text()
