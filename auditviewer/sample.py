@@ -34,6 +34,7 @@ from typing import Any, Literal
 from nacl.signing import SigningKey
 
 from auditviewer import paths
+from auditviewer.domain import ACTIONS, CATEGORIES
 from auditviewer.integrity.chain import ZERO_HEAD, heads, leaf_hashes
 from auditviewer.integrity.keys import VerifierKey, valid_key_name
 from auditviewer.integrity.notes import checkpoint_text, sign_note
@@ -56,19 +57,6 @@ DEFAULT_ORIGIN = "audit.heroiclabs.example/org/acme-games-demo"
 # Fixed rather than "now": the bytes must depend on the arguments only.
 DEFAULT_EXPORTED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
 
-CATEGORIES = (
-    "Organization Title",
-    "Organization User",
-    "Organization Billing",
-    "Nakama Deployment",
-    "Nakama Deployment Transfer",
-    "Nakama Builder",
-    "Nakama Builder Trigger",
-    "Nakama Builder Configuration",
-    "Nakama Builder Transfer",
-    "Satori Deployment",
-)
-ACTIONS = ("Create", "Update", "Delete", "Transfer", "Add", "Reboot", "Export")
 
 CHECKPOINT_INTERVAL = 1024
 PARQUET_ROW_GROUP = 65536

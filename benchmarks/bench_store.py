@@ -31,21 +31,11 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from auditviewer import domain
 from auditviewer.store import Filter, Sort, StateRange, Store
 
-CATEGORIES = [
-    "Organization Title",
-    "Organization User",
-    "Organization Billing",
-    "Nakama Deployment",
-    "Nakama Deployment Transfer",
-    "Nakama Builder",
-    "Nakama Builder Trigger",
-    "Nakama Builder Configuration",
-    "Nakama Builder Transfer",
-    "Satori Deployment",
-]
-ACTIONS = ["Create", "Update", "Delete", "Transfer", "Add", "Reboot", "Export"]
+CATEGORIES = list(domain.CATEGORIES)
+ACTIONS = list(domain.ACTIONS)
 PEOPLE = ["hana", "ana", "chen", "omar", "lea", "raj", "sofia", "ken", "farah", "yuki"]
 TITLES = ["Dragon Tactics", "Sky Pirates", "Moon Farm", "Kart Legends", "Tiny Heroes"]
 
