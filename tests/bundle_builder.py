@@ -27,7 +27,8 @@ def make_entry(seq: int, **extra: object) -> bytes:
         "seq": seq,
         "id": f"evt_{seq:06d}",
         # One minute apart, always increasing, as a real log's times are.
-        "time": (_EPOCH + timedelta(minutes=seq)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        # Clamped so that fuzzed seqs far beyond any real log still make a valid date.
+        "time": (_EPOCH + timedelta(minutes=min(seq, 10**8))).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "category": "Nakama Deployment",
         "action": "Update",
         "actor": {"email": f"user{seq % 5}@example.com", "type": "user"},
