@@ -62,3 +62,21 @@ def test_malformed_query_exits_2_and_says_where(capsys: pytest.CaptureFixture[st
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", str(tmp_path / "missing"), "--count"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_table_output_shows_invisible_characters_as_the_viewer_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A right-to-left override and Unicode tag characters (invisible, used to smuggle text)
+    # in an actor's email must be shown, not obeyed, in the terminal as in the viewer.
+    from auditviewer.ui.text import visible_text
+    from tests.bundle_builder import make_entry
+
+    sneaky = "eve\u202e@x.example\U000e0041\U000e0042"
+    path = tmp_path / "plain.jsonl"
+    path.write_bytes(make_entry(0, actor={"email": sneaky, "type": "user"}) + b"\n")
+    assert main(["query", str(path), "-q", "seq:0"]) == 0
+    out = capsys.readouterr().out
+    assert "⟨U+202E⟩" in out and "⟨U+E0041⟩" in out
+    assert "\u202e" not in out and "\U000e0041" not in out
+    assert visible_text(sneaky) in out
