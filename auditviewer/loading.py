@@ -95,18 +95,25 @@ def load(
             workspace.findings[:] = findings_before
             report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         store = opened.store
-        if not opened.reused:
-            store.finish()
-        store.set_states(report.state_ranges)
-        if opened.on_disk and not opened.reused and opened.key is not None:
-            store.mark_complete(key=opened.key)
-        store.lock_down()
+        finish_store(opened, report)
     except BaseException:
         if opened is not None:
             opened.store.close()
         workspace.close()
         raise
     return LoadedWorkspace(workspace=workspace, store=store, report=report, notices=opened.notices)
+
+
+def finish_store(opened: OpenedStore, report: Report) -> None:
+    """After the pass: rows in order, each entry's state from ``report``, a cache file
+    marked reusable, and the database locked down. Shared with the viewer's loader."""
+    store = opened.store
+    if not opened.reused:
+        store.finish()
+    store.set_states(report.state_ranges)
+    if opened.on_disk and not opened.reused and opened.key is not None:
+        store.mark_complete(key=opened.key)
+    store.lock_down()
 
 
 def _fill(

@@ -25,7 +25,7 @@ from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
-from auditviewer.loading import store_rows
+from auditviewer.loading import finish_store, store_rows
 from auditviewer.query import compile_query
 from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.ui.scope_tree import ALL, ResourceCount
@@ -407,12 +407,7 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
         if memory is not None:
             session.memory_problems = memory.take_problems()
         ctx.progress("Recording entry states", 0, 0, force=True)
-        if not opened.reused:
-            store.finish()
-        store.set_states(report.state_ranges)
-        if opened.on_disk and not opened.reused and opened.key is not None:
-            store.mark_complete(key=opened.key)
-        store.lock_down()
+        finish_store(opened, report)
         session.report = report
         session.finished = True
         if not announced.is_set():
