@@ -231,9 +231,7 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
     limits = workspace.limits
     manifest_label = container.label(MANIFEST)
     data = container.read_bytes(MANIFEST, limit=limits.max_manifest_bytes)
-    manifest = parse_manifest(data, label=manifest_label)
-    if workspace.manifests and manifest.origin != workspace.manifests[0].origin:
-        pass  # reported once all inputs are open
+    manifest = parse_manifest(data, label=manifest_label, limits=limits)
     workspace.manifests.append(manifest)
     listed = {f.path for f in manifest.files}
     present = set(names)

@@ -123,3 +123,16 @@ def test_dashboard_shape_is_shown_in_entry_columns(vectors: Path) -> None:
     assert entry["actor"]["email"] == "hana@acme-games.example"
     assert entry["resource"]["name"] == "dragon-staging-10"
     assert entry["time"] == "2026-08-10T01:14:41.087Z"
+
+
+def test_the_workspace_limits_reach_the_manifest(tmp_path: Path) -> None:
+    from auditviewer.errors import InputError as Error
+    from auditviewer.limits import Limits
+
+    folder = write_bundle(tmp_path / "b", [make_entry(0)], checkpoint_sizes=[1], key=KEY)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["organization"] = {"a": {"b": {"c": {"d": {}}}}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    open_workspace([folder]).close()  # fine under the default depth
+    with pytest.raises(Error, match="max_json_depth"):
+        open_workspace([folder], limits=Limits(max_json_depth=3))
