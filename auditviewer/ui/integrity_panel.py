@@ -291,7 +291,11 @@ def signer_text(signers: Iterable[Any]) -> str:
     out = []
     for s in signers:
         if s.trusted:
-            state = "trusted, valid" if s.valid else "trusted, INVALID"
+            # valid None: not checked, because an earlier trusted signature on the
+            # same note already failed and rejected the whole note.
+            state = {True: "trusted, valid", False: "trusted, INVALID"}.get(
+                s.valid, "trusted, not checked"
+            )
         else:
             state = "not trusted"
         out.append(f"{s.key} ({state})")

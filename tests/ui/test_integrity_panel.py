@@ -93,3 +93,20 @@ def test_detail_of_selected_finding_and_checkpoint(qtbot: Any) -> None:
     panel.checkpoints.selectRow(0)
     assert "Signed by" in panel.checkpoint_detail.text()
     assert panel.finding_detail.textFormat() == panel.finding_detail.textFormat().PlainText
+
+
+def test_signer_text_tells_invalid_from_not_checked() -> None:
+    from auditviewer.integrity.report import Signer
+    from auditviewer.ui.integrity_panel import signer_text
+
+    text = signer_text(
+        [
+            Signer(key="log+00000001", trusted=True, valid=False),
+            Signer(key="log+00000002", trusted=True, valid=None),
+            Signer(key="witness+00000003", trusted=False, valid=None),
+        ]
+    )
+    assert text == (
+        "log+00000001 (trusted, INVALID); log+00000002 (trusted, not checked); "
+        "witness+00000003 (not trusted)"
+    )
