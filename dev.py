@@ -5,7 +5,7 @@
     python3 dev.py test    run the whole test suite (Qt offscreen), ruff and mypy
 
 Both create ``.venv`` beside this file on first use (and refresh it when
-``pyproject.toml`` changes), install the project into it in editable mode with
+``pyproject.toml``, ``setup.py`` or the C sources in ``csrc/`` change), install the project into it in editable mode with
 its test extras, then run inside it.
 """
 
@@ -26,7 +26,12 @@ STAMP = VENV / ".auditviewer-installed"
 
 
 def _want() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # What the install depends on: the project file, and the C extension's build and sources
+    # (an editable install builds the extension once; changed sources need a new build).
+    digest = hashlib.sha256()
+    for path in [ROOT / "pyproject.toml", ROOT / "setup.py", *sorted((ROOT / "csrc").glob("*.[ch]"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_venv() -> None:

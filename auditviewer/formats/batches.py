@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from auditviewer.limits import Limits
+from auditviewer.native import NATIVE
+
 LEAF_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
@@ -59,6 +62,9 @@ class LeafBatch:
     source: str
     table: pa.RecordBatch
     problems: list[Problem] = field(default_factory=list)
+    #: From the C extension's check, when it read the batch: per row, where the top-level
+    #: time text sits in the leaf (int32 offset, int32 length; -1 when not known).
+    times: bytes | None = None
 
     @property
     def num_rows(self) -> int:
@@ -74,7 +80,7 @@ def _int64_array(values: Sequence[int]) -> pa.Array:
 
 def make_batch(
     source: str,
-    seqs: Sequence[int],
+    seqs: Sequence[int] | pa.Array,
     leaves: Sequence[bytes],
     lines: Sequence[int],
     heads: Sequence[bytes | None] | pa.Array | None = None,
@@ -82,8 +88,9 @@ def make_batch(
     *,
     leaf_array: pa.Array | None = None,
     leaf_hash_bytes: bytes | None = None,
+    times: bytes | None = None,
 ) -> LeafBatch:
-    """A batch. ``heads`` may already be an Arrow binary array; ``leaf_array`` and
+    """A batch. ``seqs`` and ``heads`` may already be Arrow arrays; ``leaf_array`` and
     ``leaf_hash_bytes`` may give the leaves as one and their hashes (concatenated)
     when the caller has them, in which case ``leaves`` may be left empty.
     """
@@ -99,7 +106,7 @@ def make_batch(
     hashes = leaf_hashes(leaves) if leaf_hash_bytes is None else leaf_hash_bytes
     table = pa.RecordBatch.from_arrays(
         [
-            pa.array(seqs, pa.int64()),
+            seqs if isinstance(seqs, pa.Array) else pa.array(seqs, pa.int64()),
             leaf_array,
             _int64_array(lines),
             head_array,
@@ -107,4 +114,24 @@ def make_batch(
         ],
         schema=LEAF_SCHEMA,
     )
-    return LeafBatch(source=source, table=table, problems=problems or [])
+    return LeafBatch(source=source, table=table, problems=problems or [], times=times)
+
+
+def check_leaf_array(leaves: pa.Array, limits: Limits) -> tuple[pa.Array, bytes, bytes, int]:
+    """The C extension's check of an Arrow binary (or large binary) array of leaves.
+
+    Returns each leaf's seq (int64; -1 where the check declined and the Python
+    check must judge), their leaf hashes (concatenated), where their times are
+    (see :attr:`LeafBatch.times`) and how many were declined. Only when :data:`auditviewer.native.NATIVE` is there.
+    """
+    assert NATIVE is not None
+    n = len(leaves)
+    width = 8 if pa.types.is_large_binary(leaves.type) else 4
+    _, offsets, data = leaves.buffers()
+    if data is None:  # every value empty
+        data = pa.py_buffer(b"")
+    seqs, hashes, times, declined = NATIVE.check_leaves(
+        data, offsets, leaves.offset, n, width, limits.max_entry_bytes, limits.max_json_depth
+    )
+    seq_array = pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(seqs)])
+    return seq_array, hashes, times, declined

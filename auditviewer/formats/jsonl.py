@@ -13,6 +13,7 @@ import pyarrow as pa
 from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits, MiB
+from auditviewer.native import NATIVE
 from auditviewer.sources import CHUNK
 
 BATCH_LINES = 65_536
@@ -124,6 +125,8 @@ def check_segment(
 def _check_segment(
     segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
 ) -> tuple[list[LeafBatch], int]:
+    if NATIVE is not None:
+        return _check_segment_native(segment, first_line, source, limits, batch_lines)
     lines = segment.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
@@ -139,6 +142,40 @@ def _check_segment(
     return out, len(lines)
 
 
+def _check_segment_native(
+    segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
+) -> tuple[list[LeafBatch], int]:
+    """:func:`_check_segment` by the C extension: no Python object per line unless one is declined."""
+    assert NATIVE is not None
+    count, data, offsets, seqs, hashes, times, declined = NATIVE.check_jsonl(
+        segment, limits.max_entry_bytes, limits.max_json_depth
+    )
+    leaf_array = pa.Array.from_buffers(pa.binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    seq_array = pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(seqs)])
+    seq_view = memoryview(seqs).cast("q")
+    out: list[LeafBatch] = []
+    for start in range(0, count, batch_lines):
+        stop = min(start + batch_lines, count)
+        n = stop - start
+        if declined and -1 in seq_view[start:stop]:
+            part_seqs = [None if seq < 0 else seq for seq in seq_view[start:stop]]
+            lines = leaf_array.slice(start, n).to_pylist()
+            out.append(_judged_batch(lines, part_seqs, first_line + start, source, limits))
+            continue
+        out.append(
+            make_batch(
+                source,
+                seq_array.slice(start, n),
+                [],
+                range(first_line + start, first_line + stop),
+                leaf_array=leaf_array.slice(start, n),
+                leaf_hash_bytes=hashes[32 * start : 32 * stop],
+                times=times[8 * start : 8 * stop],
+            )
+        )
+    return out, count
+
+
 #: A run of good lines as a worker sends it back: (first index, end index, seqs, leaf hashes).
 _Run = tuple[int, int, list[int], bytes]
 
@@ -148,7 +185,6 @@ def _check_lines(
 ) -> list[LeafBatch | _Run]:
     """Batches of a segment's lines: a run of good lines is left for the caller to build."""
     seqs = fast_seqs(lines, limits=limits, joined=segment)
-    limit = limits.max_entry_bytes
     out: list[LeafBatch | _Run] = []
     for start in range(0, len(lines), batch_lines):
         stop = min(start + batch_lines, len(lines))
@@ -158,28 +194,36 @@ def _check_lines(
         if None not in part_seqs:  # every line proven good: the common case
             out.append((start, stop, part_seqs, leaf_hashes(part_lines)))  # type: ignore[arg-type]
             continue
-        kept_seqs: list[int] = []
-        leaves: list[bytes] = []
-        numbers: list[int] = []
-        problems: list[Problem] = []
-        for offset, (leaf, seq) in enumerate(zip(part_lines, part_seqs, strict=True)):
-            number = first + offset
-            if seq is None:
-                if not leaf:
-                    problems.append(Problem(number, "blank line (entry files have none)"))
-                    continue
-                check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
-                if check.seq is None:
-                    problems.append(Problem(number, check.problem or "unreadable entry"))
-                    continue
-                seq = check.seq
-                if check.problem:
-                    problems.append(Problem(number, check.problem, seq=seq))
-            kept_seqs.append(seq)
-            leaves.append(leaf)
-            numbers.append(number)
-        out.append(make_batch(source, kept_seqs, leaves, numbers, problems=problems))
+        out.append(_judged_batch(part_lines, part_seqs, first, source, limits))
     return out
+
+
+def _judged_batch(
+    part_lines: list[bytes], part_seqs: list[int | None], first: int, source: str, limits: Limits
+) -> LeafBatch:
+    """A batch of lines some of which the fast check did not prove (None): the Python check judges those."""
+    limit = limits.max_entry_bytes
+    kept_seqs: list[int] = []
+    leaves: list[bytes] = []
+    numbers: list[int] = []
+    problems: list[Problem] = []
+    for offset, (leaf, seq) in enumerate(zip(part_lines, part_seqs, strict=True)):
+        number = first + offset
+        if seq is None:
+            if not leaf:
+                problems.append(Problem(number, "blank line (entry files have none)"))
+                continue
+            check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
+            if check.seq is None:
+                problems.append(Problem(number, check.problem or "unreadable entry"))
+                continue
+            seq = check.seq
+            if check.problem:
+                problems.append(Problem(number, check.problem, seq=seq))
+        kept_seqs.append(seq)
+        leaves.append(leaf)
+        numbers.append(number)
+    return make_batch(source, kept_seqs, leaves, numbers, problems=problems)
 
 
 def check_segment_lean(
@@ -240,6 +284,9 @@ def read_jsonl(
     from auditviewer.formats import parallel
 
     segments = iter_segments(read, limits=limits, size=segment_bytes)  # type: ignore[arg-type]
+    if NATIVE is not None:
+        yield from _read_native(segments, source, limits, batch_lines, workers)
+        return
     count = parallel.worker_count() if workers is None else workers
     ahead: list[bytes] = []
     if count > 1:
@@ -270,14 +317,38 @@ def read_jsonl(
         first_line += lines
 
 
+def _read_native(
+    segments: Iterator[bytes], source: str, limits: Limits, batch_lines: int, workers: int | None
+) -> Iterator[LeafBatch]:
+    """Segments checked by the C extension, on threads when there are several segments."""
+    from auditviewer.formats import parallel
+
+    jobs = ((segment, 1, source, limits, batch_lines) for segment in segments)
+    ahead = list(itertools.islice(jobs, 2))
+    count = parallel.thread_count() if workers is None else workers
+    results: Iterator[tuple[list[LeafBatch], int]]
+    if len(ahead) < 2 or count <= 1:  # one segment (a small file) or one CPU: no threads
+        results = (_check_segment_native(*job) for job in itertools.chain(ahead, jobs))
+    else:
+        results = parallel.thread_map(_check_segment_native, itertools.chain(ahead, jobs), workers=count)
+    del ahead
+    first_line = 1
+    for batches, lines in results:
+        for batch in batches:
+            yield _renumbered(batch, first_line - 1)
+        first_line += lines
+
+
 def _renumbered(batch: LeafBatch, shift: int) -> LeafBatch:
     """A batch whose line numbers were counted from 1, moved to where its segment starts."""
     if not shift:
         return batch
+    import pyarrow.compute as pc
+
     table = batch.table
-    lines = pa.array([number + shift for number in table.column(2).to_pylist()], pa.int64())
+    lines = pc.add(table.column(2), pa.scalar(shift, pa.int64()))
     problems = [dataclasses.replace(p, line=p.line + shift) for p in batch.problems]
-    return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems)
+    return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times)
 
 
 def _drain(ahead: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:

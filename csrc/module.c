@@ -1,0 +1,368 @@
+/* auditviewer._native: the per-entry work of reading and verifying, in C.
+ *
+ * Optional: when it is not built (no C compiler), auditviewer.native falls back
+ * to the Python code, which gives the same results more slowly. Every function
+ * releases the GIL while it works, so reader threads run in parallel and the
+ * viewer's GUI thread keeps running.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry_check.h"
+#include "sha256.h"
+
+typedef struct {
+    PyObject *seqs, *hashes, *times;
+    int64_t *seq_out;
+    uint8_t *hash_out;
+    int32_t *time_out;
+} results;
+
+static int results_new(results *r, Py_ssize_t count) {
+    r->seqs = PyBytes_FromStringAndSize(NULL, count * 8);
+    r->hashes = PyBytes_FromStringAndSize(NULL, count * 32);
+    r->times = PyBytes_FromStringAndSize(NULL, count * 8);
+    if (!r->seqs || !r->hashes || !r->times) {
+        Py_XDECREF(r->seqs);
+        Py_XDECREF(r->hashes);
+        Py_XDECREF(r->times);
+        return 0;
+    }
+    r->seq_out = (int64_t *)PyBytes_AS_STRING(r->seqs);
+    r->hash_out = (uint8_t *)PyBytes_AS_STRING(r->hashes);
+    r->time_out = (int32_t *)PyBytes_AS_STRING(r->times);
+    return 1;
+}
+
+/* Check and hash one leaf, writing result i. Returns 1 when it was declined. */
+static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, int max_depth, key_pool *pool,
+                           results *r, Py_ssize_t i) {
+    entry_fields fields;
+    int ok = entry_check(leaf, len, max_entry, max_depth, pool, &fields);
+    sha256_prefixed(0x00, leaf, len, r->hash_out + 32 * i);
+    r->seq_out[i] = ok ? fields.seq : -1;
+    r->time_out[2 * i] = ok ? fields.time_start : -1;
+    r->time_out[2 * i + 1] = ok ? fields.time_len : -1;
+    return !ok;
+}
+
+PyDoc_STRVAR(check_jsonl_doc,
+"check_jsonl(segment, max_entry_bytes, max_depth) -> (count, leaves, offsets, seqs, hashes, times, declined)\n\n"
+"Split a segment of whole JSONL lines and check every line. The lines are those of\n"
+"segment.split(b'\\n') less an empty last one. leaves: the lines back to back;\n"
+"offsets: int32 x (count+1) into leaves; seqs: int64 each (-1: declined, the Python\n"
+"check must judge it); hashes: the leaf hashes, 32 bytes each; times: int32 pairs\n"
+"(offset in the leaf, length) of the top-level time text, or (-1, -1).");
+
+static PyObject *check_jsonl(PyObject *self, PyObject *args) {
+    Py_buffer segment;
+    Py_ssize_t max_entry;
+    int max_depth;
+    if (!PyArg_ParseTuple(args, "y*ni", &segment, &max_entry, &max_depth))
+        return NULL;
+    const uint8_t *data = segment.buf, *end = data + segment.len;
+    if (segment.len > INT32_MAX) {
+        PyBuffer_Release(&segment);
+        return PyErr_Format(PyExc_ValueError, "segment too large (%zd bytes)", segment.len);
+    }
+    Py_ssize_t count = 0;
+    for (const uint8_t *p = data; p < end;) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        count++;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    PyObject *leaves = PyBytes_FromStringAndSize(NULL, segment.len);
+    PyObject *offsets = PyBytes_FromStringAndSize(NULL, (count + 1) * 4);
+    results r;
+    if (!leaves || !offsets || !results_new(&r, count)) {
+        Py_XDECREF(leaves);
+        Py_XDECREF(offsets);
+        PyBuffer_Release(&segment);
+        return NULL;
+    }
+    uint8_t *leaf_out = (uint8_t *)PyBytes_AS_STRING(leaves);
+    int32_t *offset_out = (int32_t *)PyBytes_AS_STRING(offsets);
+    Py_ssize_t declined = 0, i = 0, written = 0;
+    key_pool pool = {0};
+    Py_BEGIN_ALLOW_THREADS
+    for (const uint8_t *p = data; p < end; i++) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *stop = nl ? nl : end;
+        size_t len = (size_t)(stop - p);
+        offset_out[i] = (int32_t)written;
+        memcpy(leaf_out + written, p, len);
+        written += (Py_ssize_t)len;
+        declined += one_leaf(p, len, (size_t)max_entry, max_depth, &pool, &r, i);
+        p = stop + 1;
+    }
+    offset_out[i] = (int32_t)written;
+    key_pool_free(&pool);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&segment);
+    if (_PyBytes_Resize(&leaves, written) < 0) {
+        Py_DECREF(offsets);
+        Py_DECREF(r.seqs);
+        Py_DECREF(r.hashes);
+        Py_DECREF(r.times);
+        return NULL;
+    }
+    return Py_BuildValue("nNNNNNn", i, leaves, offsets, r.seqs, r.hashes, r.times, declined);
+}
+
+PyDoc_STRVAR(check_leaves_doc,
+"check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth) -> (seqs, hashes, times, declined)\n\n"
+"Check the leaves of an Arrow binary array: value i is data[offsets[first+i]:offsets[first+i+1]],\n"
+"offsets being int32 (offset_width 4) or int64 (8). Results as check_jsonl's.");
+
+static PyObject *check_leaves(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets;
+    Py_ssize_t first, count, max_entry;
+    int width, max_depth;
+    if (!PyArg_ParseTuple(args, "y*y*nnini", &data, &offsets, &first, &count, &width, &max_entry, &max_depth))
+        return NULL;
+    PyObject *error = NULL;
+    if (width != 4 && width != 8)
+        error = PyExc_ValueError;
+    else if (first < 0 || count < 0 || (first + count + 1) * width > offsets.len)
+        error = PyExc_ValueError;
+    if (!error) {
+        /* Every offset must lie within data and never go back: checked before any read. */
+        for (Py_ssize_t i = first; i <= first + count; i++) {
+            int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
+            int64_t before = i == first ? 0
+                : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
+            if (at < 0 || at > data.len || at < before) {
+                error = PyExc_ValueError;
+                break;
+            }
+        }
+    }
+    results r;
+    if (error || !results_new(&r, count)) {
+        PyBuffer_Release(&data);
+        PyBuffer_Release(&offsets);
+        if (error)
+            PyErr_SetString(error, "offsets do not fit the data");
+        return NULL;
+    }
+    Py_ssize_t declined = 0;
+    key_pool pool = {0};
+    const uint8_t *base = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t a, b;
+        if (width == 4) {
+            a = ((const int32_t *)offsets.buf)[first + i];
+            b = ((const int32_t *)offsets.buf)[first + i + 1];
+        } else {
+            a = ((const int64_t *)offsets.buf)[first + i];
+            b = ((const int64_t *)offsets.buf)[first + i + 1];
+        }
+        declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i);
+    }
+    key_pool_free(&pool);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    return Py_BuildValue("NNNn", r.seqs, r.hashes, r.times, declined);
+}
+
+PyDoc_STRVAR(chain_doc,
+"chain(head, hashes, keep_all=False) -> bytes\n\n"
+"Fold the concatenated 32-byte leaf hashes into head (spec section 3): the final head,\n"
+"or with keep_all every head after each leaf, concatenated.");
+
+static PyObject *chain(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"head", "hashes", "keep_all", NULL};
+    Py_buffer head, hashes;
+    int keep_all = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*y*|p", names, &head, &hashes, &keep_all))
+        return NULL;
+    if (head.len != 32 || hashes.len % 32) {
+        PyBuffer_Release(&head);
+        PyBuffer_Release(&hashes);
+        return PyErr_Format(PyExc_ValueError, "head must be 32 bytes and hashes a multiple of 32");
+    }
+    Py_ssize_t n = hashes.len / 32;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, keep_all ? hashes.len : 32);
+    if (!out) {
+        PyBuffer_Release(&head);
+        PyBuffer_Release(&hashes);
+        return NULL;
+    }
+    uint8_t *dst = (uint8_t *)PyBytes_AS_STRING(out);
+    uint8_t current[32];
+    memcpy(current, head.buf, 32);
+    const uint8_t *src = hashes.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        sha256_node(current, src + 32 * i);
+        if (keep_all)
+            memcpy(dst + 32 * i, current, 32);
+    }
+    if (!keep_all)
+        memcpy(dst, current, 32);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&head);
+    PyBuffer_Release(&hashes);
+    return out;
+}
+
+PyDoc_STRVAR(leaf_hashes_doc,
+"leaf_hashes(data, offsets, first, count, offset_width) -> bytes\n\n"
+"The leaf hashes (spec section 3) of the values of an Arrow binary array, concatenated.");
+
+static PyObject *leaf_hashes(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets;
+    Py_ssize_t first, count;
+    int width;
+    if (!PyArg_ParseTuple(args, "y*y*nni", &data, &offsets, &first, &count, &width))
+        return NULL;
+    int bad = (width != 4 && width != 8) || first < 0 || count < 0 || (first + count + 1) * width > offsets.len;
+    for (Py_ssize_t i = first; !bad && i <= first + count; i++) {
+        int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
+        int64_t before = i == first ? 0
+            : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
+        bad = at < 0 || at > data.len || at < before;
+    }
+    PyObject *out = bad ? NULL : PyBytes_FromStringAndSize(NULL, count * 32);
+    if (!out) {
+        PyBuffer_Release(&data);
+        PyBuffer_Release(&offsets);
+        if (bad)
+            PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
+        return NULL;
+    }
+    uint8_t *dst = (uint8_t *)PyBytes_AS_STRING(out);
+    const uint8_t *base = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
+        int64_t b = width == 4 ? ((const int32_t *)offsets.buf)[first + i + 1]
+                               : ((const int64_t *)offsets.buf)[first + i + 1];
+        sha256_prefixed(0x00, base + a, (size_t)(b - a), dst + 32 * i);
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    return out;
+}
+
+PyDoc_STRVAR(time_candidates_doc,
+"time_candidates(data, offsets, first, count, offset_width, times, seqs, prev_seq, prev_time) -> list[int]\n\n"
+"Rows i of a batch of leaves (as check_leaves takes them) whose time may be earlier than the\n"
+"row before's: the two seqs are consecutive, both times are known (times: check_leaves's\n"
+"int32 pairs) and either the second sorts before the first as text, or the two are not both\n"
+"same-length UTC text (the caller compares those as datetimes). Row 0 is compared with\n"
+"(prev_seq, prev_time) when prev_time is not None.");
+
+static PyObject *time_candidates(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets, times, seqs;
+    Py_ssize_t first, count;
+    int width;
+    long long prev_seq;
+    PyObject *prev_time;
+    if (!PyArg_ParseTuple(args, "y*y*nniy*y*LO", &data, &offsets, &first, &count, &width, &times, &seqs, &prev_seq,
+                          &prev_time))
+        return NULL;
+    PyObject *out = NULL;
+    const char *prev_text = NULL;
+    Py_ssize_t prev_len = 0;
+    int bad = (width != 4 && width != 8) || first < 0 || count < 0 || (first + count + 1) * width > offsets.len
+              || times.len < count * 8 || seqs.len < count * 8;
+    if (!bad && prev_time != Py_None) {
+        if (!PyBytes_Check(prev_time))
+            bad = 1;
+        else {
+            prev_text = PyBytes_AS_STRING(prev_time);
+            prev_len = PyBytes_GET_SIZE(prev_time);
+        }
+    }
+    for (Py_ssize_t i = first; !bad && i <= first + count; i++) {
+        int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
+        int64_t before = i == first ? 0
+            : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
+        bad = at < 0 || at > data.len || at < before;
+    }
+    const int32_t *spans = times.buf;
+    const int64_t *seq = seqs.buf;
+    for (Py_ssize_t i = 0; !bad && i < count; i++) {
+        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
+        int64_t b = width == 4 ? ((const int32_t *)offsets.buf)[first + i + 1]
+                               : ((const int64_t *)offsets.buf)[first + i + 1];
+        if (spans[2 * i] >= 0 && (spans[2 * i] < 0 || (int64_t)spans[2 * i] + spans[2 * i + 1] > b - a))
+            bad = 1;
+    }
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "time_candidates: buffers do not fit each other");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (!out)
+        goto done;
+    const uint8_t *base = data.buf;
+    const uint8_t *earlier = (const uint8_t *)prev_text;
+    Py_ssize_t earlier_len = prev_text ? prev_len : -1;
+    int64_t earlier_seq = prev_seq;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
+        const uint8_t *later = spans[2 * i] >= 0 ? base + a + spans[2 * i] : NULL;
+        Py_ssize_t later_len = spans[2 * i] >= 0 ? spans[2 * i + 1] : -1;
+        if (later && earlier && seq[i] >= 0 && earlier_seq >= 0 && seq[i] == earlier_seq + 1) {
+            int candidate;
+            if (later_len != earlier_len || later_len == 0 || later[later_len - 1] != 'Z' || earlier[earlier_len - 1] != 'Z')
+                candidate = 1;
+            else
+                candidate = memcmp(later, earlier, (size_t)later_len) < 0;
+            if (candidate) {
+                PyObject *index = PyLong_FromSsize_t(i);
+                if (!index || PyList_Append(out, index) < 0) {
+                    Py_XDECREF(index);
+                    Py_CLEAR(out);
+                    goto done;
+                }
+                Py_DECREF(index);
+            }
+        }
+        earlier = later;
+        earlier_len = later_len;
+        earlier_seq = seq[i];
+    }
+done:
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&times);
+    PyBuffer_Release(&seqs);
+    return out;
+}
+
+static PyObject *hardware_sha256(PyObject *self, PyObject *args) {
+    int on = -1;
+    if (!PyArg_ParseTuple(args, "|p", &on))
+        return NULL;
+    if (on >= 0)
+        sha256_use_hardware(on);
+    return PyBool_FromLong(sha256_hardware());
+}
+
+static PyMethodDef methods[] = {
+    {"check_jsonl", check_jsonl, METH_VARARGS, check_jsonl_doc},
+    {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
+    {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},
+    {"leaf_hashes", leaf_hashes, METH_VARARGS, leaf_hashes_doc},
+    {"time_candidates", time_candidates, METH_VARARGS, time_candidates_doc},
+    {"hardware_sha256", hardware_sha256, METH_VARARGS,
+     "hardware_sha256([on]) -> bool: whether SHA-256 uses the CPU's SHA instructions; on=False forces the portable code."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_native", "Per-entry checking and hashing in C (see auditviewer.native).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
