@@ -255,11 +255,11 @@ static PyObject *leaf_hashes(PyObject *self, PyObject *args) {
 
 PyDoc_STRVAR(time_candidates_doc,
 "time_candidates(data, offsets, first, count, offset_width, times, seqs, prev_seq, prev_time) -> list[int]\n\n"
-"Rows i of a batch of leaves (as check_leaves takes them) whose time may be earlier than the\n"
-"row before's: the two seqs are consecutive, both times are known (times: check_leaves's\n"
-"int32 pairs) and either the second sorts before the first as text, or the two are not both\n"
-"same-length UTC text (the caller compares those as datetimes). Row 0 is compared with\n"
-"(prev_seq, prev_time) when prev_time is not None.");
+"Rows of a batch of leaves (as check_leaves takes them) whose time may be earlier than the\n"
+"row before's, where the two seqs are consecutive and both times are known (times:\n"
+"check_leaves's int32 pairs): i when row i's time is earlier (same-length UTC text sorts\n"
+"before), -(i + 1) when the two are not both same-length UTC text (the caller compares\n"
+"them as datetimes). Row 0 is compared with (prev_seq, prev_time) when prev_time is not None.");
 
 static PyObject *time_candidates(PyObject *self, PyObject *args) {
     Py_buffer data, offsets, times, seqs;
@@ -314,13 +314,16 @@ static PyObject *time_candidates(PyObject *self, PyObject *args) {
         const uint8_t *later = spans[2 * i] >= 0 ? base + a + spans[2 * i] : NULL;
         Py_ssize_t later_len = spans[2 * i] >= 0 ? spans[2 * i + 1] : -1;
         if (later && earlier && seq[i] >= 0 && earlier_seq >= 0 && seq[i] == earlier_seq + 1) {
-            int candidate;
+            Py_ssize_t candidate = 0;
+            int found = 1;
             if (later_len != earlier_len || later_len == 0 || later[later_len - 1] != 'Z' || earlier[earlier_len - 1] != 'Z')
-                candidate = 1;
+                candidate = -(i + 1); /* to be compared as datetimes */
+            else if (memcmp(later, earlier, (size_t)later_len) < 0)
+                candidate = i; /* earlier: same-length UTC text sorts as time does */
             else
-                candidate = memcmp(later, earlier, (size_t)later_len) < 0;
-            if (candidate) {
-                PyObject *index = PyLong_FromSsize_t(i);
+                found = 0;
+            if (found) {
+                PyObject *index = PyLong_FromSsize_t(candidate);
                 if (!index || PyList_Append(out, index) < 0) {
                     Py_XDECREF(index);
                     Py_CLEAR(out);

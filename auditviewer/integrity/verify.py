@@ -7,6 +7,7 @@ of consecutive anchors. Only leaf hashes are kept, never the leaves.
 
 from __future__ import annotations
 
+import array
 import bisect
 import itertools
 import operator
@@ -14,6 +15,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -114,7 +116,7 @@ class LeafCollector:
                 )
             self.proof_hashes.setdefault(seq, lh)
 
-    def included(self) -> tuple[list[int], list[bytes], Mapping[int, bytes]]:
+    def included(self) -> tuple[Sequence[int], Sequence[bytes], Mapping[int, bytes]]:
         """Sorted unique included seqs, their leaf hashes, and recorded heads (when any).
 
         Identical duplicates are one entry; a seq seen again with other bytes is
@@ -123,14 +125,22 @@ class LeafCollector:
         n = self.count
         raw = bytes(self.hashes)
         seq_array = pa.concat_arrays(self.seq_chunks) if self.seq_chunks else pa.array([], pa.int64())
-        seqs: list[int] = seq_array.to_pylist()
-        hashes = _split32(raw)
         out_index: Sequence[int]
-        if all(map(operator.lt, seqs, itertools.islice(seqs, 1, None))):
-            # Already sorted without repeats (the usual export): nothing to merge.
-            out_seqs, out_hashes, out_index = seqs, hashes, range(n)
+        out_seqs: Sequence[int]
+        out_hashes: Sequence[bytes]
+        if n > 1 and _strictly_increasing(seq_array):
+            # Already sorted without repeats (the usual export): nothing to merge, and
+            # no Python object per entry (an int64 array and the hashes as one buffer).
+            out_seqs = array.array("q")
+            out_seqs.frombytes(_fixed_bytes(seq_array, 8))
+            out_hashes, out_index = HashList(raw), range(n)
         else:
-            out_seqs, out_hashes, out_index = self._merge(seqs, hashes)
+            seqs: list[int] = seq_array.to_pylist()
+            hashes = _split32(raw)
+            if all(map(operator.lt, seqs, itertools.islice(seqs, 1, None))):
+                out_seqs, out_hashes, out_index = seqs, hashes, range(n)
+            else:
+                out_seqs, out_hashes, out_index = self._merge(seqs, hashes)
         recorded: Mapping[int, bytes] = (
             _RecordedHeads(out_seqs, out_index, bytes(self.heads)) if self.has_heads else {}
         )
@@ -188,6 +198,47 @@ def _head_bytes(recorded: pa.Array) -> bytes:
     )
 
 
+def _strictly_increasing(seqs: pa.Array) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.less(seqs.slice(0, len(seqs) - 1), seqs.slice(1))).as_py())
+
+
+class HashList(Sequence[bytes]):
+    """Concatenated 32-byte leaf hashes read as a sequence of bytes, without a list of them.
+
+    :attr:`raw` gives the bytes of any slice at once, for the C chain fold.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes | memoryview) -> None:
+        self.raw = memoryview(raw)
+
+    def __len__(self) -> int:
+        return len(self.raw) // 32
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return HashList(self.raw[32 * start : 32 * max(start, stop)])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return bytes(self.raw[32 * index : 32 * index + 32])
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (h for (h,) in struct.iter_unpack("32s", self.raw))
+
+
+def _joined(hashes: Sequence[bytes]) -> bytes | memoryview:
+    """Hashes concatenated (a view when they already are)."""
+    return hashes.raw if isinstance(hashes, HashList) else b"".join(hashes)
+
+
 def _split32(raw: bytes) -> list[bytes]:
     """Concatenated 32-byte hashes as a list of bytes (a C loop; measured 5x faster than Arrow's to_pylist)."""
     return [h for (h,) in struct.iter_unpack("32s", raw)]
@@ -196,7 +247,7 @@ def _split32(raw: bytes) -> list[bytes]:
 class _RecordedHeads(Mapping[int, bytes]):
     """seq -> recorded head, looked up only when a chain mismatch needs naming (no upfront cost)."""
 
-    def __init__(self, seqs: list[int], index: Sequence[int], heads: bytes) -> None:
+    def __init__(self, seqs: Sequence[int], index: Sequence[int], heads: bytes) -> None:
         self._seqs, self._index, self._heads = seqs, index, heads
 
     def _head(self, seq: object) -> bytes | None:
@@ -434,6 +485,8 @@ def verify(
                     seq=seq,
                 )
             )
+    all_seqs: Sequence[int]
+    all_hashes: Sequence[bytes]
     if proof:
         merged = dict(proof)
         merged.update(zip(included, included_hashes, strict=True))
@@ -442,7 +495,7 @@ def verify(
     else:
         all_seqs, all_hashes = included, included_hashes
 
-    def leaf_range(lo: int, hi: int) -> list[bytes]:
+    def leaf_range(lo: int, hi: int) -> Sequence[bytes]:
         """Leaf hashes of seqs lo..hi-1; the caller has checked they are all present."""
         start = bisect.bisect_left(all_seqs, lo)
         return all_hashes[start : start + (hi - lo)]
@@ -693,7 +746,7 @@ PARALLEL_CHAIN_STEPS = 524_288
 
 
 def _extend_intervals(
-    starts: list[bytes], intervals: list[tuple[int, int]], leaf_range: Callable[[int, int], list[bytes]]
+    starts: list[bytes], intervals: list[tuple[int, int]], leaf_range: Callable[[int, int], Sequence[bytes]]
 ) -> dict[int, bytes]:
     """The head computed over each interval [lo, hi) from its start head, by lo."""
     from auditviewer.formats import parallel
@@ -702,7 +755,7 @@ def _extend_intervals(
     workers = parallel.worker_count() if total > PARALLEL_CHAIN_STEPS else 1
     if NATIVE is not None:  # SHA-NI in C: a million steps take about 0.1 s, no worker needed
         return {
-            lo: NATIVE.chain(head, b"".join(leaf_range(lo, hi))) for head, (lo, hi) in zip(starts, intervals, strict=True)
+            lo: NATIVE.chain(head, _joined(leaf_range(lo, hi))) for head, (lo, hi) in zip(starts, intervals, strict=True)
         }
     if workers <= 1 or len(intervals) < 2:
         return {lo: extend(head, leaf_range(lo, hi)) for head, (lo, hi) in zip(starts, intervals, strict=True)}
@@ -716,7 +769,7 @@ def _extend_intervals(
     for head, (lo, hi) in zip(starts, intervals, strict=True):
         group_starts.append(head)
         counts.append(hi - lo)
-        parts.append(b"".join(leaf_range(lo, hi)))
+        parts.append(bytes(_joined(leaf_range(lo, hi))))
         done += hi - lo
         if done >= share * (len(jobs) + 1) and len(jobs) < workers - 1:
             jobs.append((group_starts, counts, b"".join(parts)))
@@ -732,7 +785,7 @@ def _finding_key(f: Finding) -> tuple[object, ...]:
     return (f.kind, f.message, f.seq, f.seq_end, f.checkpoint, f.expected, f.computed, f.file, f.line, tuple(f.evidence))
 
 
-def _first_missing(all_seqs: list[int], lo: int, hi: int) -> int:
+def _first_missing(all_seqs: Sequence[int], lo: int, hi: int) -> int:
     start = bisect.bisect_left(all_seqs, lo)
     expected = lo
     for seq in all_seqs[start:]:
@@ -743,7 +796,7 @@ def _first_missing(all_seqs: list[int], lo: int, hi: int) -> int:
 
 
 def _chain_mismatch(
-    recorded: Mapping[int, bytes], hashes: list[bytes], a: _Anchor, b: _Anchor, computed: bytes
+    recorded: Mapping[int, bytes], hashes: Sequence[bytes], a: _Anchor, b: _Anchor, computed: bytes
 ) -> Finding:
     lo, hi = a.size, b.size
     message = (
@@ -769,8 +822,8 @@ def _chain_mismatch(
 
 def _check_untrusted(
     results: list[CheckpointResult],
-    leaf_range: Callable[[int, int], list[bytes]],
-    all_seqs: list[int],
+    leaf_range: Callable[[int, int], Sequence[bytes]],
+    all_seqs: Sequence[int],
     anchors: list[_Anchor],
 ) -> None:
     """Untrusted checkpoints verify nothing, but say whether they agree with the chain."""
@@ -789,7 +842,7 @@ def _check_untrusted(
 
 
 def _state_ranges(
-    included: list[int], intervals: list[tuple[int, int, str]], failed: set[int]
+    included: Sequence[int], intervals: list[tuple[int, int, str]], failed: set[int]
 ) -> list[tuple[int, int, str]]:
     """Per-entry states as runs over included seqs: (first, last inclusive, state)."""
     out: list[tuple[int, int, str]] = []

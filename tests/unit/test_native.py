@@ -340,7 +340,9 @@ def brute_time_candidates(seqs: list[int], times: list[str | None], prev: tuple[
         if t0 is None or t1 is None or s0 < 0 or s1 != s0 + 1:
             continue
         a, b = t1.encode(), t0.encode()
-        if len(a) != len(b) or not a.endswith(b"Z") or not b.endswith(b"Z") or a < b:
+        if len(a) != len(b) or not a.endswith(b"Z") or not b.endswith(b"Z"):
+            out.append(-i)  # -(index + 1): to be compared as datetimes
+        elif a < b:
             out.append(i - 1)
     return out
 
