@@ -15,9 +15,16 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 from auditviewer.errors import InputError, LimitError
-from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
+from auditviewer.formats.batches import (
+    LeafBatch,
+    Problem,
+    check_leaf_array,
+    leaf_hashes,
+    make_batch,
+)
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits
+from auditviewer.native import NATIVE
 
 BATCH_ROWS = 65_536
 
@@ -42,8 +49,9 @@ def read_parquet_entries(
     """Leaf batches from a Parquet entry file; row numbers are 1-based.
 
     Each row group is read on its own; those of a big file on disk are checked
-    by worker processes (see :mod:`auditviewer.formats.parallel`), giving the
-    same batches in the same order.
+    by threads (with the C extension, which releases the GIL) or worker
+    processes (see :mod:`auditviewer.formats.parallel`), giving the same
+    batches in the same order.
     """
     from auditviewer.formats import parallel
     from auditviewer.formats.jsonl import PARALLEL_MIN_BYTES
@@ -59,7 +67,19 @@ def read_parquet_entries(
         size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
         threshold = PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes
         if size > threshold:
-            count = parallel.worker_count() if workers is None else workers
+            if NATIVE is not None:
+                count = parallel.thread_count() if workers is None else workers
+            else:
+                count = parallel.worker_count() if workers is None else workers
+    if NATIVE is not None and count > 1 and isinstance(source, Path):
+        # The C check releases the GIL (as does Parquet decoding): threads, each with its own reader.
+        thread_jobs = ((source, i, firsts[i], columns, label, limits) for i in range(metadata.num_row_groups))
+        try:
+            for batches in parallel.thread_map(_read_row_group, thread_jobs, workers=count):
+                yield from batches
+        finally:
+            pf.close()
+        return
     if count <= 1:
         for i in range(metadata.num_row_groups):
             yield from _check_row_group(pf, i, firsts[i], columns, label, limits)
@@ -125,6 +145,14 @@ def check_row_group_lean(
         return list(_check_row_group(pf, index, first_row, columns, label, limits, lean=True))
 
 
+def _read_row_group(
+    path: Path, index: int, first_row: int, columns: list[str], label: str, limits: Limits
+) -> list[LeafBatch]:
+    """One row group's batches, read with a reader of its own (for a thread)."""
+    with open_parquet(path, label=label) as pf:
+        return list(_check_row_group(pf, index, first_row, columns, label, limits))
+
+
 def _check_row_group(
     pf: pq.ParquetFile,
     index: int,
@@ -150,9 +178,21 @@ def _check_record_batch(
     seq_column = record_batch.column("seq")
     entry_column = record_batch.column("entry").cast(pa.binary())
     head_column = record_batch.column("head") if "head" in columns else None
+    n = record_batch.num_rows
+    if NATIVE is not None and seq_column.null_count == 0 and entry_column.null_count == 0:
+        entry_seqs, hashes, times, declined = check_leaf_array(entry_column, limits)
+        row_seqs = seq_column.cast(pa.int64())
+        if not declined and entry_seqs.equals(row_seqs):
+            # The usual file, proven in C: no Python object per row.
+            heads = _head_array(head_column, n)
+            if lean:
+                return row, n, row_seqs.to_pylist(), hashes, heads
+            numbers = range(row + 1, row + n + 1)
+            return make_batch(
+                label, row_seqs, [], numbers, heads, leaf_array=entry_column, leaf_hash_bytes=hashes, times=times
+            )
     col_seq = seq_column.to_pylist()
     col_entry = entry_column.to_pylist()
-    n = record_batch.num_rows
     if (
         seq_column.null_count == 0
         and entry_column.null_count == 0

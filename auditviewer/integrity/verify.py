@@ -366,12 +366,17 @@ class TimeWatch:
 
         last = self.last
         prev_seq, prev_time = (last[0], last[1].encode("utf-8", "surrogatepass")) if last else (-1, None)
-        for i in NATIVE.time_candidates(
+        for found in NATIVE.time_candidates(
             data, offsets, leaves.offset, n, width, times, seq_values, prev_seq, prev_time
         ):
+            certain = found >= 0  # same-length UTC text that sorts earlier (else: compare as datetimes)
+            i = found if certain else -found - 1
+            if certain and len(self.found) >= 100:
+                self.more += 1  # only counted: no need to read the times
+                continue
             after = time_at(i)
             before = time_at(i - 1) if i else (last[1] if last else None)
-            if after is not None and before is not None and _time_order(after, before):
+            if after is not None and before is not None and (certain or _time_order(after, before)):
                 self._note(seq_values[i], after, seq_values[i - 1] if i else prev_seq, before)
         last_time = time_at(n - 1)
         self.last = (seq_values[n - 1], last_time) if last_time is not None else None

@@ -397,3 +397,67 @@ def test_verify_reports_the_same_with_and_without_the_extension(tmp_path: Path) 
             for case in cases
         ]
     assert outputs["1"] == outputs["0"]
+
+
+def time_findings(path: Path) -> list[tuple[object, ...]]:
+    from auditviewer.integrity.verify import TimeWatch
+
+    watch = TimeWatch()
+    with path.open("rb") as f:
+        for batch in jsonl.read_jsonl(f.read, source="t.jsonl", segment_bytes=2_000, batch_lines=7):
+            watch.add(batch.table.column(0), batch.table.column(1), batch.times)
+    return [(f.kind, f.message, f.seq) for f in watch.findings()]
+
+
+def test_time_regressions_are_found_the_same_with_and_without_the_extension(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    times = [
+        "2026-01-01T00:00:02Z", "2026-01-01T00:00:01Z",  # earlier, same length
+        "2026-01-01T00:00:01.5Z", "2026-01-01T00:00:01Z",  # earlier, another length
+        "2026-01-01T00:00:00.250Z", "2026-01-01T00:00:00.3Z",  # later, another length
+        "2026-01-01T01:00:00+01:00", "2026-01-01T00:30:00Z",  # an offset: compared as datetimes
+        "not a time", "2026-01-01T00:00:00Z", "2025-12-31T23:59:59Z",
+    ] * 30
+    lines = [encode({**BASE_ENTRY, "seq": i, "time": t}, 0) for i, t in enumerate(times)]
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with_extension = time_findings(path)
+    monkeypatch.setattr(jsonl, "NATIVE", None)
+    assert time_findings(path) == with_extension
+    assert len(with_extension) == 101  # 100 named, then "and N more"
+    assert "seq 3 has time 2026-01-01T00:00:01Z" in str(with_extension[1][1])
+
+
+def read_parquet_all(path: Path, **kwargs: object) -> tuple[list[object], list[object], list[bool]]:
+    from auditviewer.formats.parquet import read_parquet_entries
+
+    batches = list(read_parquet_entries(path, label="e.parquet", **kwargs))  # type: ignore[arg-type]
+    rows = [row for b in batches for row in b.table.to_pylist()]
+    return rows, [p for b in batches for p in b.problems], [b.times is not None for b in batches]
+
+
+def test_native_and_python_parquet_readers_give_the_same_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.parquet as pq
+
+    from auditviewer.formats import parquet
+
+    rng = random.Random(5)
+    seqs, leaves = [], []
+    for i in range(4000):
+        leaf = encode({**BASE_ENTRY, "seq": i, "id": f"e{i}"}, i % 3)
+        roll = rng.random() if i < 1400 else 1.0  # bad rows in the first two row groups only
+        if roll < 0.005:
+            leaf = leaf[:-3]
+        seqs.append(i + 1 if 0.005 <= roll < 0.01 else i)  # the row's seq differs from the entry's
+        leaves.append(leaf)
+    path = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"seq": pa.array(seqs, pa.int64()), "entry": pa.array(leaves, pa.binary())}), path, row_group_size=700)
+    threaded = read_parquet_all(path, workers=2, parallel_min_bytes=0)
+    inline = read_parquet_all(path, workers=1)
+    assert threaded[:2] == inline[:2]
+    assert any(threaded[2]) and not all(threaded[2])  # good batches checked in C, the others in Python
+    monkeypatch.setattr(parquet, "NATIVE", None)
+    python = read_parquet_all(path, workers=1)
+    assert python[:2] == inline[:2]
+    assert {p.kind for p in python[1]} == {"malformed_entry", "seq_mismatch"}  # type: ignore[attr-defined]
