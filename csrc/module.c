@@ -10,6 +10,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "entry_check.h"
 #include "sha256.h"
@@ -353,7 +356,24 @@ static PyObject *hardware_sha256(PyObject *self, PyObject *args) {
     return PyBool_FromLong(sha256_hardware());
 }
 
+PyDoc_STRVAR(reuse_big_buffers_doc,
+"reuse_big_buffers() -> bool\n\n"
+"Ask glibc's malloc to serve buffers of up to 256 MiB from its heap and keep freed memory\n"
+"for reuse, instead of mapping fresh zeroed pages for every big buffer and returning them.\n"
+"For a command that streams a big file through buffers of a few MiB (measured: about a\n"
+"quarter of a second of page faults per 500 MB). False where malloc is not glibc's.");
+
+static PyObject *reuse_big_buffers(PyObject *self, PyObject *args) {
+#ifdef __GLIBC__
+    int ok = mallopt(M_MMAP_THRESHOLD, 256 << 20) && mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    return PyBool_FromLong(ok);
+#else
+    Py_RETURN_FALSE;
+#endif
+}
+
 static PyMethodDef methods[] = {
+    {"reuse_big_buffers", reuse_big_buffers, METH_NOARGS, reuse_big_buffers_doc},
     {"check_jsonl", check_jsonl, METH_VARARGS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},

@@ -128,7 +128,7 @@ class LeafCollector:
         out_index: Sequence[int]
         out_seqs: Sequence[int]
         out_hashes: Sequence[bytes]
-        if n > 1 and _strictly_increasing(seq_array):
+        if n > _FLAT_MIN and _strictly_increasing(seq_array):
             # Already sorted without repeats (the usual export): nothing to merge, and
             # no Python object per entry (an int64 array and the hashes as one buffer).
             out_seqs = array.array("q")
@@ -196,6 +196,10 @@ def _head_bytes(recorded: pa.Array) -> bytes:
     return b"".join(
         head if head is not None and len(head) == 32 else _NO_HEAD for head in recorded.to_pylist()
     )
+
+
+#: Fewer entries are simply listed (which keeps pyarrow.compute off a small verify's start-up).
+_FLAT_MIN = 65_536
 
 
 def _strictly_increasing(seqs: pa.Array) -> bool:
@@ -428,6 +432,22 @@ class _Anchor:
     result: CheckpointResult | None
 
 
+def judge_checkpoints(
+    checkpoint_lines: Iterable[CheckpointLine], trusted_keys: Iterable[VerifierKey], *, origin: str | None
+) -> dict[int, CheckpointResult]:
+    """Every well-formed checkpoint judged (signatures checked), by ``id()`` of its line.
+
+    Needs no entry, so callers may run it while the entries are read (see
+    :func:`auditviewer.verification.verify_workspace`) and hand it to :func:`verify`.
+    """
+    trusted = {(k.name, k.key_id): k for k in trusted_keys}
+    return {
+        id(line): _judge_checkpoint(line, line.checkpoint, origin, trusted)
+        for line in checkpoint_lines
+        if line.checkpoint is not None
+    }
+
+
 def _judge_checkpoint(
     line: CheckpointLine,
     checkpoint: Checkpoint,
@@ -466,8 +486,13 @@ def verify(
     origin: str | None,
     extra_findings: Iterable[Finding] = (),
     has_integrity_data: bool = True,
+    judged: Mapping[int, CheckpointResult] | None = None,
 ) -> Report:
-    """Run spec §7 over everything collected and return the report."""
+    """Run spec §7 over everything collected and return the report.
+
+    ``judged`` may hold checkpoints already judged by :func:`judge_checkpoints`
+    (by ``id()`` of their line), with the same keys and origin.
+    """
     trusted = {(k.name, k.key_id): k for k in trusted_keys}
     findings: list[Finding] = list(extra_findings)
     included, included_hashes, recorded_heads = collector.included()
@@ -519,7 +544,9 @@ def verify(
                 )
             )
             continue
-        result = _judge_checkpoint(line, line.checkpoint, origin, trusted)
+        result = judged.get(id(line)) if judged else None
+        if result is None:
+            result = _judge_checkpoint(line, line.checkpoint, origin, trusted)
         results.append(result)
         if result.status == "foreign":
             findings.append(
@@ -758,10 +785,18 @@ def _extend_intervals(
 
     total = sum(hi - lo for lo, hi in intervals)
     workers = parallel.worker_count() if total > PARALLEL_CHAIN_STEPS else 1
-    if NATIVE is not None:  # SHA-NI in C: a million steps take about 0.1 s, no worker needed
-        return {
-            lo: NATIVE.chain(head, _joined(leaf_range(lo, hi))) for head, (lo, hi) in zip(starts, intervals, strict=True)
-        }
+    if NATIVE is not None:  # SHA-NI in C, the GIL released: threads, not worker processes
+        native = NATIVE
+        chain_jobs = [(head, _joined(leaf_range(lo, hi))) for head, (lo, hi) in zip(starts, intervals, strict=True)]
+        threads = parallel.thread_count() if total > PARALLEL_CHAIN_STEPS else 1
+        if threads > 1 and len(chain_jobs) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                heads_ = list(pool.map(lambda job: native.chain(*job), chain_jobs))
+        else:
+            heads_ = [native.chain(*job) for job in chain_jobs]
+        return {lo: head for (lo, _), head in zip(intervals, heads_, strict=True)}
     if workers <= 1 or len(intervals) < 2:
         return {lo: extend(head, leaf_range(lo, hi)) for head, (lo, hi) in zip(starts, intervals, strict=True)}
     # Cut the intervals into one group per worker with about as many steps each.
