@@ -2,7 +2,7 @@
 from _typeshed import ReadableBuffer as Buffer
 
 def check_jsonl(
-    segment: Buffer, max_entry_bytes: int, max_depth: int, /
+    segment: Buffer, max_entry_bytes: int, max_depth: int, prefix: Buffer = b"", start: int = 0, end: int = -1
 ) -> tuple[int, bytes, bytes, bytes, bytes, bytes, int]: ...
 def check_leaves(
     data: Buffer, offsets: Buffer, first: int, count: int, offset_width: int, max_entry_bytes: int, max_depth: int, /

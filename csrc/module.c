@@ -53,24 +53,42 @@ static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, in
 }
 
 PyDoc_STRVAR(check_jsonl_doc,
-"check_jsonl(segment, max_entry_bytes, max_depth) -> (count, leaves, offsets, seqs, hashes, times, declined)\n\n"
-"Split a segment of whole JSONL lines and check every line. The lines are those of\n"
-"segment.split(b'\\n') less an empty last one. leaves: the lines back to back;\n"
+"check_jsonl(segment, max_entry_bytes, max_depth, prefix=b'', start=0, end=len(segment))\n"
+"    -> (count, leaves, offsets, seqs, hashes, times, declined)\n\n"
+"Split whole JSONL lines and check every line. The text is prefix + segment[start:end]\n"
+"(prefix: the start of the first line, read earlier; it holds no newline), and its lines\n"
+"are those of text.split(b'\\n') less an empty last one. leaves: the lines back to back;\n"
 "offsets: int32 x (count+1) into leaves; seqs: int64 each (-1: declined, the Python\n"
 "check must judge it); hashes: the leaf hashes, 32 bytes each; times: int32 pairs\n"
 "(offset in the leaf, length) of the top-level time text, or (-1, -1).");
 
-static PyObject *check_jsonl(PyObject *self, PyObject *args) {
-    Py_buffer segment;
-    Py_ssize_t max_entry;
+static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"segment", "max_entry_bytes", "max_depth", "prefix", "start", "end", NULL};
+    Py_buffer segment, prefix = {0};
+    Py_ssize_t max_entry, start = 0, stop = -1;
     int max_depth;
-    if (!PyArg_ParseTuple(args, "y*ni", &segment, &max_entry, &max_depth))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*ni|y*nn", names, &segment, &max_entry, &max_depth, &prefix,
+                                     &start, &stop))
         return NULL;
-    const uint8_t *data = segment.buf, *end = data + segment.len;
-    if (segment.len > INT32_MAX) {
+    if (stop < 0)
+        stop = segment.len;
+    const char *problem = NULL;
+    if (start < 0 || stop > segment.len || start > stop)
+        problem = "start and end do not fit the segment";
+    else if (prefix.buf && memchr(prefix.buf, '\n', (size_t)prefix.len))
+        problem = "the prefix holds a newline";
+    else if ((stop - start) + (prefix.buf ? prefix.len : 0) > INT32_MAX)
+        problem = "segment too large";
+    if (problem) {
         PyBuffer_Release(&segment);
-        return PyErr_Format(PyExc_ValueError, "segment too large (%zd bytes)", segment.len);
+        if (prefix.buf)
+            PyBuffer_Release(&prefix);
+        PyErr_SetString(PyExc_ValueError, problem);
+        return NULL;
     }
+    const uint8_t *data = (const uint8_t *)segment.buf + start, *end = (const uint8_t *)segment.buf + stop;
+    const uint8_t *head = prefix.buf;
+    Py_ssize_t head_len = prefix.buf ? prefix.len : 0;
     Py_ssize_t count = 0;
     for (const uint8_t *p = data; p < end;) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
@@ -79,13 +97,17 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args) {
             break;
         p = nl + 1;
     }
-    PyObject *leaves = PyBytes_FromStringAndSize(NULL, segment.len);
+    if (head_len && data == end)
+        count = 1; /* the prefix alone is a line (otherwise it only lengthens the first one) */
+    PyObject *leaves = PyBytes_FromStringAndSize(NULL, (stop - start) + head_len);
     PyObject *offsets = PyBytes_FromStringAndSize(NULL, (count + 1) * 4);
     results r;
     if (!leaves || !offsets || !results_new(&r, count)) {
         Py_XDECREF(leaves);
         Py_XDECREF(offsets);
         PyBuffer_Release(&segment);
+        if (prefix.buf)
+            PyBuffer_Release(&prefix);
         return NULL;
     }
     uint8_t *leaf_out = (uint8_t *)PyBytes_AS_STRING(leaves);
@@ -93,20 +115,32 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args) {
     Py_ssize_t declined = 0, i = 0, written = 0;
     key_pool pool = {0};
     Py_BEGIN_ALLOW_THREADS
-    for (const uint8_t *p = data; p < end; i++) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        const uint8_t *stop = nl ? nl : end;
-        size_t len = (size_t)(stop - p);
+    const uint8_t *p = data;
+    while (i < count) {
+        const uint8_t *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        const uint8_t *line_end = nl ? nl : end;
+        size_t len = (size_t)(line_end - p);
+        uint8_t *leaf = leaf_out + written;
         offset_out[i] = (int32_t)written;
-        memcpy(leaf_out + written, p, len);
+        if (i == 0 && head_len) {
+            memcpy(leaf, head, (size_t)head_len);
+            memcpy(leaf + head_len, p, len);
+            len += (size_t)head_len;
+        } else {
+            memcpy(leaf, p, len);
+        }
         written += (Py_ssize_t)len;
-        declined += one_leaf(p, len, (size_t)max_entry, max_depth, &pool, &r, i);
-        p = stop + 1;
+        /* Checked from the copy: the same bytes, and the first line is whole there. */
+        declined += one_leaf(leaf, len, (size_t)max_entry, max_depth, &pool, &r, i);
+        i++;
+        p = nl ? nl + 1 : end;
     }
     offset_out[i] = (int32_t)written;
     key_pool_free(&pool);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&segment);
+    if (prefix.buf)
+        PyBuffer_Release(&prefix);
     if (_PyBytes_Resize(&leaves, written) < 0) {
         Py_DECREF(offsets);
         Py_DECREF(r.seqs);
@@ -374,7 +408,7 @@ static PyObject *reuse_big_buffers(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"reuse_big_buffers", reuse_big_buffers, METH_NOARGS, reuse_big_buffers_doc},
-    {"check_jsonl", check_jsonl, METH_VARARGS, check_jsonl_doc},
+    {"check_jsonl", (PyCFunction)(void (*)(void))check_jsonl, METH_VARARGS | METH_KEYWORDS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},
     {"leaf_hashes", leaf_hashes, METH_VARARGS, leaf_hashes_doc},

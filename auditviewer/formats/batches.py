@@ -71,7 +71,20 @@ class LeafBatch:
         return int(self.table.num_rows)
 
 
+_counting: pa.Array | None = None
+
+
 def _int64_array(values: Sequence[int]) -> pa.Array:
+    if isinstance(values, range) and values.step == 1 and len(values) > 4096:
+        # Many consecutive line numbers: 0, 1, 2, … made once, shifted in C (no Python int each).
+        global _counting
+        import pyarrow.compute as pc
+
+        counting = _counting
+        if counting is None or len(counting) < len(values):
+            data = array.array("q", range(max(len(values), 65_536)))
+            counting = _counting = pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+        return pc.add(counting.slice(0, len(values)), pa.scalar(values.start, pa.int64()))
     if isinstance(values, range):  # consecutive line numbers: skip Python ints (measured 2.5x faster)
         data = array.array("q", values)
         return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])

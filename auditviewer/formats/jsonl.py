@@ -143,12 +143,23 @@ def _check_segment(
 
 
 def _check_segment_native(
-    segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
+    segment: bytes,
+    first_line: int,
+    source: str,
+    limits: Limits,
+    batch_lines: int,
+    *,
+    prefix: bytes = b"",
+    start: int = 0,
+    end: int = -1,
 ) -> tuple[list[LeafBatch], int]:
-    """:func:`_check_segment` by the C extension: no Python object per line unless one is declined."""
+    """:func:`_check_segment` by the C extension: no Python object per line unless one is declined.
+
+    The lines are those of ``prefix + segment[start:end]`` (see :func:`iter_pieces`).
+    """
     assert NATIVE is not None
     count, data, offsets, seqs, hashes, times, declined = NATIVE.check_jsonl(
-        segment, limits.max_entry_bytes, limits.max_json_depth
+        segment, limits.max_entry_bytes, limits.max_json_depth, prefix, start, end
     )
     leaf_array = pa.Array.from_buffers(pa.binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     seq_array = pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(seqs)])
@@ -283,10 +294,10 @@ def read_jsonl(
     """
     from auditviewer.formats import parallel
 
-    segments = iter_segments(read, limits=limits, size=segment_bytes)  # type: ignore[arg-type]
     if NATIVE is not None:
-        yield from _read_native(segments, source, limits, batch_lines, workers)
+        yield from _read_native(read, source, limits, batch_lines, workers, segment_bytes)  # type: ignore[arg-type]
         return
+    segments = iter_segments(read, limits=limits, size=segment_bytes)  # type: ignore[arg-type]
     count = parallel.worker_count() if workers is None else workers
     ahead: list[bytes] = []
     if count > 1:
@@ -317,20 +328,72 @@ def read_jsonl(
         first_line += lines
 
 
+def iter_pieces(
+    read: Callable[[int], bytes], *, limits: Limits = DEFAULT_LIMITS, size: int = SEGMENT_BYTES
+) -> Iterator[tuple[bytes, bytes, int, int]]:
+    """The stream as (prefix, chunk, start, end): ``prefix + chunk[start:end]`` is whole lines.
+
+    What :func:`iter_segments` gives, without joining reads into segments (the
+    C check takes the pieces as they are): each chunk is one read, cut after its
+    last newline; ``prefix`` is the start of its first line, read before (it
+    holds no newline). Lines are those of :func:`split_lines`: one that grows
+    past the entry limit before it ends is cut to ``limit + 1`` bytes and its
+    rest skipped, so no more than one read and one cut line are held.
+    """
+    limit = limits.max_entry_bytes
+    pending = b""
+    skipping = False
+    while True:
+        chunk = read(size)
+        if not chunk:
+            break
+        start = 0
+        if skipping:
+            start = chunk.find(b"\n")
+            if start < 0:
+                continue  # still inside the cut line
+            skipping = False  # the text goes on from this newline, which ends the cut line
+        cut = chunk.rfind(b"\n", start)
+        if cut < 0:
+            pending += chunk
+        else:
+            yield pending, chunk, start, cut + 1
+            pending = chunk[cut + 1 :]
+        if len(pending) > limit:
+            pending = pending[: limit + 1]
+            skipping = True
+    if pending:
+        yield pending, b"", 0, 0
+
+
+def _check_piece(
+    prefix: bytes, chunk: bytes, start: int, end: int, source: str, limits: Limits, batch_lines: int
+) -> tuple[list[LeafBatch], int]:
+    return _check_segment_native(chunk, 1, source, limits, batch_lines, prefix=prefix, start=start, end=end)
+
+
 def _read_native(
-    segments: Iterator[bytes], source: str, limits: Limits, batch_lines: int, workers: int | None
+    read: Callable[[int], bytes],
+    source: str,
+    limits: Limits,
+    batch_lines: int,
+    workers: int | None,
+    segment_bytes: int,
 ) -> Iterator[LeafBatch]:
-    """Segments checked by the C extension, on threads when there are several segments."""
+    """The stream's lines checked by the C extension, on threads when there are several pieces."""
     from auditviewer.formats import parallel
 
-    jobs = ((segment, 1, source, limits, batch_lines) for segment in segments)
+    jobs = (
+        (prefix, chunk, start, end, source, limits, batch_lines)
+        for prefix, chunk, start, end in iter_pieces(read, limits=limits, size=segment_bytes)
+    )
     ahead = list(itertools.islice(jobs, 2))
     count = parallel.thread_count() if workers is None else workers
     results: Iterator[tuple[list[LeafBatch], int]]
-    if len(ahead) < 2 or count <= 1:  # one segment (a small file) or one CPU: no threads
-        results = (_check_segment_native(*job) for job in itertools.chain(ahead, jobs))
+    if len(ahead) < 2 or count <= 1:  # one piece (a small file) or one CPU: no threads
+        results = (_check_piece(*job) for job in itertools.chain(ahead, jobs))
     else:
-        results = parallel.thread_map(_check_segment_native, itertools.chain(ahead, jobs), workers=count)
+        results = parallel.thread_map(_check_piece, itertools.chain(ahead, jobs), workers=count)
     del ahead
     first_line = 1
     for batches, lines in results:

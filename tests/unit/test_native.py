@@ -461,3 +461,28 @@ def test_native_and_python_parquet_readers_give_the_same_batches(tmp_path: Path,
     python = read_parquet_all(path, workers=1)
     assert python[:2] == inline[:2]
     assert {p.kind for p in python[1]} == {"malformed_entry", "seq_mismatch"}  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+    st.booleans(),
+    st.integers(1, 50),
+    st.integers(1, 30),
+)
+def test_pieces_hold_the_lines_split_lines_gives(lines: list[bytes], final_newline: bool, size: int, limit: int) -> None:
+    import io
+
+    text = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    limits = Limits(max_entry_bytes=limit)
+    expected = [line for _, line in jsonl.split_lines(io.BytesIO(text).read, source="s", limits=limits)]
+    got: list[bytes] = []
+    for prefix, chunk, start, end in jsonl.iter_pieces(io.BytesIO(text).read, limits=limits, size=size):
+        assert b"\n" not in prefix and len(prefix) <= limit + 1
+        piece = (prefix + chunk[start:end]).split(b"\n")
+        if piece and not piece[-1]:
+            piece.pop()
+        got.extend(piece)
+    # A line over the limit is cut to limit + 1 bytes by both (split_lines when it
+    # spans reads, the check otherwise), so compare what the check sees.
+    assert [line[: limit + 1] for line in got] == [line[: limit + 1] for line in expected]
