@@ -432,6 +432,10 @@ class _Compiler:
             # escaping, which would slow ILIKE down by half. lower() on both
             # sides keeps the case folding DuckDB's own.
             return f"coalesce(contains(lower({column}), lower({self.param(value)})), false)"
+        if not substring and "*" not in value and ("%" in value or "_" in value):
+            # The same for a whole value (type:nakama_deployment): an ILIKE
+            # with ESCAPE is several times slower than comparing lower() sides.
+            return f"coalesce(lower({column}) = lower({self.param(value)}), false)"
         pattern, needs_escape = like_pattern(value, substring=substring)
         escape = " ESCAPE '\\'" if needs_escape else ""
         return f"coalesce({column} ILIKE {self.param(pattern)}{escape}, false)"

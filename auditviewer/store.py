@@ -7,11 +7,12 @@ DuckDB*, with vectorised JSON functions, so loading a million entries builds
 no Python object per entry. The per-entry integrity state comes from the
 verification report through :meth:`Store.set_states`.
 
-Reading is shaped for a table view of a million rows: a :class:`View` is a
-filtered, sorted result materialised once (a temporary table of row
-positions), from which :meth:`Store.window` fetches any range of rows by
-position — never by ``OFFSET`` — plus counts, facets, a time histogram and the
-scope tree. Everything is returned as Arrow tables or small dataclasses.
+Reading is shaped for a table view of millions of rows: a :class:`View` is a
+filtered, sorted result materialised once (a temporary table of row ids),
+from which :meth:`Store.window` fetches any range of rows by position — never
+by a deep ``OFFSET`` — plus counts, facets, a time histogram and the scope
+tree. A view in log order (the default) needs no sort at all: see
+:class:`_RidOrder`. Everything is returned as Arrow tables or small dataclasses.
 
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
@@ -24,8 +25,10 @@ thread may share a store; streaming exports use their own cursor.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -206,9 +209,18 @@ _FLUSH_ROWS = 250_000
 _DEFAULT_MAX_VIEWS = 4
 _EXPORT_BATCH_ROWS = 65_536
 # What kept search results carry: enough for the category and action facets,
-# the histogram, the time range and the commonest sorts without the entries.
-_KEPT_COLUMNS: Final = frozenset({"rid", "seq", "time", "category", "action"})
+# the histogram, the time range and log order (rid order) without the
+# entries. Every column costs writing millions of values on a filter change.
+_KEPT_COLUMNS: Final = frozenset({"rid", "time", "category", "action"})
 _MAX_KEPT_MATCHES = 3
+# A search that reads the entry text (words, meta.<path>) is worth keeping the
+# results of; one on stored columns alone is cheaper to evaluate again than to
+# keep. The compiler writes column names into SQL and values only as
+# parameters, so the names are a reliable sign.
+_READS_ENTRY_TEXT = re.compile(r"\b(leaf|metadata)\b")
+# Rows of a log-order view are counted per block of this many rids, so that a
+# window finds its rids by a range scan (see _RidOrder).
+_RID_BLOCK: Final = 65_536
 
 
 # ---------------------------------------------------------------------------
@@ -341,6 +353,45 @@ class View:
         return f"view_{self.number}"
 
 
+@dataclass(slots=True)
+class _RidOrder:
+    """How a view in log order finds its rows, without a sort.
+
+    Rids are dense and in seq order (the table's order once loaded in order,
+    or re-numbered by finish()), so the view in seq order is its rids in
+    ascending order (descending: the same, read from the other end). Its rids
+    are kept unsorted in ``source`` (its own table, or ``entries`` itself for
+    an unfiltered view of a finished store), counted per block of
+    :data:`_RID_BLOCK` rids: ``starts[b]`` rows of the view have a rid below
+    block ``b`` (``starts[-1]`` is every row). Position ``p`` (ascending) is in
+    the block ``b`` with ``starts[b] <= p < starts[b + 1]``, the
+    ``p - starts[b]``-th smallest rid there: a range scan and a sort of at most
+    two blocks.
+    """
+
+    source: str
+    starts: list[int]
+    descending: bool
+
+    def block_range(self, first: int, last: int) -> tuple[int, int, int]:
+        """Rids ``lo..hi`` holding ascending positions ``first..last``, and where
+        ``first`` is among them (how many of the view's rids in ``lo..hi`` come before)."""
+        first_block = bisect.bisect_right(self.starts, first) - 1
+        last_block = bisect.bisect_right(self.starts, last) - 1
+        return (
+            first_block * _RID_BLOCK,
+            (last_block + 1) * _RID_BLOCK - 1,
+            first - self.starts[first_block],
+        )
+
+
+def _block_starts(counts: Iterable[tuple[int, int]]) -> list[int]:
+    """Prefix sums of ``(block, rows)`` counts: rows before each block, then all rows."""
+    per_block = dict(counts)
+    blocks = max(per_block, default=-1) + 1
+    return list(itertools.accumulate((per_block.get(block, 0) for block in range(blocks)), initial=0))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StateRange:
     """Entries ``first_seq..last_seq`` (inclusive) have verification ``state``."""
@@ -410,6 +461,11 @@ class Store:
         self._lock = threading.RLock()
         self._max_views = max(1, max_views)
         self._views: dict[int, View] = {}
+        # Views in log order (see _RidOrder), by view number; the others are a
+        # table of rids in view order, the position being the rowid.
+        self._rid_orders: dict[int, _RidOrder] = {}
+        # Block counts of the whole finished table (it no longer changes).
+        self._entries_starts: list[int] | None = None
         self._view_numbers = itertools.count(1)
         self._kept: dict[tuple[str, str], str] = {}
         self._kept_numbers = itertools.count(1)
@@ -454,6 +510,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._views.clear()
+            self._rid_orders.clear()
             self._kept.clear()
             self._con.close()
 
@@ -576,6 +633,7 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"cannot load entries: {exc}") from exc
         self._loaded_rows += staging.num_rows
+        self._entries_starts = None
         self._forget_matches()
 
     def _fold_duplicates(self) -> None:
@@ -622,17 +680,33 @@ class Store:
         )
         con.execute("DROP TABLE entries")
         con.execute("ALTER TABLE entries_in_order RENAME TO entries")
-        # A view keeps its positions; a folded duplicate leaves a gap in it
-        # (a shorter window there) until the viewer makes a new view.
+        # A view keeps its order; a folded duplicate drops out of it (its
+        # last window is shorter) until the viewer makes a new view.
         for view in self._views.values():
-            con.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE {view.table_name} AS
-                SELECT v.pos, m.new_rid AS rid
-                FROM {view.table_name} AS v JOIN rid_map AS m ON v.rid = m.old_rid
-                ORDER BY v.pos
-                """
-            )
+            order = self._rid_orders.get(view.number)
+            if order is None:
+                con.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE {view.table_name} AS
+                    SELECT m.new_rid AS rid
+                    FROM (SELECT rowid AS pos, rid FROM {view.table_name}) AS v
+                        JOIN rid_map AS m ON v.rid = m.old_rid
+                    ORDER BY v.pos
+                    """
+                )
+            else:
+                # Made while rids were in seq order: the new rids keep that
+                # order among its rows, only the block counts change. (It has a
+                # table of its own: only a finished store shows entries itself.)
+                con.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE {order.source} AS
+                    SELECT m.new_rid AS rid
+                    FROM {order.source} AS v JOIN rid_map AS m ON v.rid = m.old_rid
+                    """
+                )
+                order.starts = self._count_blocks(order.source)
+        self._entries_starts = None
         con.execute("DROP TABLE rid_map")
         self._in_seq_order = True
 
@@ -781,35 +855,72 @@ class Store:
         filter = filter or Filter()
         sort = sort or Sort()
         with self._lock:
-            rows, params = self._matching_rows(filter, {sort.column})
+            # Rids in seq order (always, once finished): log order is rid order.
+            in_log_order = sort.column == "seq" and self._in_seq_order
+            needed = {"rid"} if in_log_order else {sort.column, "seq"}
+            if self._in_seq_order:
+                needed.discard("seq")  # ties are broken by rid, the same order
+            rows, params = self._matching_rows(filter, needed)
             number = next(self._view_numbers)
             name = f"view_{number}"
+            order: _RidOrder | None = None
             try:
-                # pos is dense and stored in order, so a window is a range
-                # scan that zone maps narrow to a row group or two.
-                self._con.execute(
-                    f"""
-                    CREATE TEMP TABLE {name} AS
-                    SELECT (row_number() OVER (ORDER BY {sort.order_by()}) - 1) AS pos, rid
-                    FROM {rows}
-                    ORDER BY pos
-                    """,
-                    params,
-                )
-                (row_count,) = self._fetchone(f"SELECT count(*) FROM {name}")
+                if in_log_order:
+                    order = self._make_rid_order(name, filter, rows, params, sort.descending)
+                    row_count = order.starts[-1]
+                else:
+                    # One sort, stored in order: the rowid is the position, so a
+                    # window is a rowid range (no window function, no second sort).
+                    self._con.execute(
+                        f"""
+                        CREATE TEMP TABLE {name} AS
+                        SELECT rid FROM {rows} ORDER BY {self._order_keys(sort)}
+                        """,
+                        params,
+                    )
+                    (row_count,) = self._fetchone(f"SELECT count(*) FROM {name}")
             except duckdb.Error as exc:
                 self._drop_table(name)
                 raise StoreError(f"cannot make the view: {exc}") from exc
             view = View(filter=filter, sort=sort, row_count=int(row_count), number=number)
             self._views[number] = view
+            if order is not None:
+                self._rid_orders[number] = order
             while len(self._views) > self._max_views:
                 self.drop_view(self._views[min(self._views)])
             return view
+
+    def _order_keys(self, sort: Sort) -> str:
+        if not self._in_seq_order:
+            return sort.order_by()
+        # seq and rid ascend together: rid alone breaks ties (and kept
+        # search results need not carry seq).
+        direction = "DESC" if sort.descending else "ASC"
+        return f"{sort.column} {direction} NULLS LAST, rid {direction}"
+
+    def _make_rid_order(
+        self, name: str, filter: Filter, rows: str, params: list[object], descending: bool
+    ) -> _RidOrder:
+        if self._finished and filter.to_sql().where == "TRUE":
+            # Every entry, and the table no longer changes: the view is the table.
+            if self._entries_starts is None:
+                self._entries_starts = self._count_blocks("entries")
+            return _RidOrder(source="entries", starts=self._entries_starts, descending=descending)
+        # Unsorted: a window sorts the one or two blocks it reads.
+        self._con.execute(f"CREATE TEMP TABLE {name} AS SELECT rid FROM {rows}", params)
+        return _RidOrder(source=name, starts=self._count_blocks(name), descending=descending)
+
+    def _count_blocks(self, source: str) -> list[int]:
+        counts = self._con.execute(
+            f"SELECT rid // {_RID_BLOCK} AS block, count(*) FROM {source} GROUP BY block"
+        ).fetchall()
+        return _block_starts((int(block), int(rows)) for block, rows in counts)
 
     def drop_view(self, view: View) -> None:
         """Forget a view and free its rows (dropping twice is harmless)."""
         with self._lock:
             if self._views.pop(view.number, None) is not None:
+                self._rid_orders.pop(view.number, None)
                 self._drop_table(view.table_name)
 
     def count(self, view: View) -> int:
@@ -828,29 +939,75 @@ class Store:
             self._check_view(view)
             if count == 0 or start >= view.row_count:
                 return self._empty(selected)
+            last = min(start + count, view.row_count) - 1
             column_list = ", ".join(f"e.{column}" for column in selected)
+            order = self._rid_orders.get(view.number)
+            if order is None:
+                return self._arrow(
+                    f"""
+                    SELECT {column_list}
+                    FROM (SELECT rowid AS pos, rid FROM {view.table_name}
+                          WHERE rowid BETWEEN ? AND ?) AS v
+                        JOIN entries AS e ON e.rid = v.rid
+                    ORDER BY v.pos
+                    """,
+                    [start, last],
+                )
+            # Rows a reordering folded away are missing at the end.
+            total = order.starts[-1]
+            if order.descending:
+                start, last = total - 1 - last, total - 1 - start
+            start, last = max(start, 0), min(last, total - 1)
+            if start > last:
+                return self._empty(selected)
+            low, high, skip = order.block_range(start, last)
+            direction = "DESC" if order.descending else "ASC"
+            # The bounds on e.rid as well: the entries read are one narrow range.
             return self._arrow(
                 f"""
                 SELECT {column_list}
-                FROM {view.table_name} AS v JOIN entries AS e ON e.rid = v.rid
-                WHERE v.pos BETWEEN ? AND ?
-                ORDER BY v.pos
+                FROM (SELECT rid FROM {order.source} WHERE rid BETWEEN ? AND ?
+                      ORDER BY rid LIMIT ? OFFSET ?) AS v
+                    JOIN entries AS e ON e.rid = v.rid
+                WHERE e.rid BETWEEN ? AND ?
+                ORDER BY e.rid {direction}
                 """,
-                [start, start + count - 1],
+                [low, high, last - start + 1, skip, low, high],
             )
 
     def position_of(self, view: View, seq: int) -> int | None:
         """Where the entry ``seq`` is in ``view`` (to keep a selection), or None."""
         with self._lock:
             self._check_view(view)
-            row = self._fetchone(
+            order = self._rid_orders.get(view.number)
+            if order is None:
+                row = self._fetchone(
+                    f"""
+                    SELECT min(v.pos)
+                    FROM (SELECT rowid AS pos, rid FROM {view.table_name}) AS v
+                        JOIN entries AS e ON e.rid = v.rid
+                    WHERE e.seq = ?
+                    """,
+                    [seq],
+                )
+                return None if row[0] is None else int(row[0])
+            lowest, highest = self._fetchone(
                 f"""
-                SELECT min(v.pos) FROM {view.table_name} AS v JOIN entries AS e ON e.rid = v.rid
-                WHERE e.seq = ?
+                SELECT min(rid), max(rid) FROM {order.source}
+                WHERE rid IN (SELECT rid FROM entries WHERE seq = ?)
                 """,
                 [seq],
             )
-        return None if row[0] is None else int(row[0])
+            if lowest is None:
+                return None
+            rid = int(highest if order.descending else lowest)
+            block = rid // _RID_BLOCK
+            (before,) = self._fetchone(
+                f"SELECT count(*) FROM {order.source} WHERE rid >= ? AND rid < ?",
+                [block * _RID_BLOCK, rid],
+            )
+            ascending = order.starts[block] + int(before)
+            return order.starts[-1] - 1 - ascending if order.descending else ascending
 
     def facet_counts(
         self, filter: Filter, field: str, *, ignore_own_selection: bool = True
@@ -932,30 +1089,36 @@ class Store:
 
         Names are the latest (highest seq) an entry gives, as resources get renamed.
         """
-        sql = (filter or Filter()).to_sql()
-        rows = self._fetchall(
-            f"""
-            SELECT title_id, resource_type, resource_id,
-                   arg_max(resource_name, seq) FILTER (WHERE resource_name IS NOT NULL),
-                   count(*)
-            FROM entries WHERE {sql.where}
-            GROUP BY ALL
-            ORDER BY resource_type NULLS LAST, resource_id NULLS LAST
-            """,
-            sql.params,
-        )
-        title_rows = self._fetchall(
-            f"""
-            SELECT title_id, arg_max(title_name, seq) FILTER (WHERE title_name IS NOT NULL),
-                   count(*)
-            FROM entries WHERE ({sql.where}) AND title_id IS NOT NULL
-            GROUP BY title_id
-            """,
-            sql.params,
-        )
+        columns = {"title_id", "title_name", "resource_type", "resource_id", "resource_name", "seq"}
+        with self._lock:
+            rows, params = self._matching_rows(filter or Filter(), columns)
+            # One pass: per resource, its latest names and its title's latest
+            # name (with that name's seq, to pick a title's latest across its
+            # resources).
+            groups = self._fetchall(
+                f"""
+                SELECT title_id, resource_type, resource_id,
+                       arg_max(resource_name, seq) FILTER (WHERE resource_name IS NOT NULL),
+                       count(*),
+                       arg_max(title_name, seq) FILTER (WHERE title_name IS NOT NULL),
+                       max(seq) FILTER (WHERE title_name IS NOT NULL)
+                FROM {rows}
+                GROUP BY ALL
+                ORDER BY resource_type NULLS LAST, resource_id NULLS LAST
+                """,
+                params,
+            )
         resources_by_title: dict[str | None, list[ResourceNode]] = {}
+        title_counts: dict[str, int] = {}
+        title_names: dict[str, tuple[int, str]] = {}  # title: (seq of the name, name)
         unscoped = 0
-        for title_id, resource_type, resource_id, resource_name, entries in rows:
+        for title_id, resource_type, resource_id, resource_name, entries, title_name, name_seq in groups:
+            if title_id is not None:
+                title_counts[title_id] = title_counts.get(title_id, 0) + int(entries)
+                if name_seq is not None and (
+                    title_id not in title_names or name_seq > title_names[title_id][0]
+                ):
+                    title_names[title_id] = (int(name_seq), title_name)
             if resource_type is None and resource_id is None:
                 if title_id is None:
                     unscoped += int(entries)
@@ -967,11 +1130,11 @@ class Store:
         titles = [
             TitleNode(
                 id=title_id,
-                name=title_name,
-                count=int(entries),
+                name=title_names[title_id][1] if title_id in title_names else None,
+                count=entries,
                 resources=resources_by_title.get(title_id, []),
             )
-            for title_id, title_name, entries in title_rows
+            for title_id, entries in title_counts.items()
         ]
         titles.sort(key=lambda node: ((node.name or node.id).casefold(), node.id))
         return ScopeTree(
@@ -1035,16 +1198,20 @@ class Store:
         """A FROM item (SQL text and its parameters) of the rows ``filter`` matches,
         with at least ``columns`` and ``rid``.
 
-        The costly part of a filter (search text, scope) is evaluated once and
-        its rows kept (``rid`` and the :data:`_KEPT_COLUMNS`), so that a filter
-        change — view, count, facets, histogram — scans the entry text once,
-        and clicking through facets and time ranges scans no entry text at all.
+        The costly part of a filter (a search of the entry text) is evaluated
+        once and its rows kept (the :data:`_KEPT_COLUMNS`), so that a filter
+        change — view, count, facets, histogram, scope tree — scans the entry
+        text once, and clicking through facets and time ranges scans no entry
+        text at all. A search of stored columns alone (fields, status, seq,
+        time, a scope) is evaluated each time: scanning those columns again
+        is cheaper than writing millions of kept rows.
         """
         base = filter.base_sql()
         selection = filter.selection_sql()
         self._flush()  # first: loading pending rows forgets kept matches
-        if base.where == "TRUE":
-            return f"(SELECT * FROM entries WHERE {selection.where})", list(selection.params)
+        if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
+            both = base.and_(selection)
+            return f"(SELECT * FROM entries WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
         if columns <= _KEPT_COLUMNS:
             return f"(SELECT * FROM {kept} WHERE {selection.where})", list(selection.params)

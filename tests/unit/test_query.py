@@ -345,6 +345,20 @@ def test_like_pattern_escapes_only_when_needed() -> None:
     assert like_pattern("x", substring=True) == ("%x%", False)
 
 
+def test_whole_values_with_like_metacharacters_compare_without_escape(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # ILIKE with ESCAPE is several times slower (type:nakama_deployment is a
+    # common search); lower() on both sides folds case as ILIKE does.
+    compiled = compile_query("type:NAKAMA_builder")
+    assert "ESCAPE" not in compiled.where
+    assert compiled.params == ["NAKAMA_builder"]
+    assert matching(con, "type:NAKAMA_builder") == [4]
+    assert matching(con, "type:nakama?builder") == []
+    assert matching(con, "resource:BUILDER_3") == [4]
+    assert matching(con, "-resource:BUILDER_3") == [0, 1, 2, 3, 5]
+
+
 def test_fields_list_is_what_the_language_accepts() -> None:
     for name in FIELDS:
         value = {"seq": "1", "time": "2026-09-01", "status": "verified"}.get(name, "x")

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditviewer import store as store_module
 from auditviewer.errors import QueryError, StoreError
 from auditviewer.store import (
     DISPLAY_COLUMNS,
@@ -501,6 +502,122 @@ def test_position_of(store: Store) -> None:
     assert store.position_of(view, 59) == 0
     assert store.position_of(view, 10) == 49
     assert store.position_of(view, 5) is None
+
+
+# Views in log order (the default sort) are the matching rids in rid order,
+# counted per block of rids, never sorted: the block logic shows with small blocks.
+
+
+@pytest.fixture(params=[1, 2, 5, 65_536], ids=lambda rows: f"block{rows}")
+def rid_block(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(store_module, "_RID_BLOCK", request.param)
+    return int(request.param)
+
+
+def _loaded_twice_with_conflicts() -> tuple[Store, list[tuple[int, str]]]:
+    """40 entries from three overlapping files, out of order; seqs 7 and 23 in two
+    versions. Returns the store and its rows (seq, action) in log order."""
+    leaves = {seq: make_entry(seq, action=["Update", "Reboot"][seq % 2]) for seq in range(40)}
+    store = Store()
+    store.append(batch_of([leaves[seq] for seq in range(20, 40)], seqs=range(20, 40), source="b"))
+    store.append(batch_of([leaves[seq] for seq in range(25)], source="a"))  # 20..24 again
+    conflicts = [make_entry(7, action="Delete"), make_entry(23, action="Delete")]
+    store.append(batch_of(conflicts, seqs=[7, 23], source="c"))
+    store.finish()
+    rows = []
+    for seq in range(40):
+        rows.append((seq, ["Update", "Reboot"][seq % 2]))
+        if seq in (7, 23):
+            rows.append((seq, "Delete"))  # loaded later: after the first version
+    return store, rows
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Filter(),
+        Filter(query="action:Reboot OR action:Delete"),  # stored columns: evaluated each time
+        Filter(query="Delete OR Update"),  # the entry text: kept results
+        Filter(query="Delete OR Update", actions=frozenset({"Delete"})),
+        Filter(query="seq:100..200"),  # nothing
+    ],
+    ids=["all", "field", "text", "text+selection", "none"],
+)
+@pytest.mark.parametrize("descending", [False, True])
+def test_views_in_log_order_equal_the_sorted_rows(
+    rid_block: int, selection: Filter, descending: bool
+) -> None:
+    store, rows = _loaded_twice_with_conflicts()
+    with store:
+        wanted = [row for row in rows if _matches(row, selection)]
+        if descending:
+            wanted.reverse()
+        view = store.create_view(selection, sort=Sort(column="seq", descending=descending))
+        assert store.count(view) == len(wanted)
+
+        def shown(start: int, count: int) -> list[tuple[int, str]]:
+            table = store.window(view, start, count, columns=["seq", "action"])
+            return [(row["seq"], row["action"]) for row in table.to_pylist()]
+
+        assert shown(0, 100) == wanted
+        for count in (1, 3, 7):
+            for start in range(len(wanted) + 2):
+                assert shown(start, count) == wanted[start : start + count], (start, count)
+        for seq in range(-1, 41):
+            places = [place for place, row in enumerate(wanted) if row[0] == seq]
+            assert store.position_of(view, seq) == (places[0] if places else None), seq
+
+
+def _matches(row: tuple[int, str], selection: Filter) -> bool:
+    _, action = row
+    by_query = {
+        "": True,
+        "action:Reboot OR action:Delete": action in ("Reboot", "Delete"),
+        "Delete OR Update": action in ("Delete", "Update"),  # the only such words in the text
+        "seq:100..200": False,
+    }[selection.query]
+    return by_query and (not selection.actions or action in selection.actions)
+
+
+def test_views_in_log_order_sort_nothing() -> None:
+    """A filter change on millions of entries: the default order is the table's own,
+    so a view holds its rids alone, unsorted, and the whole log holds nothing."""
+
+    def temporary_tables(store: Store) -> dict[str, list[str]]:
+        # What the store keeps is the point here.
+        rows = store._con.execute(
+            "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+            "WHERE database_name = 'temp' AND table_name LIKE 'view_%' GROUP BY table_name"
+        ).fetchall()
+        return dict(rows)
+
+    with loaded([make_entry(seq) for seq in range(30)]) as store:
+        newest_first = store.create_view(sort=Sort(column="seq", descending=True))
+        assert temporary_tables(store) == {}
+        assert seqs_of(store.window(newest_first, 0, 3)) == [29, 28, 27]
+        store.create_view(Filter(query="-seq:3"))
+        assert list(temporary_tables(store).values()) == [["rid"]]
+
+
+def test_log_order_views_made_while_loading_survive_reordering(rid_block: int) -> None:
+    with Store() as store:
+        store.append(batch_of([make_entry(seq) for seq in range(10, 20)], seqs=range(10, 20)))
+        ascending = store.create_view(Filter(query="-seq:15"))
+        descending = store.create_view(sort=Sort(column="seq", descending=True))
+        by_time = store.create_view(sort=Sort(column="time", descending=True))
+        # Earlier entries, 10 and 11 again (the same bytes: folded into one each).
+        store.append(batch_of([make_entry(seq) for seq in range(12)]))
+        store.finish()
+        assert seqs_of(store.window(ascending, 0, 100)) == [10, 11, 12, 13, 14, 16, 17, 18, 19]
+        assert seqs_of(store.window(ascending, 4, 2)) == [14, 16]
+        assert seqs_of(store.window(descending, 0, 100)) == list(range(19, 9, -1))
+        assert seqs_of(store.window(descending, 3, 2)) == [16, 15]
+        assert store.position_of(descending, 12) == 7
+        assert store.position_of(descending, 3) is None
+        assert seqs_of(store.window(by_time, 0, 100)) == list(range(19, 9, -1))
+        assert store.position_of(by_time, 12) == 7
+        everything = store.create_view()
+        assert seqs_of(store.window(everything, 0, 100)) == list(range(20))
 
 
 def test_malformed_query_raises_query_error(store: Store) -> None:
