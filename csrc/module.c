@@ -390,6 +390,46 @@ static PyObject *hardware_sha256(PyObject *self, PyObject *args) {
     return PyBool_FromLong(sha256_hardware());
 }
 
+PyDoc_STRVAR(counting_doc,
+"counting(start, count) -> bytes\n\nThe int64 values start, start+1, ..., start+count-1 (native byte order).");
+
+static PyObject *counting(PyObject *self, PyObject *args) {
+    long long start;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(args, "Ln", &start, &count))
+        return NULL;
+    if (count < 0 || count > PY_SSIZE_T_MAX / 8 || (count && start > INT64_MAX - (count - 1)))
+        return PyErr_Format(PyExc_ValueError, "counting: bad range");
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count * 8);
+    if (!out)
+        return NULL;
+    int64_t *values = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < count; i++)
+        values[i] = (int64_t)start + i;
+    return out;
+}
+
+PyDoc_STRVAR(strictly_increasing_doc,
+"strictly_increasing(values) -> bool\n\nWhether a buffer of int64 values only ever grows.");
+
+static PyObject *strictly_increasing(PyObject *self, PyObject *args) {
+    Py_buffer values;
+    if (!PyArg_ParseTuple(args, "y*", &values))
+        return NULL;
+    const int64_t *v = values.buf;
+    Py_ssize_t n = values.len / 8;
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 1; i < n; i++)
+        if (v[i] <= v[i - 1]) {
+            ok = 0;
+            break;
+        }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&values);
+    return PyBool_FromLong(ok);
+}
+
 PyDoc_STRVAR(reuse_big_buffers_doc,
 "reuse_big_buffers() -> bool\n\n"
 "Ask glibc's malloc to serve buffers of up to 256 MiB from its heap and keep freed memory\n"
@@ -408,6 +448,8 @@ static PyObject *reuse_big_buffers(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"reuse_big_buffers", reuse_big_buffers, METH_NOARGS, reuse_big_buffers_doc},
+    {"counting", counting, METH_VARARGS, counting_doc},
+    {"strictly_increasing", strictly_increasing, METH_VARARGS, strictly_increasing_doc},
     {"check_jsonl", (PyCFunction)(void (*)(void))check_jsonl, METH_VARARGS | METH_KEYWORDS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},

@@ -74,7 +74,16 @@ class LeafBatch:
 _counting: pa.Array | None = None
 
 
+def counting_array(start: int, count: int) -> pa.Array:
+    """int64 start, start+1, …, start+count-1 (in C when the extension is there)."""
+    if NATIVE is not None:
+        return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(NATIVE.counting(start, count))])
+    return _int64_array(range(start, start + count))
+
+
 def _int64_array(values: Sequence[int]) -> pa.Array:
+    if isinstance(values, range) and values.step == 1 and NATIVE is not None:
+        return counting_array(values.start, len(values))
     if isinstance(values, range) and values.step == 1 and len(values) > 4096:
         # Many consecutive line numbers: 0, 1, 2, … made once, shifted in C (no Python int each).
         global _counting

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from auditviewer.formats.batches import LeafBatch, Problem, leaf_hashes, make_batch
+from auditviewer.formats.batches import LeafBatch, Problem, counting_array, leaf_hashes, make_batch
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.native import NATIVE
@@ -406,10 +406,16 @@ def _renumbered(batch: LeafBatch, shift: int) -> LeafBatch:
     """A batch whose line numbers were counted from 1, moved to where its segment starts."""
     if not shift:
         return batch
-    import pyarrow.compute as pc
-
     table = batch.table
-    lines = pc.add(table.column(2), pa.scalar(shift, pa.int64()))
+    column = table.column(2)
+    n = len(column)
+    if n and not batch.problems and column[n - 1].as_py() - column[0].as_py() == n - 1:
+        # Line numbers only grow, so these are consecutive: made anew from the first (in C).
+        lines = counting_array(column[0].as_py() + shift, n)
+    else:
+        import pyarrow.compute as pc
+
+        lines = pc.add(column, pa.scalar(shift, pa.int64()))
     problems = [dataclasses.replace(p, line=p.line + shift) for p in batch.problems]
     return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times)
 

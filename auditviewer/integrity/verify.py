@@ -203,6 +203,8 @@ _FLAT_MIN = 65_536
 
 
 def _strictly_increasing(seqs: pa.Array) -> bool:
+    if NATIVE is not None:
+        return NATIVE.strictly_increasing(_fixed_bytes(seqs, 8))
     import pyarrow.compute as pc
 
     return bool(pc.all(pc.less(seqs.slice(0, len(seqs) - 1), seqs.slice(1))).as_py())
@@ -306,13 +308,12 @@ class TimeWatch:
         self, seqs: pa.Array | pa.ChunkedArray, leaves: pa.Array | pa.ChunkedArray, time_spans: bytes | None = None
     ) -> None:
         """Watch one batch; ``time_spans`` is :attr:`LeafBatch.times` when the C extension read it."""
-        import pyarrow.compute as pc
-
         if len(seqs) == 0:
             return
         if time_spans is not None and NATIVE is not None:
             self._add_native(_flat(seqs), _flat(leaves), time_spans)
             return
+        import pyarrow.compute as pc
         try:
             text = leaves.cast(pa.string())
         except pa.ArrowInvalid:  # invalid UTF-8 somewhere: those entries are malformed anyway
