@@ -86,6 +86,8 @@ class AboutInfo:
     libraries: tuple[Library, ...]
     platform: str
     frozen: bool
+    #: How entries are checked: the C extension (and its SHA-256), or the slower Python code.
+    checking: str = ""
 
     def as_text(self) -> str:
         """Plain text for the clipboard and bug reports."""
@@ -95,6 +97,7 @@ class AboutInfo:
             self.copyright,
             f"Licence: {self.licence}",
             f"Platform: {self.platform}" + (" (packaged build)" if self.frozen else ""),
+            *([f"Entry checks: {self.checking}"] if self.checking else []),
             "",
         ]
         width = max(len(lib.name) for lib in self.libraries)
@@ -159,4 +162,14 @@ def about_info() -> AboutInfo:
         libraries=library_versions(),
         platform=f"{platform.system()} {platform.release()} ({platform.machine()})",
         frozen=bool(getattr(sys, "frozen", False)),
+        checking=checking_mode(),
     )
+
+
+def checking_mode() -> str:
+    """Whether the C extension checks entries here, and with which SHA-256."""
+    from auditviewer.native import NATIVE
+
+    if NATIVE is None:
+        return "Python (the C extension is not built or is turned off: slower)"
+    return "C extension, " + ("SHA-256 by the CPU's SHA instructions" if NATIVE.hardware_sha256() else "portable SHA-256")

@@ -198,6 +198,10 @@ def check_bundle_files(folder: Path) -> str:
     resources = internal / "auditviewer" / "resources"
     missing = [name for name in RESOURCES if not (resources / name).is_file()]
     expect(not missing, f"resources missing from the build ({resources}): {missing}")
+    # The C extension (csrc/) does verification's per-entry work: without it the frozen
+    # app still works, several times slower, so a build that lost it is a failed build.
+    native = list((internal / "auditviewer").glob("_native.*"))
+    expect(bool(native), f"the C extension auditviewer._native is missing from {internal / 'auditviewer'}")
     translations = list(internal.rglob("translations/*.qm"))
     expect(not translations, f"Qt translations should not ship: {translations[:3]}")
     unwanted = [
@@ -212,7 +216,7 @@ def check_bundle_files(folder: Path) -> str:
         mib < SIZE_BUDGET_MIB,
         f"unpacked size {mib:.1f} MiB is over the {SIZE_BUDGET_MIB} MiB budget",
     )
-    return f"resources present; unpacked size {mib:.1f} MiB ({size / 1e6:.1f} MB)"
+    return f"resources and the C extension present; unpacked size {mib:.1f} MiB ({size / 1e6:.1f} MB)"
 
 
 def check_tarball(tarball: Path, folder: Path) -> str:

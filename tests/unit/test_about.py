@@ -119,3 +119,11 @@ def test_app_icon_has_every_size(qtbot: Any) -> None:
     icon = app_icon()
     assert not icon.isNull()
     assert {s.width() for s in icon.availableSizes()} == set(ICON_SIZES)
+
+
+def test_the_about_text_says_how_entries_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditviewer import about, native
+
+    assert "Entry checks: C extension" in about.about_info().as_text()
+    monkeypatch.setattr(native, "NATIVE", None)
+    assert "Entry checks: Python" in about.about_info().as_text()
