@@ -4,7 +4,11 @@ Writes a signed bundle (benchmarks/_bundles.py), opens it in the real main
 window through the real loader (offscreen), and prints:
 
 - the longest stall of the GUI event loop while loading and verifying
-  (a 5 ms timer measures the gaps between its ticks; target < 100 ms);
+  (a 5 ms timer measures the gaps between its ticks; target < 100 ms), with
+  the machine's load average (other work on a 2-core machine shows in it);
+  ``--why`` (Linux) splits the longest stalls into the GUI thread running,
+  waiting for a CPU (runnable, not scheduled) and blocked (the GIL or a lock),
+  from its scheduler statistics sampled by another process;
 - a filter change: the table's new view, its count and the category and
   action facet counts (median; target < 200 ms), and the whole update with
   the timeline and the scope tree besides;
@@ -37,6 +41,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="reuse/keep the bundle in this folder")
     parser.add_argument("--watch", action="store_true",
                         help="name what the threads were doing at each long stall (debugging)")
+    parser.add_argument("--why", action="store_true",
+                        help="split the longest stalls into running / waiting for a CPU / "
+                             "blocked (Linux)")
     parser.add_argument("--hang-dump", type=float, default=0,
                         help="print every thread's stack after this many seconds (debugging)")
     args = parser.parse_args()
@@ -80,6 +87,11 @@ def main() -> int:
         gaps.append(clock.restart())
 
     ticker.timeout.connect(tick)
+    tick_times: list[float] = []
+    sampler = None
+    if args.why:
+        ticker.timeout.connect(lambda: tick_times.append(time.perf_counter()))
+        sampler = _start_sched_sampler(tmp / "gui-sched.txt")
     stalls: list[tuple[float, list[str]]] = []
     done: list[str] = []
     if args.watch:
@@ -114,7 +126,9 @@ def main() -> int:
     window.viewUpdated.connect(
         lambda: first_rows.append(time.perf_counter()) if not first_rows else None
     )
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
+    tick_times.append(t0)
     clock.start()
     ticker.start()
     window.open_paths([str(bundle)], trust=[VERIFIER], remember=False)
@@ -133,6 +147,10 @@ def main() -> int:
     print(f"  longest GUI event-loop stall       {max(gaps):8.1f} ms   (target < 100 ms)")
     print(f"  next longest stalls                {', '.join(f'{g:.0f}' for g in worst[-2::-1])} ms")
     print(f"  timer ticks                        {len(gaps):8d}")
+    print(f"  machine load average (1 min)       {load_before:8.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after ({os.cpu_count()} CPUs)")
+    if sampler is not None:
+        _explain_stalls(sampler, tmp / "gui-sched.txt", tick_times)
     for late, where in sorted(stalls, reverse=True)[:6]:
         print(f"  stall seen after {late:.0f} ms:")
         for line in where:
@@ -213,6 +231,62 @@ def main() -> int:
     )
     window.close()
     return 0
+
+
+_SAMPLER = """
+import os, sys, time
+task, out, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = []
+while not os.path.exists(stop):
+    try:
+        with open(task, "rb") as f:
+            cpu, wait, _ = f.read().split()
+    except OSError:
+        break
+    rows.append("%.6f %s %s" % (time.perf_counter(), cpu.decode(), wait.decode()))
+    time.sleep(0.001)
+with open(out, "w") as f:
+    f.write("\\n".join(rows))
+"""
+
+
+def _start_sched_sampler(out: Path) -> tuple[object, Path] | None:
+    """Another process samples the GUI thread's /proc schedstat (CPU time, time
+    waiting for a CPU) every millisecond; it needs no GIL of ours to do so."""
+    import subprocess
+    import threading
+
+    task = Path(f"/proc/{os.getpid()}/task/{threading.get_native_id()}/schedstat")
+    if not task.exists():
+        print("  (--why needs Linux's /proc/<pid>/task/<tid>/schedstat)")
+        return None
+    stop = out.with_suffix(".stop")
+    process = subprocess.Popen([sys.executable, "-c", _SAMPLER, str(task), str(out), str(stop)])
+    return process, stop
+
+
+def _explain_stalls(sampler: tuple[object, Path], out: Path, ticks: list[float]) -> None:
+    import bisect
+    import itertools
+
+    process, stop = sampler
+    stop.touch()
+    process.wait()  # type: ignore[attr-defined]
+    rows = [tuple(float(v) for v in line.split()) for line in out.read_text().splitlines() if line]
+    times = [r[0] for r in rows]
+
+    def used(a: float, b: float) -> tuple[float, float]:
+        i, j = bisect.bisect_left(times, a), bisect.bisect_right(times, b) - 1
+        if i >= len(rows) or j <= i:
+            return 0.0, 0.0
+        return (rows[j][1] - rows[i][1]) / 1e6, (rows[j][2] - rows[i][2]) / 1e6
+
+    stalls = sorted(((b - a, a, b) for a, b in itertools.pairwise(ticks)), reverse=True)[:5]
+    print("  longest stalls, GUI thread: running / waiting for a CPU / blocked (GIL, lock), ms")
+    for length, a, b in stalls:
+        cpu, wait = used(a, b)
+        blocked = max(0.0, length * 1000 - cpu - wait)
+        print(f"    {length * 1000:6.0f} at {a - ticks[0]:6.2f} s: {cpu:5.0f} / {wait:5.0f} / {blocked:5.0f}")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,13 @@ No Qt here.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,6 +68,34 @@ CACHE_ENTRIES = 64
 #: Flush appended rows to the table in the worker at least this often, so a
 #: read on another thread never has a large insert to do first.
 FLUSH_EVERY_ROWS = 32_768
+
+_loading_lock = threading.Lock()
+_loading_count = 0
+_collecting_before = True
+
+
+@contextlib.contextmanager
+def no_collection_while_loading() -> Iterator[None]:
+    """No cyclic garbage collection while any workspace loads; restored when the last
+    load ends (loads may overlap: one cancelled while the next starts).
+
+    Loading makes millions of long-lived objects (leaf hashes); a full
+    collection over them holds the GIL for half a second and freezes the
+    window. Nothing made here forms cycles worth collecting meanwhile.
+    """
+    global _loading_count, _collecting_before
+    with _loading_lock:
+        if _loading_count == 0:
+            _collecting_before = gc.isenabled()
+            gc.disable()
+        _loading_count += 1
+    try:
+        yield
+    finally:
+        with _loading_lock:
+            _loading_count -= 1
+            if _loading_count == 0 and _collecting_before:
+                gc.enable()
 
 
 class Context(Protocol):
@@ -297,6 +328,11 @@ class StoreSession:
         self.store.close()  # a cached database file stays for the next opening
 
 
+def give_way() -> None:
+    """Let a thread waiting for the GIL (the GUI's) have it now, between two batches."""
+    time.sleep(0)
+
+
 def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
     manifests = list(workspace.manifests)
     org = ""
@@ -338,17 +374,19 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
     remembered checkpoints into the verification, and remembers this report's
     afterwards (never the demo's). A file that fails mid-load is an error for
     that file only (``session.file_errors``); the rest still loads.
+
+    Meanwhile no garbage is collected (:func:`no_collection_while_loading`).
     """
+    with no_collection_while_loading():
+        return _load_session(paths, ctx)
+
+
+def _load_session(paths: list[str], ctx: Context) -> StoreSession:
     workspace = open_workspace([Path(p) for p in paths])
     workspace.tolerate_file_errors = True
     extra = list(getattr(ctx, "trust", []) or [])
     memory: CheckpointMemory | None = getattr(ctx, "memory", None)
     opened: OpenedStore | None = None
-    # Loading makes millions of long-lived objects (leaf hashes); a full
-    # collection over them holds the GIL for half a second and freezes the
-    # window. Nothing made here forms cycles worth collecting meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         keys = trusted_keys(extra)
         opened = open_store(choose_database(workspace))
@@ -377,6 +415,7 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
                     announced.set()
                     ctx.partial(session)
                 ctx.rows_stored(stored)
+            give_way()
 
         def progress(done: int, total: int) -> None:
             ctx.progress("Reading and verifying", done, total)
@@ -420,5 +459,3 @@ def load_session(paths: list[str], ctx: Context) -> StoreSession:
         raise
     finally:
         workspace.close()
-        if collecting:
-            gc.enable()

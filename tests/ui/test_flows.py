@@ -4,6 +4,9 @@ filter, scope to a deployment, read an entry's changes, see tampering flagged.""
 from __future__ import annotations
 
 import json
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +178,24 @@ def test_unreadable_input_reports_error(qtbot: Any, window: MainWindow, tmp_path
     status = load(qtbot, window, [str(tmp_path / "junk.txt")])
     assert status == "error"
     assert shown and window.stack.currentWidget() is window.start_page
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_loading_gives_way_to_the_gui_thread(qtbot: Any) -> None:
+    """The window loads at a lower CPU priority than its own (GUI) thread, so that the
+    GUI is scheduled first while loading keeps every core busy."""
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: list[int] = []
+
+    def loader(paths: list[str], ctx: Any) -> Any:
+        seen.append(niceness())
+        return load_session(paths, ctx)
+
+    w = MainWindow(loader, settings=make_settings())
+    qtbot.addWidget(w)
+    w.show()
+    assert load(qtbot, w, [str(VECTORS / "valid-jsonl")], trust=[VECTOR_KEY]) == "verified"
+    assert seen and seen[0] > niceness()

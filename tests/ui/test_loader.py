@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from typing import Any
 
-from auditviewer.ui.loader import StoreSession, load_session
+from auditviewer.ui import loader
+from auditviewer.ui.loader import StoreSession, load_session, no_collection_while_loading
 from auditviewer.ui.scope_tree import Scope
 from auditviewer.ui.session import FilterState
 from tests.ui.conftest import VECTOR_KEY, VECTORS
@@ -72,3 +75,43 @@ def test_filters_translate() -> None:
         assert ranged.count() == 10 and ranged.row_of_seq(10) == 0
     finally:
         session.close()
+
+
+def test_loading_gives_way_between_batches_and_collects_no_garbage(monkeypatch: Any) -> None:
+    """The loader lets go of the GIL after every batch, and no garbage collection
+    (half a second over a million entries, holding the GIL) runs while it loads."""
+    assert gc.isenabled()
+    collecting: list[bool] = []
+    yields: list[int] = []
+    ctx = Ctx()
+    ctx.progress = lambda *a, **k: collecting.append(gc.isenabled())  # type: ignore[method-assign]
+    monkeypatch.setattr(loader, "give_way", lambda: yields.append(len(ctx.stored)))
+    session = load_session([str(VECTORS / "valid-jsonl")], ctx)
+    try:
+        assert collecting and not any(collecting)
+        assert yields  # once per batch stored
+        assert gc.isenabled()  # restored afterwards
+    finally:
+        session.close()
+
+
+def test_overlapping_loads_restore_garbage_collection_once_both_end() -> None:
+    """Two loads overlapping (one cancelled while the next starts): collection comes
+    back only when the last one ends (it came back under the second one before)."""
+    first = no_collection_while_loading()
+    first.__enter__()
+    second_in, second_out = threading.Event(), threading.Event()
+
+    def other_load() -> None:
+        with no_collection_while_loading():
+            second_in.set()
+            second_out.wait(5)
+
+    thread = threading.Thread(target=other_load)
+    thread.start()
+    assert second_in.wait(5)
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second load still runs
+    second_out.set()
+    thread.join(5)
+    assert gc.isenabled()

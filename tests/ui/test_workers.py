@@ -6,14 +6,23 @@ connections), as the window receives them.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QObject, QThread, Slot
 
 from auditviewer.errors import InputError
-from auditviewer.ui.workers import JobContext, Worker, start
+from auditviewer.ui.workers import (
+    BACKGROUND_NICENESS,
+    JobContext,
+    Worker,
+    lower_thread_priority,
+    start,
+)
 
 
 class Receiver(QObject):
@@ -58,8 +67,8 @@ class Receiver(QObject):
         return [k for k, _ in self.events]
 
 
-def run(qtbot: Any, job: Any) -> tuple[Worker, QThread, Receiver]:
-    worker = Worker(job)
+def run(qtbot: Any, job: Any, *, background: bool = False) -> tuple[Worker, QThread, Receiver]:
+    worker = Worker(job, background=background)
     receiver = Receiver(worker)
     thread = start(worker)
     qtbot.waitUntil(thread.isFinished, timeout=5000)
@@ -119,3 +128,38 @@ def test_cancel(qtbot: Any) -> None:
     worker.cancel()
     qtbot.waitUntil(thread.isFinished, timeout=5000)
     qtbot.waitUntil(lambda: rec.last() == ("cancelled", None), timeout=5000)
+
+
+def _nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_background_job_gives_way_to_the_gui_thread(qtbot: Any) -> None:
+    """A loading job, and the threads it starts (DuckDB's, the readers'), run nicer than the GUI."""
+    gui = _nice()
+    seen: dict[str, int] = {}
+
+    def job(ctx: JobContext) -> str:
+        seen["job"] = _nice()
+        child = threading.Thread(target=lambda: seen.setdefault("started by the job", _nice()))
+        child.start()
+        child.join()
+        return "done"
+
+    _, _, rec = run(qtbot, job, background=True)
+    assert rec.last() == ("finished", "done")
+    assert seen["job"] == min(19, gui + BACKGROUND_NICENESS) > gui
+    assert seen["started by the job"] == seen["job"]
+    assert _nice() == gui  # the GUI thread keeps its priority
+
+    seen.clear()
+    run(qtbot, job)  # an ordinary job keeps the GUI's priority
+    assert seen["job"] == gui
+
+
+def test_the_gui_thread_is_never_lowered() -> None:
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform.startswith("linux") else 0
+    assert lower_thread_priority() is False  # called on the main (GUI) thread: refused
+    if sys.platform.startswith("linux"):
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
