@@ -157,14 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from auditviewer.native import keep_freed_memory
+
+    keep_freed_memory()  # before pyarrow is imported: a short process streaming big files
     from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory, write_evidence
     from auditviewer.integrity.report import error_report
-    from auditviewer.native import NATIVE
     from auditviewer.verification import trusted_keys, verify_workspace
     from auditviewer.workspace import open_workspace
-
-    if NATIVE is not None:
-        NATIVE.reuse_big_buffers()  # a short-lived process streaming big files through big buffers
 
     keys = trusted_keys(args.trust)
     memory = CheckpointMemory() if args.remember else None

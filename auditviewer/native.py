@@ -25,3 +25,18 @@ def _load() -> ModuleType | None:
 
 
 NATIVE: ModuleType | None = _load()
+
+
+def keep_freed_memory() -> None:
+    """For a short command streaming big files: keep freed memory for reuse.
+
+    Asks glibc's malloc (through the extension) and Arrow's allocator
+    (mimalloc, read at its first use: call this before pyarrow is imported)
+    to keep freed buffers instead of returning them to the system and
+    faulting fresh zeroed pages in again for the next batch. Measured on
+    ``verify`` of 1M entries: about 0.3 s less system time; the process holds
+    its peak memory until it ends, which a command that ends soon can afford.
+    """
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
+    if NATIVE is not None:
+        NATIVE.reuse_big_buffers()
