@@ -73,6 +73,12 @@ class AboutDialog(QDialog):
         heading = QVBoxLayout()
         heading.addWidget(title)
         heading.addWidget(summary)
+        if self.info.checking:
+            checking = QLabel(f"Entry checks: {self.info.checking}")
+            checking.setObjectName("aboutChecking")
+            checking.setTextFormat(Qt.TextFormat.PlainText)
+            checking.setWordWrap(True)
+            heading.addWidget(checking)
         top = QHBoxLayout()
         top.addWidget(logo)
         top.addLayout(heading, 1)

@@ -127,3 +127,14 @@ def test_the_about_text_says_how_entries_are_checked(monkeypatch: pytest.MonkeyP
     assert "Entry checks: C extension" in about.about_info().as_text()
     monkeypatch.setattr(native, "NATIVE", None)
     assert "Entry checks: Python" in about.about_info().as_text()
+
+
+def test_dialog_says_how_entries_are_checked(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from auditviewer.ui.about_dialog import AboutDialog
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    label = dialog.findChild(QLabel, "aboutChecking")
+    assert label is not None and label.text().startswith("Entry checks: C extension")
