@@ -90,7 +90,7 @@ def load(
             # Typically a full disk while writing the cache file: nothing the
             # person did wrong, so load again in memory and say so.
             opened.store.close()
-            _remove_database(choice.database)
+            remove_database(choice.database)
             notices = [*opened.notices, f"the workspace database could not be written ({exc}); kept in memory"]
             opened = OpenedStore(Store(), False, None, notices)
             workspace.findings[:] = findings_before
@@ -143,7 +143,8 @@ def _fill(
     return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)
 
 
-def _remove_database(database: str | Path) -> None:
+def remove_database(database: str | Path) -> None:
+    """Delete a workspace database file and its write-ahead log (nothing for an in-memory one)."""
     if str(database) == ":memory:":
         return
     path = Path(database)

@@ -21,14 +21,16 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditviewer.errors import StoreError
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
-from auditviewer.loading import finish_store, store_rows
+from auditviewer.loading import finish_store, remove_database, store_rows
 from auditviewer.query import compile_query
 from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.ui.scope_tree import ALL, ResourceCount
@@ -174,6 +176,10 @@ class StoreSession:
         #: The (closed) workspace and the keys it was verified with, for exporting.
         self.workspace: Workspace | None = None
         self.keys: list[VerifierKey] = []
+        #: A store a full disk made the load give up (the window may have shown its first
+        #: rows), closed with this session; and its partial database file, removed then.
+        self.retired: list[Store] = []
+        self.remove_on_close: list[str | Path] = []
         self._export_source: Any = None
         self._export_lock = threading.Lock()
         # Facets, timeline and scope counts of recent filters (the store does not
@@ -326,6 +332,11 @@ class StoreSession:
     def close(self) -> None:
         self._export_source = None
         self.store.close()  # a cached database file stays for the next opening
+        for store in self.retired:
+            store.close()
+        for database in self.remove_on_close:
+            remove_database(database)
+        self.retired, self.remove_on_close = [], []
 
 
 def give_way() -> None:
@@ -387,75 +398,113 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
     extra = list(getattr(ctx, "trust", []) or [])
     memory: CheckpointMemory | None = getattr(ctx, "memory", None)
     opened: OpenedStore | None = None
+    retired: list[Store] = []
+    database: str | Path | None = None
     try:
         keys = trusted_keys(extra)
-        opened = open_store(choose_database(workspace))
-        store = opened.store
-        session = StoreSession(store, workspace_info(workspace, paths))
-        session.notices = list(opened.notices)
-        stored = 0
-        since_flush = 0
-        announced = threading.Event()
-        if opened.reused:  # every row is there already: show them now
-            announced.set()
-            ctx.partial(session)
-
-        def on_batch(batch: LeafBatch) -> None:
-            nonlocal stored, since_flush
-            n = batch.num_rows
-            if n == 0:
-                return
-            store.append(store_rows(batch))
-            stored += n
-            since_flush += n
-            if since_flush >= FLUSH_EVERY_ROWS or not announced.is_set():
-                since_flush = 0
-                store.total_count()  # flushes pending rows here, not on the GUI thread
-                if not announced.is_set():
-                    announced.set()
-                    ctx.partial(session)
-                ctx.rows_stored(stored)
-            give_way()
-
-        def progress(done: int, total: int) -> None:
-            ctx.progress("Reading and verifying", done, total)
-
-        if memory is not None:
-            report = verify_with_memory(
-                workspace,
-                keys,
-                memory,
-                on_batch=None if opened.reused else on_batch,
-                progress=progress,
-                cancelled=lambda: ctx.cancelled,
-            )
-        else:
-            report = verify_workspace(
-                workspace,
-                keys,
-                on_batch=None if opened.reused else on_batch,
-                progress=progress,
-                cancelled=lambda: ctx.cancelled,
-            )
-        session.workspace = workspace
-        session.keys = list(keys)
-        session.file_errors = [str(e) for e in workspace.file_errors]
-        origin = workspace.origin
-        if memory is not None and origin and not is_demo_origin(origin):
-            session.remembered = memory.remember(report, origin)
-        if memory is not None:
-            session.memory_problems = memory.take_problems()
-        ctx.progress("Recording entry states", 0, 0, force=True)
-        finish_store(opened, report)
-        session.report = report
-        session.finished = True
-        if not announced.is_set():
-            ctx.partial(session)
-        ctx.rows_stored(store.total_count(), force=True)
+        choice = choose_database(workspace)
+        database = choice.database
+        opened = open_store(choice)
+        findings_before = list(workspace.findings)
+        try:
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+        except (StoreError, duckdb.Error) as exc:
+            if not opened.on_disk or ctx.cancelled:
+                raise
+            # Typically a full disk while writing the cache file: nothing the person
+            # did wrong, so load again in memory and say so (as loading.load does).
+            # The window may be showing the first rows from the failed store: it is
+            # closed with the new session, once the window has moved to that one.
+            retired.append(opened.store)
+            notice = f"the workspace database could not be written ({exc}); kept in memory"
+            opened = OpenedStore(Store(), False, None, [*opened.notices, notice])
+            workspace.findings[:] = findings_before
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+            session.retired = retired
+            session.remove_on_close = [database]
         return session
     except BaseException:
         if opened is not None:
             opened.store.close()
+        for store in retired:
+            store.close()
+        if retired and database is not None:
+            remove_database(database)
         raise
     finally:
         workspace.close()
+
+
+def _fill_session(
+    workspace: Workspace,
+    paths: list[str],
+    opened: OpenedStore,
+    keys: list[VerifierKey],
+    memory: CheckpointMemory | None,
+    ctx: Context,
+) -> StoreSession:
+    """One pass over the workspace into ``opened``'s store; the session is handed to the
+    window (``ctx.partial``) as soon as its first rows are stored."""
+    store = opened.store
+    session = StoreSession(store, workspace_info(workspace, paths))
+    session.notices = list(opened.notices)
+    stored = 0
+    since_flush = 0
+    announced = threading.Event()
+    if opened.reused:  # every row is there already: show them now
+        announced.set()
+        ctx.partial(session)
+
+    def on_batch(batch: LeafBatch) -> None:
+        nonlocal stored, since_flush
+        n = batch.num_rows
+        if n == 0:
+            return
+        store.append(store_rows(batch))
+        stored += n
+        since_flush += n
+        if since_flush >= FLUSH_EVERY_ROWS or not announced.is_set():
+            since_flush = 0
+            store.total_count()  # flushes pending rows here, not on the GUI thread
+            if not announced.is_set():
+                announced.set()
+                ctx.partial(session)
+            ctx.rows_stored(stored)
+        give_way()
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress("Reading and verifying", done, total)
+
+    if memory is not None:
+        report = verify_with_memory(
+            workspace,
+            keys,
+            memory,
+            on_batch=None if opened.reused else on_batch,
+            progress=progress,
+            cancelled=lambda: ctx.cancelled,
+        )
+    else:
+        report = verify_workspace(
+            workspace,
+            keys,
+            on_batch=None if opened.reused else on_batch,
+            progress=progress,
+            cancelled=lambda: ctx.cancelled,
+        )
+    session.workspace = workspace
+    session.keys = list(keys)
+    session.file_errors = [str(e) for e in workspace.file_errors]
+    origin = workspace.origin
+    if memory is not None and origin and not is_demo_origin(origin):
+        session.remembered = memory.remember(report, origin)
+    if memory is not None:
+        session.memory_problems = memory.take_problems()
+    ctx.progress("Recording entry states", 0, 0, force=True)
+    finish_store(opened, report)
+    session.report = report
+    session.finished = True
+    if not announced.is_set():
+        ctx.partial(session)
+    ctx.rows_stored(store.total_count(), force=True)
+    return session

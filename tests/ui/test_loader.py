@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from auditviewer import workspace, workspace_cache
+from auditviewer.errors import StoreError
+from auditviewer.formats import jsonl
+from auditviewer.store import Store
 from auditviewer.ui import loader
 from auditviewer.ui.loader import StoreSession, load_session, no_collection_while_loading
 from auditviewer.ui.scope_tree import Scope
@@ -115,3 +122,41 @@ def test_overlapping_loads_restore_garbage_collection_once_both_end() -> None:
     second_out.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_a_full_disk_mid_load_falls_back_to_memory_with_a_notice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Every workspace on disk, in this test's folder; the second batch written to a
+    # file store fails as a full disk does. The load goes on in memory, says so, shows
+    # the new session, and the failed store and its partial file go with the session.
+    monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
+    monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    databases = tmp_path / "cache" / "workspaces"
+    real_append = Store.append
+    stores: list[Store] = []
+
+    def append(self: Store, batch: object) -> None:
+        stores.append(self)
+        if stores.count(stores[0]) == 2 and self is stores[0]:  # the file store's second batch
+            raise StoreError("IO Error: No space left on device")
+        real_append(self, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "append", append)
+    # Batches of 1,000 lines, so the window has been shown rows before the failure.
+    monkeypatch.setattr(
+        workspace, "read_jsonl", lambda read, **kw: jsonl.read_jsonl(read, batch_lines=1000, **kw)
+    )
+    ctx = Ctx()
+    session = load_session([str(VECTORS / "modified-entry")], ctx)
+    try:
+        assert stores.count(stores[0]) == 2 and session.store is not stores[0]
+        assert len(ctx.partials) == 2 and ctx.partials[-1] is session  # the window moves to the new one
+        assert session.total() == 3000
+        assert session.report is not None and session.report.status == "failed"
+        assert any("kept in memory" in n for n in session.notices)
+        assert session.retired == [stores[0]]
+        assert any(databases.glob("*.duckdb"))  # the first rows' file, until the session closes
+    finally:
+        session.close()
+    assert not any(databases.glob("*.duckdb"))
