@@ -151,6 +151,27 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
     return Py_BuildValue("nNNNNNn", i, leaves, offsets, r.seqs, r.hashes, r.times, declined);
 }
 
+/* Offset i of an Arrow offsets buffer of int32 (width 4) or int64 (width 8) values. */
+static inline int64_t offset_at(const Py_buffer *offsets, int width, Py_ssize_t i) {
+    return width == 4 ? ((const int32_t *)offsets->buf)[i] : ((const int64_t *)offsets->buf)[i];
+}
+
+/* Whether offsets[first .. first+count] fit data: the buffer holds them, each lies within
+ * data and none goes back. Checked before any read: the offsets may come from a hostile file. */
+static int offsets_fit(const Py_buffer *data, const Py_buffer *offsets, int width, Py_ssize_t first,
+                       Py_ssize_t count) {
+    if ((width != 4 && width != 8) || first < 0 || count < 0 || first + count + 1 > offsets->len / width)
+        return 0;
+    int64_t before = 0;
+    for (Py_ssize_t i = first; i <= first + count; i++) {
+        int64_t at = offset_at(offsets, width, i);
+        if (at < 0 || at > data->len || at < before)
+            return 0;
+        before = at;
+    }
+    return 1;
+}
+
 PyDoc_STRVAR(check_leaves_doc,
 "check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth) -> (seqs, hashes, times, declined)\n\n"
 "Check the leaves of an Arrow binary array: value i is data[offsets[first+i]:offsets[first+i+1]],\n"
@@ -162,23 +183,7 @@ static PyObject *check_leaves(PyObject *self, PyObject *args) {
     int width, max_depth;
     if (!PyArg_ParseTuple(args, "y*y*nnini", &data, &offsets, &first, &count, &width, &max_entry, &max_depth))
         return NULL;
-    PyObject *error = NULL;
-    if (width != 4 && width != 8)
-        error = PyExc_ValueError;
-    else if (first < 0 || count < 0 || (first + count + 1) * width > offsets.len)
-        error = PyExc_ValueError;
-    if (!error) {
-        /* Every offset must lie within data and never go back: checked before any read. */
-        for (Py_ssize_t i = first; i <= first + count; i++) {
-            int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
-            int64_t before = i == first ? 0
-                : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
-            if (at < 0 || at > data.len || at < before) {
-                error = PyExc_ValueError;
-                break;
-            }
-        }
-    }
+    PyObject *error = offsets_fit(&data, &offsets, width, first, count) ? NULL : PyExc_ValueError;
     results r;
     if (error || !results_new(&r, count)) {
         PyBuffer_Release(&data);
@@ -192,14 +197,7 @@ static PyObject *check_leaves(PyObject *self, PyObject *args) {
     const uint8_t *base = data.buf;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
-        int64_t a, b;
-        if (width == 4) {
-            a = ((const int32_t *)offsets.buf)[first + i];
-            b = ((const int32_t *)offsets.buf)[first + i + 1];
-        } else {
-            a = ((const int64_t *)offsets.buf)[first + i];
-            b = ((const int64_t *)offsets.buf)[first + i + 1];
-        }
+        int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
         declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i);
     }
     key_pool_free(&pool);
@@ -260,13 +258,7 @@ static PyObject *leaf_hashes(PyObject *self, PyObject *args) {
     int width;
     if (!PyArg_ParseTuple(args, "y*y*nni", &data, &offsets, &first, &count, &width))
         return NULL;
-    int bad = (width != 4 && width != 8) || first < 0 || count < 0 || (first + count + 1) * width > offsets.len;
-    for (Py_ssize_t i = first; !bad && i <= first + count; i++) {
-        int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
-        int64_t before = i == first ? 0
-            : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
-        bad = at < 0 || at > data.len || at < before;
-    }
+    int bad = !offsets_fit(&data, &offsets, width, first, count);
     PyObject *out = bad ? NULL : PyBytes_FromStringAndSize(NULL, count * 32);
     if (!out) {
         PyBuffer_Release(&data);
@@ -279,9 +271,7 @@ static PyObject *leaf_hashes(PyObject *self, PyObject *args) {
     const uint8_t *base = data.buf;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
-        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
-        int64_t b = width == 4 ? ((const int32_t *)offsets.buf)[first + i + 1]
-                               : ((const int64_t *)offsets.buf)[first + i + 1];
+        int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
         sha256_prefixed(0x00, base + a, (size_t)(b - a), dst + 32 * i);
     }
     Py_END_ALLOW_THREADS
@@ -310,8 +300,7 @@ static PyObject *time_candidates(PyObject *self, PyObject *args) {
     PyObject *out = NULL;
     const char *prev_text = NULL;
     Py_ssize_t prev_len = 0;
-    int bad = (width != 4 && width != 8) || first < 0 || count < 0 || (first + count + 1) * width > offsets.len
-              || times.len < count * 8 || seqs.len < count * 8;
+    int bad = !offsets_fit(&data, &offsets, width, first, count) || times.len / 8 < count || seqs.len / 8 < count;
     if (!bad && prev_time != Py_None) {
         if (!PyBytes_Check(prev_time))
             bad = 1;
@@ -320,18 +309,10 @@ static PyObject *time_candidates(PyObject *self, PyObject *args) {
             prev_len = PyBytes_GET_SIZE(prev_time);
         }
     }
-    for (Py_ssize_t i = first; !bad && i <= first + count; i++) {
-        int64_t at = width == 4 ? ((const int32_t *)offsets.buf)[i] : ((const int64_t *)offsets.buf)[i];
-        int64_t before = i == first ? 0
-            : (width == 4 ? ((const int32_t *)offsets.buf)[i - 1] : ((const int64_t *)offsets.buf)[i - 1]);
-        bad = at < 0 || at > data.len || at < before;
-    }
     const int32_t *spans = times.buf;
     const int64_t *seq = seqs.buf;
     for (Py_ssize_t i = 0; !bad && i < count; i++) {
-        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
-        int64_t b = width == 4 ? ((const int32_t *)offsets.buf)[first + i + 1]
-                               : ((const int64_t *)offsets.buf)[first + i + 1];
+        int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
         if (spans[2 * i] >= 0 && (spans[2 * i] < 0 || (int64_t)spans[2 * i] + spans[2 * i + 1] > b - a))
             bad = 1;
     }
@@ -347,7 +328,7 @@ static PyObject *time_candidates(PyObject *self, PyObject *args) {
     Py_ssize_t earlier_len = prev_text ? prev_len : -1;
     int64_t earlier_seq = prev_seq;
     for (Py_ssize_t i = 0; i < count; i++) {
-        int64_t a = width == 4 ? ((const int32_t *)offsets.buf)[first + i] : ((const int64_t *)offsets.buf)[first + i];
+        int64_t a = offset_at(&offsets, width, first + i);
         const uint8_t *later = spans[2 * i] >= 0 ? base + a + spans[2 * i] : NULL;
         Py_ssize_t later_len = spans[2 * i] >= 0 ? spans[2 * i + 1] : -1;
         if (later && earlier && seq[i] >= 0 && earlier_seq >= 0 && seq[i] == earlier_seq + 1) {
@@ -462,6 +443,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_native", "Per-entry checking and hashing in C (see auditviewer.native).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -30,20 +30,33 @@ _PRELOAD = ["auditviewer.formats.jsonl", "auditviewer.formats.parquet"]
 _MAX_WORKERS = 8
 
 
-def worker_count() -> int:
-    """How many worker processes to use for big files (1: read inline)."""
+def _forced_count() -> int | None:
+    """``AUDITVIEWER_WORKERS`` when it is set to a number (capped), else None."""
     value = os.environ.get("AUDITVIEWER_WORKERS", "").strip()
     if value:
         try:
             return max(1, min(int(value), _MAX_WORKERS))
         except ValueError:
             pass
+    return None
+
+
+def _cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count() -> int:
+    """How many worker processes to use for big files (1: read inline)."""
+    forced = _forced_count()
+    if forced is not None:
+        return forced
     if getattr(sys, "frozen", False):
         return 1  # a frozen app would have to re-enter its own entry point to start workers
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
+    cpus = _cpus()
     # Only CPUs nobody else is using help. Where the scheduler gives every
     # session an equal share (Linux autogroup), workers on a busy machine get
     # no more CPU than one process and only add the cost of handing work over:
@@ -160,17 +173,8 @@ def split_map(fn: Callable[..., R], jobs: list[tuple[Any, ...]], *, workers: int
 
 def thread_count() -> int:
     """How many threads to use for work that releases the GIL (the C extension's checks)."""
-    value = os.environ.get("AUDITVIEWER_WORKERS", "").strip()
-    if value:
-        try:
-            return max(1, min(int(value), _MAX_WORKERS))
-        except ValueError:
-            pass
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, _MAX_WORKERS))
+    forced = _forced_count()
+    return forced if forced is not None else max(1, min(_cpus(), _MAX_WORKERS))
 
 
 def thread_map(fn: Callable[..., R], jobs: Iterable[tuple[Any, ...]], *, workers: int) -> Iterator[R]:
