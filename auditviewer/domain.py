@@ -48,3 +48,7 @@ def split_event_type(event_type: str) -> tuple[str, str]:
         category, action = event_type.rsplit(" ", 1)
         return category, action
     return event_type, ""
+
+#: The origin of the built-in demo bundle; samples add "-sample-…" (auditviewer.sample).
+#: Here, not in sample.py, so that the viewer can recognise them without importing it.
+DEMO_ORIGIN = "audit.heroiclabs.example/org/acme-games-demo"

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from nacl.signing import SigningKey
 
 from auditviewer import paths
-from auditviewer.domain import ACTIONS, CATEGORIES
+from auditviewer.domain import ACTIONS, CATEGORIES, DEMO_ORIGIN
 from auditviewer.integrity.chain import ZERO_HEAD, heads, leaf_hashes
 from auditviewer.integrity.keys import VerifierKey, valid_key_name
 from auditviewer.integrity.notes import checkpoint_text, sign_note
@@ -53,7 +53,7 @@ __all__ = [
     "write_sample_bundle",
 ]
 
-DEFAULT_ORIGIN = "audit.heroiclabs.example/org/acme-games-demo"
+DEFAULT_ORIGIN = DEMO_ORIGIN
 # Fixed rather than "now": the bytes must depend on the arguments only.
 DEFAULT_EXPORTED_AT = datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC)
 

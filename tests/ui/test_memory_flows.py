@@ -166,3 +166,17 @@ def test_a_file_vanishing_mid_load_is_named_and_the_rest_is_kept(
     assert load(qtbot, window, write_bundle(tmp_path / "ok", LEAVES, checkpoint_sizes=[50],
                                             key=KEY)) == "verified"
     assert not window.banner.notes.isVisible()
+
+
+def test_recognising_the_demo_does_not_import_the_sample_generator() -> None:
+    # The loader asks at the end of every load, on its thread: importing auditviewer.sample
+    # (and nacl) there held the GIL for ~60 ms, a GUI stall.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from auditviewer.ui.loader import is_demo_origin; "
+        "assert is_demo_origin('audit.heroiclabs.example/org/acme-games-demo'); "
+        "assert 'auditviewer.sample' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
