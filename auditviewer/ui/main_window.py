@@ -779,7 +779,10 @@ class MainWindow(QMainWindow):
             ctx.memory = memory  # type: ignore[attr-defined]
             return loader(paths_copy, ctx)
 
-        self.worker = Worker(job, background=True)  # loading gives way to the GUI for the CPU
+        # Loading gives way to the GUI for the CPU once the store is open (ctx.give_way in the
+        # loader): DuckDB's threads, started when it opens, keep the GUI's priority for the
+        # filter changes that follow.
+        self.worker = Worker(job)
         self.worker.progress.connect(self._on_progress)
         self.worker.rowsStored.connect(self._on_rows_stored)
         self.worker.partial.connect(self._on_partial)

@@ -88,6 +88,13 @@ class JobContext:
         """Hand something to the GUI before the job ends (e.g. the session, once rows exist)."""
         self._worker.partial.emit(value)
 
+    def give_way(self) -> None:
+        """From now on, run this job (and the threads it starts) at a lower CPU priority than
+        the GUI (:func:`lower_thread_priority`). For a job that must first start threads that
+        outlive it at the GUI's priority: the loader opens the store (DuckDB starts its
+        threads, which later answer the window's filter changes), then gives way."""
+        lower_thread_priority()
+
 
 class Worker(QObject):
     """Runs ``job(context)`` on its own thread; exactly one of finished/failed/cancelled follows."""

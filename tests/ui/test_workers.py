@@ -163,3 +163,31 @@ def test_the_gui_thread_is_never_lowered() -> None:
     assert lower_thread_priority() is False  # called on the main (GUI) thread: refused
     if sys.platform.startswith("linux"):
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_a_job_gives_way_when_it_says_so(qtbot: Any) -> None:
+    """ctx.give_way(): threads the job started before keep the GUI's priority, later ones not."""
+    gui = _nice()
+    seen: dict[str, int] = {}
+
+    def job(ctx: JobContext) -> str:
+        early = threading.Event()
+        done = threading.Event()
+
+        def before() -> None:  # started before give_way, like DuckDB's threads
+            early.wait()
+            seen["started before"] = _nice()
+            done.set()
+
+        threading.Thread(target=before).start()
+        ctx.give_way()
+        seen["job"] = _nice()
+        early.set()
+        done.wait()
+        return "done"
+
+    _, _, rec = run(qtbot, job)
+    assert rec.last() == ("finished", "done")
+    assert seen["job"] == min(19, gui + BACKGROUND_NICENESS) > gui
+    assert seen["started before"] == gui == _nice()
