@@ -91,8 +91,7 @@ def load(
             # person did wrong, so load again in memory and say so.
             opened.store.close()
             remove_database(choice.database)
-            notices = [*opened.notices, f"the workspace database could not be written ({exc}); kept in memory"]
-            opened = OpenedStore(Store(), False, None, notices)
+            opened = in_memory_instead(opened, exc)
             workspace.findings[:] = findings_before
             report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         store = opened.store
@@ -141,6 +140,13 @@ def _fill(
     if memory is None:
         return verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
     return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)
+
+
+def in_memory_instead(opened: OpenedStore, error: Exception) -> OpenedStore:
+    """A memory store to load again into, for a file store that could not be written
+    (typically a full disk), with a notice that says so. Shared with the viewer's loader."""
+    notice = f"the workspace database could not be written ({error}); kept in memory"
+    return OpenedStore(Store(), False, None, [*opened.notices, notice])
 
 
 def remove_database(database: str | Path) -> None:

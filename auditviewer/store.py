@@ -205,7 +205,7 @@ _STAGING_SCHEMA = pa.schema(
 # Loading is fastest when DuckDB gets a few hundred thousand rows per INSERT
 # (it then scans them on all threads); the first batch goes in at once so
 # that the viewer shows rows early.
-_FLUSH_ROWS = 250_000
+FLUSH_ROWS = 250_000
 _DEFAULT_MAX_VIEWS = 4
 _EXPORT_BATCH_ROWS = 65_536
 # What kept search results carry: enough for the category and action facets,
@@ -545,7 +545,7 @@ class Store:
                 return
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
-            if self._loaded_rows == 0 or self._pending_rows >= _FLUSH_ROWS:
+            if self._loaded_rows == 0 or self._pending_rows >= FLUSH_ROWS:
                 self._flush()
 
     def finish(self) -> None:

@@ -260,6 +260,23 @@ static int top_field(const parser *ps, int *flag) {
     return T_FAIL;
 }
 
+/* After an object member or array element: 1 when a comma leads to another, 0 when
+ * ``closer`` ends the object or array (consumed), -1 for anything else. */
+static int after_item(parser *ps, uint8_t closer) {
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return -1;
+    if (*ps->p == ',') {
+        ps->p++;
+        skip_ws(ps);
+        return 1;
+    }
+    if (*ps->p != closer)
+        return -1;
+    ps->p++;
+    return 0;
+}
+
 static int read_object(parser *ps, entry_fields *top) {
     key_pool *pool = ps->pool;
     size_t first_key = pool->count;
@@ -314,18 +331,11 @@ static int read_object(parser *ps, entry_fields *top) {
             }
             seen |= flag;
         }
-        skip_ws(ps);
-        if (ps->p >= ps->end)
+        int more = after_item(ps, '}');
+        if (more < 0)
             return T_FAIL;
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
-            continue;
-        }
-        if (*ps->p != '}')
-            return T_FAIL;
-        ps->p++;
-        break;
+        if (!more)
+            break;
     }
     pool->count = first_key;
     ps->depth--;
@@ -347,18 +357,11 @@ static int read_array(parser *ps) {
     for (;;) {
         if (ps->p >= ps->end || read_value(ps, NULL) == T_FAIL)
             return T_FAIL;
-        skip_ws(ps);
-        if (ps->p >= ps->end)
+        int more = after_item(ps, ']');
+        if (more < 0)
             return T_FAIL;
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
-            continue;
-        }
-        if (*ps->p != ']')
-            return T_FAIL;
-        ps->p++;
-        break;
+        if (!more)
+            break;
     }
     ps->depth--;
     return T_ARRAY;

@@ -29,104 +29,39 @@ def split_lines(
     """Yield (1-based line number, line bytes without the newline) from a byte stream.
 
     A line longer than the entry limit is yielded cut to ``limit + 1`` bytes so
-    the check reports it, without ever holding more than one chunk of it.
+    the check reports it, without ever holding more than one read of it (the
+    stream is cut by :func:`iter_pieces`, as every reader's is).
     """
-    read = stream_read  # a bound .read method
-    pending = b""
-    number = 0
-    skipping = False
     limit = limits.max_entry_bytes
-    while True:
-        chunk = read(CHUNK)  # type: ignore[operator]
-        if not chunk:
-            break
-        parts = (pending + chunk if pending else chunk).split(b"\n")
-        pending = parts.pop()
-        if skipping and parts:
-            # The rest of an over-long line ends here; it was reported already.
-            number += 1
-            parts = parts[1:]
-            skipping = False
-        for line in parts:
+    number = 0
+    for prefix, chunk, start, end in iter_pieces(stream_read, limits=limits, size=CHUNK):  # type: ignore[arg-type]
+        lines = (prefix + chunk[start:end]).split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        for line in lines:
             number += 1
             yield number, line if len(line) <= limit else line[: limit + 1]
-        if len(pending) > limit and not skipping:
-            yield number + 1, pending[: limit + 1]
-            skipping = True
-        if skipping:
-            pending = b""
-    if pending and not skipping:
-        number += 1
-        yield number, pending
 
 
 def iter_segments(
     read: Callable[[int], bytes], *, limits: Limits = DEFAULT_LIMITS, size: int = SEGMENT_BYTES
 ) -> Iterator[bytes]:
-    """Cut a byte stream into segments of whole lines.
+    """Cut a byte stream into segments of whole lines (the pieces of :func:`iter_pieces`, joined).
 
     Every line of a segment ends with a newline (one is added after a last line
     that has none), so ``segment.split(b"\\n")`` gives its lines plus an empty
     tail, and the lines of all segments are those of :func:`split_lines`, with
-    the same numbers when counted from 1. A line that grows
-    past the entry limit before it ends is cut to ``limit + 1`` bytes there and
-    its rest skipped, as :func:`split_lines` does; a longer line that does end
-    within a read is kept whole and cut when checked. No more than one read and
-    one segment are held.
+    the same numbers when counted from 1 (a line over the entry limit may be
+    kept whole here and is cut when checked).
     """
-    limit = limits.max_entry_bytes
-    pending = b""
-    parts: list[bytes | memoryview] = []
-    held = 0
-    skipping = False
-    while True:
-        chunk = read(CHUNK)
-        if not chunk:
-            break
-        start = 0
-        if skipping:
-            end = chunk.find(b"\n")
-            if end < 0:
-                continue
-            start = end + 1
-            skipping = False
-        cut = chunk.rfind(b"\n", start)
-        if cut < 0:
-            pending += chunk[start:] if start else chunk
-        else:
-            if pending:
-                parts.append(pending)
-                held += len(pending)
-            parts.append(memoryview(chunk)[start : cut + 1])
-            held += cut + 1 - start
-            pending = chunk[cut + 1 :]
-        if len(pending) > limit:
-            parts += (pending[: limit + 1], b"\n")
-            held += limit + 2
-            pending = b""
-            skipping = True
-        if held >= size:
-            segment = b"".join(parts)
-            parts, held = [], 0
-            yield segment
-    if pending:
-        parts += (pending, b"\n")
-    if parts:
-        yield b"".join(parts)
-
-
-def check_segment(
-    segment: bytes, first_line: int, source: str, limits: Limits = DEFAULT_LIMITS, batch_lines: int = BATCH_LINES
-) -> list[LeafBatch]:
-    """Leaf batches of one segment from :func:`iter_segments` whose first line is ``first_line``."""
-    return _check_segment(segment, first_line, source, limits, batch_lines)[0]
+    for prefix, chunk, start, end in iter_pieces(read, limits=limits, size=size):
+        segment = prefix + chunk[start:end] if prefix or start or end < len(chunk) else chunk
+        yield segment if segment.endswith(b"\n") else segment + b"\n"
 
 
 def _check_segment(
     segment: bytes, first_line: int, source: str, limits: Limits, batch_lines: int
 ) -> tuple[list[LeafBatch], int]:
-    if NATIVE is not None:
-        return _check_segment_native(segment, first_line, source, limits, batch_lines)
     lines = segment.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
@@ -258,7 +193,7 @@ def check_segment_lean(
 def _build_lean(
     segment: bytes, first_line: int, source: str, parts: list[LeafBatch | _Run], offsets: bytes
 ) -> Iterator[LeafBatch]:
-    """The batches of :func:`check_segment`, from :func:`check_segment_lean`'s answer."""
+    """The batches of :func:`_check_segment`, from :func:`check_segment_lean`'s answer."""
     data: pa.Buffer | None = None
     offset_buffer = pa.py_buffer(offsets) if offsets else None
     for part in parts:
@@ -333,12 +268,12 @@ def iter_pieces(
 ) -> Iterator[tuple[bytes, bytes, int, int]]:
     """The stream as (prefix, chunk, start, end): ``prefix + chunk[start:end]`` is whole lines.
 
-    What :func:`iter_segments` gives, without joining reads into segments (the
-    C check takes the pieces as they are): each chunk is one read, cut after its
-    last newline; ``prefix`` is the start of its first line, read before (it
-    holds no newline). Lines are those of :func:`split_lines`: one that grows
-    past the entry limit before it ends is cut to ``limit + 1`` bytes and its
-    rest skipped, so no more than one read and one cut line are held.
+    The one place a stream is cut into lines: :func:`split_lines` and
+    :func:`iter_segments` join the pieces; the C check takes them as they are.
+    Each chunk is one read, cut after its last newline; ``prefix`` is the start
+    of its first line, read before (it holds no newline). A line that grows past
+    the entry limit before it ends is cut to ``limit + 1`` bytes and its rest
+    skipped, so no more than one read and one cut line are held.
     """
     limit = limits.max_entry_bytes
     pending = b""

@@ -31,9 +31,9 @@ from auditviewer.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
-from auditviewer.loading import finish_store, remove_database, store_rows
+from auditviewer.loading import finish_store, in_memory_instead, remove_database, store_rows
 from auditviewer.query import compile_query
-from auditviewer.store import Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.ui.scope_tree import ALL, ResourceCount
 from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
@@ -70,11 +70,11 @@ HISTOGRAM_BUCKETS = 120
 CACHE_ENTRIES = 64
 #: Flush appended rows to the table in the worker at least this often, so a
 #: read on another thread never has a large insert to do first. As often as the
-#: store flushes by itself (its _FLUSH_ROWS): every INSERT has a fixed cost, and
+#: store flushes by itself (store.FLUSH_ROWS): every INSERT has a fixed cost, and
 #: into a file store small ones are checkpointed one by one. Measured at 1M
 #: entries (bench_ui, idle): every 32,768 rows, loaded in 19 s; every 250,000,
 #: in 10-15 s, the longest GUI stall 53-86 ms either way.
-FLUSH_EVERY_ROWS = 250_000
+FLUSH_EVERY_ROWS = FLUSH_ROWS
 
 _loading_lock = threading.Lock()
 _loading_count = 0
@@ -429,8 +429,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
             # The window may be showing the first rows from the failed store: it is
             # closed with the new session, once the window has moved to that one.
             retired.append(opened.store)
-            notice = f"the workspace database could not be written ({exc}); kept in memory"
-            opened = OpenedStore(Store(), False, None, [*opened.notices, notice])
+            opened = in_memory_instead(opened, exc)
             workspace.findings[:] = findings_before
             session = _fill_session(workspace, paths, opened, keys, memory, ctx)
             session.retired = retired
