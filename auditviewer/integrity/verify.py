@@ -867,18 +867,29 @@ def _check_untrusted(
     all_seqs: Sequence[int],
     anchors: list[_Anchor],
 ) -> None:
-    """Untrusted checkpoints verify nothing, but say whether they agree with the chain."""
+    """Untrusted checkpoints verify nothing, but say whether they agree with the chain.
+
+    Each is checked from the nearest point below it whose head is known: the
+    trusted anchor, or the head computed for the previous untrusted checkpoint
+    above that anchor. Taken in order of size, every leaf is folded at most
+    once, so a bundle whose key is not yet trusted costs what a trusted one
+    does (before, each checkpoint was folded from its anchor: quadratic, 182 s
+    for 1M entries signed every 1,024).
+    """
     sizes = [a.size for a in anchors]
-    for result in results:
-        if result.status != "untrusted":
-            continue
+    known_size, known_head = -1, b""
+    for result in sorted((r for r in results if r.status == "untrusted"), key=lambda r: r.size):
         i = bisect.bisect_right(sizes, result.size) - 1
         start = anchors[i]
-        lo, hi = start.size, result.size
+        lo, head = start.size, start.head
+        if known_size >= lo:
+            lo, head = known_size, known_head
+        hi = result.size
         count = bisect.bisect_left(all_seqs, hi) - bisect.bisect_left(all_seqs, lo)
         if count != hi - lo:
             continue
-        computed = extend(start.head, leaf_range(lo, hi))
+        computed = extend(head, leaf_range(lo, hi))
+        known_size, known_head = hi, computed
         result.source += " (agrees with the entries)" if computed == result.head else " (disagrees with the entries)"
 
 
