@@ -1,6 +1,6 @@
 """A small, explicit bundle writer for tests: entries, checkpoints at chosen sizes, a key.
 
-Kept independent of auditviewer.sample so that the verifier is tested against
+Kept independent of auditviewer.demo.sample so that the verifier is tested against
 a second, deliberately plain reading of the spec.
 """
 

@@ -42,7 +42,7 @@ def main() -> int:
     from auditviewer.ui.app import demo_paths
     from auditviewer.ui.loader import load_session
     from auditviewer.ui.main_window import MainWindow, make_settings
-    from auditviewer.ui.table_model import COL_SEQ
+    from auditviewer.ui.models.table_model import COL_SEQ
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -22,10 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from auditviewer.errors import AuditViewerError
-from auditviewer.ui.scope_tree import ResourceCount
+from auditviewer.core.errors import AuditViewerError
+from auditviewer.ui.models.table_model import PAGE_SIZE
 from auditviewer.ui.session import FilterState, Session, ViewSource
-from auditviewer.ui.table_model import PAGE_SIZE
+from auditviewer.ui.widgets.scope_tree import ResourceCount
 
 PART_TABLE = "table"  # view, count, facets
 PART_CONTEXT = "context"  # timeline, scope tree, time bounds
