@@ -1,22 +1,28 @@
 """A small, explicit bundle writer for tests: entries, checkpoints at chosen sizes, a key.
 
-Kept independent of auditviewer.demo.sample so that the verifier is tested against
-a second, deliberately plain reading of the spec.
+Independent of the code under test, as ``tests/vectors`` is: leaf hashes, heads
+(spec §3), checkpoint texts, signed notes, key ids and verifier key strings (§4)
+are written here from the spec with :mod:`hashlib` and :mod:`nacl` alone, so the
+verifier is tested against a second, deliberately plain reading of the spec (and
+not against auditviewer.demo.sample either). The one crossing is
+:attr:`Signer.verifier`: the key string written here, read by the verifier's own
+key parser (the way a person's key reaches it).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nacl.signing import SigningKey
 
-from auditviewer.integrity.chain import ZERO_HEAD, leaf_hash, next_head
-from auditviewer.integrity.keys import VerifierKey
-from auditviewer.integrity.notes import checkpoint_text, sign_note
+if TYPE_CHECKING:
+    from auditviewer.integrity.keys import VerifierKey
 
 ORIGIN = "audit.test.example/org/tests"
 _EPOCH = datetime(2026, 9, 1, tzinfo=UTC)
@@ -40,18 +46,59 @@ def make_entry(seq: int, **extra: object) -> bytes:
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+#: Spec §3: the head at size 0.
+ZERO_HEAD = bytes(32)
+#: Spec §4: the signature line's dash (U+2014) and the Ed25519 algorithm byte.
+_DASH = "\u2014"
+_ED25519 = b"\x01"
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    """Spec §3: SHA-256(0x00 || leaf bytes)."""
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def next_head(head: bytes, leaf_hash_: bytes) -> bytes:
+    """Spec §3: SHA-256(0x01 || head(i-1) || leaf_hash(i))."""
+    return hashlib.sha256(b"\x01" + head + leaf_hash_).digest()
+
+
+def key_id(name: str, public_key: bytes) -> bytes:
+    """Spec §4: the first 4 bytes of SHA-256(key name || 0x0A || 0x01 || public key)."""
+    return hashlib.sha256(name.encode() + b"\n" + _ED25519 + public_key).digest()[:4]
+
+
+def checkpoint_text(origin: str, size: int, head: bytes, time: str | None = None) -> str:
+    """Spec §4: origin, size, base64 head, optional ``time`` line; each line ends in a newline."""
+    text = f"{origin}\n{size}\n{base64.b64encode(head).decode()}\n"
+    return text + (f"time {time}\n" if time else "")
+
+
+def sign_note(text: str, name: str, key: SigningKey) -> str:
+    """Spec §4 / C2SP signed note: the text, a blank line, one signature line."""
+    signature = key.sign(text.encode()).signature
+    blob = base64.b64encode(key_id(name, bytes(key.verify_key)) + signature).decode()
+    return f"{text}\n{_DASH} {name} {blob}\n"
+
+
 @dataclass
 class Signer:
     name: str
     key: SigningKey
 
     @property
-    def verifier(self) -> VerifierKey:
-        return VerifierKey.from_public_key(self.name, bytes(self.key.verify_key))
+    def verifier_string(self) -> str:
+        """Spec §4: ``<name>+<key id, 8 hex digits>+<base64(0x01 || public key)>``."""
+        public = bytes(self.key.verify_key)
+        material = base64.b64encode(_ED25519 + public).decode()
+        return f"{self.name}+{key_id(self.name, public).hex()}+{material}"
 
     @property
-    def verifier_string(self) -> str:
-        return self.verifier.to_string()
+    def verifier(self) -> VerifierKey:
+        """The key as the verifier takes it: :attr:`verifier_string` through its own parser."""
+        from auditviewer.integrity.keys import parse_verifier_key
+
+        return parse_verifier_key(self.verifier_string)
 
 
 def signer(seed: bytes = b"test", name: str = ORIGIN) -> Signer:
