@@ -157,6 +157,19 @@ for _old, _new in MOVES.items():
     _o, _n = _module(_old), _module(_new)
     if _o and _n and _o != _n:
         MODULES[_o] = _n
+#: The second step (shared test helpers in tests/helpers/): modules that moved, or whose
+#: importable names did, and one name that changed.
+MODULES.update(
+    {
+        "tests.bundle_builder": "tests.helpers.bundle_builder",
+        "tests.ui.fake_session": "tests.helpers.fake_session",
+        "tests.unit.ui.fake_session": "tests.helpers.fake_session",
+        "tests.ui.conftest": "tests.helpers.vectors",
+        "tests.unit.ui.conftest": "tests.helpers.vectors",
+        "tests.conftest": "tests.helpers.vectors",
+    }
+)
+_NAMES = {("tests.conftest", "ACME_KEY"): "VECTOR_KEY"}
 # Every new module, to recognise text already rewritten (``auditviewer.store.store``).
 _NEW_MODULES = set(MODULES.values()) | {p.replace("/", ".") for p in NEW_PACKAGES}
 
@@ -212,7 +225,10 @@ def _rewrite_from(match: re.Match[str]) -> str:
             continue
         name, alias = words[0], (words[2] if len(words) == 3 and words[1] == "as" else words[0])
         new = MODULES.get(f"{pkg}.{name}")
-        if new is not None:
+        renamed = _NAMES.get((pkg, name))
+        if renamed is not None:
+            parent, leaf = _dotted(pkg), renamed
+        elif new is not None:
             parent, _, leaf = new.rpartition(".")
         elif name in _children(pkg):
             parent, leaf = pkg, name
@@ -250,7 +266,9 @@ def rewrite(text: str) -> str:
 
 def _tracked() -> list[Path]:
     out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-    skip = ("tests/vectors/data/", "docs/screenshots/", "resources/", "tools/relayout.py")
+    # pyproject.toml lists packages by hand, and a package that took an old module's name
+    # (``auditviewer.store``) cannot be told from it there: edit that list by hand.
+    skip = ("tests/vectors/data/", "docs/screenshots/", "resources/", "tools/relayout.py", "pyproject.toml")
     keep = (".py", ".pyi", ".md", ".toml", ".spec", ".c", ".h", ".cfg", ".in", "Makefile", ".txt")
     return [
         ROOT / p for p in out.stdout.splitlines() if not p.startswith(skip) and p.endswith(keep)

@@ -175,7 +175,7 @@ def main() -> int:
     shot(w, "untrusted-key")
 
     # Remembered checkpoints: a log seen once, then a rewritten history of it (a fork).
-    from tests.bundle_builder import make_entry, signer, write_bundle
+    from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
     key = signer()
     leaves = [make_entry(i) for i in range(50)]

@@ -53,7 +53,14 @@ from auditviewer.store.store import Filter, Store
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
 from auditviewer.workspace.verification import verify_workspace
-from tests.bundle_builder import ORIGIN, heads_of, make_entry, signer
+from tests.helpers.bundle_builder import (
+    ORIGIN,
+    heads_of,
+    make_entry,
+    make_manifest,
+    manifest_file,
+    signer,
+)
 
 KEY = signer(b"fuzz")
 OTHER_KEY = signer(b"fuzz-other", name="witness.example/w1")
@@ -166,25 +173,13 @@ def _checkpoint_lines(log: list[bytes], sizes: list[int], origin: str = ORIGIN) 
 
 def _manifest(files: dict[str, tuple[bytes, str]], origin: str = ORIGIN) -> bytes:
     return json.dumps(
-        {
-            "format": "audit-bundle",
-            "version": 1,
-            "origin": origin,
-            "organization": {"id": "org_f", "name": "Fuzz"},
-            "scope": {"type": "organization"},
-            "exported_at": "2026-11-20T10:00:00Z",
-            "files": [
-                {
-                    "path": path,
-                    "role": role,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                }
-                for path, (data, role) in files.items()
-            ],
-            "keys": [KEY.verifier_string],
-            "query": "actor:user1@example.com",
-        },
+        make_manifest(
+            [manifest_file(path, role, data) for path, (data, role) in files.items()],
+            origin=origin,
+            keys=[KEY.verifier_string],
+            organization={"id": "org_f", "name": "Fuzz"},
+            query="actor:user1@example.com",
+        ),
         indent=1,
     ).encode()
 

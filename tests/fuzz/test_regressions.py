@@ -165,7 +165,7 @@ def _parquet_bundle(tmp_path: Path, rel: str, role: str, columns: dict[str, pa.A
 
 
 def test_parquet_entries_uint64_seq_beyond_int64(tmp_path: Path) -> None:
-    from tests.bundle_builder import make_entry
+    from tests.helpers.bundle_builder import make_entry
 
     folder = _parquet_bundle(
         tmp_path,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditviewer.cli import main
-from tests.conftest import TRUSTED_KEYS, VECTORS
+from tests.helpers.vectors import TRUSTED_KEYS, VECTORS
 
 BUNDLE = str(VECTORS / "valid-jsonl")
 ENTRY_FILE = VECTORS / "valid-jsonl" / "entries" / "part-00000.jsonl"
@@ -70,7 +70,7 @@ def test_table_output_shows_invisible_characters_as_the_viewer_does(
     # A right-to-left override and Unicode tag characters (invisible, used to smuggle text)
     # in an actor's email must be shown, not obeyed, in the terminal as in the viewer.
     from auditviewer.core.text import visible_text
-    from tests.bundle_builder import make_entry
+    from tests.helpers.bundle_builder import make_entry
 
     sneaky = "eve\u202e@x.example\U000e0041\U000e0042"
     path = tmp_path / "plain.jsonl"

@@ -32,7 +32,7 @@ from auditviewer.integrity.notes import NoteError, checkpoint_text, parse_checkp
 from auditviewer.integrity.report import Finding, Report
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.verification import verify_workspace
-from tests.bundle_builder import (
+from tests.helpers.bundle_builder import (
     ORIGIN,
     heads_of,
     make_entry,

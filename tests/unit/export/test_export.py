@@ -39,13 +39,20 @@ from auditviewer.export.plan import (
     open_source,
     plan_export,
 )
-from auditviewer.integrity.chain import ZERO_HEAD, leaf_hash, next_head
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
-from auditviewer.integrity.notes import checkpoint_text, sign_note
 from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.verification import verify_workspace
-from tests.conftest import ACME_KEY, VECTORS
+from tests.helpers.bundle_builder import (
+    ZERO_HEAD,
+    checkpoint_text,
+    leaf_hash,
+    make_manifest,
+    manifest_file,
+    next_head,
+    sign_note,
+)
+from tests.helpers.vectors import VECTOR_KEY, VECTORS
 
 HAVE_STORE = importlib.util.find_spec("auditviewer.store.store") is not None
 needs_store = pytest.mark.skipif(not HAVE_STORE, reason="auditviewer.store.store is not available")
@@ -53,7 +60,7 @@ ORIGIN = "audit.test.example/org/export-tests"
 SIGNING = SigningKey(hashlib.sha256(b"export-tests").digest())
 KEY_STRING = VerifierKey.from_public_key(ORIGIN, bytes(SIGNING.verify_key)).to_string()
 KEY = parse_verifier_key(KEY_STRING)
-ACME = parse_verifier_key(ACME_KEY)
+ACME = parse_verifier_key(VECTOR_KEY)
 RESOURCES = [
     ("nakama_deployment", "dep_0001", "space-prod-1"),
     ("nakama_deployment", "dep_0002", "space-dev-1"),
@@ -134,20 +141,13 @@ def make_bundle(
     files.append((rel, "entries"))
     (root / "checkpoints.jsonl").write_text("".join(json.dumps({"note": note}) + "\n" for note in notes))
     files.append(("checkpoints.jsonl", "checkpoints"))
-    manifest = {
-        "format": "audit-bundle",
-        "version": 1,
-        "origin": ORIGIN,
-        "organization": {"id": "org_test", "name": "Test Org"},
-        "scope": {"type": "organization"},
-        "exported_at": "2026-11-01T00:00:00Z",
-        "files": [
-            {"path": rel, "role": role, "sha256": hashlib.sha256((root / rel).read_bytes()).hexdigest(),
-             "size": (root / rel).stat().st_size}
-            for rel, role in files
-        ],
-        "keys": [KEY_STRING],
-    }
+    manifest = make_manifest(
+        [manifest_file(rel, role, (root / rel).read_bytes()) for rel, role in files],
+        origin=ORIGIN,
+        keys=[KEY_STRING],
+        organization={"id": "org_test", "name": "Test Org"},
+        exported_at="2026-11-01T00:00:00Z",
+    )
     (root / "manifest.json").write_text(json.dumps(manifest, indent=1))
     if zip_:
         with zipfile.ZipFile(path, "w") as zf:
@@ -407,15 +407,9 @@ def test_a_later_checkpoint_verifies_the_tail_too(source: ExportSource, tmp_path
     (later / "checkpoints.jsonl").write_bytes(data)
     (later / "manifest.json").write_text(
         json.dumps(
-            {
-                "format": "audit-bundle",
-                "version": 1,
-                "origin": ORIGIN,
-                "files": [
-                    {"path": "checkpoints.jsonl", "role": "checkpoints",
-                     "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                ],
-            }
+            make_manifest(
+                [manifest_file("checkpoints.jsonl", "checkpoints", data)], origin=ORIGIN, described=False
+            )
         )
     )
     assert verify_paths([out], [KEY]).verified_entries == 1
@@ -595,7 +589,7 @@ def test_slices_of_the_vectors_verify_as_their_sources(name: str, status: str, t
         originals = dict(src.read_entries(selected))
     report = verify_paths([out], [ACME])
     assert report.verified_entries == expected
-    assert len(spec_verify(out, ACME_KEY)) == expected
+    assert len(spec_verify(out, VECTOR_KEY)) == expected
     assert read_back(out) == originals
     assert summary.integrity["failed_entries"] == failed
     if status == "verified":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auditviewer.integrity import chain, notes
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
-from tests import bundle_builder as b
+from tests.helpers import bundle_builder as b
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -19,7 +19,7 @@ def test_writing_a_bundle_imports_no_auditviewer_module(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from tests import bundle_builder as b\n"
+        "from tests.helpers import bundle_builder as b\n"
         "leaves = [b.make_entry(i) for i in range(4)]\n"
         f"b.write_bundle(Path({str(tmp_path)!r}) / 'log', leaves, checkpoint_sizes=[2, 4], key=b.signer())\n"
         "b.signer().verifier_string\n"

@@ -27,7 +27,7 @@ from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
 from auditviewer.workspace.verification import verify_workspace
-from tests.bundle_builder import ORIGIN, make_entry, signer, write_bundle
+from tests.helpers.bundle_builder import ORIGIN, make_entry, signer, write_bundle
 
 KEY = signer()
 OTHER = signer(b"other key")

@@ -15,23 +15,23 @@ from auditviewer.integrity.notes import (
     parse_checkpoint,
     sign_note,
 )
-from tests.bundle_builder import signer
-from tests.conftest import ACME_KEY
+from tests.helpers.bundle_builder import signer
+from tests.helpers.vectors import VECTOR_KEY
 
 
 def test_parse_verifier_key_of_the_vectors() -> None:
-    key = parse_verifier_key(ACME_KEY)
+    key = parse_verifier_key(VECTOR_KEY)
     assert key.name == "audit.heroiclabs.example/org/acme-games"
     assert key.id_hex == "712495bc"
-    assert key.to_string() == ACME_KEY
+    assert key.to_string() == VECTOR_KEY
     assert len(key.fingerprint.split(":")) == 8
 
 
 def test_key_material_may_contain_plus_but_name_may_not() -> None:
     # The vectors' key material itself contains '+', so only the first two split.
-    assert "+" in ACME_KEY.split("+", 2)[2]
+    assert "+" in VECTOR_KEY.split("+", 2)[2]
     with pytest.raises(TrustStoreError):
-        parse_verifier_key("bad+name+712495bc+" + ACME_KEY.split("+", 2)[2])
+        parse_verifier_key("bad+name+712495bc+" + VECTOR_KEY.split("+", 2)[2])
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_key_material_may_contain_plus_but_name_may_not() -> None:
         "name+zzzzzzzz+AAAA",
         "name+712495bc+not base64!",
         "name+712495bc+" + base64.b64encode(b"\x02" + bytes(32)).decode(),
-        ACME_KEY.replace("712495bc", "712495bd"),
+        VECTOR_KEY.replace("712495bc", "712495bd"),
     ],
 )
 def test_malformed_verifier_keys_are_refused(text: str) -> None:

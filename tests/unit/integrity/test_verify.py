@@ -16,7 +16,13 @@ from auditviewer.integrity.notes import checkpoint_text, sign_note
 from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.verification import verify_workspace
-from tests.bundle_builder import heads_of, make_entry, refresh_manifest, signer, write_bundle
+from tests.helpers.bundle_builder import (
+    heads_of,
+    make_entry,
+    refresh_manifest,
+    signer,
+    write_bundle,
+)
 
 KEY = signer()
 LEAVES = [make_entry(i) for i in range(50)]

@@ -26,7 +26,7 @@ def test_run_without_paths_shows_start_page(qtbot: Any, monkeypatch: Any) -> Non
 
 
 def test_run_opens_paths(qtbot: Any, monkeypatch: Any) -> None:
-    from tests.unit.ui.conftest import VECTORS
+    from tests.helpers.vectors import VECTORS
 
     statuses: list[str] = []
     real = app_module.make_window

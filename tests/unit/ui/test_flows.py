@@ -17,16 +17,13 @@ from auditviewer.ui.app import demo_paths
 from auditviewer.ui.loader import load_session
 from auditviewer.ui.main_window import MainWindow, make_settings
 from auditviewer.ui.models.table_model import COL_EVENT, COL_STATE
-from tests.unit.ui.conftest import VECTOR_KEY, VECTORS
+from tests.helpers.vectors import VECTOR_KEY, VECTORS
+from tests.helpers.window import shown_window
 
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(load_session, demo_paths=demo_paths, settings=make_settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, load_session, demo_paths=demo_paths)
 
 
 def settle(qtbot: Any, w: MainWindow) -> None:

@@ -18,7 +18,7 @@ from auditviewer.ui.session import FilterState
 from auditviewer.ui.widgets.scope_tree import Scope
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import inputs as workspace
-from tests.unit.ui.conftest import VECTOR_KEY, VECTORS
+from tests.helpers.vectors import VECTOR_KEY, VECTORS
 
 
 class Ctx:

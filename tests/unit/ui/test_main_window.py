@@ -13,8 +13,9 @@ from auditviewer.ui.main_window import MainWindow, make_settings
 from auditviewer.ui.models.table_model import COL_EVENT, COL_SEQ
 from auditviewer.ui.widgets.scope_tree import Scope
 from auditviewer.ui.workers import JobContext
-from tests.unit.ui.conftest import VECTORS, verify_vector
-from tests.unit.ui.fake_session import FakeSession
+from tests.helpers.fake_session import FakeSession
+from tests.helpers.vectors import VECTORS, verify_vector
+from tests.helpers.window import shown_window
 
 ENTRIES = VECTORS / "valid-jsonl" / "entries" / "part-00000.jsonl"
 
@@ -26,11 +27,7 @@ def fake_loader(paths: list[str], ctx: JobContext) -> FakeSession:
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(fake_loader, settings=make_settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, fake_loader)
 
 
 def open_fake(qtbot: Any, w: MainWindow) -> None:

@@ -14,7 +14,7 @@ from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.ui import loader as loader_module
 from auditviewer.ui.loader import is_demo_origin, load_session
 from auditviewer.ui.main_window import MainWindow, PreferencesDialog, make_settings
-from tests.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
+from tests.helpers.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
 
 KEY = signer()
 LEAVES = [make_entry(i) for i in range(50)]

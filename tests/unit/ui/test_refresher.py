@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, Slot
 
 from auditviewer.ui.refresher import PART_TABLE, Refresher, ViewResult, compute
 from auditviewer.ui.session import FilterState
-from tests.unit.ui.conftest import VECTORS
-from tests.unit.ui.fake_session import FakeSession
+from tests.helpers.fake_session import FakeSession
+from tests.helpers.vectors import VECTORS
 
 ENTRIES = VECTORS / "valid-jsonl" / "entries" / "part-00000.jsonl"
 

@@ -13,7 +13,7 @@ from auditviewer.core.errors import StoreError
 from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace.loading import load
-from tests.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
 KEY = signer()
 

@@ -10,7 +10,7 @@ import pytest
 from auditviewer.core.errors import InputError
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.verification import verify_workspace
-from tests.bundle_builder import make_entry, refresh_manifest, signer, write_bundle
+from tests.helpers.bundle_builder import make_entry, refresh_manifest, signer, write_bundle
 
 KEY = signer()
 

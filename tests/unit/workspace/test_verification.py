@@ -10,7 +10,7 @@ from auditviewer.integrity.keys import parse_verifier_key
 from auditviewer.integrity.verify import LeafCollector, judge_checkpoints, verify
 from auditviewer.workspace import verification
 from auditviewer.workspace.inputs import open_workspace
-from tests.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
 
 def test_checkpoints_judged_on_a_thread_give_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

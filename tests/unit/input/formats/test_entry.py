@@ -6,7 +6,7 @@ import pytest
 
 from auditviewer.core.limits import Limits
 from auditviewer.input.formats.entry import check_leaf
-from tests.bundle_builder import make_entry
+from tests.helpers.bundle_builder import make_entry
 
 
 def test_a_good_entry_has_its_seq_and_no_problem() -> None:

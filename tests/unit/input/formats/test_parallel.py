@@ -23,7 +23,7 @@ from auditviewer.input.formats.jsonl import iter_segments, read_jsonl, split_lin
 from auditviewer.input.formats.parquet import read_parquet_entries
 from auditviewer.integrity.chain import ZERO_HEAD, extend, extend_runs, leaf_hash
 from auditviewer.integrity.verify import LeafCollector
-from tests.bundle_builder import make_entry
+from tests.helpers.bundle_builder import make_entry
 
 LIMITS = Limits(max_entry_bytes=2_000, max_json_depth=8)
 
@@ -247,7 +247,7 @@ def test_verify_splits_the_chain_between_processes_with_the_same_report(
     from auditviewer.integrity import verify as verify_module
     from auditviewer.workspace.inputs import open_workspace
     from auditviewer.workspace.verification import verify_workspace
-    from tests.bundle_builder import signer, write_bundle
+    from tests.helpers.bundle_builder import signer, write_bundle
 
     key = signer()
     leaves = [make_entry(s) for s in range(120)]

@@ -15,10 +15,11 @@ from auditviewer.core.errors import Cancelled
 from auditviewer.ui.dialogs import export as export_dialog
 from auditviewer.ui.dialogs.export import ExportDialog, format_choices, with_suffix
 from auditviewer.ui.loader import load_session
-from auditviewer.ui.main_window import MainWindow, make_settings
+from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.widgets.scope_tree import Scope
-from tests.bundle_builder import make_entry, signer, write_bundle
-from tests.unit.ui.conftest import VECTOR_KEY, VECTORS
+from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.vectors import VECTOR_KEY, VECTORS
+from tests.helpers.window import shown_window
 
 KEY = signer()
 LEAVES = [make_entry(i) for i in range(50)]
@@ -26,11 +27,7 @@ LEAVES = [make_entry(i) for i in range(50)]
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(load_session, settings=make_settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, load_session)
 
 
 @pytest.fixture

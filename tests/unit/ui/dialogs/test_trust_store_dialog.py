@@ -13,7 +13,7 @@ from auditviewer.ui.dialogs.trust_store import (
     TrustKeyDialog,
     TrustStoreDialog,
 )
-from tests.unit.ui.conftest import VECTOR_KEY
+from tests.helpers.vectors import VECTOR_KEY
 
 
 def test_list_add_remove(qtbot: Any, qtmodeltester: Any, tmp_path: Path) -> None:

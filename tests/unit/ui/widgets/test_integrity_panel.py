@@ -12,7 +12,7 @@ from auditviewer.ui.widgets.integrity_panel import (
     summary_line,
     untrusted_signers,
 )
-from tests.unit.ui.conftest import VECTOR_KEY, verify_vector
+from tests.helpers.vectors import VECTOR_KEY, verify_vector
 
 
 def test_banner_verified_and_failed(qtbot: Any) -> None:

@@ -114,6 +114,37 @@ def heads_of(leaves: list[bytes]) -> list[bytes]:
     return out
 
 
+def manifest_file(path: str, role: str, data: bytes) -> dict[str, object]:
+    """Spec §5: one ``files`` item of a manifest, with the hash and size of ``data``."""
+    return {"path": path, "role": role, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def make_manifest(
+    files: list[dict[str, object]],
+    *,
+    origin: str = ORIGIN,
+    keys: list[str] | None = None,
+    described: bool = True,
+    **fields: object,
+) -> dict[str, object]:
+    """Spec §5: a manifest of ``files`` (see :func:`manifest_file`).
+
+    ``described`` adds an organization, scope and export time, as an exporter
+    writes them; ``keys`` are the hints; ``fields`` add or replace members.
+    """
+    manifest: dict[str, object] = {"format": "audit-bundle", "version": 1, "origin": origin}
+    if described:
+        manifest |= {
+            "organization": {"id": "org_t", "name": "Tests"},
+            "scope": {"type": "organization"},
+            "exported_at": "2026-11-20T10:00:00Z",
+        }
+    manifest["files"] = files
+    if keys is not None:
+        manifest["keys"] = keys
+    return manifest | fields
+
+
 def write_bundle(
     folder: Path,
     leaves: list[bytes],
@@ -143,29 +174,14 @@ def write_bundle(
         notes.append(json.dumps({"note": sign_note(text, key.name, key.key)}))
     cp = ("\n".join(notes) + "\n").encode() if notes else b""
     (folder / "checkpoints.jsonl").write_bytes(cp)
-    manifest = {
-        "format": "audit-bundle",
-        "version": 1,
-        "origin": origin,
-        "organization": {"id": "org_t", "name": "Tests"},
-        "scope": {"type": "organization"},
-        "exported_at": "2026-11-20T10:00:00Z",
-        "files": [
-            {
-                "path": "entries/part-00000.jsonl",
-                "role": "entries",
-                "sha256": hashlib.sha256(body).hexdigest(),
-                "size": len(body),
-            },
-            {
-                "path": "checkpoints.jsonl",
-                "role": "checkpoints",
-                "sha256": hashlib.sha256(cp).hexdigest(),
-                "size": len(cp),
-            },
+    manifest = make_manifest(
+        [
+            manifest_file("entries/part-00000.jsonl", "entries", body),
+            manifest_file("checkpoints.jsonl", "checkpoints", cp),
         ],
-        "keys": [key.verifier_string],
-    }
+        origin=origin,
+        keys=[key.verifier_string],
+    )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return folder
 
