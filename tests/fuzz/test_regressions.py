@@ -192,7 +192,7 @@ def test_parquet_proof_column_of_the_wrong_type(tmp_path: Path, column: str) -> 
 @pytest.mark.parametrize("query", ["\ud800", "actor:\udcff", "meta.\ud800:x"])
 def test_query_with_a_lone_surrogate_is_a_query_error(query: str) -> None:
     # Was: compile_query accepted it and DuckDB failed to encode the parameter (a StoreError);
-    # fixed in query.py.
+    # fixed in query/language.py.
     from auditviewer.store.store import Filter
     from tests.fuzz.targets import _query_store
 
