@@ -1,7 +1,7 @@
 """Making untrusted text safe to show: controls, bidi and invisible characters made visible.
 
 The one implementation for the terminal output and the viewer alike (the
-viewer's ``ui/text.py`` builds cells and tooltips on it), so a bundle can
+viewer's ``core/text.py`` builds cells and tooltips on it), so a bundle can
 never reorder or hide what a person reads, wherever they read it.
 """
 
