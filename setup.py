@@ -2,7 +2,7 @@
 
 ``auditviewer._native`` does the per-entry work of reading and verifying
 (checking leaves, SHA-256, the chain) in C. It is optional: without a C
-compiler the build goes on without it and auditviewer.native falls back to
+compiler the build goes on without it and auditviewer.core.native falls back to
 the Python code, which gives the same results more slowly.
 """
 

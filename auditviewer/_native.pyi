@@ -1,4 +1,4 @@
-# Types of the optional C extension built from csrc/ (see setup.py and auditviewer/native.py).
+# Types of the optional C extension built from csrc/ (see setup.py and auditviewer/core/native.py).
 from _typeshed import ReadableBuffer as Buffer
 
 def check_jsonl(

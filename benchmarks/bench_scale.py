@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditviewer.integrity.keys import parse_verifier_key
-from auditviewer.loading import load
-from auditviewer.store import Filter
+from auditviewer.store.store import Filter
+from auditviewer.workspace.loading import load
 
 QUERIES = (
     "action:Update",

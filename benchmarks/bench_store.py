@@ -1,10 +1,10 @@
-"""Benchmark of the workspace store (auditviewer.store) on a million entries.
+"""Benchmark of the workspace store (auditviewer.store.store) on a million entries.
 
 Generates a realistic JSONL log (about 400 bytes an entry) in a temporary
 folder, then prints medians of:
 
 - the baseline: DuckDB's own ``read_json`` of that file into a table;
-- loading the same entries through :class:`~auditviewer.store.Store` from an
+- loading the same entries through :class:`~auditviewer.store.store.Store` from an
   Arrow table of seq/leaf/source/line/state (in 65,536-row batches, as a
   loader hands them over), and the ratio to the baseline (target: <= 2);
 - a filter change: new view + count + category and action facets;
@@ -31,8 +31,8 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditviewer import domain
-from auditviewer.store import Filter, Sort, StateRange, Store
+from auditviewer.core import domain
+from auditviewer.store.store import Filter, Sort, StateRange, Store
 
 CATEGORIES = list(domain.CATEGORIES)
 ACTIONS = list(domain.ACTIONS)

@@ -1,6 +1,6 @@
 /* auditviewer._native: the per-entry work of reading and verifying, in C.
  *
- * Optional: when it is not built (no C compiler), auditviewer.native falls back
+ * Optional: when it is not built (no C compiler), auditviewer.core.native falls back
  * to the Python code, which gives the same results more slowly. Every function
  * releases the GIL while it works, so reader threads run in parallel and the
  * viewer's GUI thread keeps running.
@@ -442,7 +442,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_native", "Per-entry checking and hashing in C (see auditviewer.native).", -1, methods,
+    PyModuleDef_HEAD_INIT, "_native", "Per-entry checking and hashing in C (see auditviewer.core.native).", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 

@@ -2,7 +2,7 @@
  *
  * Two block functions: the x86 SHA extensions (SHA-NI) when the CPU has them,
  * checked once at run time, and portable C otherwise. Both are tested against
- * hashlib (tests/unit/test_native.py), the portable one by switching SHA-NI off.
+ * hashlib (tests/unit/core/test_native.py), the portable one by switching SHA-NI off.
  */
 #ifndef AUDITVIEWER_SHA256_H
 #define AUDITVIEWER_SHA256_H

@@ -191,9 +191,9 @@ def deb_path() -> Path:
 
 
 def _copyright(python: Path) -> str:
-    """debian/copyright (machine-readable format) from auditviewer.about."""
+    """debian/copyright (machine-readable format) from auditviewer.core.about."""
     code = (
-        "from auditviewer.about import COPYRIGHT, LICENCE_TEXT, about_info\n"
+        "from auditviewer.core.about import COPYRIGHT, LICENCE_TEXT, about_info\n"
         "print(COPYRIGHT)\n"
         "print('\\x00'.join([LICENCE_TEXT, about_info().as_text()]))\n"
     )

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-VECTORS = Path(__file__).parent / "vectors" / "data"
-TRUSTED_KEYS = VECTORS / "trusted.keys"
-ACME_KEY = "audit.heroiclabs.example/org/acme-games+712495bc+AY+gnFtM15bABLz0XJHj2ZzhZwEMVI59VpqhpvlrRNuy"
+from tests.helpers.vectors import VECTORS
 
 
 @pytest.fixture(autouse=True)

@@ -146,7 +146,7 @@ def run_atheris(target: str, seconds: float, out: Path, store_share: float) -> N
     import atheris  # type: ignore
 
     with atheris.instrument_imports(include=["auditviewer"]):
-        import auditviewer.loading  # noqa: F401 - instrumented before the targets import it
+        import auditviewer.workspace.loading  # noqa: F401 - instrumented before the targets import it
         from tests.fuzz import targets
     targets.STORE_SHARE = store_share
     # libFuzzer owns SIGALRM (-timeout) and RSS (-rss_limit_mb): no alarm, no tracemalloc.

@@ -4,7 +4,7 @@
  * Each input is mutated from a corpus of valid and hostile entries and copied into a
  * heap buffer of exactly its length (no terminator), so any read past a leaf's end
  * lands in ASan's redzone. What an input is *judged* is the differential tests' job
- * (tests/unit/test_native.py, against the Python check); this finds crashes, reads
+ * (tests/unit/core/test_native.py, against the Python check); this finds crashes, reads
  * out of bounds, overflows and undefined behaviour on hostile bytes.
  *
  * usage: fuzz_native ITERATIONS SEED

@@ -42,7 +42,7 @@ def main() -> int:
     from auditviewer.ui.app import demo_paths
     from auditviewer.ui.loader import load_session
     from auditviewer.ui.main_window import MainWindow, make_settings
-    from auditviewer.ui.table_model import COL_SEQ
+    from auditviewer.ui.models.table_model import COL_SEQ
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -175,7 +175,7 @@ def main() -> int:
     shot(w, "untrusted-key")
 
     # Remembered checkpoints: a log seen once, then a rewritten history of it (a fork).
-    from tests.bundle_builder import make_entry, signer, write_bundle
+    from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
     key = signer()
     leaves = [make_entry(i) for i in range(50)]

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
-from auditviewer.errors import TrustStoreError
+from auditviewer.core.errors import TrustStoreError
 
 ED25519_ALGORITHM = 0x01
 MAX_KEY_STRING = 1024

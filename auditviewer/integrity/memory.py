@@ -42,10 +42,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from auditviewer.atomic import SafeFile, atomic_output
-from auditviewer.errors import AuditViewerError, InputError
-from auditviewer.formats.batches import LeafBatch
-from auditviewer.formats.checkpoints import CheckpointLine
+from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.errors import AuditViewerError, InputError
+from auditviewer.core.paths import data_dir
+from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.input.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.chain import ZERO_HEAD
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
@@ -60,9 +61,8 @@ from auditviewer.integrity.report import (
     Finding,
     Report,
 )
-from auditviewer.paths import data_dir
-from auditviewer.verification import verify_workspace
-from auditviewer.workspace import Progress, Workspace
+from auditviewer.workspace.inputs import Progress, Workspace
+from auditviewer.workspace.verification import verify_workspace
 
 #: Source label of a remembered checkpoint; verify() appends ``:<line>``.
 SOURCE_PREFIX = "remembered:"

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from auditviewer.errors import AuditViewerError
+from auditviewer.core.errors import AuditViewerError
+from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.integrity.keys import VerifierKey, key_id, valid_key_name
-from auditviewer.limits import DEFAULT_LIMITS, Limits
 
 SIGNATURE_PREFIX = "\u2014 "
-#: The defaults; :class:`auditviewer.limits.Limits` (``max_note_bytes``, ``max_signatures``) governs.
+#: The defaults; :class:`auditviewer.core.limits.Limits` (``max_note_bytes``, ``max_signatures``) governs.
 MAX_NOTE_BYTES = DEFAULT_LIMITS.max_note_bytes
 MAX_SIGNATURES = DEFAULT_LIMITS.max_signatures
 

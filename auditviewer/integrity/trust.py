@@ -10,9 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from auditviewer.errors import TrustStoreError
+from auditviewer.core.errors import TrustStoreError
+from auditviewer.core.paths import trust_store_path
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
-from auditviewer.paths import trust_store_path
 
 
 def parse_key_lines(text: str, *, source: str) -> list[VerifierKey]:

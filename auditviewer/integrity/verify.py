@@ -19,9 +19,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from auditviewer.domain import FAILED, UNVERIFIED, VERIFIED
-from auditviewer.formats.batches import LeafBatch
-from auditviewer.formats.checkpoints import CheckpointLine
+from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.native import NATIVE
+from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.input.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.chain import ZERO_HEAD, extend, extend_runs, heads
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.notes import Checkpoint, check_signatures
@@ -37,7 +38,6 @@ from auditviewer.integrity.report import (
     Signer,
     b64,
 )
-from auditviewer.native import NATIVE
 
 _NO_HEAD = bytes(32)
 
@@ -439,7 +439,7 @@ def judge_checkpoints(
     """Every well-formed checkpoint judged (signatures checked), by ``id()`` of its line.
 
     Needs no entry, so callers may run it while the entries are read (see
-    :func:`auditviewer.verification.verify_workspace`) and hand it to :func:`verify`.
+    :func:`auditviewer.workspace.verification.verify_workspace`) and hand it to :func:`verify`.
     """
     trusted = {(k.name, k.key_id): k for k in trusted_keys}
     return {
@@ -782,7 +782,7 @@ def _extend_intervals(
     starts: list[bytes], intervals: list[tuple[int, int]], leaf_range: Callable[[int, int], Sequence[bytes]]
 ) -> dict[int, bytes]:
     """The head computed over each interval [lo, hi) from its start head, by lo."""
-    from auditviewer.formats import parallel
+    from auditviewer.input.formats import parallel
 
     total = sum(hi - lo for lo, hi in intervals)
     workers = parallel.worker_count() if total > PARALLEL_CHAIN_STEPS else 1

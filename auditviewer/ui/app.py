@@ -24,7 +24,7 @@ DESKTOP_FILE_NAME = "auditviewer"
 
 def demo_paths() -> tuple[list[str], list[str]]:
     """The demo bundle (generated on first use) and the key that verifies it."""
-    from auditviewer.sample import demo_bundle_path, demo_verifier_key
+    from auditviewer.demo.sample import demo_bundle_path, demo_verifier_key
 
     return [str(demo_bundle_path())], [demo_verifier_key()]
 
@@ -56,7 +56,7 @@ def configure(app: QApplication) -> None:
 def set_icon(app: QApplication) -> bool:
     """The window icon; a missing or broken icon is logged, never fatal (the window works without)."""
     try:
-        from auditviewer.ui.about_dialog import app_icon
+        from auditviewer.ui.dialogs.about import app_icon
 
         icon = app_icon()
     except (ImportError, OSError, ValueError, RuntimeError) as exc:

@@ -4,7 +4,7 @@
 batch to the verifier and to the store in one pass (so the first rows can be
 shown while the rest loads), then records each entry's state from the report.
 :class:`StoreSession` is how the window reads the store: thin translations of
-the window's :class:`FilterState` into :class:`auditviewer.store.Filter`.
+the window's :class:`FilterState` into :class:`auditviewer.store.store.Filter`.
 No Qt here.
 """
 
@@ -25,21 +25,26 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditviewer.domain import DEMO_ORIGIN
-from auditviewer.errors import StoreError
-from auditviewer.formats.batches import LeafBatch
+from auditviewer.core.domain import DEMO_ORIGIN
+from auditviewer.core.errors import StoreError
+from auditviewer.core.times import parse_rfc3339_ms
+from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
-from auditviewer.loading import finish_store, in_memory_instead, remove_database, store_rows
-from auditviewer.query import compile_query
-from auditviewer.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
-from auditviewer.ui.scope_tree import ALL, ResourceCount
+from auditviewer.query.language import compile_query
+from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.ui.session import FilterState, WorkspaceInfo
-from auditviewer.ui.timefmt import parse_rfc3339_ms
-from auditviewer.verification import trusted_keys, verify_workspace
-from auditviewer.workspace import Workspace, open_workspace
-from auditviewer.workspace_cache import OpenedStore, choose_database, open_store
+from auditviewer.ui.widgets.scope_tree import ALL, ResourceCount
+from auditviewer.workspace.cache import OpenedStore, choose_database, open_store
+from auditviewer.workspace.inputs import Workspace, open_workspace
+from auditviewer.workspace.loading import (
+    finish_store,
+    in_memory_instead,
+    remove_database,
+    store_rows,
+)
+from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
 SORT_COLUMNS = {
@@ -318,13 +323,13 @@ class StoreSession:
         return self.finished and self.report is not None and self.workspace is not None
 
     def export_source(self) -> Any:
-        """The :class:`~auditviewer.export_source.ExportSource` of this session (built once).
+        """The :class:`~auditviewer.export.source.ExportSource` of this session (built once).
 
         The loader closed the workspace's inputs, so entries are read back from
         the store (``source_from_store``); hashing the stored texts takes about a
         second per million entries: call it off the GUI thread.
         """
-        from auditviewer.export_source import source_from_store
+        from auditviewer.export.source import source_from_store
 
         if not self.can_export():
             raise RuntimeError("the workspace is still loading")
@@ -375,7 +380,7 @@ def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
 
 def is_demo_origin(origin: str | None) -> bool:
     """The built-in demo and samples are regenerated: their checkpoints are never remembered."""
-    # DEMO_ORIGIN, not auditviewer.sample's: importing sample (and nacl) here, at the end of a
+    # DEMO_ORIGIN, not auditviewer.demo.sample's: importing sample (and nacl) here, at the end of a
     # load on the loading thread, held the GIL for ~60 ms.
     return origin is not None and (origin == DEMO_ORIGIN or origin.startswith(DEMO_ORIGIN + "-sample-"))
 
@@ -383,8 +388,8 @@ def is_demo_origin(origin: str | None) -> bool:
 def load_session(paths: list[str], ctx: Context) -> StoreSession:
     """Open, store and verify ``paths`` as one workspace (runs in a worker).
 
-    The same pass as :func:`auditviewer.loading.load` (verify every batch and
-    store it; the database chosen by :mod:`auditviewer.workspace_cache`, so a
+    The same pass as :func:`auditviewer.workspace.loading.load` (verify every batch and
+    store it; the database chosen by :mod:`auditviewer.workspace.cache`, so a
     large export opened again reuses its database), but the session is handed
     to the window as soon as the first rows are stored.
 

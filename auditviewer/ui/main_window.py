@@ -51,26 +51,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.errors import AuditViewerError, TrustStoreError
+from auditviewer.core.errors import AuditViewerError, TrustStoreError
+from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError, write_evidence
 from auditviewer.integrity.report import Report
+from auditviewer.integrity.report_html import report_html
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.export import ExportDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
-from auditviewer.ui.facets import FacetList
-from auditviewer.ui.integrity_panel import (
-    IntegrityBanner,
-    IntegrityPanel,
-    UntrustedSigner,
-    has_fork,
-)
-from auditviewer.ui.json_pane import MetadataPane
-from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
-from auditviewer.ui.report_html import report_html
-from auditviewer.ui.scope_tree import ALL, Scope, ScopeTree
-from auditviewer.ui.search_bar import SearchBar
-from auditviewer.ui.session import FilterState, Session
-from auditviewer.ui.table_model import (
+from auditviewer.ui.models.table_model import (
     COL_SEQ,
     COL_TIME,
     COLUMN_COUNT,
@@ -81,9 +70,20 @@ from auditviewer.ui.table_model import (
     SORTABLE_KEYS,
     EntryTableModel,
 )
-from auditviewer.ui.text import elide, visible_text
-from auditviewer.ui.time_range import TimeRangeBar
-from auditviewer.ui.timeline import Timeline
+from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
+from auditviewer.ui.session import FilterState, Session
+from auditviewer.ui.widgets.facets import FacetList
+from auditviewer.ui.widgets.integrity_panel import (
+    IntegrityBanner,
+    IntegrityPanel,
+    UntrustedSigner,
+    has_fork,
+)
+from auditviewer.ui.widgets.json_pane import MetadataPane
+from auditviewer.ui.widgets.scope_tree import ALL, Scope, ScopeTree
+from auditviewer.ui.widgets.search_bar import SearchBar
+from auditviewer.ui.widgets.time_range import TimeRangeBar
+from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.workers import JobContext, Worker, start
 
 APP_NAME = "AuditViewer"
@@ -1517,7 +1517,7 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         try:
-            from auditviewer.ui.about_dialog import show_about
+            from auditviewer.ui.dialogs.about import show_about
         except ImportError:
             from auditviewer import __version__
 

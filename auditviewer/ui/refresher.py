@@ -22,10 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from auditviewer.errors import AuditViewerError
-from auditviewer.ui.scope_tree import ResourceCount
+from auditviewer.core.errors import AuditViewerError
+from auditviewer.ui.models.table_model import PAGE_SIZE
 from auditviewer.ui.session import FilterState, Session, ViewSource
-from auditviewer.ui.table_model import PAGE_SIZE
+from auditviewer.ui.widgets.scope_tree import ResourceCount
 
 PART_TABLE = "table"  # view, count, facets
 PART_CONTEXT = "context"  # timeline, scope tree, time bounds
@@ -155,7 +155,7 @@ class Refresher(QObject):
 
     resultReady = Signal(object)
     _submit = Signal(object, object, object, int, object)
-    _release_view = Signal(object)
+    _releaseView = Signal(object)
 
     def __init__(self, *, threaded: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -171,7 +171,7 @@ class Refresher(QObject):
             self._worker = _QueryWorker(self._latest)
             self._worker.moveToThread(self._thread)
             self._submit.connect(self._worker.run)
-            self._release_view.connect(self._worker.release)
+            self._releaseView.connect(self._worker.release)
             self._worker.finished.connect(self._finished)
             self._thread.start()
 
@@ -199,7 +199,7 @@ class Refresher(QObject):
         if view is None:
             return
         if self._thread is not None and getattr(view, "threaded", False):
-            self._release_view.emit(view)
+            self._releaseView.emit(view)
         else:
             _release(view)
 
@@ -260,8 +260,8 @@ class PageFetcher(QObject):
 
     pageReady = Signal(object, int, object, int)
     entryReady = Signal(int, object, int)
-    _fetch_page = Signal(object, int, int, int, object, int)
-    _fetch_entry = Signal(object, int, int)
+    _fetchPage = Signal(object, int, int, int, object, int)
+    _fetchEntry = Signal(object, int, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -269,18 +269,18 @@ class PageFetcher(QObject):
         self._thread.setObjectName("auditviewer-pages")
         self._worker = _PageWorker()
         self._worker.moveToThread(self._thread)
-        self._fetch_page.connect(self._worker.fetch_page)
-        self._fetch_entry.connect(self._worker.fetch_entry)
+        self._fetchPage.connect(self._worker.fetch_page)
+        self._fetchEntry.connect(self._worker.fetch_entry)
         self._worker.pageReady.connect(self.pageReady)
         self._worker.entryReady.connect(self.entryReady)
         self._thread.start()
 
     def page(self, source: Any, page: int, start: int, count: int, convert: Any,
              generation: int) -> None:
-        self._fetch_page.emit(source, page, start, count, convert, generation)
+        self._fetchPage.emit(source, page, start, count, convert, generation)
 
     def entry(self, session: Any, seq: int, generation: int) -> None:
-        self._fetch_entry.emit(session, seq, generation)
+        self._fetchEntry.emit(session, seq, generation)
 
     def stop(self) -> None:
         if self._thread is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from auditviewer.errors import AuditViewerError, Cancelled
+from auditviewer.core.errors import AuditViewerError, Cancelled
 
 PROGRESS_INTERVAL_S = 0.1
 #: How much nicer (Linux) a background job's thread is than the GUI thread.

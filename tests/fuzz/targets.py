@@ -2,7 +2,7 @@
 that reads it, the way the application would.
 
 A target returns normally, or raises one of the documented domain exceptions
-(:class:`auditviewer.errors.AuditViewerError` and subclasses), which it swallows.
+(:class:`auditviewer.core.errors.AuditViewerError` and subclasses), which it swallows.
 Anything else escaping a target is a finding. Targets also check properties
 that must hold for every input (see each docstring).
 
@@ -37,8 +37,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from auditviewer.errors import AuditViewerError, QueryError
-from auditviewer.formats.manifest import parse_manifest
+from auditviewer.core.errors import AuditViewerError, QueryError
+from auditviewer.input.formats.manifest import parse_manifest
 from auditviewer.integrity.chain import ZERO_HEAD, leaf_hash
 from auditviewer.integrity.keys import parse_verifier_key
 from auditviewer.integrity.notes import (
@@ -48,12 +48,19 @@ from auditviewer.integrity.notes import (
     sign_note,
 )
 from auditviewer.integrity.report import Report
-from auditviewer.loading import load
-from auditviewer.query import compile_query
-from auditviewer.store import Filter, Store
-from auditviewer.verification import verify_workspace
-from auditviewer.workspace import open_workspace
-from tests.bundle_builder import ORIGIN, heads_of, make_entry, signer
+from auditviewer.query.language import compile_query
+from auditviewer.store.store import Filter, Store
+from auditviewer.workspace.inputs import open_workspace
+from auditviewer.workspace.loading import load
+from auditviewer.workspace.verification import verify_workspace
+from tests.helpers.bundle_builder import (
+    ORIGIN,
+    heads_of,
+    make_entry,
+    make_manifest,
+    manifest_file,
+    signer,
+)
 
 KEY = signer(b"fuzz")
 OTHER_KEY = signer(b"fuzz-other", name="witness.example/w1")
@@ -166,25 +173,13 @@ def _checkpoint_lines(log: list[bytes], sizes: list[int], origin: str = ORIGIN) 
 
 def _manifest(files: dict[str, tuple[bytes, str]], origin: str = ORIGIN) -> bytes:
     return json.dumps(
-        {
-            "format": "audit-bundle",
-            "version": 1,
-            "origin": origin,
-            "organization": {"id": "org_f", "name": "Fuzz"},
-            "scope": {"type": "organization"},
-            "exported_at": "2026-11-20T10:00:00Z",
-            "files": [
-                {
-                    "path": path,
-                    "role": role,
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "size": len(data),
-                }
-                for path, (data, role) in files.items()
-            ],
-            "keys": [KEY.verifier_string],
-            "query": "actor:user1@example.com",
-        },
+        make_manifest(
+            [manifest_file(path, role, data) for path, (data, role) in files.items()],
+            origin=origin,
+            keys=[KEY.verifier_string],
+            organization={"id": "org_f", "name": "Fuzz"},
+            query="actor:user1@example.com",
+        ),
         indent=1,
     ).encode()
 

@@ -25,7 +25,6 @@ import pyarrow.parquet as pq
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bundle_builder import ORIGIN, make_entry
 from tests.fuzz import targets
 from tests.fuzz.profiles import FUZZ, FUZZ_HEAVY
 from tests.fuzz.targets import (
@@ -37,6 +36,7 @@ from tests.fuzz.targets import (
     mutate,
     seeds,
 )
+from tests.helpers.bundle_builder import ORIGIN, make_entry
 
 # ---------------------------------------------------------------------------
 # Shared strategies

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from auditviewer.errors import AuditViewerError, InputError, QueryError
-from auditviewer.formats.manifest import parse_manifest
+from auditviewer.core.errors import AuditViewerError, InputError, QueryError
+from auditviewer.input.formats.manifest import parse_manifest
 from auditviewer.integrity.notes import NoteError, parse_checkpoint
 from auditviewer.integrity.report import Report
-from auditviewer.verification import verify_workspace
-from auditviewer.workspace import open_workspace
+from auditviewer.workspace.inputs import open_workspace
+from auditviewer.workspace.verification import verify_workspace
 from tests.fuzz.targets import CHECKPOINTS, ENTRIES_JSONL, KEY, MANIFEST
 
 
@@ -165,7 +165,7 @@ def _parquet_bundle(tmp_path: Path, rel: str, role: str, columns: dict[str, pa.A
 
 
 def test_parquet_entries_uint64_seq_beyond_int64(tmp_path: Path) -> None:
-    from tests.bundle_builder import make_entry
+    from tests.helpers.bundle_builder import make_entry
 
     folder = _parquet_bundle(
         tmp_path,
@@ -192,8 +192,8 @@ def test_parquet_proof_column_of_the_wrong_type(tmp_path: Path, column: str) -> 
 @pytest.mark.parametrize("query", ["\ud800", "actor:\udcff", "meta.\ud800:x"])
 def test_query_with_a_lone_surrogate_is_a_query_error(query: str) -> None:
     # Was: compile_query accepted it and DuckDB failed to encode the parameter (a StoreError);
-    # fixed in query.py.
-    from auditviewer.store import Filter
+    # fixed in query/language.py.
+    from auditviewer.store.store import Filter
     from tests.fuzz.targets import _query_store
 
     store, _ = _query_store()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import VECTORS
+from tests.helpers.vectors import VECTORS
 
 CASES = json.loads((VECTORS / "expected.json").read_text())
 

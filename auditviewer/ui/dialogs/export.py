@@ -1,9 +1,9 @@
 """Export… : write the entries the window shows (its whole filter and scope) as a
 verifiable slice bundle or a plain file.
 
-The dialog plans first (:func:`auditviewer.export.plan_export`: entries, proof
+The dialog plans first (:func:`auditviewer.export.plan.plan_export`: entries, proof
 rows and size, checkpoints, failed and unverified entries, warnings), then
-writes with :func:`auditviewer.export.export_slice` in a worker, with a
+writes with :func:`auditviewer.export.plan.export_slice` in a worker, with a
 progress bar and Cancel. An existing target is replaced only after the person
 confirms it.
 """
@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.export import (
+from auditviewer.core.text import elide, visible_text
+from auditviewer.export.plan import (
     FILE_TYPES,
     ExportPlan,
     ExportSummary,
@@ -43,7 +44,6 @@ from auditviewer.export import (
     plan_export,
     suggest_name,
 )
-from auditviewer.ui.text import elide, visible_text
 from auditviewer.ui.workers import JobContext, Worker, start
 
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.errors import TrustStoreError
+from auditviewer.core.errors import TrustStoreError
+from auditviewer.core.text import cell_text
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.trust import TrustStore
-from auditviewer.ui.text import cell_text
 
 Index = QModelIndex | QPersistentModelIndex
 K_NAME, K_ID, K_FINGERPRINT = range(3)

@@ -1,0 +1,92 @@
+"""``auditviewer query``: search entries from the command line with the query language."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditviewer.core.display import elide, visible
+from auditviewer.store.store import Filter, Store, View
+from auditviewer.workspace.loading import load
+from auditviewer.workspace.verification import trusted_keys
+
+TABLE_COLUMNS = (
+    ("seq", "seq"),
+    ("time", "time"),
+    ("event_type", "event"),
+    ("actor_email", "actor"),
+    ("resource_name", "resource"),
+    ("state", "integrity"),
+)
+CSV_COLUMNS = (
+    "seq",
+    "id",
+    "time",
+    "category",
+    "action",
+    "actor_email",
+    "actor_type",
+    "actor_name",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "title_id",
+    "title_name",
+    "state",
+    "metadata",
+)
+
+
+def run_query(paths: list[Path], *, query: str, count: bool, fmt: str, trust: list[str]) -> int:
+    # Compile first: a malformed query is reported before any loading.
+    Filter(query=query).to_sql()
+    with load(paths, trusted_keys(trust)) as loaded:
+        store = loaded.store
+        selection = Filter(query=query)
+        out = sys.stdout
+        if count:
+            print(store.count_matching(selection))
+            return 0
+        if fmt == "jsonl":
+            binary = out.buffer
+            for batch in store.iter_leaves(selection):
+                for leaf in batch.column("leaf").to_pylist():
+                    binary.write(leaf if isinstance(leaf, bytes) else leaf.encode())
+                    binary.write(b"\n")
+            binary.flush()
+            return 0
+        view = store.create_view(selection)
+        total = store.count(view)
+        if fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow(CSV_COLUMNS)
+            for start in range(0, total, 10_000):
+                rows = store.window(view, start, 10_000, columns=CSV_COLUMNS).to_pylist()
+                writer.writerows([_cell(row[c]) for c in CSV_COLUMNS] for row in rows)
+            return 0
+        _print_table(store, view, total)
+    return 0
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return str(value)
+
+
+def _print_table(store: Store, view: View, total: int) -> None:
+    columns = [c for c, _ in TABLE_COLUMNS]
+    rows: list[list[str]] = []
+    for start in range(0, total, 10_000):
+        batch = store.window(view, start, 10_000, columns=columns).to_pylist()
+        rows.extend([elide(visible(_cell(row[c])), 60) for c in columns] for row in batch)
+    headers = [h for _, h in TABLE_COLUMNS]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    print(f"({total:,} entries)", file=sys.stderr)

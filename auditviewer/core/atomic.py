@@ -1,0 +1,292 @@
+"""Atomic output: every export is written beside its target under a temporary name, then renamed.
+
+A cancel, an exception, a full disk or a crash therefore never leaves a
+half-written file at the target and never damages a file that was there
+before: the old target is only replaced (with ``overwrite``) once the new one
+is complete, flushed and fsynced.
+
+Usage::
+
+    with atomic_output(target, overwrite=False, kind="file") as tmp:
+        with SafeFile(tmp) as f:   # every byte written goes through SafeFile.write
+            f.write(...)
+    # published here, or nothing changed if the block raised
+
+``kind="dir"`` stages a folder instead (a bundle written as a folder).
+
+Temporary names are ``.partial-<pid>-<random>.<target name>`` in the
+target's own folder, so the final rename never crosses filesystems, and the
+partial keeps the target's extension (a staged ``.zip`` opens as a zip). A hard
+crash (power loss, SIGKILL) can leave such a hidden partial behind; the next
+export to the same target removes partials whose process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from auditviewer.core.errors import ExportError
+
+PARTIAL_PREFIX = ".partial-"
+
+
+def _describe(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is exceeded"
+    return exc.strerror or str(exc)
+
+
+class SafeFile:
+    """A binary file opened for exclusive creation; the one place export bytes reach the disk.
+
+    Keeping every write in :meth:`write` lets an ``OSError`` (a full disk) be
+    reported as an :class:`ExportError` naming the file, and lets tests make
+    the disk fail on purpose. It offers what ``zipfile`` and pyarrow need of
+    a file object: write, tell, seek, flush, close.
+    """
+
+    def __init__(self, path: Path, *, label: str | None = None) -> None:
+        self.path = path
+        self.label = label or str(path)
+        try:
+            self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise ExportError(f"{self.label}: cannot be created ({_describe(exc)})") from exc
+        self.closed = False
+        self._aborted = False
+
+    # -- what zipfile and pyarrow call
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._aborted:
+            # A writer (zipfile, pyarrow) finishing up after an abort writes into nothing:
+            # the file is about to be removed, and a second error would hide the first.
+            return len(data)
+        try:
+            return _write(self._file, data)
+        except OSError as exc:
+            raise ExportError(f"{self.label}: cannot be written ({_describe(exc)})") from exc
+
+    def tell(self) -> int:
+        return 0 if self._aborted else self._file.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return 0 if self._aborted else self._file.seek(offset, whence)
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        if self._aborted:
+            return
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise ExportError(f"{self.label}: cannot be written ({_describe(exc)})") from exc
+
+    def close(self) -> None:
+        """Flush, fsync and close: a published file is whole on disk, not just in the page cache."""
+        if self.closed or self._aborted:
+            return
+        self.closed = True
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise ExportError(f"{self.label}: cannot be written ({_describe(exc)})") from exc
+        finally:
+            self._file.close()
+
+    def abort(self) -> None:
+        """Close without caring about errors (the file is about to be removed)."""
+        self.closed = True
+        self._aborted = True
+        with contextlib.suppress(OSError):
+            self._file.close()
+
+    def __enter__(self) -> SafeFile:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _write(file: object, data: bytes | bytearray | memoryview) -> int:
+    """Write to an open file; a module-level function so tests can simulate a failing disk."""
+    return file.write(data)  # type: ignore[attr-defined]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists, it is just not ours
+    return True
+
+
+def sweep_stale_partials(target: Path) -> list[Path]:
+    """Remove partials of ``target`` left by processes that no longer run (a hard crash)."""
+    removed: list[Path] = []
+    suffix = f".{target.name}"
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        name = path.name
+        if not (name.startswith(PARTIAL_PREFIX) and name.endswith(suffix)):
+            continue
+        middle = name[len(PARTIAL_PREFIX) : -len(suffix)].split("-")
+        if len(middle) != 3 or not middle[1].isdigit():
+            continue
+        if int(middle[1]) == os.getpid() or _pid_alive(int(middle[1])):
+            continue  # another export is still writing it
+        _remove(path)
+        removed.append(path)
+    return removed
+
+
+def _partial_name(target: Path, role: str) -> Path:
+    return target.with_name(f"{PARTIAL_PREFIX}{role}-{os.getpid()}-{secrets.token_hex(4)}.{target.name}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; some platforms cannot open folders, which is fine to skip."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirnames, _filenames in os.walk(root):
+        _fsync_dir(Path(dirpath))
+
+
+def publish(staged: Path, target: Path, *, overwrite: bool) -> None:
+    """Move a finished file or folder to ``target``; an existing target only with ``overwrite``.
+
+    Files replace files atomically (``os.replace``). A folder, or a change of
+    kind, cannot be swapped in one rename, so the old target is first renamed
+    aside, the new one renamed in, and only then the old one deleted: at no
+    moment is ``target`` a mix of both, and if the second rename fails the old
+    one is put back.
+    """
+    exists = os.path.lexists(target)
+    if exists and not overwrite:
+        raise ExportError(f"{target}: already exists (use --force to replace it)")
+    if not exists:
+        if staged.is_dir():
+            # rename() would silently replace an empty folder created meanwhile; one more check.
+            if os.path.lexists(target):
+                raise ExportError(f"{target}: already exists (use --force to replace it)")
+            os.rename(staged, target)
+        else:
+            try:
+                # link() refuses an existing target, so a racing writer is never clobbered.
+                os.link(staged, target)
+            except FileExistsError as exc:
+                raise ExportError(f"{target}: already exists (use --force to replace it)") from exc
+            except OSError:
+                os.rename(staged, target)  # no hard links here (some network shares)
+            else:
+                staged.unlink()
+        _fsync_dir(target.parent)
+        return
+    if staged.is_file() and target.is_file() and not target.is_symlink():
+        os.replace(staged, target)
+        _fsync_dir(target.parent)
+        return
+    aside = _partial_name(target, "old")
+    os.rename(target, aside)
+    try:
+        os.rename(staged, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    _fsync_dir(target.parent)
+    _remove(aside)
+
+
+@contextlib.contextmanager
+def atomic_output(
+    target: Path, *, overwrite: bool, kind: Literal["file", "dir"] = "file"
+) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; publish it when the block completes.
+
+    For ``kind="file"`` the yielded path does not exist yet (open it with
+    :class:`SafeFile`); for ``kind="dir"`` it is an empty folder. If the block
+    raises — including :class:`~auditviewer.core.errors.Cancelled` and
+    ``KeyboardInterrupt`` — the temporary is removed and ``target`` is left
+    exactly as it was.
+    """
+    target = Path(target)
+    if os.path.lexists(target) and not overwrite:
+        # Checked again when publishing; here so that no work is wasted.
+        raise ExportError(f"{target}: already exists (use --force to replace it)")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ExportError(f"{parent}: the folder to write into does not exist")
+    sweep_stale_partials(target)
+    staged = _partial_name(target, "new")
+    try:
+        if kind == "dir":
+            try:
+                staged.mkdir(mode=0o755)
+            except OSError as exc:
+                raise ExportError(f"{parent}: cannot write here ({_describe(exc)})") from exc
+        yield staged
+        if kind == "dir":
+            if not staged.is_dir():
+                raise ExportError(f"{target}: the export produced no folder")
+            _fsync_tree(staged)
+        elif not staged.is_file():
+            raise ExportError(f"{target}: the export produced no file")
+        try:
+            publish(staged, target, overwrite=overwrite)
+        except OSError as exc:
+            raise ExportError(f"{target}: cannot be put in place ({_describe(exc)})") from exc
+    except BaseException:
+        _remove(staged)
+        raise
+
+
+__all__ = ["PARTIAL_PREFIX", "SafeFile", "atomic_output", "publish", "sweep_stale_partials"]

@@ -1,0 +1,46 @@
+"""Safety limits on untrusted input, in one place so docs/security.md can cite each.
+
+Every limit exists to keep a hostile bundle from exhausting memory, disk or
+time; exceeding one raises :class:`auditviewer.core.errors.LimitError` naming the
+file and the limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KiB = 1 << 10
+MiB = 1 << 20
+GiB = 1 << 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    #: One entry's stored bytes (a JSONL line or a Parquet ``entry`` cell).
+    max_entry_bytes: int = 1 * MiB
+    #: Members of one zip.
+    max_zip_members: int = 10_000
+    #: Decompressed size of one file (zip member or gzip stream).
+    max_file_bytes: int = 32 * GiB
+    #: Decompressed size of all files of one input together.
+    max_total_bytes: int = 64 * GiB
+    #: Decompressed/compressed ratio, checked once a stream has produced ``ratio_grace_bytes``.
+    max_compression_ratio: int = 200
+    ratio_grace_bytes: int = 16 * MiB
+    #: Parquet files inside a zip are read into memory (Parquet needs random access).
+    max_in_memory_member_bytes: int = 2 * GiB
+    #: Checkpoint lines of one bundle.
+    max_checkpoints: int = 200_000
+    #: One signed note's text (C2SP notes are small).
+    max_note_bytes: int = 64 * KiB
+    #: Signature lines read from one note (C2SP: verifiers accept at least 16).
+    max_signatures: int = 100
+    #: Nesting depth of one entry's JSON.
+    max_json_depth: int = 64
+    #: manifest.json size.
+    max_manifest_bytes: int = 16 * MiB
+    #: Proof rows (leaf hashes of omitted entries) of one slice.
+    max_proof_rows: int = 100_000_000
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,252 @@
+"""Plain exports of selected entries: JSONL, Parquet and CSV, with no proof.
+
+Each keeps every entry's stored text unchanged (JSONL lines, the ``entry``
+column of Parquet and CSV), so that reading a plain export back gives the same
+bytes; the other columns are conveniences for spreadsheets and data tools.
+
+Plain exports cannot be verified: they carry no checkpoints and no proof.
+Parquet says so in its key-value metadata (``auditviewer.export.plan``); JSONL and
+CSV have no place for such a note that every reader would skip, so they stay
+pure data and the note is given by the command line, the viewer's dialog and
+docs/export.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from auditviewer.core.atomic import SafeFile
+from auditviewer.core.errors import ExportError
+
+#: Columns of the Parquet and CSV exports, in order. ``entry`` is the stored text.
+PLAIN_COLUMNS = (
+    "seq",
+    "id",
+    "time",
+    "category",
+    "action",
+    "event_type",
+    "actor_email",
+    "actor_name",
+    "actor_type",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "title_id",
+    "title_name",
+    "metadata",
+    "integrity_at_export",
+    "entry",
+)
+
+NO_PROOF_NOTE = (
+    "plain export: no checkpoints and no proof travel with these entries, so they cannot be "
+    "verified; export a bundle (.zip or folder) for a verifiable slice"
+)
+
+# A spreadsheet runs a cell as a formula (or DDE command) when it starts with one of
+# these. Tab and carriage return are on the list because some spreadsheets strip them
+# and then see the next character. The fullwidth forms are cheap caution: some locales'
+# input methods treat them as their ASCII twins.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+_ROWS_PER_BATCH = 8192
+
+
+def neutralize_cell(value: str) -> str:
+    """A CSV cell that no spreadsheet will evaluate: a leading formula character gets a ``'``."""
+    if value and value[0] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    # A malformed entry may hold a number or object where text belongs: show it as JSON.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sub(value: dict[str, Any], name: str, key: str) -> str | None:
+    inner = value.get(name)
+    return _text(inner.get(key)) if isinstance(inner, dict) else None
+
+
+def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
+    """The plain-export columns of one entry (``entry`` is its stored text, unchanged)."""
+    text = leaf.decode("utf-8")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = {}
+    if not isinstance(value, dict):
+        value = {}
+    category, action = _text(value.get("category")), _text(value.get("action"))
+    metadata = value.get("metadata")
+    return {
+        "seq": seq,
+        "id": _text(value.get("id")),
+        "time": _text(value.get("time")),
+        "category": category,
+        "action": action,
+        "event_type": " ".join(p for p in (category, action) if p) or None,
+        "actor_email": _sub(value, "actor", "email"),
+        "actor_name": _sub(value, "actor", "name"),
+        "actor_type": _sub(value, "actor", "type"),
+        "resource_type": _sub(value, "resource", "type"),
+        "resource_id": _sub(value, "resource", "id"),
+        "resource_name": _sub(value, "resource", "name"),
+        "title_id": _sub(value, "title", "id"),
+        "title_name": _sub(value, "title", "name"),
+        "metadata": None if metadata is None else json.dumps(metadata, ensure_ascii=False, separators=(",", ":")),
+        "integrity_at_export": state,
+        "entry": text,
+    }
+
+
+def write_jsonl(
+    file: SafeFile, entries: Iterable[tuple[int, bytes]], *, on_rows: Callable[[int], None]
+) -> None:
+    """One stored entry per line, nothing else: a line of anything else would read back as an entry."""
+    chunk: list[bytes] = []
+    for seq, leaf in entries:
+        if b"\n" in leaf:
+            raise ExportError(
+                f"seq {seq}: its stored bytes contain a line break, so JSONL cannot hold them "
+                "unchanged; export Parquet or a bundle instead"
+            )
+        chunk.append(leaf)
+        if len(chunk) >= _ROWS_PER_BATCH:
+            file.write(b"\n".join(chunk) + b"\n")
+            on_rows(len(chunk))
+            chunk = []
+    if chunk:
+        file.write(b"\n".join(chunk) + b"\n")
+        on_rows(len(chunk))
+
+
+def _time_value(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("id", pa.string()),
+        ("time", pa.timestamp("us", tz="UTC")),
+        ("time_text", pa.string()),
+        *[(name, pa.string()) for name in PLAIN_COLUMNS[3:-1]],
+        ("entry", pa.string()),
+    ]
+)
+
+
+def _rows_in_batches(
+    entries: Iterable[tuple[int, bytes]], state_of: Callable[[int], str]
+) -> Iterator[list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    for seq, leaf in entries:
+        rows.append(entry_row(seq, leaf, state_of(seq)))
+        if len(rows) >= _ROWS_PER_BATCH:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def write_parquet(
+    file: SafeFile,
+    entries: Iterable[tuple[int, bytes]],
+    *,
+    state_of: Callable[[int], str],
+    metadata: dict[str, Any],
+    on_rows: Callable[[int], None],
+) -> None:
+    """Typed columns plus ``entry``; the key-value metadata says there is no proof.
+
+    ``time`` is a UTC timestamp (null where the stored text is not RFC 3339);
+    ``time_text`` keeps the text as stored.
+    """
+    schema = PARQUET_SCHEMA.with_metadata(
+        {"auditviewer.export": json.dumps(metadata, ensure_ascii=False, sort_keys=True)}
+    )
+    # Snappy: the codec every Parquet reader (spreadsheets' connectors included) knows.
+    writer = pq.ParquetWriter(file, schema, compression="snappy")
+    try:
+        for rows in _rows_in_batches(entries, state_of):
+            columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+            for row in rows:
+                for name in schema.names:
+                    if name == "time":
+                        columns[name].append(_time_value(row["time"]))
+                    elif name == "time_text":
+                        columns[name].append(row["time"])
+                    else:
+                        columns[name].append(row[name])
+            writer.write_table(pa.table(columns, schema=schema))
+            on_rows(len(rows))
+    finally:
+        writer.close()
+
+
+def write_csv(
+    file: SafeFile,
+    entries: Iterable[tuple[int, bytes]],
+    *,
+    state_of: Callable[[int], str],
+    on_rows: Callable[[int], None],
+) -> None:
+    """One row per entry; every text cell neutralised against formula injection.
+
+    ``entry`` always starts with ``{`` (an entry is a JSON object), so
+    neutralising never touches it and it reads back byte for byte.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PLAIN_COLUMNS)
+    for rows in _rows_in_batches(entries, state_of):
+        for row in rows:
+            cells = []
+            for name in PLAIN_COLUMNS:
+                value = row[name]
+                if value is None:
+                    cells.append("")
+                elif isinstance(value, int):
+                    cells.append(str(value))
+                else:
+                    cells.append(neutralize_cell(value))
+            writer.writerow(cells)
+        file.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        on_rows(len(rows))
+    if buffer.tell():
+        file.write(buffer.getvalue().encode("utf-8"))
+
+
+__all__ = [
+    "FORMULA_STARTS",
+    "NO_PROOF_NOTE",
+    "PLAIN_COLUMNS",
+    "entry_row",
+    "neutralize_cell",
+    "write_csv",
+    "write_jsonl",
+    "write_parquet",
+]

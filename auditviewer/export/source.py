@@ -1,0 +1,654 @@
+"""What an export needs from a verified workspace: leaf hashes, entry locations, the report.
+
+:class:`SourceIndex` watches the leaf batches of the one verification pass
+(it is an ``on_batch`` for :func:`auditviewer.workspace.verification.verify_workspace`),
+so the viewer can build it while loading. It keeps, per entry, only its leaf
+hash and where its stored bytes are (file, line, and for JSONL on disk the
+byte offset), never the bytes: exporting then reads back just the selected
+entries, each checked against its recorded leaf hash.
+
+:func:`open_source` does the whole pass for callers that start from paths
+(the ``export`` command, tests, the benchmark); :func:`source_from_store`
+serves a session already loaded into a store without an index.
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import contextlib
+import hashlib
+import io
+import mmap
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from auditviewer.core.domain import UNVERIFIED
+from auditviewer.core.errors import Cancelled, ExportError, InputError
+from auditviewer.input.containers import CHUNK, HashingReader, decompressed
+from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.input.formats.manifest import Manifest
+from auditviewer.input.formats.parquet import BATCH_ROWS, open_parquet, read_parquet_entries
+from auditviewer.input.formats.plain import read_plain
+from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.report import Report
+from auditviewer.workspace.inputs import EntryFile, Progress, Workspace, open_workspace
+
+_LEAF_PREFIX = b"\x00"
+
+#: Reads the stored bytes of entries: given sorted seqs, yields (seq, leaf) in any order.
+EntryReader = Callable[[list[int]], Iterator[tuple[int, bytes]]]
+
+
+class LeafTable:
+    """Leaf hash by seq for every seq a workspace knows, as two sorted Arrow arrays.
+
+    No Python object per entry: a million leaves cost about 40 MB, and a
+    slice's proof is cut out of ``hashes`` with one ``take``. Entries win over
+    a proof for the same seq, and the first entry seen wins over later ones,
+    as in the verifier.
+    """
+
+    def __init__(self, seqs: pa.Int64Array, hashes: pa.FixedSizeBinaryArray) -> None:
+        self.seqs = seqs
+        self.hashes = hashes
+        self._seq_list: array.array[int] | None = None
+
+    @classmethod
+    def build(cls, parts: list[tuple[pa.Array, pa.Array, int]]) -> LeafTable:
+        """From (seqs, 32-byte hashes, priority) parts; lower priority wins, then earlier part."""
+        import pyarrow.compute as pc
+
+        if not parts:
+            return cls(pa.array([], pa.int64()), pa.array([], pa.binary(32)))
+        seqs = pa.chunked_array([p[0] for p in parts], pa.int64()).combine_chunks()
+        hashes = pa.chunked_array([p[1].cast(pa.binary(32)) for p in parts], pa.binary(32)).combine_chunks()
+        priority = pa.chunked_array(
+            [pa.array([p[2]] * len(p[0]), pa.int8()) for p in parts], pa.int8()
+        ).combine_chunks()
+        table = pa.table({"seq": seqs, "priority": priority, "order": pa.array(range(len(seqs)), pa.int64())})
+        order = pc.sort_indices(
+            table, sort_keys=[("seq", "ascending"), ("priority", "ascending"), ("order", "ascending")]
+        )
+        seqs = pc.take(seqs, order)
+        hashes = pc.take(hashes, order)
+        if len(seqs) > 1:
+            # Keep the first row of each seq: it differs from the one before it.
+            first = pc.not_equal(seqs.slice(1), seqs.slice(0, len(seqs) - 1))
+            keep = pa.concat_arrays([pa.array([True]), first])
+            seqs = pc.filter(seqs, keep)
+            hashes = pc.filter(hashes, keep)
+        return cls(seqs, hashes)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    @property
+    def seq_list(self) -> array.array[int]:
+        """The seqs as a flat int64 array (8 bytes each, not a Python int each); ``bisect`` works on it."""
+        if self._seq_list is None:
+            seqs = self.seqs
+            values = array.array("q")
+            if len(seqs):
+                start = seqs.offset * 8
+                values.frombytes(seqs.buffers()[1].to_pybytes()[start : start + len(seqs) * 8])
+            self._seq_list = values
+        return self._seq_list
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Row positions [a, b) of the seqs in [lo, hi)."""
+        seq_list = self.seq_list
+        return bisect.bisect_left(seq_list, lo), bisect.bisect_left(seq_list, hi)
+
+    def get(self, seq: int) -> bytes | None:
+        a, b = self.span(seq, seq + 1)
+        return self.hashes[a].as_py() if a < b else None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an entry's stored bytes are: file, 1-based line or row, and for plain
+    JSONL files on disk the byte offset and length of the line (-1 when unknown)."""
+
+    file: int
+    line: int
+    offset: int = -1
+    length: int = -1
+
+
+class SourceIndex:
+    """Leaf hashes and entry locations gathered while a workspace's batches pass by."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._file_index = {f.label: i for i, f in enumerate(workspace.entry_files)}
+        # Per batch, Arrow columns only: file index, seqs, lines, leaf hashes, and for
+        # seekable JSONL files the byte offsets and lengths of the lines.
+        self._batches: list[tuple[int, pa.Array, pa.Array, pa.Array, pa.Array | None, pa.Array | None]] = []
+        self._table: LeafTable | None = None
+        # Per seekable file: (next line number, its byte offset) while every line so far was an entry.
+        self._cursor: dict[int, tuple[int, int]] = {
+            i: (1, 0)
+            for i, f in enumerate(workspace.entry_files)
+            if not f.plain
+            and f.name.lower().endswith(".jsonl")
+            and f.container.local_path(f.name) is not None
+        }
+
+    def add_batch(self, batch: LeafBatch) -> None:
+        import pyarrow.compute as pc
+
+        if self._table is not None:
+            raise ExportError("the source index is complete; no more batches can be added")
+        table = batch.table
+        names = table.schema.names
+        if "leaf_hash" in names:
+            hashes = table.column(names.index("leaf_hash"))
+        else:
+            sha = hashlib.sha256
+            hashes = pa.array(
+                [sha(_LEAF_PREFIX + leaf).digest() for leaf in table.column(1).to_pylist()], pa.binary(32)
+            )
+        file_index = self._file_index.get(batch.source, -1)
+        lines = table.column(2)
+        offsets = lengths = None
+        cursor = self._cursor.get(file_index)
+        n = table.num_rows
+        if cursor is not None and n:
+            first, last = lines[0].as_py(), lines[n - 1].as_py()
+            if first == cursor[0] and last - first == n - 1:
+                # Every line of the run is an entry (lines only grow), so offsets follow from
+                # lengths: reading an entry back is then one seek, not a scan of the file.
+                lengths = pc.cast(pc.binary_length(table.column(1)), pa.int64())
+                steps = pc.add(lengths, 1)
+                ends = pc.add(pc.cumulative_sum(steps), cursor[1])
+                offsets = pc.subtract(ends, steps)
+                self._cursor[file_index] = (last + 1, ends[n - 1].as_py())
+            else:
+                # A line that is not an entry (blank, malformed): offsets after it are unknown.
+                del self._cursor[file_index]
+        self._batches.append((file_index, table.column(0), lines, hashes, offsets, lengths))
+
+    def entry_table(self) -> LeafTable:
+        """The entries' leaf hashes, sorted; built once, then the per-batch copies are released."""
+        if self._table is None:
+            self._table = LeafTable.build([(b[1], b[3], 0) for b in self._batches])
+            empty = pa.array([], pa.binary(32))
+            self._batches = [(f, seqs, lines, empty, off, length) for f, seqs, lines, _h, off, length in self._batches]
+        return self._table
+
+    def locate(self, wanted: Iterable[int]) -> dict[int, Location]:
+        """seq -> where each wanted seq was first read."""
+        import pyarrow.compute as pc
+
+        wanted_array = pa.array(sorted(set(wanted)), pa.int64())
+        found: dict[int, Location] = {}
+        for file_index, seqs, lines, _hashes, offsets, lengths in self._batches:
+            mask = pc.is_in(seqs, value_set=wanted_array)
+            if not pc.any(mask).as_py():
+                continue
+            picked_seqs = pc.filter(seqs, mask).to_pylist()
+            picked_lines = pc.filter(lines, mask).to_pylist()
+            if offsets is not None and lengths is not None:
+                picked_offsets = pc.filter(offsets, mask).to_pylist()
+                picked_lengths = pc.filter(lengths, mask).to_pylist()
+            else:
+                picked_offsets = picked_lengths = [-1] * len(picked_seqs)
+            for seq, line, offset, length in zip(
+                picked_seqs, picked_lines, picked_offsets, picked_lengths, strict=True
+            ):
+                if seq not in found:
+                    found[seq] = Location(file_index, line, offset, length)
+        return found
+
+
+@dataclass(slots=True, kw_only=True)
+class ExportSource:
+    """A verified workspace, ready to export slices of.
+
+    ``leaves`` holds the leaf hash of every seq the workspace knows: entries'
+    own hashes, and for seqs that only a proof names (a slice of a slice),
+    the proof's. ``entry_hashes`` holds the entries' alone. ``read_entries``
+    gives the stored bytes of chosen entries (from the files, or the store).
+    """
+
+    origin: str | None
+    manifests: list[Manifest]
+    report: Report
+    leaves: LeafTable
+    entry_hashes: LeafTable
+    #: The entries' seqs, ascending, distinct (a compact int64 array).
+    entry_seqs: Sequence[int]
+    read_entries: EntryReader
+    #: Stored entries holding a byte string (or any JSON escape), for whole-workspace questions.
+    scan_leaves: Callable[[bytes], Iterator[bytes]] | None = None
+    workspace: Workspace | None = None
+    paths: list[Path] = field(default_factory=list)
+    keys: list[VerifierKey] = field(default_factory=list)
+    #: The DuckDB store of the entries (:class:`auditviewer.store.store.Store`), for selection by query.
+    store: Any = None
+    owns_store: bool = False
+    _states: tuple[list[int], list[tuple[int, int, str]]] | None = None
+
+    @property
+    def has_integrity_data(self) -> bool:
+        return bool(self.manifests)
+
+    def state_of(self, seq: int) -> str:
+        """The entry's integrity state in the source's report (verified, failed, unverified)."""
+        if self._states is None:
+            ranges = sorted(self.report.state_ranges)
+            self._states = ([r[0] for r in ranges], ranges)
+        starts, ranges = self._states
+        i = bisect.bisect_right(starts, seq) - 1
+        if i >= 0 and ranges[i][0] <= seq <= ranges[i][1]:
+            return ranges[i][2]
+        return UNVERIFIED
+
+    def close(self) -> None:
+        if self.store is not None and self.owns_store:
+            self.store.close()
+        if self.workspace is not None:
+            self.workspace.close()
+
+    def __enter__(self) -> ExportSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def source_from_index(
+    index: SourceIndex, report: Report, *, keys: Iterable[VerifierKey], store: Any = None
+) -> ExportSource:
+    """The export source of a workspace whose verification pass ``index`` watched.
+
+    ``keys`` must be the keys that pass verified with: a bundle is checked with
+    them before it is published. ``store``: the viewer's store of the same
+    workspace, to select by query (not closed here).
+    """
+    workspace = index.workspace
+    entries = index.entry_table()  # once per index: it releases the batches' hashes
+    parts: list[tuple[pa.Array, pa.Array, int]] = [(entries.seqs, entries.hashes, 0)]
+    for _label, pairs in workspace.proofs:
+        if pairs:
+            parts.append(
+                (
+                    pa.array([seq for seq, _ in pairs], pa.int64()),
+                    pa.array([lh for _, lh in pairs], pa.binary(32)),
+                    1,  # entries win over a proof, as in the verifier
+                )
+            )
+    leaves = LeafTable.build(parts) if len(parts) > 1 else entries
+    reader = _FileEntryReader(index, entries)
+    return ExportSource(
+        origin=workspace.origin,
+        manifests=list(workspace.manifests),
+        report=report,
+        leaves=leaves,
+        entry_hashes=entries,
+        entry_seqs=entries.seq_list,
+        read_entries=reader,
+        scan_leaves=reader.scan,
+        workspace=workspace,
+        paths=list(workspace.paths),
+        keys=list(keys),
+        store=store,
+    )
+
+
+def source_from_store(
+    workspace: Workspace, store: Any, report: Report, *, keys: Iterable[VerifierKey]
+) -> ExportSource:
+    """The export source of a workspace already loaded into a store (the viewer's session).
+
+    For callers that did not watch the loading pass with a :class:`SourceIndex`:
+    leaf hashes are computed once here from the stored texts (about a second
+    per million entries), and entries are read back from the store, not the
+    files. ``store`` stays the caller's.
+    """
+    import pyarrow.compute as pc
+
+    sha = hashlib.sha256
+    parts: list[tuple[pa.Array, pa.Array, int]] = []
+    for batch in store.iter_leaves():
+        leaves = batch.column(1).cast(pa.binary()).to_pylist()
+        hashes = pa.array([sha(_LEAF_PREFIX + leaf).digest() for leaf in leaves], pa.binary(32))
+        parts.append((batch.column(0), hashes, 0))
+    entries = LeafTable.build(parts)
+    proof_parts = list(parts)
+    for _label, pairs in workspace.proofs:
+        if pairs:
+            proof_parts.append(
+                (pa.array([q for q, _ in pairs], pa.int64()), pa.array([h for _, h in pairs], pa.binary(32)), 1)
+            )
+    leaves_table = LeafTable.build(proof_parts) if len(proof_parts) > len(parts) else entries
+
+    def read_entries(seqs: list[int]) -> Iterator[tuple[int, bytes]]:
+        wanted = pa.array(seqs, pa.int64())
+        for batch in store.iter_leaves():
+            mask = pc.is_in(batch.column(0), value_set=wanted)
+            if pc.any(mask).as_py():
+                yield from zip(
+                    pc.filter(batch.column(0), mask).to_pylist(),
+                    pc.filter(batch.column(1), mask).cast(pa.binary()).to_pylist(),
+                    strict=True,
+                )
+
+    return ExportSource(
+        origin=workspace.origin,
+        manifests=list(workspace.manifests),
+        report=report,
+        leaves=leaves_table,
+        entry_hashes=entries,
+        entry_seqs=entries.seq_list,
+        read_entries=read_entries,
+        workspace=None,  # the caller's: closing this source must not close it
+        paths=list(workspace.paths),
+        keys=list(keys),
+        store=store,
+    )
+
+
+def open_source(
+    paths: list[Path],
+    *,
+    keys: Iterable[VerifierKey],
+    with_store: bool = False,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportSource:
+    """Open and verify ``paths`` (one workspace) in one pass, keeping what an export needs.
+
+    ``with_store`` also loads the entries into a DuckDB store in the same
+    pass (needed to select by query). The caller closes the result (it keeps
+    the inputs open to read entries back).
+    """
+    from auditviewer.workspace.verification import verify_workspace
+
+    keys = list(keys)
+    workspace = open_workspace(paths)
+    store: Any = None
+    try:
+        index = SourceIndex(workspace)
+        on_batch: Callable[[LeafBatch], None] = index.add_batch
+        if with_store:
+            # The same rows the viewer and ``query`` store (auditviewer.workspace.loading).
+            from auditviewer.store.store import Store
+            from auditviewer.workspace.loading import store_rows
+
+            store = Store()
+            loading = store
+
+            def on_batch(batch: LeafBatch) -> None:
+                index.add_batch(batch)
+                loading.append(store_rows(batch))
+
+        report = verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
+        if store is not None:
+            store.finish()
+            store.set_states(report.state_ranges)
+            store.lock_down()
+        source = source_from_index(index, report, keys=keys, store=store)
+        source.owns_store = store is not None
+        return source
+    except BaseException:
+        if store is not None:
+            store.close()
+        workspace.close()
+        raise
+
+
+class _FileEntryReader:
+    """Reads selected entries back from their files by line (JSONL) or row (Parquet).
+
+    Only the selected lines are kept, and each is checked against the leaf
+    hash recorded when the workspace was verified, so a file changed on disk
+    since then is an error rather than a silently different export.
+    """
+
+    def __init__(self, index: SourceIndex, hashes: LeafTable) -> None:
+        self._index = index
+        self._hashes = hashes
+
+    def __call__(self, seqs: list[int]) -> Iterator[tuple[int, bytes]]:
+        index = self._index
+        where = index.locate(seqs)
+        missing = [s for s in seqs if s not in where]
+        if missing:
+            raise ExportError(
+                f"{len(missing)} selected entries are not in the workspace (first: seq {missing[0]})"
+            )
+        by_file: dict[int, list[tuple[int, Location]]] = {}
+        for seq, location in where.items():
+            by_file.setdefault(location.file, []).append((seq, location))
+        files = index.workspace.entry_files
+        expected = self._expected(seqs)
+        for file_index, located in sorted(by_file.items()):
+            if file_index < 0:
+                raise ExportError("an entry's file is no longer known to the workspace")
+            entry_file = files[file_index]
+            if all(loc.offset >= 0 for _, loc in located):
+                read = _read_at(entry_file, located)
+            else:
+                read = _read_lines(entry_file, {loc.line: seq for seq, loc in located}, index.workspace)
+            for seq, leaf in read:
+                want = expected.get(seq)
+                if want is not None and hashlib.sha256(_LEAF_PREFIX + leaf).digest() != want:
+                    raise ExportError(
+                        f"{entry_file.label}: seq {seq} has changed on disk since the workspace "
+                        "was opened; open it again before exporting"
+                    )
+                yield seq, leaf
+
+
+    def scan(self, needle: bytes) -> Iterator[bytes]:
+        """Every stored entry that holds ``needle`` or a backslash (a JSON escape could hide it).
+
+        A prefilter in C over whole chunks, for questions about the whole
+        workspace (is this selection all of one resource?) without a store.
+        """
+        workspace = self._index.workspace
+        for entry_file in workspace.entry_files:
+            lower = entry_file.name.lower()
+            try:
+                if entry_file.plain or lower.endswith(".parquet"):
+                    batches = (
+                        read_plain(entry_file.container, entry_file.name, limits=workspace.limits)
+                        if entry_file.plain
+                        else read_parquet_entries(
+                            _parquet_source(entry_file, workspace), label=entry_file.label, limits=workspace.limits
+                        )
+                    )
+                    for batch in batches:
+                        yield from (
+                            leaf
+                            for leaf in batch.table.column(1).to_pylist()
+                            if needle in leaf or b"\\" in leaf
+                        )
+                    continue
+                path = entry_file.container.local_path(entry_file.name)
+                if path is not None and not lower.endswith(".gz"):
+                    # A file on disk: search it mapped, with no read or copy of the rest.
+                    with open(path, "rb") as f:
+                        if os.fstat(f.fileno()).st_size == 0:
+                            continue
+                        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                            yield from _lines_holding(mapped, (needle, b"\\"))
+                    continue
+                with _entry_stream(entry_file, workspace) as stream:
+                    pending = b""
+                    while chunk := stream.read(CHUNK):
+                        data = pending + chunk if pending else chunk
+                        cut = data.rfind(b"\n")
+                        body, pending = (data[:cut], data[cut + 1 :]) if cut >= 0 else (b"", data)
+                        yield from _lines_holding(body, (needle, b"\\"))
+                    yield from _lines_holding(pending, (needle, b"\\"))
+            except (InputError, OSError, ValueError) as exc:
+                raise ExportError(f"{entry_file.label}: reading entries back failed ({exc})") from exc
+
+    def _expected(self, seqs: list[int]) -> dict[int, bytes]:
+        """The recorded leaf hashes of ``seqs``, fetched in one vectorised step."""
+        import pyarrow.compute as pc
+
+        table = self._hashes
+        mask = pc.is_in(table.seqs, value_set=pa.array(seqs, pa.int64()))
+        return dict(
+            zip(
+                pc.filter(table.seqs, mask).to_pylist(),
+                pc.filter(table.hashes, mask).to_pylist(),
+                strict=True,
+            )
+        )
+
+
+def _read_at(entry_file: EntryFile, located: list[tuple[int, Location]]) -> Iterator[tuple[int, bytes]]:
+    """(seq, line) by byte offset from a JSONL file on disk: one seek and read per entry."""
+    path = entry_file.container.local_path(entry_file.name)
+    assert path is not None
+    try:
+        with open(path, "rb") as f:
+            for seq, loc in sorted(located, key=lambda item: item[1].offset):
+                f.seek(loc.offset)
+                yield seq, f.read(loc.length)
+    except OSError as exc:
+        raise ExportError(f"{entry_file.label}: cannot be read back ({exc.strerror})") from exc
+
+
+def _read_lines(
+    entry_file: EntryFile, lines: dict[int, int], workspace: Workspace
+) -> Iterator[tuple[int, bytes]]:
+    """(seq, leaf) of the given 1-based lines/rows of one entry file."""
+    container, name, limits = entry_file.container, entry_file.name, workspace.limits
+    lower = name.lower()
+    try:
+        if entry_file.plain:
+            # Plain exports may convert rows (dashboard shape), so read them the way loading did.
+            wanted = set(lines.values())
+            for batch in read_plain(container, name, limits=limits):
+                for seq, leaf, line in zip(
+                    batch.table.column(0).to_pylist(),
+                    batch.table.column(1).to_pylist(),
+                    batch.table.column(2).to_pylist(),
+                    strict=True,
+                ):
+                    if lines.get(line) == seq and seq in wanted:
+                        yield seq, leaf
+            return
+        if lower.endswith(".parquet"):
+            yield from _parquet_rows(entry_file, lines, workspace)
+            return
+        with _entry_stream(entry_file, workspace) as stream:
+            yield from _pick_lines(stream.read, lines)
+    except (InputError, OSError, ValueError) as exc:
+        # ValueError: a zip input closed since loading (the viewer closes its workspace;
+        # it exports through source_from_store instead).
+        raise ExportError(f"{entry_file.label}: reading entries back failed ({exc})") from exc
+
+
+@contextlib.contextmanager
+def _entry_stream(entry_file: EntryFile, workspace: Workspace) -> Iterator[Any]:
+    """The decompressed bytes of a JSONL(.gz) entry file (gzip still bounded by the limits)."""
+    container, name = entry_file.container, entry_file.name
+    with container.open_raw(name) as raw:
+        if name.lower().endswith(".gz"):
+            yield decompressed(HashingReader(raw), name=entry_file.label, gz=True, limits=workspace.limits)
+        else:
+            yield raw  # read back only: the file's hash was checked when it was verified
+
+
+def _lines_holding(body: bytes | mmap.mmap, needles: tuple[bytes, ...]) -> Iterator[bytes]:
+    """Each line of ``body`` holding any of ``needles``, once, found with ``find`` in C.
+
+    Only the matching lines become objects: scanning a million entries for one
+    resource's thousands touches the rest at memory speed.
+    """
+    seen: set[int] = set()
+    for needle in needles:
+        pos = body.find(needle)
+        while pos >= 0:
+            start = body.rfind(b"\n", 0, pos) + 1
+            end = body.find(b"\n", pos)
+            if end < 0:
+                end = len(body)
+            if start not in seen:
+                seen.add(start)
+                yield body[start:end]
+            pos = body.find(needle, end)
+
+
+def _pick_lines(read: Callable[[int], bytes], wanted: dict[int, int]) -> Iterator[tuple[int, bytes]]:
+    """(seq, line) of the wanted 1-based line numbers (line -> seq) of a byte stream.
+
+    Splits whole chunks in C rather than looping per line in Python: reading
+    back 10,000 lines of a million-line file is then bound by the disk.
+    Numbering matches :func:`auditviewer.input.formats.jsonl.split_lines`: every
+    ``\n`` ends a line, blank or not.
+    """
+    order = sorted(wanted)
+    if not order:
+        return
+    i = 0
+    number = 0  # lines completed before ``data``
+    pending = b""
+    while i < len(order):
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+            continue
+        body, pending = data[:cut], data[cut + 1 :]
+        count = body.count(b"\n") + 1
+        if order[i] <= number + count:
+            parts = body.split(b"\n")
+            while i < len(order) and order[i] <= number + count:
+                yield wanted[order[i]], parts[order[i] - number - 1]
+                i += 1
+        number += count
+    if i < len(order) and pending and order[i] == number + 1:
+        yield wanted[order[i]], pending
+
+
+def _parquet_source(entry_file: EntryFile, workspace: Workspace) -> Any:
+    """A Parquet member as pyarrow can read it: its path, or its bytes (inside a zip)."""
+    container, name = entry_file.container, entry_file.name
+    path = container.local_path(name)
+    if path is not None:
+        return path
+    return io.BytesIO(container.read_bytes(name, limit=workspace.limits.max_in_memory_member_bytes))
+
+
+def _parquet_rows(
+    entry_file: EntryFile, rows: dict[int, int], workspace: Workspace
+) -> Iterator[tuple[int, bytes]]:
+    pf = open_parquet(_parquet_source(entry_file, workspace), label=entry_file.label)
+    wanted = sorted(rows)
+    start = 0  # 0-based index of the batch's first row
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=["entry"]):
+        end = start + batch.num_rows
+        lo = bisect.bisect_left(wanted, start + 1)
+        hi = bisect.bisect_left(wanted, end + 1)
+        if lo < hi:
+            take = pa.array([w - 1 - start for w in wanted[lo:hi]], pa.int64())
+            cells = batch.column(0).take(take).cast(pa.binary()).to_pylist()
+            for number, leaf in zip(wanted[lo:hi], cells, strict=True):
+                yield rows[number], leaf
+        start = end
+        if hi >= len(wanted):
+            break
+
+
+def check_cancel(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("the export was cancelled")
+
+
+__all__ = ["EntryReader", "ExportSource", "LeafTable", "Location", "SourceIndex", "check_cancel", "open_source", "source_from_index", "source_from_store"]

@@ -1,0 +1,69 @@
+"""``checkpoints.jsonl``: one ``{"note": "<signed note>"}`` per line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from auditviewer.core.errors import LimitError
+from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointLine:
+    """A checkpoint as read from a file, or why it could not be read."""
+
+    source: str
+    line: int
+    checkpoint: Checkpoint | None
+    problem: str | None = None
+
+
+def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[CheckpointLine]:
+    out: list[CheckpointLine] = []
+    # Count before splitting: a file of newlines would otherwise become a list of
+    # millions of empty lines (8 bytes a line) before the limit is checked.
+    count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    if count > limits.max_checkpoints:
+        raise LimitError(
+            f"holds {count} checkpoint lines, more than {limits.max_checkpoints} "
+            "(limit max_checkpoints)",
+            path=label,
+        )
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        if len(raw) > limits.max_note_bytes * 2:
+            out.append(
+                CheckpointLine(
+                    label,
+                    number,
+                    None,
+                    f"checkpoint line is {len(raw)} bytes, over twice the note limit "
+                    f"of {limits.max_note_bytes} bytes (limit max_note_bytes)",
+                )
+            )
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            out.append(CheckpointLine(label, number, None, f"not JSON ({exc})"))
+            continue
+        note = obj.get("note") if isinstance(obj, dict) else None
+        if not isinstance(note, str):
+            out.append(CheckpointLine(label, number, None, "line has no string 'note'"))
+            continue
+        if len(note.encode("utf-8", "surrogatepass")) > limits.max_note_bytes:
+            out.append(
+                CheckpointLine(
+                    label, number, None, f"note is over {limits.max_note_bytes} bytes (limit max_note_bytes)"
+                )
+            )
+            continue
+        try:
+            out.append(CheckpointLine(label, number, parse_checkpoint(note, limits=limits)))
+        except NoteError as exc:
+            out.append(CheckpointLine(label, number, None, str(exc)))
+    return out

@@ -1,0 +1,220 @@
+"""Checking one entry's stored bytes against spec §2, without ever re-serializing them.
+
+The leaf is hashed as stored; this module only decides whether it is a
+well-formed entry and which ``seq`` it claims. Problems are returned as text
+for a ``malformed_entry`` finding rather than raised, so one bad line never
+stops a load.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+
+MAX_SEQ = (1 << 63) - 1
+REQUIRED_STRINGS = ("id", "time", "category", "action")
+ACTOR_TYPES = frozenset({"user", "system", "api_key"})
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Malformed(f"duplicate key {key[:80]!r}")
+            seen.add(key)
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Malformed(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant
+)
+_FAST_DECODE = msgspec.json.Decoder().decode
+_FAST_ENCODE = msgspec.json.Encoder().encode
+_FAST_ERRORS = (msgspec.DecodeError, msgspec.EncodeError, ValueError, TypeError, RecursionError)
+
+
+def _too_deep(text: str, max_depth: int) -> bool:
+    if text.count("{") + text.count("[") <= max_depth:
+        return False
+    depth = 0
+    in_string = False
+    escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif ch in "}]":
+            depth -= 1
+    return False
+
+
+_NOT_OPENERS = bytes(b for b in range(256) if b not in b"{[\n")
+_DICT = dict
+_SHAPE = (int, str, str, str, str, dict, dict)  # seq, id, time, category, action, actor, metadata
+_OPTIONAL = frozenset({dict, type(None)})  # resource, title (absent reads as None)
+
+
+def _careful_indices(leaves: list[bytes], limits: Limits, joined: bytes | None) -> list[int]:
+    """Leaves the fast path must not judge: over the size limit, or possibly nested too deep.
+
+    A leaf with at most ``max_json_depth`` opening brackets (``{`` or ``[``,
+    counted anywhere, strings included) cannot nest deeper than that, so only
+    the others need the exact depth scan. Counting is done on the whole joined
+    text at once (one C call) when it is given and aligned with ``leaves``.
+    """
+    limit, depth = limits.max_entry_bytes, limits.max_json_depth
+    out: list[int] = []
+    if leaves and max(map(len, leaves)) > limit:
+        out.extend(i for i, leaf in enumerate(leaves) if len(leaf) > limit)
+    openers = joined.translate(None, _NOT_OPENERS).split(b"\n") if joined is not None else []
+    if len(openers) - len(leaves) not in (0, 1):  # not given, or not aligned: count leaf by leaf
+        openers = [leaf.translate(None, _NOT_OPENERS) for leaf in leaves]
+    if openers and max(map(len, openers)) > depth:
+        out.extend(i for i, leaf in enumerate(leaves) if leaf.count(b"{") + leaf.count(b"[") > depth)
+    return out
+
+
+def fast_seqs(leaves: list[bytes], *, limits: Limits = DEFAULT_LIMITS, joined: bytes | None = None) -> list[int | None]:
+    """For each leaf, its seq when the fast path proves it a well-formed entry with no problem, else None.
+
+    A None says nothing bad by itself: that leaf must go through
+    :func:`check_leaf`, which decides and explains. ``joined`` may be the
+    leaves joined by newlines, optionally with a final newline (the JSONL text
+    they were split from), which lets the depth pre-check run over all of them
+    in one call. Judging is the same as :func:`check_leaf`'s fast
+    path: the decoded value re-encodes to exactly the stored bytes (so it is
+    valid UTF-8 and JSON with no duplicate key), it is an object, and its
+    fields have the spec's types.
+    """
+    decode, encode = _FAST_DECODE, _FAST_ENCODE
+    shape, optional, max_seq = _SHAPE, _OPTIONAL, MAX_SEQ
+    out: list[int | None] = []
+    append = out.append
+    value: Any
+    seq: Any
+    for leaf in leaves:
+        try:
+            value = decode(leaf)
+        except _FAST_ERRORS:
+            append(None)
+            continue
+        if value.__class__ is _DICT and encode(value) == leaf:
+            get = value.get
+            seq = get("seq")
+            if (
+                (
+                    seq.__class__,
+                    get("id").__class__,
+                    get("time").__class__,
+                    get("category").__class__,
+                    get("action").__class__,
+                    get("actor").__class__,
+                    get("metadata").__class__,
+                )
+                == shape
+                and 0 <= seq <= max_seq
+                and get("resource").__class__ in optional
+                and get("title").__class__ in optional
+            ):
+                append(seq)
+                continue
+        append(None)
+    for index in _careful_indices(leaves, limits, joined):
+        out[index] = None
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCheck:
+    """What one leaf says: its seq when readable, and what is wrong with it, if anything."""
+
+    seq: int | None
+    problem: str | None
+    value: dict[str, Any] | None = None
+
+
+def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = False) -> EntryCheck:
+    """Decide whether ``leaf`` is a well-formed entry; ``keep`` returns the parsed object too."""
+    if len(leaf) > limits.max_entry_bytes:
+        # A JSONL line over the limit arrives cut to limit + 1 bytes, so say "over", not its size.
+        return EntryCheck(None, f"entry is over the {limits.max_entry_bytes}-byte limit (max_entry_bytes)")
+    # Fast path: exporters write canonical JSON (JCS). When decoding and
+    # re-encoding gives back exactly the stored bytes, the leaf is valid UTF-8
+    # and JSON, and no object lost a duplicate key (a dropped key would make
+    # the output shorter). Anything else takes the strict, slower path below.
+    if leaf.count(b"{") + leaf.count(b"[") <= limits.max_json_depth:
+        try:
+            fast = _FAST_DECODE(leaf)
+            if isinstance(fast, dict) and _FAST_ENCODE(fast) == leaf:
+                return _judge(fast, keep)
+        except _FAST_ERRORS:
+            pass
+    try:
+        text = leaf.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return EntryCheck(None, f"invalid UTF-8 at byte {exc.start}")
+    if _too_deep(text, limits.max_json_depth):
+        return EntryCheck(None, f"JSON nested deeper than {limits.max_json_depth} levels (limit max_json_depth)")
+    try:
+        value, end = _DECODER.raw_decode(text)
+        if text[end:].strip(" \t\r\n"):
+            raise _Malformed(f"unexpected text after the JSON value at column {end + 1}")
+        if text[:1] in " \t\r\n" and not text.strip():
+            raise _Malformed("empty line")
+    except _Malformed as exc:
+        return EntryCheck(None, str(exc))
+    except json.JSONDecodeError as exc:
+        return EntryCheck(None, f"not JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return EntryCheck(None, "JSON nested too deeply")
+    if not isinstance(value, dict):
+        return EntryCheck(None, f"entry is a JSON {type(value).__name__}, not an object")
+    return _judge(value, keep)
+
+
+def _judge(value: dict[str, Any], keep: bool) -> EntryCheck:
+    seq = value.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        return EntryCheck(None, "field 'seq' is missing or not an integer >= 0")
+    problem = _field_problem(value)
+    return EntryCheck(seq, problem, value if keep else None)
+
+
+def _field_problem(value: dict[str, Any]) -> str | None:
+    for name in REQUIRED_STRINGS:
+        if not isinstance(value.get(name), str):
+            return f"field {name!r} is missing or not a string"
+    actor = value.get("actor")
+    if not isinstance(actor, dict):
+        return "field 'actor' is missing or not an object"
+    if not isinstance(value.get("metadata"), dict):
+        return "field 'metadata' is missing or not an object"
+    for name in ("resource", "title"):
+        if name in value and value[name] is not None and not isinstance(value[name], dict):
+            return f"field {name!r} is neither an object nor null"
+    return None

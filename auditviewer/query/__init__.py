@@ -1,0 +1,1 @@
+"""The search language: text → parameterised SQL over the store's entries, nothing else."""

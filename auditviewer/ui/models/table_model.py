@@ -1,0 +1,474 @@
+"""The organization log as a Qt table model: a thin adapter over a window source.
+
+The model never holds the log. It asks its :class:`WindowSource` for the row
+count and for pages of ``PAGE_SIZE`` rows (Arrow tables) as the view scrolls,
+keeping the most recently used ``MAX_PAGES`` pages. A million-row view costs
+a few pages of Python objects, whatever the scroll position.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.summary import summarize
+from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.core.times import format_time
+
+PAGE_SIZE = 128
+MAX_PAGES = 128
+
+# Columns, in their default order.
+COL_STATE = 0
+COL_TIME = 1
+COL_EVENT = 2
+COL_ACTOR = 3
+COL_RESOURCE = 4
+COL_TITLE = 5
+COL_SUMMARY = 6
+COL_SEQ = 7
+COLUMN_COUNT = 8
+
+COLUMN_TITLES = {
+    COL_STATE: "",
+    COL_TIME: "Time",
+    COL_EVENT: "Event type",
+    COL_ACTOR: "Actor",
+    COL_RESOURCE: "Resource",
+    COL_TITLE: "Title",
+    COL_SUMMARY: "Summary",
+    COL_SEQ: "Seq",
+}
+#: Names for the column chooser and settings (the badge column has no title).
+COLUMN_NAMES = {**COLUMN_TITLES, COL_STATE: "Integrity"}
+#: The store's sort key for each column (what "sort by this column" orders by).
+SORT_KEYS = {
+    COL_STATE: "state",
+    COL_TIME: "time",
+    COL_EVENT: "event_type",
+    COL_ACTOR: "actor",
+    COL_RESOURCE: "resource",
+    COL_TITLE: "title",
+    COL_SUMMARY: "summary",
+    COL_SEQ: "seq",
+}
+#: Summary is computed for display; the store cannot order by it.
+SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
+HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
+DEFAULT_WIDTHS = {
+    # Fits State through Title with room for Summary in a 1600 px window (the
+    # table gets 7/10 of what the scope tree leaves; see main_window).
+    COL_STATE: 30,
+    COL_TIME: 140,
+    COL_EVENT: 172,
+    COL_ACTOR: 150,
+    COL_RESOURCE: 124,
+    COL_TITLE: 100,
+    COL_SUMMARY: 160,  # the last column: stretched to what is left
+    COL_SEQ: 54,
+}
+
+SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40
+ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 41  # the row's dict (for copying)
+
+STATE_BADGE = {VERIFIED: "✔", FAILED: "✖", UNVERIFIED: "◐"}
+STATE_TEXT = {
+    VERIFIED: "Verified: proven by a trusted checkpoint",
+    FAILED: "Failed: does not match the signed checkpoints",
+    UNVERIFIED: "Unverified: no trusted checkpoint covers this entry",
+}
+STATE_COLOUR = {VERIFIED: "#2e7d32", FAILED: "#c62828", UNVERIFIED: "#b26a00"}
+RETENTION_TEXT = "Older than the dashboard's 90-day retention at export time"
+
+
+class WindowSource(Protocol):
+    """What the model needs: a count and pages of rows of one filtered, sorted view."""
+
+    def count(self) -> int: ...
+
+    def window(self, start: int, count: int) -> pa.Table: ...
+
+
+@dataclass(slots=True)
+class Row:
+    """One displayed entry, made from an Arrow row."""
+
+    seq: int
+    time_ms: int | None
+    time_text: str
+    event_type: str
+    actor: str
+    resource: str
+    title: str
+    summary: str
+    state: str | None
+    beyond_retention: bool
+
+
+def _get(columns: dict[str, list[Any]], name: str, i: int) -> Any:
+    col = columns.get(name)
+    return None if col is None else col[i]
+
+
+def _ms(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    ts = getattr(value, "timestamp", None)
+    if ts is not None:
+        try:
+            return int(value.timestamp() * 1000)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def rows_from_table(
+    table: pa.Table, *, utc: bool, retention_ms: int | None
+) -> list[Row]:
+    """Arrow rows to display rows; tolerant of the store's optional columns."""
+    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    out = []
+    for i in range(table.num_rows):
+        time_ms = _ms(_get(columns, "time_ms", i))
+        if time_ms is None:
+            time_ms = _ms(_get(columns, "time", i))
+        raw_time = _get(columns, "time_text", i)
+        event = _get(columns, "event_type", i)
+        if event is None:
+            event = " ".join(
+                str(p) for p in (_get(columns, "category", i), _get(columns, "action", i)) if p
+            )
+        actor = _get(columns, "actor", i)
+        if actor is None:
+            actor = _get(columns, "actor_email", i) or _get(columns, "actor_name", i) or ""
+        resource = _get(columns, "resource", i)
+        if resource is None:
+            resource = _get(columns, "resource_name", i) or _get(columns, "resource_id", i) or ""
+        title = _get(columns, "title", i)
+        if title is None:
+            title = _get(columns, "title_name", i) or ""
+        summary = _get(columns, "summary", i)
+        if summary is None:
+            summary = summarize(_get(columns, "metadata", i))
+        time_text = format_time(time_ms, utc) if time_ms is not None else str(raw_time or "")
+        out.append(
+            Row(
+                seq=int(_get(columns, "seq", i) or 0),
+                time_ms=time_ms,
+                time_text=time_text,
+                event_type=cell_text(event),
+                actor=cell_text(actor),
+                resource=cell_text(resource),
+                title=cell_text(title),
+                summary=cell_text(summary),
+                state=_get(columns, "state", i),
+                beyond_retention=(
+                    retention_ms is not None and time_ms is not None and time_ms < retention_ms
+                ),
+            )
+        )
+    return out
+
+
+class EntryTableModel(QAbstractTableModel):
+    """Rows of a :class:`WindowSource`, fetched a page at a time, LRU-cached."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._source: WindowSource | None = None
+        self._count = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._utc = True
+        self._retention_ms: int | None = None
+        self._sort_column = COL_SEQ
+        self._sort_order = Qt.SortOrder.DescendingOrder
+        self.sortRequested: Callable[[str, bool], None] | None = None
+        self.fetches = 0  # pages fetched, for tests and benchmarks
+        self._fetcher: Any = None  # a PageFetcher: pages of threaded sources come from it
+        self._pending: set[int] = set()
+        self._generation = 0
+        self.pageLoaded: Callable[[int, int], None] | None = None
+
+    def set_fetcher(self, fetcher: Any) -> None:
+        """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
+        self._fetcher = fetcher
+        fetcher.pageReady.connect(self._page_ready)
+
+    def _async(self) -> bool:
+        return self._fetcher is not None and bool(getattr(self._source, "threaded", False))
+
+    def _convert(self, table: pa.Table) -> list[Row]:
+        return rows_from_table(table, utc=self._utc, retention_ms=self._retention_ms)
+
+    def _forget_pages(self) -> None:
+        self._pages.clear()
+        self._pending.clear()
+        self._generation += 1
+
+    def _page_ready(self, source: object, page_no: int, rows: list[Row], generation: int) -> None:
+        if source is not self._source or generation != self._generation:
+            return
+        self._pending.discard(page_no)
+        if not rows:
+            return
+        self._pages[page_no] = rows
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        first = page_no * PAGE_SIZE
+        last = min(self._count, first + len(rows)) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
+            if self.pageLoaded is not None:
+                self.pageLoaded(first, last)
+
+    def seed_pages(self, pages: dict[int, pa.Table]) -> None:
+        """Pages fetched together with the view: shown at once, no placeholder."""
+        for page_no, table in pages.items():
+            if page_no not in self._pages:
+                self._pages[page_no] = self._convert(table)
+
+    def is_loaded(self, row: int) -> bool:
+        return row // PAGE_SIZE in self._pages
+
+    # -- source ----------------------------------------------------------
+    def set_source(self, source: WindowSource | None) -> None:
+        """Show another view (new filter, scope or sort): a reset, nothing kept."""
+        self.beginResetModel()
+        self._source = source
+        self._forget_pages()
+        self._count = source.count() if source is not None else 0
+        self.endResetModel()
+
+    def source(self) -> WindowSource | None:
+        return self._source
+
+    def replace_source(self, source: WindowSource) -> None:
+        """The same filter over more rows or new states: keep rows, no reset."""
+        self._source = source
+        before = self._count
+        self.refresh_count()
+        if self._count == before:
+            self.invalidate()
+
+    def refresh_count(self) -> None:
+        """The source grew (entries still loading): append the new rows."""
+        if self._source is None:
+            return
+        new = self._source.count()
+        old = self._count
+        self._forget_pages()
+        if new > old:
+            self.beginInsertRows(QModelIndex(), old, new - 1)
+            self._count = new
+            self.endInsertRows()
+        elif new < old:
+            self.beginResetModel()
+            self._count = new
+            self.endResetModel()
+        if old and min(old, new):
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(min(old, new) - 1, COLUMN_COUNT - 1)
+            )
+
+    def set_utc(self, utc: bool) -> None:
+        if utc == self._utc:
+            return
+        self._utc = utc
+        self._forget_pages()
+        if self._count:
+            self.dataChanged.emit(
+                self.index(0, COL_TIME), self.index(self._count - 1, COL_TIME)
+            )
+
+    def set_retention_cutoff(self, ms: int | None) -> None:
+        """Entries before ``ms`` are beyond the dashboard's retention."""
+        self._retention_ms = ms
+        self._forget_pages()
+
+    def invalidate(self) -> None:
+        """Drop cached pages (states changed after verification) and repaint."""
+        self._forget_pages()
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, COLUMN_COUNT - 1))
+
+    # -- rows ------------------------------------------------------------
+    def row(self, row: int, *, wait: bool = False) -> Row | None:
+        """The row, or None while its page is being fetched (``wait``: fetch it now)."""
+        if not 0 <= row < self._count or self._source is None:
+            return None
+        page_no = row // PAGE_SIZE
+        page = self._pages.get(page_no)
+        if page is None and self._async() and not wait:
+            if page_no not in self._pending:
+                self._pending.add(page_no)
+                start = page_no * PAGE_SIZE
+                self._fetcher.page(
+                    self._source, page_no, start, min(PAGE_SIZE, self._count - start),
+                    self._convert, self._generation,
+                )
+            return None
+        if page is None:
+            start = page_no * PAGE_SIZE
+            try:
+                table = self._source.window(start, min(PAGE_SIZE, self._count - start))
+            except Exception:  # a view dropped under us: show nothing, never crash a paint
+                return None
+            self.fetches += 1
+            page = rows_from_table(table, utc=self._utc, retention_ms=self._retention_ms)
+            self._pages[page_no] = page
+            while len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        offset = row - page_no * PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    def seq_at(self, row: int) -> int | None:
+        r = self.row(row)
+        return None if r is None else r.seq
+
+    def cached_pages(self) -> int:
+        return len(self._pages)
+
+    # -- Qt --------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < COLUMN_COUNT:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMN_TITLES[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == COL_STATE:
+            return "Integrity: ✔ verified, ✖ failed, ◐ unverified; ⌛ beyond retention"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return COLUMN_NAMES[section]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        r = self.row(index.row())
+        if r is None:
+            if role == Qt.ItemDataRole.DisplayRole and index.column() == COL_TIME:
+                return "…"  # the page is on its way
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_STATE:
+                bits = [STATE_TEXT.get(r.state or "", "Integrity not known yet")]
+                if r.beyond_retention:
+                    bits.append(RETENTION_TEXT)
+                return "\n".join(bits)
+            if col == COL_TIME and r.beyond_retention:
+                return RETENTION_TEXT
+            if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT):
+                text = self._display(r, col)
+                return plain_tooltip(text) if text and len(text) > 40 else None
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == COL_STATE and r.state in STATE_COLOUR:
+                return QBrush(QColor(STATE_COLOUR[r.state]))
+            if r.beyond_retention and col == COL_TIME:
+                return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+            return None
+        if role == Qt.ItemDataRole.FontRole and col == COL_TIME and r.beyond_retention:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col == COL_STATE:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            if col == COL_SEQ:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_STATE:
+            return STATE_TEXT.get(r.state or "", "Integrity not known")
+        if role == SEQ_ROLE:
+            return r.seq
+        return None
+
+    @staticmethod
+    def _display(r: Row, col: int) -> str:
+        if col == COL_STATE:
+            badge = STATE_BADGE.get(r.state or "", "")
+            return badge + (" ⌛" if r.beyond_retention else "")
+        if col == COL_TIME:
+            return r.time_text
+        if col == COL_EVENT:
+            return r.event_type
+        if col == COL_ACTOR:
+            return r.actor
+        if col == COL_RESOURCE:
+            return r.resource
+        if col == COL_TITLE:
+            return r.title
+        if col == COL_SUMMARY:
+            return r.summary
+        if col == COL_SEQ:
+            return str(r.seq)
+        return ""
+
+    # -- sorting: delegated to the store (a new view), never done here ----
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < COLUMN_COUNT:
+            return
+        self._sort_column = column
+        self._sort_order = order
+        if self.sortRequested is not None:
+            self.sortRequested(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+
+    def sort_state(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort_column, self._sort_order
+
+    # -- copying -----------------------------------------------------------
+    def rows_as_tsv(self, rows: list[int], columns: list[int]) -> str:
+        """Selected rows as tab-separated text with a header row."""
+        def clean(s: str) -> str:
+            return s.replace("\t", " ").replace("\n", " ")
+
+        lines = ["\t".join(COLUMN_NAMES[c] for c in columns)]
+        for row in sorted(rows):
+            r = self.row(row, wait=True)
+            if r is None:
+                continue
+            cells = []
+            for c in columns:
+                if c == COL_STATE:
+                    cells.append(r.state or "")
+                elif c == COL_TIME:
+                    cells.append(format_time(r.time_ms, self._utc, millis=True) or r.time_text)
+                else:
+                    cells.append(self._display(r, c))
+            lines.append("\t".join(clean(x) for x in cells))
+        return "\n".join(lines) + "\n"
+

@@ -1,0 +1,321 @@
+"""Per-resource logs: the sidebar tree Organization ▸ Titles ▸ deployments,
+builders, Satori deployments (and users, billing), each with its entry count.
+Selecting a node scopes the log to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+
+from auditviewer.core.text import cell_text
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: resource type → (group label, order) under a title or the organization.
+GROUPS = {
+    "nakama_deployment": ("Deployments", 0),
+    "nakama_builder": ("Builders", 1),
+    "satori_deployment": ("Satori deployments", 2),
+    "user": ("Users", 3),
+    "billing": ("Billing", 4),
+    "title": ("Title records", 5),
+    "organization": ("Organization records", 6),
+}
+NO_TITLE = "No title"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a node selects: everything, one title, or one resource (``type`` + ``id``)."""
+
+    kind: str  # "all" | "title" | "resource" | "type"
+    title_id: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    label: str = "Organization"
+
+    @property
+    def is_all(self) -> bool:
+        return self.kind == "all"
+
+
+ALL = Scope("all")
+
+
+@dataclass(slots=True)
+class ScopeNode:
+    label: str
+    count: int
+    scope: Scope | None  # None: a grouping node only
+    children: list[ScopeNode] = field(default_factory=list)
+    parent: ScopeNode | None = None
+    row: int = 0
+    path: tuple[str, ...] = ()  # labels from the root, for the breadcrumb
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCount:
+    """One row of the store's scope counts."""
+
+    title_id: str | None
+    title_name: str | None
+    resource_type: str | None
+    resource_id: str | None
+    resource_name: str | None
+    count: int
+
+
+def build_tree(rows: Iterable[ResourceCount], org_name: str = "Organization") -> ScopeNode:
+    """Organization ▸ titles ▸ groups ▸ resources (counts summed upwards)."""
+    root = ScopeNode("", 0, None)
+    org = ScopeNode(org_name or "Organization", 0, Scope("all", label=org_name or "Organization"))
+    titles: dict[str | None, ScopeNode] = {}
+    groups: dict[tuple[str | None, str], ScopeNode] = {}
+    title_names: dict[str | None, str] = {}
+    data = list(rows)
+    for r in data:
+        if r.title_id is not None and r.title_name:
+            title_names[r.title_id] = r.title_name
+    for r in data:
+        org.count += r.count
+        rtype = r.resource_type or "other"
+        if rtype in ("title", "organization") and r.title_id is None:
+            title_key: str | None = None
+        else:
+            title_key = r.title_id
+        # Users and billing belong to the organization, not to a title.
+        if rtype in ("user", "billing", "organization"):
+            title_key = None
+        if title_key is None:
+            parent = org
+        else:
+            found = titles.get(title_key)
+            if found is None:
+                name = title_names.get(title_key) or title_key
+                found = ScopeNode(
+                    name, 0, Scope("title", title_id=title_key, label=f"Title {name}")
+                )
+                titles[title_key] = found
+            parent = found
+            parent.count += r.count
+        gkey = (title_key, rtype)
+        group = groups.get(gkey)
+        if group is None:
+            glabel = GROUPS.get(rtype, (rtype.replace("_", " ").capitalize(), 9))[0]
+            group = ScopeNode(glabel, 0, None)
+            groups[gkey] = group
+            parent.children.append(group)
+        group.count += r.count
+        name = r.resource_name or r.resource_id or "(unnamed)"
+        if r.resource_id is None and r.resource_type is None:
+            group.children.append(ScopeNode(name, r.count, None))
+        else:
+            group.children.append(
+                ScopeNode(
+                    name,
+                    r.count,
+                    Scope(
+                        "resource",
+                        title_id=None,
+                        resource_type=r.resource_type,
+                        resource_id=r.resource_id,
+                        label=f"{GROUPS.get(rtype, (rtype, 0))[0].rstrip('s')} {name}",
+                    ),
+                )
+            )
+    for title in sorted(titles.values(), key=lambda n: n.label.casefold()):
+        org.children.append(title)
+
+    def order(node: ScopeNode) -> None:
+        def key(n: ScopeNode) -> tuple[int, int, str]:
+            if n.scope is not None and n.scope.kind == "title":
+                return (1, 0, n.label.casefold())
+            if n.scope is None and n.children:
+                rtype = next((t for t, (lab, _) in GROUPS.items() if lab == n.label), "")
+                return (0 if rtype not in ("user", "billing", "organization") else 2,
+                        GROUPS.get(rtype, ("", 9))[1], n.label)
+            return (0, 0, n.label.casefold())
+
+        node.children.sort(key=key)
+        for i, child in enumerate(node.children):
+            child.parent = node
+            child.row = i
+            child.path = (*node.path, child.label) if node.label else (child.label,)
+            order(child)
+
+    root.children = [org]
+    order(root)
+    return root
+
+
+class ScopeTreeModel(QAbstractItemModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._root = ScopeNode("", 0, None)
+        self._previous = self._root
+
+    def set_rows(self, rows: Iterable[ResourceCount], org_name: str = "Organization") -> None:
+        self.set_root(build_tree(rows, org_name))
+
+    def set_root(self, root: ScopeNode) -> None:
+        self.beginResetModel()
+        # Indexes point at nodes without owning them: keep the previous tree
+        # alive one generation, so an index held across a reset reads stale
+        # data instead of freed memory.
+        self._previous = self._root
+        self._root = root
+        self.endResetModel()
+
+    def node(self, index: Index) -> ScopeNode:
+        if index.isValid():
+            n = index.internalPointer()
+            assert isinstance(n, ScopeNode)
+            return n
+        return self._root
+
+    def find(self, scope: Scope) -> QModelIndex:
+        """The index of the node selecting ``scope`` (or invalid)."""
+        stack = [(self._root, QModelIndex())]
+        while stack:
+            node, idx = stack.pop()
+            for i, child in enumerate(node.children):
+                cidx = self.index(i, 0, idx)
+                if child.scope == scope or (
+                    child.scope is not None and scope.kind == child.scope.kind == "resource"
+                    and child.scope.resource_type == scope.resource_type
+                    and child.scope.resource_id == scope.resource_id
+                ) or (
+                    child.scope is not None and scope.kind == child.scope.kind == "title"
+                    and child.scope.title_id == scope.title_id
+                ):
+                    return cidx
+                stack.append((child, cidx))
+        return QModelIndex()
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        return self.createIndex(row, column, self.node(parent).children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        up = self.node(index).parent
+        if up is None or up is self._root:
+            return QModelIndex()
+        return self.createIndex(up.row, 0, up)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self.node(parent).children)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Scope", "Entries")[section] if section in (0, 1) else None
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        n = self.node(index)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(n.label, 80) if index.column() == 0 else f"{n.count:,}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and n.scope is None:
+            f = QFont()
+            f.setItalic(True)
+            return f
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and n.scope is None:
+            return "A group: select one of its resources"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{cell_text(n.label, 80)}, {n.count} entries"
+        return None
+
+
+class ScopeTree(QTreeView):
+    """Emits ``scopeSelected(Scope)`` when a node that selects something is chosen."""
+
+    scopeSelected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("scopeTree")
+        self.scope_model = ScopeTreeModel(self)
+        self.setModel(self.scope_model)
+        self.setUniformRowHeights(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAccessibleName("Scope: organization, titles and resources")
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(64)  # counts fit without measuring every row
+        self.selectionModel().currentChanged.connect(self._current_changed)
+        self._scope: Scope = ALL
+
+    def set_rows(self, rows: Iterable[ResourceCount], org_name: str = "Organization") -> None:
+        self.blockSignals(True)
+        self.scope_model.set_rows(rows, org_name)
+        self.blockSignals(False)
+        org = self.scope_model.index(0, 0)
+        if org.isValid():
+            self.expand(org)
+            for i in range(self.scope_model.rowCount(org)):
+                child = self.scope_model.index(i, 0, org)
+                if self.scope_model.node(child).scope is not None:
+                    self.expand(child)  # titles open, groups closed
+        self.select_scope(self._scope, emit=False)
+
+    def scope(self) -> Scope:
+        return self._scope
+
+    def select_scope(self, scope: Scope, *, emit: bool = True) -> None:
+        idx = self.scope_model.index(0, 0) if scope.is_all else self.scope_model.find(scope)
+        self._scope = scope
+        if not idx.isValid():
+            return
+        self.blockSignals(not emit)
+        try:
+            self.setCurrentIndex(idx)
+            self.scrollTo(idx)
+        finally:
+            self.blockSignals(False)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        node = self.scope_model.node(current)
+        if node.scope is None:
+            return
+        if node.scope != self._scope:
+            self._scope = node.scope
+            self.scopeSelected.emit(node.scope)
+
+    def breadcrumb(self) -> str:
+        idx = self.currentIndex()
+        if not idx.isValid():
+            return self._scope.label
+        return " ▸ ".join(self.scope_model.node(idx).path)

@@ -1,0 +1,282 @@
+"""A workspace: one or more inputs opened together, read as one log.
+
+Knows which files of each input are entries, checkpoints and proofs (from the
+manifest, or by name for plain exports), checks the manifest's sizes and
+hashes as the bytes stream past, and hands out leaf batches. The union of all
+inputs' entries, proofs and checkpoints is what gets verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditviewer.core.errors import Cancelled, InputError
+from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.input.containers import (
+    CHUNK,
+    Container,
+    HashingReader,
+    decompressed,
+    open_container,
+)
+from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.input.formats.checkpoints import CheckpointLine, read_checkpoints
+from auditviewer.input.formats.jsonl import read_jsonl
+from auditviewer.input.formats.manifest import Manifest, parse_manifest
+from auditviewer.input.formats.parquet import read_parquet_entries, read_proof
+from auditviewer.input.formats.plain import is_plain_export, read_plain
+from auditviewer.integrity.report import Finding
+
+MANIFEST = "manifest.json"
+ENTRY_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
+
+#: progress(bytes done, bytes in all)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class EntryFile:
+    container: Container
+    name: str
+    #: Listed in a manifest: (sha256 hex, size) to check while reading.
+    expected: tuple[str, int] | None
+    plain: bool
+
+    @property
+    def label(self) -> str:
+        return self.container.label(self.name)
+
+
+@dataclass(slots=True)
+class Workspace:
+    paths: list[Path]
+    containers: list[Container] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
+    entry_files: list[EntryFile] = field(default_factory=list)
+    checkpoint_lines: list[CheckpointLine] = field(default_factory=list)
+    proofs: list[tuple[str, list[tuple[int, bytes]]]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    limits: Limits = DEFAULT_LIMITS
+    #: The viewer sets this: a file that fails mid-read (vanished, unreadable,
+    #: truncated) becomes an error for that file and the rest still loads.
+    #: The command line leaves it off, so such input is an error (exit 2).
+    tolerate_file_errors: bool = False
+    #: The errors tolerated, one per file, for the viewer to show.
+    file_errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def origin(self) -> str | None:
+        return self.manifests[0].origin if self.manifests else None
+
+    @property
+    def has_integrity_data(self) -> bool:
+        return bool(self.manifests)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.container.size(f.name) for f in self.entry_files)
+
+    def close(self) -> None:
+        for container in self.containers:
+            container.close()
+
+    def iter_batches(
+        self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[LeafBatch]:
+        """Leaf batches of every entry file; manifest hash findings are added as files finish."""
+        total = max(self.total_bytes, 1)
+        done = 0
+        for entry_file in self.entry_files:
+            try:
+                size = entry_file.container.size(entry_file.name)
+                for batch in _read_entry_file(entry_file, self):
+                    if cancelled is not None and cancelled():
+                        raise Cancelled("loading was cancelled")
+                    yield batch
+                    if progress is not None:
+                        progress(done, total)
+            except (InputError, OSError) as exc:
+                if not self.tolerate_file_errors:
+                    if isinstance(exc, OSError):
+                        raise InputError(
+                            f"cannot be read ({exc.strerror or exc})", path=entry_file.label
+                        ) from exc
+                    raise
+                error = exc if isinstance(exc, InputError) else InputError(
+                    f"cannot be read ({exc.strerror or exc})", path=entry_file.label
+                )
+                self.file_errors.append(error)
+                self.findings.append(
+                    Finding(
+                        kind="missing_file",
+                        message=f"{error}; the entries read before the error are kept",
+                        file=entry_file.label,
+                    )
+                )
+                size = 0
+            done += size
+            if progress is not None:
+                progress(done, total)
+
+
+def _hash_mismatch(entry_file: EntryFile, digest: str, size: int) -> Finding | None:
+    if entry_file.expected is None:
+        return None
+    want_sha, want_size = entry_file.expected
+    if digest == want_sha and size == want_size:
+        return None
+    return Finding(
+        kind="file_hash_mismatch",
+        message=(
+            f"{entry_file.label}: the manifest lists sha256 {want_sha[:16]}… and {want_size} bytes, "
+            f"the file has {digest[:16]}… and {size} bytes"
+        ),
+        file=entry_file.label,
+    )
+
+
+def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[LeafBatch]:
+    container, name, limits = entry_file.container, entry_file.name, workspace.limits
+    label = entry_file.label
+    lower = name.lower()
+    if entry_file.plain:
+        yield from read_plain(container, name, limits=limits)
+        return
+    if lower.endswith(".parquet"):
+        path = container.local_path(name)
+        if path is not None:
+            digest, size = _file_digest(container, name)
+            yield from read_parquet_entries(path, label=label, limits=limits)
+        else:
+            data = container.read_bytes(name, limit=limits.max_in_memory_member_bytes)
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+            yield from read_parquet_entries(io.BytesIO(data), label=label, limits=limits)
+    else:
+        with container.open_raw(name) as raw:
+            reader = HashingReader(raw)
+            stream = decompressed(reader, name=label, gz=lower.endswith(".gz"), limits=limits)
+            yield from read_jsonl(stream.read, source=label, limits=limits)
+            reader.drain()
+            digest, size = reader.sha256.hexdigest(), reader.count
+    finding = _hash_mismatch(entry_file, digest, size)
+    if finding is not None:
+        workspace.findings.append(finding)
+
+
+def _file_digest(container: Container, name: str) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with container.open_raw(name) as raw:
+        while chunk := raw.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def _read_small(container: Container, name: str, limit: int) -> tuple[bytes, str]:
+    data = container.read_bytes(name, limit=limit)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def open_workspace(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS) -> Workspace:
+    """Open inputs and read their small parts (manifests, checkpoints, proofs).
+
+    Raises :class:`InputError` for an input that cannot be read at all.
+    """
+    workspace = Workspace(paths=list(paths), limits=limits)
+    try:
+        for path in paths:
+            container = open_container(path, limits=limits)
+            workspace.containers.append(container)
+            names = container.names()
+            if MANIFEST in names:
+                _open_bundle(workspace, container, names)
+            else:
+                _open_plain(workspace, container, names)
+    except BaseException:
+        workspace.close()
+        raise
+    if not workspace.has_integrity_data:
+        workspace.findings.append(
+            Finding(
+                kind="no_integrity_data",
+                message="a plain export without manifest or checkpoints: nothing in it can be verified",
+            )
+        )
+    origins = {m.origin for m in workspace.manifests}
+    if len(origins) > 1:
+        workspace.findings.append(
+            Finding(
+                kind="foreign_checkpoint",
+                message=(
+                    "the inputs come from different logs ("
+                    + ", ".join(sorted(origins))
+                    + f"); only {workspace.origin!r} is verified"
+                ),
+            )
+        )
+    return workspace
+
+
+def _open_plain(workspace: Workspace, container: Container, names: list[str]) -> None:
+    plain = [n for n in names if is_plain_export(n)]
+    if not plain:
+        raise InputError(
+            "has no manifest.json and no entries file (.json, .jsonl, .jsonl.gz, .csv, .parquet)",
+            path=container.display,
+        )
+    for name in plain:
+        workspace.entry_files.append(EntryFile(container, name, None, plain=True))
+
+
+def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -> None:
+    limits = workspace.limits
+    manifest_label = container.label(MANIFEST)
+    data = container.read_bytes(MANIFEST, limit=limits.max_manifest_bytes)
+    manifest = parse_manifest(data, label=manifest_label, limits=limits)
+    workspace.manifests.append(manifest)
+    listed = {f.path for f in manifest.files}
+    present = set(names)
+    for extra in sorted(present - listed - {MANIFEST}):
+        workspace.findings.append(
+            Finding(
+                kind="unlisted_file",
+                message=f"{container.label(extra)} is not listed in the manifest and was not read",
+                file=container.label(extra),
+            )
+        )
+    for item in manifest.files:
+        label = container.label(item.path)
+        if item.path not in present:
+            workspace.findings.append(
+                Finding(kind="missing_file", message=f"{label} is listed in the manifest but absent", file=label)
+            )
+            continue
+        if item.role == "entries":
+            if not item.path.lower().endswith(ENTRY_SUFFIXES):
+                raise InputError("entries file is not .jsonl, .jsonl.gz or .parquet", path=label)
+            workspace.entry_files.append(
+                EntryFile(container, item.path, (item.sha256, item.size), plain=False)
+            )
+            continue
+        if item.role == "checkpoints":
+            raw, digest = _read_small(container, item.path, limits.max_checkpoints * limits.max_note_bytes)
+            workspace.checkpoint_lines.extend(read_checkpoints(raw, label=label, limits=limits))
+        else:
+            raw, digest = _read_small(container, item.path, limits.max_in_memory_member_bytes)
+            workspace.proofs.append((label, read_proof(io.BytesIO(raw), label=label, limits=limits)))
+        if digest != item.sha256 or len(raw) != item.size:
+            workspace.findings.append(
+                Finding(
+                    kind="file_hash_mismatch",
+                    message=(
+                        f"{label}: the manifest lists sha256 {item.sha256[:16]}… and {item.size} bytes, "
+                        f"the file has {digest[:16]}… and {len(raw)} bytes"
+                    ),
+                    file=label,
+                )
+            )

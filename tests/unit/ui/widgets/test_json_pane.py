@@ -1,0 +1,78 @@
+"""Metadata pane: tree, text, changes; copying; plain text only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from auditviewer.ui.models.json_model import JSON_PATH_ROLE
+from auditviewer.ui.widgets.json_pane import TAB_CHANGES, TAB_TREE, MetadataPane, pretty_json
+
+ENTRY = {
+    "seq": 3,
+    "time": "2026-08-10T01:14:41.087Z",
+    "category": "Nakama Deployment",
+    "action": "Update",
+    "id": "evt_1",
+    "metadata": {"image": {"before": "r:3.20.0", "after": "r:3.26.0"}, "note": "<b>hi</b>\u202e"},
+}
+LEAF = '{"seq":3}'
+
+
+def make(qtbot: Any) -> MetadataPane:
+    pane = MetadataPane()
+    qtbot.addWidget(pane)
+    pane.resize(500, 500)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def test_empty_then_entry(qtbot: Any) -> None:
+    pane = make(qtbot)
+    assert pane.placeholder.isVisible()
+    assert not pane.copy_entry_button.isEnabled()
+    pane.set_entry(ENTRY, leaf=LEAF, state="Verified")
+    assert pane.title.text() == "Nakama Deployment Update"
+    assert pane.title.textFormat() == Qt.TextFormat.PlainText
+    assert "Verified" in pane.subtitle.text()
+    assert pane.tabs.currentIndex() == TAB_CHANGES
+    assert pane.tabs.tabText(TAB_CHANGES) == "Changes (1)"
+    assert "⟨U+202E⟩" in pane.text.toPlainText()
+    assert "<b>hi</b>" in pane.text.toPlainText()
+
+
+def test_no_changes_falls_back_to_tree(qtbot: Any) -> None:
+    pane = make(qtbot)
+    pane.set_entry({"metadata": {"plan": "pro"}})
+    assert pane.tabs.currentIndex() == TAB_TREE
+
+
+def test_copy_value_path_entry(qtbot: Any) -> None:
+    pane = make(qtbot)
+    pane.set_entry(ENTRY, leaf=LEAF)
+    pane.tabs.setCurrentIndex(TAB_TREE)
+    model = pane.tree_model
+    meta = next(
+        model.index(r, 0) for r in range(model.rowCount())
+        if model.index(r, 0).data(JSON_PATH_ROLE) == "$.metadata"
+    )
+    image = model.index(0, 0, meta)
+    before = model.index(0, 0, image)
+    pane.tree.setCurrentIndex(before)
+    assert pane.copy_value_button.isEnabled()
+    with qtbot.waitSignal(pane.copied):
+        pane.copy_value_button.click()
+    assert QGuiApplication.clipboard().text() == "r:3.20.0"
+    pane.copy_path_button.click()
+    assert QGuiApplication.clipboard().text() == "$.metadata.image.before"
+    pane.copy_entry_button.click()
+    assert QGuiApplication.clipboard().text() == LEAF
+    pane.clear()
+    assert pane.entry() is None
+
+
+def test_pretty_json_visible() -> None:
+    assert pretty_json({"a": "\u2066x"}) == '{\n  "a": "⟨U+2066⟩x"\n}'

@@ -1,0 +1,170 @@
+"""The workspace database cache: reused by content, and never fatal when damaged, locked or full."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from auditviewer.core.errors import StoreError
+from auditviewer.store.store import Store
+from auditviewer.workspace import cache as workspace_cache
+from auditviewer.workspace.loading import load
+from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+
+KEY = signer()
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    leaves = [make_entry(i) for i in range(40)]
+    return write_bundle(tmp_path / "bundle", leaves, checkpoint_sizes=[16, 32], key=KEY)
+
+
+@pytest.fixture
+def on_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Treat every workspace as large, with the cache in a folder of this test."""
+    monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(folder))
+    return folder / "workspaces"
+
+
+def _databases(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.duckdb"))
+
+
+def test_small_workspaces_stay_in_memory(bundle: Path, tmp_path: Path) -> None:
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 40
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("*.duckdb"))
+
+
+def test_large_workspace_database_is_reused_for_the_same_content(bundle: Path, on_disk: Path) -> None:
+    with load([bundle], [KEY.verifier]) as first:
+        assert first.report.verified_entries == 32
+        assert first.notices == []
+    [database] = _databases(on_disk)
+    built = database.stat().st_mtime_ns
+    with load([bundle], []) as second:  # other trust: states must follow this run's report
+        assert second.store.total_count() == 40
+        assert second.report.verified_entries == 0
+        view = second.store.create_view()
+        states = set(second.store.window(view, 0, 40, columns=["state"]).column("state").to_pylist())
+        assert states == {"unverified"}
+    assert _databases(on_disk) == [database]
+    assert database.stat().st_mtime_ns >= built
+
+
+def test_other_content_gets_another_database(bundle: Path, on_disk: Path, tmp_path: Path) -> None:
+    other = write_bundle(tmp_path / "other", [make_entry(i) for i in range(10)], checkpoint_sizes=[10], key=KEY)
+    with load([bundle], [KEY.verifier]):
+        pass
+    with load([other], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 10
+    assert len(_databases(on_disk)) == 2
+
+
+def test_damaged_database_is_set_aside_and_rebuilt(bundle: Path, on_disk: Path) -> None:
+    with load([bundle], [KEY.verifier]):
+        pass
+    [database] = _databases(on_disk)
+    database.write_bytes(b"this is not a database" * 100)
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 40
+        assert any("set aside" in n for n in loaded.notices)
+    assert list(on_disk.glob("*.damaged-*"))
+
+
+def test_truncated_database_is_rebuilt(bundle: Path, on_disk: Path) -> None:
+    with load([bundle], [KEY.verifier]):
+        pass
+    [database] = _databases(on_disk)
+    data = database.read_bytes()
+    database.write_bytes(data[: len(data) // 3])
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 40
+        assert loaded.report.verified_entries == 32
+
+
+def test_incomplete_or_old_format_database_is_rebuilt(bundle: Path, on_disk: Path) -> None:
+    with load([bundle], [KEY.verifier]):
+        pass
+    [database] = _databases(on_disk)
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    con.execute("UPDATE auditviewer_meta SET format = format + 1")
+    con.close()
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 40
+        assert loaded.notices
+
+
+def test_database_locked_by_another_process_is_left_alone(bundle: Path, on_disk: Path) -> None:
+    with load([bundle], [KEY.verifier]):
+        pass
+    [database] = _databases(on_disk)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(database)!r}); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with load([bundle], [KEY.verifier]) as loaded:
+            assert loaded.store.total_count() == 40
+            assert loaded.report.verified_entries == 32
+            assert any("another window or process" in n for n in loaded.notices)
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    assert database.exists()
+
+
+def test_full_disk_while_loading_falls_back_to_memory(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_append = Store.append
+    failed: list[bool] = []
+
+    def append(self: Store, batch: object) -> None:
+        if not failed and self._con is not None and ":memory:" not in repr(self):
+            databases = _databases(on_disk)
+            if databases:
+                failed.append(True)
+                raise StoreError("IO Error: No space left on device")
+        real_append(self, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "append", append)
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert failed == [True]
+        assert loaded.store.total_count() == 40
+        assert loaded.report.verified_entries == 32
+        assert any("kept in memory" in n for n in loaded.notices)
+        assert [f.kind for f in loaded.report.findings].count("unsigned_tail") == 1
+    assert _databases(on_disk) == []
+
+
+def test_unusable_cache_folder_falls_back_to_memory(bundle: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(blocker))
+    started = time.monotonic()
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == 40
+        assert any("kept in memory" in n for n in loaded.notices)
+    assert time.monotonic() - started < 30
+
+
+def test_file_backed_store_caps_duckdb_memory(tmp_path: Path) -> None:
+    # Without a cap DuckDB may take 80% of the machine for a large workspace.
+    with Store(database=tmp_path / "w.duckdb") as store:
+        limit = store._con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0].endswith("GiB") and float(limit[0].split()[0]) < 2
