@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from auditviewer import verification
 from auditviewer.integrity import verify as verify_module
 from auditviewer.integrity.keys import parse_verifier_key
-from auditviewer.workspace import open_workspace
-from tests.bundle_builder import make_entry, signer, write_bundle
+from auditviewer.workspace import verification
+from auditviewer.workspace.inputs import open_workspace
+from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
 ENTRIES = 10_000
 
