@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="if a fork is found, write both signed notes, origin, size and heads to FILE (JSON)",
     )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every checkpoint (by default: how many, the first, the last and every one not ok)",
+    )
 
     p = sub.add_parser("query", help="search entries with the query language")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -203,12 +209,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        print(format_report(report))
+        print(format_report(report, verbose=args.verbose))
     return exit_code
 
 
-def format_report(report: Any) -> str:
-    """The report for a person at a terminal."""
+def format_report(report: Any, *, verbose: bool = False) -> str:
+    """The report for a person at a terminal.
+
+    Checkpoints are summarised (a 10M-entry log has thousands): their count,
+    how many are ok, the first and the last, and every one that is not ok,
+    with a line counting the ok ones left out between them; ``verbose`` lists
+    every checkpoint.
+    """
     counts = report.counts()
     lines = [
         f"status:     {report.status.upper()}",
@@ -217,22 +229,39 @@ def format_report(report: Any) -> str:
         + (f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq is not None else ""),
         f"verified:   {counts['verified']:,}   failed: {counts['failed']:,}   "
         f"unverified: {counts['unverified']:,}",
-        f"checkpoints: {len(report.checkpoints)}",
+        f"checkpoints: {len(report.checkpoints):,}",
     ]
-    for c in report.checkpoints:
-        signers = ", ".join(
-            f"{s.key} ({'trusted' if s.trusted else 'not trusted'}"
-            + (", valid" if s.valid else ", INVALID" if s.valid is False else "")
-            + ")"
-            for s in c.signers
-        )
-        remembered = "  (remembered)" if c.source.startswith("remembered:") else ""
-        lines.append(f"  size {c.size:>10,}  {c.status:<13} {c.time or ''}  {signers}{remembered}")
+    checkpoints = report.checkpoints
+    if verbose or len(checkpoints) <= 2:
+        shown = list(range(len(checkpoints)))
+    else:
+        # A person reads the gist: the first, the last and every one that is not ok.
+        ok = sum(c.status == "ok" for c in checkpoints)
+        lines[-1] += f" ({ok:,} ok; the first, the last and every one not ok shown; --verbose lists all)"
+        last = len(checkpoints) - 1
+        shown = [i for i, c in enumerate(checkpoints) if i in (0, last) or c.status != "ok"]
+    previous = -1
+    for i in shown:
+        if i - previous > 1:
+            lines.append(f"  ... {i - previous - 1:,} more ok")
+        previous = i
+        lines.append(_checkpoint_line(checkpoints[i]))
     if report.findings:
         lines.append(f"findings: {len(report.findings)}")
         for f in report.findings:
             lines.append(f"  [{f.severity}] {f.kind}: {_printable(f.message)}")
     return "\n".join(lines)
+
+
+def _checkpoint_line(c: Any) -> str:
+    signers = ", ".join(
+        f"{_printable(s.key)} ({'trusted' if s.trusted else 'not trusted'}"
+        + (", valid" if s.valid else ", INVALID" if s.valid is False else "")
+        + ")"
+        for s in c.signers
+    )
+    remembered = "  (remembered)" if c.source.startswith("remembered:") else ""
+    return f"  size {c.size:>10,}  {c.status:<13} {_printable(c.time or '')}  {signers}{remembered}"
 
 
 def _printable(text: str) -> str:
