@@ -14,7 +14,9 @@ slower than hashlib), else portable C; see :func:`choose_sha256`.
 
 from __future__ import annotations
 
+import glob
 import os
+import sys
 from types import ModuleType
 
 
@@ -45,7 +47,9 @@ def _openssl_transform() -> int:
     Looked up through the ``_hashlib`` module's own handle (the dynamic linker
     searches its dependencies, libcrypto among them), so it is the very
     library hashlib uses, already initialised; nothing is loaded by name (on
-    macOS, loading the system's libcrypto by name aborts the process). Where
+    macOS, loading the system's libcrypto by name aborts the process; on
+    Windows, where a DLL's own handle does not reach its dependencies, the
+    ``libcrypto-*.dll`` beside ``_hashlib.pyd``, already loaded). Where
     hashlib is not OpenSSL's, or the symbol is not exported (a static build),
     the answer is 0 and the portable C is kept.
     """
@@ -53,13 +57,21 @@ def _openssl_transform() -> int:
         import _hashlib
         import ctypes
 
-        path = getattr(_hashlib, "__file__", None)
-        if not path:
-            return 0
-        transform = ctypes.CDLL(path).SHA256_Transform
-        return int(ctypes.cast(transform, ctypes.c_void_p).value or 0)
-    except (ImportError, OSError, AttributeError):
+    except ImportError:
         return 0
+    path = getattr(_hashlib, "__file__", None)
+    if not path:
+        return 0
+    candidates = [path]
+    if sys.platform == "win32":  # untested: Windows looks in the DLL itself, libcrypto lies beside it
+        candidates += sorted(glob.glob(os.path.join(os.path.dirname(path), "libcrypto-*.dll")))
+    for candidate in candidates:
+        try:
+            transform = ctypes.CDLL(candidate).SHA256_Transform
+        except (OSError, AttributeError):
+            continue
+        return int(ctypes.cast(transform, ctypes.c_void_p).value or 0)
+    return 0
 
 
 def choose_sha256(mode: str | None = None) -> str:
