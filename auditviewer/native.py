@@ -14,7 +14,6 @@ slower than hashlib), else portable C; see :func:`choose_sha256`.
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 from types import ModuleType
@@ -64,6 +63,8 @@ def _openssl_transform() -> int:
         return 0
     candidates = [path]
     if sys.platform == "win32":  # untested: Windows looks in the DLL itself, libcrypto lies beside it
+        import glob
+
         candidates += sorted(glob.glob(os.path.join(os.path.dirname(path), "libcrypto-*.dll")))
     for candidate in candidates:
         try:
