@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from auditviewer import __version__
 from auditviewer.errors import AuditViewerError, QueryError
+from auditviewer.terminal_progress import ProgressLine
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -30,6 +31,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _paths(values: Sequence[str]) -> list[Path]:
     return [Path(v) for v in values]
+
+
+def _quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line (it is shown only when standard error is a terminal)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="if a fork is found, write both signed notes, origin, size and heads to FILE (JSON)",
     )
+    _quiet_option(p)
     p.add_argument(
         "-v",
         "--verbose",
@@ -80,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="table",
         help="table (default), jsonl (each entry's stored text in seq order), csv",
     )
+    _quiet_option(p)
 
     p = sub.add_parser("export", help="re-export a selection: verifiable slice bundle, JSONL, Parquet, CSV")
     p.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder, .zip or plain export")
@@ -99,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY_OR_FILE",
         help="a verifier key or a file of them, trusted for this run (as for verify)",
     )
+    _quiet_option(p)
 
     p = sub.add_parser("trust", help="manage the trust store of verifier keys")
     tsub = p.add_subparsers(dest="trust_command", metavar="ACTION", parser_class=_Parser)
@@ -127,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the log's origin (default: one per entries/seed/start, so samples never collide)",
     )
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    _quiet_option(p)
 
     p = sub.add_parser("demo", help="open the viewer on the built-in demo bundle")
     p.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -173,13 +186,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     keys = trusted_keys(args.trust)
     memory = CheckpointMemory() if args.remember else None
+    line = ProgressLine("verifying", quiet=args.quiet)
+    watch: dict[str, Any] = {"on_batch": line.batch, "progress": line.bytes_read} if line.enabled else {}
     try:
         workspace = open_workspace(_paths(args.paths))
         try:
-            if memory is None:
-                report = verify_workspace(workspace, keys)
-            else:
-                report = verify_with_memory(workspace, keys, memory)
+            with line:
+                if memory is None:
+                    report = verify_workspace(workspace, keys, **watch)
+                else:
+                    report = verify_with_memory(workspace, keys, memory, **watch)
         finally:
             workspace.close()
     except AuditViewerError as exc:
@@ -329,7 +345,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         print(f"auditviewer sample: {out} already exists (use --force to replace it)", file=sys.stderr)
         return EXIT_ERROR
     try:
-        result = _write_sample(args, out)
+        with ProgressLine("writing sample", quiet=args.quiet) as line:
+            result = _write_sample(args, out, line.entries_done if line.enabled else None)
     except (OSError, ValueError) as exc:
         print(f"auditviewer sample: {out}: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -338,7 +355,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_sample(args: argparse.Namespace, out: Path) -> Any:
+def _write_sample(args: argparse.Namespace, out: Path, progress: Any = None) -> Any:
     from auditviewer.sample import sample_origin, write_sample_bundle
 
     return write_sample_bundle(
@@ -351,6 +368,7 @@ def _write_sample(args: argparse.Namespace, out: Path) -> Any:
         origin=args.origin
         or sample_origin(entries=args.entries, seed=args.seed, start_seq=args.start_seq),
         overwrite=args.force,
+        progress=progress,
     )
 
 
@@ -394,23 +412,38 @@ def _gui_available() -> bool:
 def _cmd_query(args: argparse.Namespace) -> int:
     from auditviewer.query_command import run_query
 
-    return run_query(
-        _paths(args.paths), query=args.query, count=args.count, fmt=args.format, trust=args.trust
-    )
+    with ProgressLine("reading", quiet=args.quiet) as line:
+        return run_query(
+            _paths(args.paths),
+            query=args.query,
+            count=args.count,
+            fmt=args.format,
+            trust=args.trust,
+            progress=line if line.enabled else None,
+        )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from auditviewer.export import export_slice, summary_lines
     from auditviewer.verification import trusted_keys
 
-    summary = export_slice(
-        _paths(args.paths),
-        out=Path(args.out),
-        query=args.query or None,
-        fmt=args.format,
-        keys=trusted_keys(args.trust),
-        overwrite=args.force,
-    )
+    with ProgressLine("reading", quiet=args.quiet) as shown:
+
+        def writing(done: int, total: int) -> None:
+            if shown.label != "exporting":
+                shown.stage("exporting")
+            shown.units_done(done, total)
+
+        watch: dict[str, Any] = {"progress": writing, "read_progress": shown.bytes_read} if shown.enabled else {}
+        summary = export_slice(
+            _paths(args.paths),
+            out=Path(args.out),
+            query=args.query or None,
+            fmt=args.format,
+            keys=trusted_keys(args.trust),
+            overwrite=args.force,
+            **watch,
+        )
     for line in summary_lines(summary):
         print(_printable(line))
     for warning in summary.warnings:

@@ -87,12 +87,13 @@ class Workspace:
         for entry_file in self.entry_files:
             try:
                 size = entry_file.container.size(entry_file.name)
-                for batch in _read_entry_file(entry_file, self):
+                at = [0]  # bytes of this file read so far, where the reader can tell
+                for batch in _read_entry_file(entry_file, self, at):
                     if cancelled is not None and cancelled():
                         raise Cancelled("loading was cancelled")
                     yield batch
                     if progress is not None:
-                        progress(done, total)
+                        progress(done + min(at[0], size), total)
             except (InputError, OSError) as exc:
                 if not self.tolerate_file_errors:
                     if isinstance(exc, OSError):
@@ -133,7 +134,10 @@ def _hash_mismatch(entry_file: EntryFile, digest: str, size: int) -> Finding | N
     )
 
 
-def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[LeafBatch]:
+def _read_entry_file(
+    entry_file: EntryFile, workspace: Workspace, at: list[int] | None = None
+) -> Iterator[LeafBatch]:
+    """The file's leaf batches; ``at[0]`` follows the stored bytes read (JSONL, gzip or not)."""
     container, name, limits = entry_file.container, entry_file.name, workspace.limits
     label = entry_file.label
     lower = name.lower()
@@ -153,7 +157,10 @@ def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[Le
         with container.open_raw(name) as raw:
             reader = HashingReader(raw)
             stream = decompressed(reader, name=label, gz=lower.endswith(".gz"), limits=limits)
-            yield from read_jsonl(stream.read, source=label, limits=limits)
+            for batch in read_jsonl(stream.read, source=label, limits=limits):
+                if at is not None:
+                    at[0] = reader.count
+                yield batch
             reader.drain()
             digest, size = reader.sha256.hexdigest(), reader.count
     finding = _hash_mismatch(entry_file, digest, size)
