@@ -19,7 +19,7 @@ from auditviewer.formats.batches import LeafBatch
 from auditviewer.formats.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.formats.jsonl import read_jsonl
 from auditviewer.formats.manifest import Manifest, parse_manifest
-from auditviewer.formats.parquet import read_parquet_entries, read_proof
+from auditviewer.formats.parquet import open_parquet, read_parquet_entries, read_proof
 from auditviewer.formats.plain import is_plain_export, read_plain
 from auditviewer.integrity.report import Finding
 from auditviewer.limits import DEFAULT_LIMITS, Limits
@@ -137,7 +137,8 @@ def _hash_mismatch(entry_file: EntryFile, digest: str, size: int) -> Finding | N
 def _read_entry_file(
     entry_file: EntryFile, workspace: Workspace, at: list[int] | None = None
 ) -> Iterator[LeafBatch]:
-    """The file's leaf batches; ``at[0]`` follows the stored bytes read (JSONL, gzip or not)."""
+    """The file's leaf batches; ``at[0]`` follows the stored bytes read (JSONL, gzip or not;
+    for Parquet on disk, the share of its rows read, in bytes)."""
     container, name, limits = entry_file.container, entry_file.name, workspace.limits
     label = entry_file.label
     lower = name.lower()
@@ -148,7 +149,15 @@ def _read_entry_file(
         path = container.local_path(name)
         if path is not None:
             digest, size = _file_digest(container, name)
-            yield from read_parquet_entries(path, label=label, limits=limits)
+            pf = open_parquet(path, label=label)
+            rows = pf.metadata.num_rows  # from the footer: how far through the file, by rows
+            pf.close()
+            seen = 0
+            for batch in read_parquet_entries(path, label=label, limits=limits):
+                seen += batch.num_rows
+                if at is not None and rows > 0:
+                    at[0] = size * min(seen, rows) // rows
+                yield batch
         else:
             data = container.read_bytes(name, limit=limits.max_in_memory_member_bytes)
             digest, size = hashlib.sha256(data).hexdigest(), len(data)

@@ -142,6 +142,23 @@ def test_progress_moves_within_one_jsonl_file(tmp_path: Path, monkeypatch: pytes
     assert inside and inside == sorted(inside)
 
 
+def test_progress_moves_within_one_parquet_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditviewer import sample
+
+    monkeypatch.setattr(sample, "PARQUET_ROW_GROUP", 4096)  # several row groups in a small file
+    assert main(["sample", str(tmp_path / "p"), "--entries", "20000", "--format", "parquet", "--quiet"]) == 0
+    workspace = open_workspace([tmp_path / "p"])
+    calls: list[tuple[int, int]] = []
+    try:
+        for _ in workspace.iter_batches(progress=lambda done, total: calls.append((done, total))):
+            pass
+    finally:
+        workspace.close()
+    total = calls[-1][1]
+    inside = [done for done, _ in calls if 0 < done < total]
+    assert calls[-1][0] == total and len(inside) >= 2 and inside == sorted(inside)
+
+
 # -- the commands, on a pseudo-terminal --------------------------------------------------
 
 
