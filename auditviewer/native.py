@@ -90,6 +90,8 @@ def choose_sha256(mode: str | None = None) -> str:
     if NATIVE is None:
         return "hashlib"
     mode = mode if mode is not None else os.environ.get("AUDITVIEWER_SHA", "auto")
+    if mode not in ("openssl", "portable"):
+        mode = "auto"  # unset, "auto" or a value this version does not know
     if mode == "auto" and NATIVE.hardware_sha256(True):
         return "hardware"
     NATIVE.hardware_sha256(False)

@@ -116,6 +116,8 @@ def test_environment_switch_and_verify_agree(vectors: Path) -> None:
     assert _run({"AUDITVIEWER_SHA": "openssl"}, "-c", show).stdout.strip() == "openssl"
     assert _run({"AUDITVIEWER_SHA": "portable"}, "-c", show).stdout.strip() == "portable"
     assert _run({"AUDITVIEWER_NATIVE": "0"}, "-c", show).stdout.strip() == "hashlib"
+    auto = _run({"AUDITVIEWER_SHA": "auto"}, "-c", show).stdout.strip()
+    assert auto in ("hardware", "openssl") and _run({"AUDITVIEWER_SHA": "fast"}, "-c", show).stdout.strip() == auto
     bundle = next(p for p in sorted(vectors.iterdir()) if p.is_dir() and (p / "manifest.json").exists())
     verify = ["-m", "auditviewer", "verify", str(bundle), "--json", "--trust", str(vectors / "trusted.keys")]
     reports = {mode: _run({"AUDITVIEWER_SHA": mode}, *verify) for mode in ("auto", "openssl", "portable")}
