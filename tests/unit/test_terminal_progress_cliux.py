@@ -239,6 +239,19 @@ def test_verify_on_a_terminal_shows_progress_and_erases_it(
     assert json.loads(shown)["status"] == "verified"
 
 
+def test_verify_remember_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pty_stderr: PtyStderr
+) -> None:
+    bundle, key = _sample(tmp_path, capsys)
+    pty_stderr.attach()
+    assert main(["verify", str(bundle), "--trust", key, "--remember"]) == 0
+    text = pty_stderr.text()
+    assert text.startswith("\rverifying") and "auditviewer: remembered" in text
+    # the line is erased before the note about remembered checkpoints is printed
+    progress = text.split("auditviewer: remembered", 1)[0]
+    assert progress.endswith("\r") and progress.rstrip("\r").endswith(" ")
+
+
 def test_quiet_shows_nothing_on_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], pty_stderr: PtyStderr
 ) -> None:
