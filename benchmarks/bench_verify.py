@@ -10,7 +10,11 @@ of at least three runs of:
   ratio to the baseline (target: <= 5), peak RSS of the verify process, and
   peak RSS of its whole process tree (it and its worker processes, sampled
   from /proc every 20 ms on Linux; target: < 2 GB);
-- ``auditviewer verify`` of the 3,000-entry bundle, whole process (target: < 1 s).
+- ``auditviewer verify`` of the 3,000-entry bundle, whole process (target: < 1 s);
+- the leaf hashes and the chain of 200,000 leaves (``--sha-leaves``) by each SHA-256
+  path: the CPU's SHA instructions, OpenSSL's (what the extension uses where it has
+  no code for the CPU's instructions), its portable C, and hashlib from Python.
+  The header names the path the verify runs use (``AUDITVIEWER_SHA`` forces one).
 
 The machine may be shared: baseline and verify runs are interleaved, so each
 ratio compares runs made under the same load. On Linux with
@@ -19,7 +23,8 @@ CPUs, so while other sessions are busy the verify process and its workers
 together get no more CPU than one process would: wall times then follow the
 CPU seconds (also printed), and worker processes cannot shorten them.
 
-Run: ``.venv/bin/python benchmarks/bench_verify.py [--entries N] [--repeat R] [--cache DIR]``.
+Run: ``.venv/bin/python benchmarks/bench_verify.py [--entries N] [--repeat R] [--cache DIR]``
+(``--only-sha``: just the SHA-256 paths).
 ``AUDITVIEWER_WORKERS`` is passed through (``1`` measures the single-process reader).
 """
 
@@ -156,6 +161,47 @@ def run_verify(folder: Path, *, sample: bool = True) -> tuple[float, int, int, f
     return elapsed, own, max(peak, own), sum(cpu.values()), status
 
 
+def sha_paths(count: int, repeat: int) -> None:
+    """Leaf hashes + chain of ``count`` leaves (sizes as the sample's, 300..900 bytes) by each path."""
+    import random
+    import struct
+
+    from auditviewer.core import native
+    from auditviewer.integrity import chain
+
+    rng = random.Random(5)
+    leaves = [rng.randbytes(rng.randrange(300, 900)) for _ in range(count)]
+    data = b"".join(leaves)
+    offsets = [0]
+    for leaf in leaves:
+        offsets.append(offsets[-1] + len(leaf))
+    packed = struct.pack(f"<{len(offsets)}q", *offsets)
+    print(f"\nSHA-256 paths: leaf hashes + chain of {count:,} leaves ({len(data) / 2**20:.0f} MiB), "
+          f"median CPU time of {repeat} (the machine may be shared)")
+    results = {}
+    ext = native.NATIVE
+    for mode in ("auto", "openssl", "portable") if ext is not None else ():
+        path = native.choose_sha256(mode)
+        if path in results:
+            continue  # auto on a CPU without SHA instructions is openssl
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            ext.chain(bytes(32), ext.leaf_hashes(data, packed, 0, count, 8))
+            times.append(time.process_time() - started)
+        results[path] = statistics.median(times)
+    if ext is not None:
+        native.choose_sha256()
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        chain.extend(bytes(32), chain.leaf_hashes(leaves))
+        times.append(time.process_time() - started)
+    results["hashlib"] = statistics.median(times)
+    for path, seconds in results.items():
+        print(f"  {native.SHA_PATHS[path]:<52} {seconds * 1000:7.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -163,8 +209,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "auditviewer-bench-verify")
     parser.add_argument("--formats", default="jsonl,parquet")
+    parser.add_argument("--sha-leaves", type=int, default=200_000)
+    parser.add_argument("--only-sha", action="store_true", help="only compare the SHA-256 paths")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
+    from auditviewer.core.native import SHA_PATHS, sha256_path
+
+    print(f"SHA-256 path of the verify runs: {SHA_PATHS[sha256_path()]}")
+    if args.only_sha:
+        sha_paths(args.sha_leaves, repeat)
+        return
     args.cache.mkdir(parents=True, exist_ok=True)
 
     small = bundle(args.cache, args.small, "jsonl")
@@ -233,6 +287,7 @@ def main() -> None:
     print(f"\njsonl: {args.small:,} entries, whole process   median {statistics.median(times):7.3f} s   "
           f"runs: {', '.join(f'{t:.2f}' for t in times)}  (target < 1 s)")
     print(f"  CPU s of the process, mean {small_cpu:.2f}")
+    sha_paths(args.sha_leaves, repeat)
     with contextlib.suppress(OSError):
         print(f"\nload average during the runs ended at: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -371,6 +371,21 @@ static PyObject *hardware_sha256(PyObject *self, PyObject *args) {
     return PyBool_FromLong(sha256_hardware());
 }
 
+PyDoc_STRVAR(openssl_sha256_doc,
+"openssl_sha256(address) -> str\n\n"
+"Use OpenSSL's SHA256_Transform at this address (0: stop using it); returns sha256_path().\n"
+"The address must be that function's, from the libcrypto already loaded (auditviewer.core.native).");
+
+static PyObject *openssl_sha256(PyObject *self, PyObject *args) {
+    unsigned long long address;
+    if (!PyArg_ParseTuple(args, "K", &address))
+        return NULL;
+    sha256_use_openssl((void *)(uintptr_t)address);
+    return PyUnicode_FromString(sha256_path());
+}
+
+static PyObject *sha256_path_py(PyObject *self, PyObject *unused) { return PyUnicode_FromString(sha256_path()); }
+
 PyDoc_STRVAR(counting_doc,
 "counting(start, count) -> bytes\n\nThe int64 values start, start+1, ..., start+count-1 (native byte order).");
 
@@ -436,6 +451,9 @@ static PyMethodDef methods[] = {
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},
     {"leaf_hashes", leaf_hashes, METH_VARARGS, leaf_hashes_doc},
     {"time_candidates", time_candidates, METH_VARARGS, time_candidates_doc},
+    {"openssl_sha256", openssl_sha256, METH_VARARGS, openssl_sha256_doc},
+    {"sha256_path", sha256_path_py, METH_NOARGS,
+     "sha256_path() -> str: 'hardware' (the CPU's SHA instructions), 'openssl' or 'portable'."},
     {"hardware_sha256", hardware_sha256, METH_VARARGS,
      "hardware_sha256([on]) -> bool: whether SHA-256 uses the CPU's SHA instructions; on=False forces the portable code."},
     {NULL, NULL, 0, NULL},

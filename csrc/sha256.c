@@ -133,6 +133,29 @@ static int cpu_has_sha(void) { return 0; }
 #define blocks_shani blocks_portable
 #endif
 
+/* OpenSSL's one-block function, SHA256_Transform(SHA256_CTX *, const unsigned char *),
+ * found at run time in the libcrypto that Python's hashlib already loaded (see
+ * auditviewer/core/native.py): no OpenSSL headers or library at build time. It uses the
+ * best code OpenSSL has for the CPU (SHA extensions, ARMv8 crypto extensions, AVX2,
+ * ...). It reads and writes only the eight state words at the start of the context
+ * (SHA256_CTX begins with SHA_LONG h[8]); the rest of this buffer, larger than
+ * OpenSSL's 112-byte context, is never read. */
+typedef void (*openssl_transform_fn)(void *ctx, const unsigned char *data);
+static openssl_transform_fn openssl_transform = NULL;
+
+static void blocks_openssl(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    struct {
+        uint32_t h[8];
+        uint32_t rest[56];
+    } ctx;
+    memcpy(ctx.h, state, sizeof ctx.h);
+    while (blocks--) {
+        openssl_transform(&ctx, data);
+        data += 64;
+    }
+    memcpy(state, ctx.h, sizeof ctx.h);
+}
+
 static blocks_fn blocks = NULL;
 
 static blocks_fn get_blocks(void) {
@@ -141,9 +164,19 @@ static blocks_fn get_blocks(void) {
     return blocks;
 }
 
-int sha256_hardware(void) { return get_blocks() != blocks_portable; }
+int sha256_hardware(void) { return get_blocks() != blocks_portable && get_blocks() != blocks_openssl; }
 
 void sha256_use_hardware(int on) { blocks = (on && cpu_has_sha()) ? blocks_shani : blocks_portable; }
+
+void sha256_use_openssl(void *transform) {
+    openssl_transform = (openssl_transform_fn)transform;
+    blocks = transform ? blocks_openssl : blocks_portable;
+}
+
+const char *sha256_path(void) {
+    blocks_fn b = get_blocks();
+    return b == blocks_openssl ? "openssl" : b == blocks_portable ? "portable" : "hardware";
+}
 
 void sha256_init(sha256_ctx *ctx) {
     memcpy(ctx->state, H0, sizeof H0);

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from auditviewer import __version__
+from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.errors import AuditViewerError, QueryError
 
 EXIT_OK = 0
@@ -30,6 +31,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _paths(values: Sequence[str]) -> list[Path]:
     return [Path(v) for v in values]
+
+
+def _quiet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line (it is shown only when standard error is a terminal)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="if a fork is found, write both signed notes, origin, size and heads to FILE (JSON)",
     )
+    _quiet_option(p)
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every checkpoint (by default: how many, the first, the last and every one not ok)",
+    )
 
     p = sub.add_parser("query", help="search entries with the query language")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -74,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="table",
         help="table (default), jsonl (each entry's stored text in seq order), csv",
     )
+    _quiet_option(p)
 
     p = sub.add_parser("export", help="re-export a selection: verifiable slice bundle, JSONL, Parquet, CSV")
     p.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder, .zip or plain export")
@@ -93,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY_OR_FILE",
         help="a verifier key or a file of them, trusted for this run (as for verify)",
     )
+    _quiet_option(p)
 
     p = sub.add_parser("trust", help="manage the trust store of verifier keys")
     tsub = p.add_subparsers(dest="trust_command", metavar="ACTION", parser_class=_Parser)
@@ -121,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the log's origin (default: one per entries/seed/start, so samples never collide)",
     )
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    _quiet_option(p)
 
     p = sub.add_parser("demo", help="open the viewer on the built-in demo bundle")
     p.add_argument("--quit-after", type=float, default=None, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -167,13 +186,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     keys = trusted_keys(args.trust)
     memory = CheckpointMemory() if args.remember else None
+    line = ProgressLine("verifying", quiet=args.quiet)
+    watch: dict[str, Any] = {"on_batch": line.batch, "progress": line.bytes_read} if line.enabled else {}
     try:
         workspace = open_workspace(_paths(args.paths))
         try:
-            if memory is None:
-                report = verify_workspace(workspace, keys)
-            else:
-                report = verify_with_memory(workspace, keys, memory)
+            with line:
+                if memory is None:
+                    report = verify_workspace(workspace, keys, **watch)
+                else:
+                    report = verify_with_memory(workspace, keys, memory, **watch)
         finally:
             workspace.close()
     except AuditViewerError as exc:
@@ -203,12 +225,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        print(format_report(report))
+        print(format_report(report, verbose=args.verbose))
     return exit_code
 
 
-def format_report(report: Any) -> str:
-    """The report for a person at a terminal."""
+def format_report(report: Any, *, verbose: bool = False) -> str:
+    """The report for a person at a terminal.
+
+    Checkpoints are summarised (a 10M-entry log has thousands): their count,
+    how many are ok, the first and the last, and every one that is not ok,
+    with a line counting the ok ones left out between them; ``verbose`` lists
+    every checkpoint.
+    """
     counts = report.counts()
     lines = [
         f"status:     {report.status.upper()}",
@@ -217,22 +245,39 @@ def format_report(report: Any) -> str:
         + (f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq is not None else ""),
         f"verified:   {counts['verified']:,}   failed: {counts['failed']:,}   "
         f"unverified: {counts['unverified']:,}",
-        f"checkpoints: {len(report.checkpoints)}",
+        f"checkpoints: {len(report.checkpoints):,}",
     ]
-    for c in report.checkpoints:
-        signers = ", ".join(
-            f"{s.key} ({'trusted' if s.trusted else 'not trusted'}"
-            + (", valid" if s.valid else ", INVALID" if s.valid is False else "")
-            + ")"
-            for s in c.signers
-        )
-        remembered = "  (remembered)" if c.source.startswith("remembered:") else ""
-        lines.append(f"  size {c.size:>10,}  {c.status:<13} {c.time or ''}  {signers}{remembered}")
+    checkpoints = report.checkpoints
+    if verbose or len(checkpoints) <= 2:
+        shown = list(range(len(checkpoints)))
+    else:
+        # A person reads the gist: the first, the last and every one that is not ok.
+        ok = sum(c.status == "ok" for c in checkpoints)
+        lines[-1] += f" ({ok:,} ok; the first, the last and every one not ok shown; --verbose lists all)"
+        last = len(checkpoints) - 1
+        shown = [i for i, c in enumerate(checkpoints) if i in (0, last) or c.status != "ok"]
+    previous = -1
+    for i in shown:
+        if i - previous > 1:
+            lines.append(f"  ... {i - previous - 1:,} more ok")
+        previous = i
+        lines.append(_checkpoint_line(checkpoints[i]))
     if report.findings:
         lines.append(f"findings: {len(report.findings)}")
         for f in report.findings:
             lines.append(f"  [{f.severity}] {f.kind}: {_printable(f.message)}")
     return "\n".join(lines)
+
+
+def _checkpoint_line(c: Any) -> str:
+    signers = ", ".join(
+        f"{_printable(s.key)} ({'trusted' if s.trusted else 'not trusted'}"
+        + (", valid" if s.valid else ", INVALID" if s.valid is False else "")
+        + ")"
+        for s in c.signers
+    )
+    remembered = "  (remembered)" if c.source.startswith("remembered:") else ""
+    return f"  size {c.size:>10,}  {c.status:<13} {_printable(c.time or '')}  {signers}{remembered}"
 
 
 def _printable(text: str) -> str:
@@ -300,7 +345,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         print(f"auditviewer sample: {out} already exists (use --force to replace it)", file=sys.stderr)
         return EXIT_ERROR
     try:
-        result = _write_sample(args, out)
+        with ProgressLine("writing sample", quiet=args.quiet) as line:
+            result = _write_sample(args, out, line.entries_done if line.enabled else None)
     except (OSError, ValueError) as exc:
         print(f"auditviewer sample: {out}: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -309,7 +355,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_sample(args: argparse.Namespace, out: Path) -> Any:
+def _write_sample(args: argparse.Namespace, out: Path, progress: Any = None) -> Any:
     from auditviewer.demo.sample import sample_origin, write_sample_bundle
 
     return write_sample_bundle(
@@ -322,6 +368,7 @@ def _write_sample(args: argparse.Namespace, out: Path) -> Any:
         origin=args.origin
         or sample_origin(entries=args.entries, seed=args.seed, start_seq=args.start_seq),
         overwrite=args.force,
+        progress=progress,
     )
 
 
@@ -365,23 +412,38 @@ def _gui_available() -> bool:
 def _cmd_query(args: argparse.Namespace) -> int:
     from auditviewer.cli.query import run_query
 
-    return run_query(
-        _paths(args.paths), query=args.query, count=args.count, fmt=args.format, trust=args.trust
-    )
+    with ProgressLine("reading", quiet=args.quiet) as line:
+        return run_query(
+            _paths(args.paths),
+            query=args.query,
+            count=args.count,
+            fmt=args.format,
+            trust=args.trust,
+            progress=line if line.enabled else None,
+        )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from auditviewer.export.plan import export_slice, summary_lines
     from auditviewer.workspace.verification import trusted_keys
 
-    summary = export_slice(
-        _paths(args.paths),
-        out=Path(args.out),
-        query=args.query or None,
-        fmt=args.format,
-        keys=trusted_keys(args.trust),
-        overwrite=args.force,
-    )
+    with ProgressLine("reading", quiet=args.quiet) as shown:
+
+        def writing(done: int, total: int) -> None:
+            if shown.label != "exporting":
+                shown.stage("exporting")
+            shown.units_done(done, total)
+
+        watch: dict[str, Any] = {"progress": writing, "read_progress": shown.bytes_read} if shown.enabled else {}
+        summary = export_slice(
+            _paths(args.paths),
+            out=Path(args.out),
+            query=args.query or None,
+            fmt=args.format,
+            keys=trusted_keys(args.trust),
+            overwrite=args.force,
+            **watch,
+        )
     for line in summary_lines(summary):
         print(_printable(line))
     for warning in summary.warnings:

@@ -6,7 +6,9 @@ import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
 from auditviewer.store.store import Filter, Store, View
 from auditviewer.workspace.loading import load
@@ -39,10 +41,22 @@ CSV_COLUMNS = (
 )
 
 
-def run_query(paths: list[Path], *, query: str, count: bool, fmt: str, trust: list[str]) -> int:
+def run_query(
+    paths: list[Path],
+    *,
+    query: str,
+    count: bool,
+    fmt: str,
+    trust: list[str],
+    progress: ProgressLine | None = None,
+) -> int:
+    """Load ``paths``, print the entries ``query`` matches; ``progress`` shows the loading, then is erased."""
     # Compile first: a malformed query is reported before any loading.
     Filter(query=query).to_sql()
-    with load(paths, trusted_keys(trust)) as loaded:
+    watch: dict[str, Any] = {} if progress is None else {"progress": progress.bytes_read, "on_rows": progress.rows}
+    with load(paths, trusted_keys(trust), **watch) as loaded:
+        if progress is not None:
+            progress.erase()
         store = loaded.store
         selection = Filter(query=query)
         out = sys.stdout

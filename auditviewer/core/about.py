@@ -168,8 +168,8 @@ def about_info() -> AboutInfo:
 
 def checking_mode() -> str:
     """Whether the C extension checks entries here, and with which SHA-256."""
-    from auditviewer.core.native import NATIVE
+    from auditviewer.core.native import NATIVE, SHA_PATHS, sha256_path
 
     if NATIVE is None:
         return "Python (the C extension is not built or is turned off: slower)"
-    return "C extension, " + ("SHA-256 by the CPU's SHA instructions" if NATIVE.hardware_sha256() else "portable SHA-256")
+    return SHA_PATHS[sha256_path()]

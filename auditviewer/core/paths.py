@@ -1,48 +1,54 @@
-"""Where AuditViewer keeps its files: config (trust store), cache (databases), data.
+"""Where AuditViewer keeps its files: config (trust store, viewer settings), cache (databases), data.
 
-Follows the XDG base directories on Linux and the usual folders elsewhere.
-Environment variables override each for tests and CI.
+The folders follow each platform's rules, as ``platformdirs`` knows them (a
+well-kept library made for exactly this), under one application name,
+``auditviewer`` (:data:`APP`), which the viewer also gives Qt
+(``auditviewer.ui.app.configure``) and whose settings file lives in
+:func:`config_dir` (:func:`settings_path`):
+
+============  =====================================  ====================================  ===============================================
+folder        Linux (XDG variables honoured)         macOS                                 Windows
+============  =====================================  ====================================  ===============================================
+config        ``~/.config/auditviewer``              ``~/Library/Application Support/auditviewer``  ``%LOCALAPPDATA%\\auditviewer``
+cache         ``~/.cache/auditviewer``               ``~/Library/Caches/auditviewer``      ``%LOCALAPPDATA%\\auditviewer\\Cache``
+data          ``~/.local/share/auditviewer``         ``~/Library/Application Support/auditviewer``  ``%LOCALAPPDATA%\\auditviewer``
+============  =====================================  ====================================  ===============================================
+
+Overrides, for tests, CI and people who want the files elsewhere:
+``AUDITVIEWER_TRUST_STORE`` (the trust store file), ``AUDITVIEWER_CACHE_DIR``
+and ``AUDITVIEWER_DATA_DIR`` (the folders).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
+import platformdirs
+
+#: The one application name: folders, Qt's application and organisation names.
 APP = "auditviewer"
 
 
-def _base(env: str, default_posix: str, win_env: str = "LOCALAPPDATA") -> Path:
-    value = os.environ.get(env)
-    if value:
-        return Path(value)
-    if sys.platform == "win32":
-        return Path(os.environ.get(win_env) or Path.home() / "AppData" / "Local")
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support"
-    return Path.home() / default_posix
-
-
 def config_dir() -> Path:
-    """The folder of user settings, the trust store among them."""
-    return _base("XDG_CONFIG_HOME", ".config", "APPDATA") / APP
+    """The folder of user settings: the trust store and the viewer's settings."""
+    return platformdirs.user_config_path(APP, appauthor=False)
 
 
 def cache_dir() -> Path:
-    """The folder of disposable files: workspace databases."""
+    """The folder of disposable files: workspace databases; ``AUDITVIEWER_CACHE_DIR`` names another."""
     override = os.environ.get("AUDITVIEWER_CACHE_DIR")
     if override:
         return Path(override)
-    return _base("XDG_CACHE_HOME", ".cache") / APP
+    return platformdirs.user_cache_path(APP, appauthor=False)
 
 
 def data_dir() -> Path:
-    """The folder of state worth keeping: remembered checkpoints."""
+    """The folder of state worth keeping: remembered checkpoints; ``AUDITVIEWER_DATA_DIR`` names another."""
     override = os.environ.get("AUDITVIEWER_DATA_DIR")
     if override:
         return Path(override)
-    return _base("XDG_DATA_HOME", ".local/share") / APP
+    return platformdirs.user_data_path(APP, appauthor=False)
 
 
 def trust_store_path() -> Path:
@@ -51,3 +57,8 @@ def trust_store_path() -> Path:
     if override:
         return Path(override)
     return config_dir() / "trusted.keys"
+
+
+def settings_path() -> Path:
+    """The viewer's settings (window, recent files, choices): an INI file Qt reads and writes."""
+    return config_dir() / "viewer.ini"

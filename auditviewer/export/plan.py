@@ -625,6 +625,7 @@ def export_slice(
     description: str | None = None,
     exported_at: datetime | None = None,
     self_check: bool = True,
+    read_progress: Callable[[int, int], None] | None = None,
 ) -> ExportSummary:
     """Export the selected entries of ``source`` to ``out``; nothing is left behind on failure.
 
@@ -635,7 +636,8 @@ def export_slice(
     ``keys`` are the verifier keys to verify with when ``source`` is paths (an
     opened source brings its own). ``description`` replaces the manifest's
     ``query`` text for explicit seqs. ``self_check`` verifies a bundle before
-    publishing it. Raises :class:`ExportError` (e.g. ``out`` exists and not
+    publishing it. ``progress`` follows the writing (units, see ``Progress``);
+    ``read_progress(bytes done, bytes in all)`` the reading of paths. Raises :class:`ExportError` (e.g. ``out`` exists and not
     ``overwrite``), :class:`~auditviewer.core.errors.Cancelled` or the input's errors.
     """
     started = time.perf_counter()
@@ -645,7 +647,7 @@ def export_slice(
         raise ExportError(f"{out}: already exists (use --force to replace it)")
     inputs = source.paths if isinstance(source, ExportSource) else [Path(p) for p in source]
     _refuse_inputs(out, inputs)
-    opened, owned = _with_source(source, keys, query or filter is not None, None, cancelled)
+    opened, owned = _with_source(source, keys, query or filter is not None, read_progress, cancelled)
     try:
         try:
             selected = select(opened, seqs=seqs, query=query, filter=filter)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from auditviewer.core.paths import APP
 from auditviewer.ui.main_window import APP_NAME, MainWindow
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ def _app() -> QApplication:
 
 def configure(app: QApplication) -> None:
     """Names, desktop entry and icon of the application."""
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_NAME)
+    # One application name everywhere (auditviewer.core.paths.APP), and no organisation name:
+    # Qt's own folders (QStandardPaths) are then exactly ours (with an organisation Qt
+    # nests them, auditviewer/auditviewer). Settings: make_settings. People see APP_NAME.
+    app.setApplicationName(APP)
+    app.setOrganizationName("")
     app.setApplicationDisplayName(APP_NAME)
     QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
     set_icon(app)

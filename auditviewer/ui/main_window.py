@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.errors import AuditViewerError, TrustStoreError
+from auditviewer.core.paths import settings_path
 from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError, write_evidence
 from auditviewer.integrity.report import Report
@@ -101,7 +103,20 @@ Loader = Callable[[list[str], JobContext], Session]
 
 
 def make_settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+    """The viewer's settings, in our config folder (:func:`auditviewer.core.paths.settings_path`).
+
+    Earlier versions let Qt choose (``~/.config/AuditViewer/AuditViewer.ini``
+    and the like, a second folder under another name): that file is copied
+    over once, so nobody loses their window and recent files.
+    """
+    path = settings_path()
+    if not path.exists():
+        old = Path(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME).fileName())
+        if old.is_file():
+            with contextlib.suppress(OSError):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(old, path)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 class StartPage(QWidget):

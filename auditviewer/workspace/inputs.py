@@ -27,7 +27,7 @@ from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.input.formats.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.input.formats.jsonl import read_jsonl
 from auditviewer.input.formats.manifest import Manifest, parse_manifest
-from auditviewer.input.formats.parquet import read_parquet_entries, read_proof
+from auditviewer.input.formats.parquet import open_parquet, read_parquet_entries, read_proof
 from auditviewer.input.formats.plain import is_plain_export, read_plain
 from auditviewer.integrity.report import Finding
 
@@ -93,12 +93,13 @@ class Workspace:
         for entry_file in self.entry_files:
             try:
                 size = entry_file.container.size(entry_file.name)
-                for batch in _read_entry_file(entry_file, self):
+                at = [0]  # bytes of this file read so far, where the reader can tell
+                for batch in _read_entry_file(entry_file, self, at):
                     if cancelled is not None and cancelled():
                         raise Cancelled("loading was cancelled")
                     yield batch
                     if progress is not None:
-                        progress(done, total)
+                        progress(done + min(at[0], size), total)
             except (InputError, OSError) as exc:
                 if not self.tolerate_file_errors:
                     if isinstance(exc, OSError):
@@ -139,7 +140,11 @@ def _hash_mismatch(entry_file: EntryFile, digest: str, size: int) -> Finding | N
     )
 
 
-def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[LeafBatch]:
+def _read_entry_file(
+    entry_file: EntryFile, workspace: Workspace, at: list[int] | None = None
+) -> Iterator[LeafBatch]:
+    """The file's leaf batches; ``at[0]`` follows the stored bytes read (JSONL, gzip or not;
+    for Parquet on disk, the share of its rows read, in bytes)."""
     container, name, limits = entry_file.container, entry_file.name, workspace.limits
     label = entry_file.label
     lower = name.lower()
@@ -150,7 +155,15 @@ def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[Le
         path = container.local_path(name)
         if path is not None:
             digest, size = _file_digest(container, name)
-            yield from read_parquet_entries(path, label=label, limits=limits)
+            pf = open_parquet(path, label=label)
+            rows = pf.metadata.num_rows  # from the footer: how far through the file, by rows
+            pf.close()
+            seen = 0
+            for batch in read_parquet_entries(path, label=label, limits=limits):
+                seen += batch.num_rows
+                if at is not None and rows > 0:
+                    at[0] = size * min(seen, rows) // rows
+                yield batch
         else:
             data = container.read_bytes(name, limit=limits.max_in_memory_member_bytes)
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
@@ -159,7 +172,10 @@ def _read_entry_file(entry_file: EntryFile, workspace: Workspace) -> Iterator[Le
         with container.open_raw(name) as raw:
             reader = HashingReader(raw)
             stream = decompressed(reader, name=label, gz=lower.endswith(".gz"), limits=limits)
-            yield from read_jsonl(stream.read, source=label, limits=limits)
+            for batch in read_jsonl(stream.read, source=label, limits=limits):
+                if at is not None:
+                    at[0] = reader.count
+                yield batch
             reader.drain()
             digest, size = reader.sha256.hexdigest(), reader.count
     finding = _hash_mismatch(entry_file, digest, size)
