@@ -17,7 +17,9 @@ folder, checks:
   nothing to stderr;
 * the wheel carries ``LICENSE`` (PEP 639 ``license-files``);
 * every module of the source tree imports from the installed copy, and
-  ``auditviewer`` itself is the venv's, not the checkout's.
+  ``auditviewer`` itself is the venv's, not the checkout's;
+* built where the C compiler fails (``CC=false``), the wheel still builds and
+  installs, without the extension, and ``verify`` gives the same verdicts.
 
 The checks of the commands are the smoke test's (``tests/packaging/smoke.py``,
 run on the PyInstaller build by ``make package``), run here against the
@@ -47,7 +49,6 @@ import sys
 import sysconfig
 import venv
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -130,15 +131,15 @@ def _run(args: list[str | Path], **kwargs: object) -> subprocess.CompletedProces
     return result
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
-    base = tmp_path_factory.mktemp("installed-wheel")
+def build_and_install(base: Path, build_env: dict[str, str] | None = None) -> Installed:
+    """Build the wheel from a clean copy of the working tree; install it into a new venv in ``base``."""
     assert not base.resolve().is_relative_to(ROOT)
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
     wheels = base / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run([*pip, "wheel", "--no-deps", "-w", wheels, source], timeout=600)
+    env = {**os.environ, **(build_env or {})}
+    _run([*pip, "wheel", "--no-deps", "-w", wheels, source], timeout=600, env=env)
     (wheel,) = wheels.glob("auditviewer-*.whl")
 
     env_dir = base / "venv"
@@ -161,15 +162,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     assert script.is_file(), f"the wheel installed no auditviewer script in {bin_dir}"
     work = base / "work"
     work.mkdir()
-    yield Installed(env_dir, python, script, work, wheel, frozenset(borrowed))
+    return Installed(env_dir, python, script, work, wheel, frozenset(borrowed))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    return build_and_install(tmp_path_factory.mktemp("installed-wheel"))
+
+
+def runner_for(installed: Installed, folder: Path) -> Any:
+    """The smoke test's runner on the venv's script, in a folder away from the checkout."""
+    vectors = folder / "vectors"
+    shutil.copytree(smoke.VECTORS, vectors)
+    return smoke.Runner(installed.script, folder / "home", cwd=vectors)
 
 
 @pytest.fixture
 def runner(installed: Installed, tmp_path: Path) -> Any:
-    """The smoke test's runner on the venv's script, in a folder away from the checkout."""
-    vectors = tmp_path / "vectors"
-    shutil.copytree(smoke.VECTORS, vectors)
-    return smoke.Runner(installed.script, tmp_path / "home", cwd=vectors)
+    return runner_for(installed, tmp_path)
 
 
 def test_version(runner: Any) -> None:
@@ -226,3 +236,29 @@ def test_every_module_imports_from_the_installed_copy(installed: Installed) -> N
         if p and Path(p).resolve().is_relative_to(ROOT) and p not in installed.borrowed
     ]
     assert inside == [], "the checkout must not be importable from the installed venv"
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="MSVC builds ignore CC: no compiler to hide this way"
+)
+def test_without_a_c_compiler_the_install_goes_on_and_verifies_alike(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    # What the README promises a machine without a compiler: the build warns
+    # and goes on, and the Python path gives the vectors' verdicts.
+    no_compiler = shutil.which("false") or "/bin/false"
+    installed = build_and_install(tmp_path_factory.mktemp("no-compiler"), {"CC": no_compiler})
+    with zipfile.ZipFile(installed.wheel) as zf:
+        assert [n for n in zf.namelist() if "/_native." in n] == ["auditviewer/_native.pyi"]
+    runner = runner_for(installed, tmp_path)
+    smoke.check_verify(runner)
+    mode = _run(
+        [
+            installed.python,
+            "-c",
+            "from auditviewer.about import checking_mode; print(checking_mode())",
+        ],
+        cwd=installed.work,
+        env=runner.env,
+    )
+    assert mode.stdout.startswith("Python (the C extension is not built")
