@@ -45,6 +45,7 @@ DEB_STAGING = ROOT / "build" / "deb"
 FOLDER = DIST / "auditviewer"
 MAC_APP = DIST / "AuditViewer.app"
 RESOURCES = ROOT / "resources"
+LICENSE = ROOT / "LICENSE"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # Tested with 6.22; a new major version may change the spec's API.
 PYINSTALLER = "pyinstaller>=6.10,<7"
@@ -191,17 +192,22 @@ def deb_path() -> Path:
 
 
 def _copyright(python: Path) -> str:
-    """debian/copyright (machine-readable format) from auditviewer.core.about."""
+    """debian/copyright (machine-readable format): the LICENSE file, and the build's components.
+
+    The licence text is the repository's ``LICENSE`` (the file the sdist and
+    the wheel carry); the holder and the component list come from
+    auditviewer.core.about, run by ``python`` (the build's interpreter).
+    """
     code = (
-        "from auditviewer.core.about import COPYRIGHT, LICENCE_TEXT, about_info\n"
+        "from auditviewer.core.about import COPYRIGHT, about_info\n"
         "print(COPYRIGHT)\n"
-        "print('\\x00'.join([LICENCE_TEXT, about_info().as_text()]))\n"
+        "print(about_info().as_text())\n"
     )
     out = subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    holder, _, rest = out.partition("\n")
-    licence, components = rest.rstrip("\n").split("\x00")
+    holder, _, components = out.rstrip("\n").partition("\n")
+    licence = LICENSE.read_text(encoding="utf-8").rstrip("\n")
 
     def indent(text: str) -> str:
         return "\n".join(f" {line}" if line.strip() else " ." for line in text.splitlines())

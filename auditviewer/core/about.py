@@ -36,7 +36,9 @@ APP_NAME = "AuditViewer"
 DESCRIPTION = "Open, search, verify and re-export signed audit-log bundles, offline."
 LICENCE = "MIT"
 COPYRIGHT = "Copyright (c) 2026 The AuditViewer authors"
-# The full MIT licence; the .deb's copyright file is written from it too.
+# The full MIT licence, as the About dialog shows it: the same text as LICENSE at the
+# top of the repository (which the sdist, the wheel and the .deb carry; a test keeps the
+# two equal), written here too because a frozen build has no package metadata to read.
 LICENCE_TEXT = f"""MIT License
 
 {COPYRIGHT}

@@ -80,10 +80,11 @@ def folder_size(folder: Path) -> int:
 
 
 class Runner:
-    """Runs the frozen executable in a private environment."""
+    """Runs the frozen (or pip-installed) executable in a private environment, from ``cwd``."""
 
-    def __init__(self, exe: Path, home: Path) -> None:
+    def __init__(self, exe: Path, home: Path, cwd: Path = VECTORS) -> None:
         self.exe = exe
+        self.cwd = cwd
         self.env = {
             k: v
             for k, v in os.environ.items()
@@ -109,7 +110,7 @@ class Runner:
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(self.exe), *args],
-            cwd=VECTORS,
+            cwd=self.cwd,
             env={**self.env, **(env or {})},
             capture_output=True,
             text=True,

@@ -121,20 +121,43 @@ def test_app_icon_has_every_size(qtbot: Any) -> None:
     assert {s.width() for s in icon.availableSizes()} == set(ICON_SIZES)
 
 
+class _FakeExtension:
+    # Stands in for auditviewer._native so these run with the extension built or not.
+    def __init__(self, hardware: bool) -> None:
+        self.hardware = hardware
+
+    def hardware_sha256(self) -> bool:
+        return self.hardware
+
+    def sha256_path(self) -> str:
+        return "hardware" if self.hardware else "portable"
+
+
 def test_the_about_text_says_how_entries_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     from auditviewer.core import about, native
 
-    assert "Entry checks: C extension" in about.about_info().as_text()
+    monkeypatch.setattr(native, "NATIVE", _FakeExtension(hardware=True))
+    assert "Entry checks: C extension, the CPU's SHA instructions" in about.about_info().as_text()
+    monkeypatch.setattr(native, "NATIVE", _FakeExtension(hardware=False))
+    assert "Entry checks: C extension, portable C SHA-256" in about.about_info().as_text()
     monkeypatch.setattr(native, "NATIVE", None)
     assert "Entry checks: Python" in about.about_info().as_text()
 
 
-def test_dialog_says_how_entries_are_checked(qtbot: Any) -> None:
+@pytest.mark.parametrize(
+    ("extension", "shown"),
+    [(_FakeExtension(hardware=True), "Entry checks: C extension"), (None, "Entry checks: Python")],
+)
+def test_dialog_says_how_entries_are_checked(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, extension: object, shown: str
+) -> None:
     from PySide6.QtWidgets import QLabel
 
+    from auditviewer.core import native
     from auditviewer.ui.dialogs.about import AboutDialog
 
+    monkeypatch.setattr(native, "NATIVE", extension)
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     label = dialog.findChild(QLabel, "aboutChecking")
-    assert label is not None and label.text().startswith("Entry checks: C extension")
+    assert label is not None and label.text().startswith(shown)
