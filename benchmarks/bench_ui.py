@@ -69,7 +69,7 @@ def main() -> int:
 
     from auditviewer.ui.loader import load_session
     from auditviewer.ui.main_window import MainWindow, make_settings
-    from auditviewer.ui.widgets.scope_tree import ALL
+    from auditviewer.workspace.scopes import ALL
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -80,11 +80,12 @@ from auditviewer.ui.widgets.integrity_panel import (
     has_fork,
 )
 from auditviewer.ui.widgets.json_pane import MetadataPane
-from auditviewer.ui.widgets.scope_tree import ALL, Scope, ScopeTree
+from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.workers import JobContext, Worker, start
+from auditviewer.workspace.scopes import ALL, Scope
 
 APP_NAME = "AuditViewer"
 MAX_RECENT = 10

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.ui.models.table_model import PAGE_SIZE
 from auditviewer.ui.session import FilterState, Session, ViewSource
-from auditviewer.ui.widgets.scope_tree import ResourceCount
+from auditviewer.workspace.scopes import ResourceCount
 
 PART_TABLE = "table"  # view, count, facets
 PART_CONTEXT = "context"  # timeline, scope tree, time bounds

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from auditviewer.integrity.report import Report
-from auditviewer.ui.widgets.scope_tree import ALL, ResourceCount, Scope
+from auditviewer.workspace.scopes import ALL, ResourceCount, Scope
 
 
 @dataclass(frozen=True, slots=True)

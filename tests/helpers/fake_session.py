@@ -17,7 +17,7 @@ from auditviewer.core.errors import QueryError
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.integrity.report import Report
 from auditviewer.ui.session import FilterState, WorkspaceInfo
-from auditviewer.ui.widgets.scope_tree import ResourceCount
+from auditviewer.workspace.scopes import ResourceCount
 
 
 class FakeView:

@@ -15,9 +15,9 @@ from auditviewer.store.store import Store
 from auditviewer.ui import loader
 from auditviewer.ui.loader import StoreSession, load_session, no_collection_while_loading
 from auditviewer.ui.session import FilterState
-from auditviewer.ui.widgets.scope_tree import Scope
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import inputs as workspace
+from auditviewer.workspace.scopes import Scope
 from tests.helpers.vectors import VECTOR_KEY, VECTORS
 
 
