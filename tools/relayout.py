@@ -1,6 +1,8 @@
 """The package-layout move of issue 15: which file went where, and the rewrite of imports.
 
-``MOVES`` is the one record of the move (old path → new path, whole files).
+``MOVES`` is the one record of the move (old path → new path, whole files), phase 2's
+whole-file moves (``PHASE2_MOVES``) folded in; ``NAME_HOMES`` says where names split
+out of a module went.
 ``python tools/relayout.py --move`` performs it with ``git mv`` (done once, in the
 commit that introduced this file); ``python tools/relayout.py [FILE…]`` rewrites the
 old module paths (``auditviewer.store``, ``from auditviewer import sample``,
@@ -128,10 +130,28 @@ _UI_TESTS = {
     "test_trust_store_dialog.py": "dialogs/test_trust_store_dialog.py",
 }
 
+#: Phase 2 (docs/architecture.md): whole files moved again once a split made them
+#: Qt-free or took their content elsewhere (path after phase 1 → path now).
+PHASE2_MOVES: dict[str, str] = {
+    _A + "ui/session.py": _A + "workspace/session.py",
+    _A + "ui/loader.py": _A + "workspace/store_session.py",
+    _U + "ui/test_loader.py": _U + "workspace/test_store_session.py",
+}
+
 MOVES: dict[str, str] = {
     **{_A + old: _A + new for old, new in _SRC.items()},
     **{_U + old: _U + new for old, new in _TESTS.items()},
     **{"tests/ui/" + old: _U + "ui/" + new for old, new in _UI_TESTS.items()},
+}
+MOVES = {old: PHASE2_MOVES.get(new, new) for old, new in MOVES.items()} | PHASE2_MOVES
+
+#: Phase 2's splits: (module, name) → the module the name lives in now. Applied to
+#: ``from module import name`` after the module path itself is rewritten.
+NAME_HOMES: dict[tuple[str, str], str] = {
+    **{
+        ("auditviewer.ui.widgets.scope_tree", name): "auditviewer.workspace.scopes"
+        for name in ("ALL", "GROUPS", "NO_TITLE", "ResourceCount", "Scope", "ScopeNode", "build_tree")
+    },
 }
 
 #: New packages (each gets an ``__init__.py`` with a docstring, written by hand).
@@ -171,7 +191,9 @@ MODULES.update(
 )
 _NAMES = {("tests.conftest", "ACME_KEY"): "VECTOR_KEY"}
 # Every new module, to recognise text already rewritten (``auditviewer.store.store``).
-_NEW_MODULES = set(MODULES.values()) | {p.replace("/", ".") for p in NEW_PACKAGES}
+_NEW_MODULES = (
+    set(MODULES.values()) | set(NAME_HOMES.values()) | {p.replace("/", ".") for p in NEW_PACKAGES}
+)
 
 
 def _children(module: str) -> set[str]:
@@ -234,6 +256,7 @@ def _rewrite_from(match: re.Match[str]) -> str:
             parent, leaf = pkg, name
         else:
             parent, leaf = _dotted(pkg), name
+        parent = NAME_HOMES.get((parent, leaf), parent)
         groups.setdefault(parent, []).append(leaf if leaf == alias else f"{leaf} as {alias}")
     if list(groups) == [pkg]:
         return match.group(0)
@@ -276,7 +299,10 @@ def _tracked() -> list[Path]:
 
 
 def move() -> None:
+    # Done once, before phase 2: a phase-1 path is moved straight to its phase-2 home.
     for old, new in MOVES.items():
+        if old in PHASE2_MOVES:
+            continue
         (ROOT / new).parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "mv", old, new], cwd=ROOT, check=True)
 

@@ -30,7 +30,7 @@ def demo_paths() -> tuple[list[str], list[str]]:
 
 
 def make_window() -> MainWindow:
-    from auditviewer.ui.loader import load_session
+    from auditviewer.workspace.store_session import load_session
 
     return MainWindow(load_session, demo_paths=demo_paths)
 

@@ -34,7 +34,6 @@ from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
 from auditviewer.integrity.report import Report
 from auditviewer.query.language import compile_query
 from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
-from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.cache import OpenedStore, choose_database, open_store
 from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.loading import (
@@ -44,6 +43,7 @@ from auditviewer.workspace.loading import (
     store_rows,
 )
 from auditviewer.workspace.scopes import ALL, ResourceCount
+from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).

@@ -32,6 +32,9 @@ def test_core_modules_exist() -> None:
         "auditviewer.query.language",
         "auditviewer.export.plan",
         "auditviewer.demo.sample",
+        "auditviewer.workspace.scopes",
+        "auditviewer.workspace.session",
+        "auditviewer.workspace.store_session",
     } <= set(names)
 
 

@@ -46,6 +46,14 @@ def test_every_move_landed(relayout: ModuleType) -> None:
         ("from tests.bundle_builder import make_entry", "from tests.helpers.bundle_builder import make_entry"),
         ("see `auditviewer/limits.py`", "see `auditviewer/core/limits.py`"),
         ('metadata[b"auditviewer.export"]', 'metadata[b"auditviewer.export"]'),  # data, not a module
+        # Phase 2: moved again, and names split out of a module.
+        ("from auditviewer.ui import loader", "from auditviewer.workspace import store_session as loader"),
+        ("from auditviewer.ui.session import FilterState", "from auditviewer.workspace.session import FilterState"),
+        ('monkeypatch.setattr("auditviewer.ui.loader.open_store", f)',
+         'monkeypatch.setattr("auditviewer.workspace.store_session.open_store", f)'),
+        ("from auditviewer.ui.scope_tree import ALL, ScopeTree",
+         "from auditviewer.workspace.scopes import ALL\nfrom auditviewer.ui.widgets.scope_tree import ScopeTree"),
+        ("from auditviewer.workspace.scopes import Scope", "from auditviewer.workspace.scopes import Scope"),
     ],
 )
 def test_rewrite(relayout: ModuleType, old: str, new: str) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from auditviewer.core.paths import data_dir
 from auditviewer.integrity.memory import CheckpointMemory
-from auditviewer.ui import loader as loader_module
-from auditviewer.ui.loader import is_demo_origin, load_session
 from auditviewer.ui.main_window import MainWindow, PreferencesDialog, make_settings
+from auditviewer.workspace import store_session as loader_module
+from auditviewer.workspace.store_session import is_demo_origin, load_session
 from tests.helpers.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
 
 KEY = signer()
@@ -175,7 +175,7 @@ def test_recognising_the_demo_does_not_import_the_sample_generator() -> None:
     import sys
 
     code = (
-        "import sys; from auditviewer.ui.loader import is_demo_origin; "
+        "import sys; from auditviewer.workspace.store_session import is_demo_origin; "
         "assert is_demo_origin('audit.heroiclabs.example/org/acme-games-demo'); "
         "assert 'auditviewer.demo.sample' not in sys.modules"
     )
