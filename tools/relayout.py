@@ -152,6 +152,7 @@ NAME_HOMES: dict[tuple[str, str], str] = {
         ("auditviewer.ui.widgets.scope_tree", name): "auditviewer.workspace.scopes"
         for name in ("ALL", "GROUPS", "NO_TITLE", "ResourceCount", "Scope", "ScopeNode", "build_tree")
     },
+    ("auditviewer.integrity.memory", "verify_with_memory"): "auditviewer.workspace.memory",
 }
 
 #: New packages (each gets an ``__init__.py`` with a docstring, written by hand).

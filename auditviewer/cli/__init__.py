@@ -160,9 +160,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from auditviewer.core.native import keep_freed_memory
 
     keep_freed_memory()  # before pyarrow is imported: a short process streaming big files
-    from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory, write_evidence
+    from auditviewer.integrity.memory import CheckpointMemory, write_evidence
     from auditviewer.integrity.report import error_report
     from auditviewer.workspace.inputs import open_workspace
+    from auditviewer.workspace.memory import verify_with_memory
     from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
     keys = trusted_keys(args.trust)

@@ -30,7 +30,7 @@ from auditviewer.core.errors import StoreError
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
-from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
+from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.query.language import compile_query
 from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
@@ -42,6 +42,7 @@ from auditviewer.workspace.loading import (
     remove_database,
     store_rows,
 )
+from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.verification import trusted_keys, verify_workspace

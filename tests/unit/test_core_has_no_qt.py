@@ -35,6 +35,8 @@ def test_core_modules_exist() -> None:
         "auditviewer.workspace.scopes",
         "auditviewer.workspace.session",
         "auditviewer.workspace.store_session",
+        "auditviewer.workspace.memory",
+        "auditviewer.integrity.memory.store",
     } <= set(names)
 
 

@@ -54,6 +54,9 @@ def test_every_move_landed(relayout: ModuleType) -> None:
         ("from auditviewer.ui.scope_tree import ALL, ScopeTree",
          "from auditviewer.workspace.scopes import ALL\nfrom auditviewer.ui.widgets.scope_tree import ScopeTree"),
         ("from auditviewer.workspace.scopes import Scope", "from auditviewer.workspace.scopes import Scope"),
+        ("from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory",
+         "from auditviewer.integrity.memory import CheckpointMemory\n"
+         "from auditviewer.workspace.memory import verify_with_memory"),
     ],
 )
 def test_rewrite(relayout: ModuleType, old: str, new: str) -> None:
