@@ -311,7 +311,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _write_sample(args: argparse.Namespace, out: Path) -> Any:
-    from auditviewer.demo.sample import sample_origin, write_sample_bundle
+    from auditviewer.demo import sample_origin, write_sample_bundle
 
     return write_sample_bundle(
         out,
@@ -327,7 +327,7 @@ def _write_sample(args: argparse.Namespace, out: Path) -> Any:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from auditviewer.demo.sample import demo_bundle_path, demo_verifier_key
+    from auditviewer.demo import demo_bundle_path, demo_verifier_key
 
     path = demo_bundle_path()
     if args.summary or not _gui_available():

@@ -24,7 +24,7 @@ DESKTOP_FILE_NAME = "auditviewer"
 
 def demo_paths() -> tuple[list[str], list[str]]:
     """The demo bundle (generated on first use) and the key that verifies it."""
-    from auditviewer.demo.sample import demo_bundle_path, demo_verifier_key
+    from auditviewer.demo import demo_bundle_path, demo_verifier_key
 
     return [str(demo_bundle_path())], [demo_verifier_key()]
 

@@ -381,7 +381,7 @@ def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
 
 def is_demo_origin(origin: str | None) -> bool:
     """The built-in demo and samples are regenerated: their checkpoints are never remembered."""
-    # DEMO_ORIGIN, not auditviewer.demo.sample's: importing sample (and nacl) here, at the end of a
+    # DEMO_ORIGIN, not auditviewer.demo's: importing the sample writer (and nacl) here, at the end of a
     # load on the loading thread, held the GIL for ~60 ms.
     return origin is not None and (origin == DEMO_ORIGIN or origin.startswith(DEMO_ORIGIN + "-sample-"))
 

@@ -57,6 +57,10 @@ def test_every_move_landed(relayout: ModuleType) -> None:
         ("from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory",
          "from auditviewer.integrity.memory import CheckpointMemory\n"
          "from auditviewer.workspace.memory import verify_with_memory"),
+        ("from auditviewer.sample import write_sample_bundle", "from auditviewer.demo import write_sample_bundle"),
+        ("from auditviewer.demo.sample import _plan, sample_origin",
+         "from auditviewer.demo.writer import _plan\nfrom auditviewer.demo import sample_origin"),
+        ("from auditviewer import sample", "from auditviewer import demo as sample"),
     ],
 )
 def test_rewrite(relayout: ModuleType, old: str, new: str) -> None:

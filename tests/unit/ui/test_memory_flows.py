@@ -108,7 +108,7 @@ def test_preference_off_remembers_nothing(qtbot: Any, window: MainWindow, tmp_pa
 
 
 def test_demo_origins_are_never_remembered() -> None:
-    from auditviewer.demo.sample import DEFAULT_ORIGIN, sample_origin
+    from auditviewer.demo import DEFAULT_ORIGIN, sample_origin
 
     assert is_demo_origin(DEFAULT_ORIGIN)
     assert is_demo_origin(sample_origin(entries=100, seed=1))
@@ -169,7 +169,7 @@ def test_a_file_vanishing_mid_load_is_named_and_the_rest_is_kept(
 
 
 def test_recognising_the_demo_does_not_import_the_sample_generator() -> None:
-    # The loader asks at the end of every load, on its thread: importing auditviewer.demo.sample
+    # The loader asks at the end of every load, on its thread: importing auditviewer.demo
     # (and nacl) there held the GIL for ~60 ms, a GUI stall.
     import subprocess
     import sys
@@ -177,6 +177,6 @@ def test_recognising_the_demo_does_not_import_the_sample_generator() -> None:
     code = (
         "import sys; from auditviewer.workspace.store_session import is_demo_origin; "
         "assert is_demo_origin('audit.heroiclabs.example/org/acme-games-demo'); "
-        "assert 'auditviewer.demo.sample' not in sys.modules"
+        "assert 'auditviewer.demo' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
