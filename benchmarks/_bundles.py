@@ -1,6 +1,6 @@
 """Large signed bundles for benchmarks, written fast from a few entry templates.
 
-Not the realistic sample generator (auditviewer.demo.sample): these only need the
+Not the realistic sample generator (auditviewer.demo): these only need the
 right size and shape, and to be quick to make at 1,000,000 entries.
 """
 

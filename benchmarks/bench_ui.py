@@ -67,9 +67,9 @@ def main() -> int:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from auditviewer.ui.loader import load_session
     from auditviewer.ui.main_window import MainWindow, make_settings
-    from auditviewer.ui.widgets.scope_tree import ALL
+    from auditviewer.workspace.scopes import ALL
+    from auditviewer.workspace.store_session import load_session
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     app = QApplication.instance() or QApplication(sys.argv[:1])

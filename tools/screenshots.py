@@ -40,9 +40,9 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from auditviewer.ui.app import demo_paths
-    from auditviewer.ui.loader import load_session
     from auditviewer.ui.main_window import MainWindow, make_settings
     from auditviewer.ui.models.table_model import COL_SEQ
+    from auditviewer.workspace.store_session import load_session
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -179,9 +179,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from auditviewer.core.native import keep_freed_memory
 
     keep_freed_memory()  # before pyarrow is imported: a short process streaming big files
-    from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory, write_evidence
+    from auditviewer.integrity.memory import CheckpointMemory, write_evidence
     from auditviewer.integrity.report import error_report
     from auditviewer.workspace.inputs import open_workspace
+    from auditviewer.workspace.memory import verify_with_memory
     from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
     keys = trusted_keys(args.trust)
@@ -356,7 +357,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _write_sample(args: argparse.Namespace, out: Path, progress: Any = None) -> Any:
-    from auditviewer.demo.sample import sample_origin, write_sample_bundle
+    from auditviewer.demo import sample_origin, write_sample_bundle
 
     return write_sample_bundle(
         out,
@@ -373,7 +374,7 @@ def _write_sample(args: argparse.Namespace, out: Path, progress: Any = None) -> 
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from auditviewer.demo.sample import demo_bundle_path, demo_verifier_key
+    from auditviewer.demo import demo_bundle_path, demo_verifier_key
 
     path = demo_bundle_path()
     if args.summary or not _gui_available():

@@ -49,6 +49,6 @@ def split_event_type(event_type: str) -> tuple[str, str]:
         return category, action
     return event_type, ""
 
-#: The origin of the built-in demo bundle; samples add "-sample-…" (auditviewer.demo.sample).
+#: The origin of the built-in demo bundle; samples add "-sample-…" (auditviewer.demo).
 #: Here, not in sample.py, so that the viewer can recognise them without importing it.
 DEMO_ORIGIN = "audit.heroiclabs.example/org/acme-games-demo"

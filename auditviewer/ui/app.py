@@ -25,13 +25,13 @@ DESKTOP_FILE_NAME = "auditviewer"
 
 def demo_paths() -> tuple[list[str], list[str]]:
     """The demo bundle (generated on first use) and the key that verifies it."""
-    from auditviewer.demo.sample import demo_bundle_path, demo_verifier_key
+    from auditviewer.demo import demo_bundle_path, demo_verifier_key
 
     return [str(demo_bundle_path())], [demo_verifier_key()]
 
 
 def make_window() -> MainWindow:
-    from auditviewer.ui.loader import load_session
+    from auditviewer.workspace.store_session import load_session
 
     return MainWindow(load_session, demo_paths=demo_paths)
 

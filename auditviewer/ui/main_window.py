@@ -2,7 +2,7 @@
 time range, scope tree and facets, timeline, the log, the metadata pane and
 the integrity report.
 
-The window reads the workspace only through a :class:`~auditviewer.ui.session.Session`;
+The window reads the workspace only through a :class:`~auditviewer.workspace.session.Session`;
 loading and verification run in a worker (:mod:`auditviewer.ui.workers`).
 """
 
@@ -73,7 +73,6 @@ from auditviewer.ui.models.table_model import (
     EntryTableModel,
 )
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
-from auditviewer.ui.session import FilterState, Session
 from auditviewer.ui.widgets.facets import FacetList
 from auditviewer.ui.widgets.integrity_panel import (
     IntegrityBanner,
@@ -82,11 +81,13 @@ from auditviewer.ui.widgets.integrity_panel import (
     has_fork,
 )
 from auditviewer.ui.widgets.json_pane import MetadataPane
-from auditviewer.ui.widgets.scope_tree import ALL, Scope, ScopeTree
+from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.workers import JobContext, Worker, start
+from auditviewer.workspace.scopes import ALL, Scope
+from auditviewer.workspace.session import FilterState, Session
 
 APP_NAME = "AuditViewer"
 MAX_RECENT = 10
@@ -881,7 +882,7 @@ class MainWindow(QMainWindow):
         status = self.report.status if self.report is not None else "error"
         seconds = time.monotonic() - getattr(self, "_load_started", time.monotonic())
         self._loaded_text = f"Opened {self._stored:,} entries in {seconds:.1f} s."
-        notices = getattr(self.session, "notices", None)
+        notices = session.notices
         if notices:
             self._loaded_text += " " + elide(visible_text("; ".join(notices)), 200)
         problems = self.load_problems()
@@ -1174,7 +1175,7 @@ class MainWindow(QMainWindow):
         if seq is None:
             return  # its page is on the way; _page_loaded comes back here
         self._entry_generation += 1
-        if getattr(session, "threaded", False):
+        if session.threaded:
             self.fetcher.entry(session, seq, self._entry_generation)
         else:
             self._entry_ready(seq, session.entry(seq), self._entry_generation)
@@ -1393,8 +1394,8 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None:
             return []
-        lines = [f"Not read: {e}" for e in getattr(session, "file_errors", []) or []]
-        lines += [f"Remembered checkpoints: {m}" for m in getattr(session, "memory_problems", []) or []]
+        lines = [f"Not read: {e}" for e in session.file_errors]
+        lines += [f"Remembered checkpoints: {m}" for m in session.memory_problems]
         return lines
 
     def _origin(self) -> str | None:
@@ -1460,8 +1461,7 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None or self.worker is not None:
             return False
-        can = getattr(session, "can_export", None)
-        return bool(can()) if callable(can) else False
+        return session.can_export()
 
     def open_export(self, scope: Scope | None = None) -> ExportDialog | None:
         """The export dialog for the current filter and scope, or for one scope's whole history."""

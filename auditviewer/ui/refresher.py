@@ -7,7 +7,7 @@ queries that take tens to hundreds of milliseconds on a million entries. The
 counts (older ones still queued are skipped), and the answer comes back as a
 :class:`ViewResult` through ``resultReady`` on the GUI thread.
 
-Sessions without a true ``threaded`` attribute (small in-memory ones, test
+Sessions whose ``threaded`` is false (small in-memory ones, test
 doubles) are answered in place, as is every request with ``threaded=False``.
 """
 
@@ -24,8 +24,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.ui.models.table_model import PAGE_SIZE
-from auditviewer.ui.session import FilterState, Session, ViewSource
-from auditviewer.ui.widgets.scope_tree import ResourceCount
+from auditviewer.workspace.scopes import ResourceCount
+from auditviewer.workspace.session import FilterState, Session, ViewSource
 
 PART_TABLE = "table"  # view, count, facets
 PART_CONTEXT = "context"  # timeline, scope tree, time bounds
@@ -186,7 +186,7 @@ class Refresher(QObject):
         with self._lock:
             self._latest[0] += 1
             number = self._latest[0]
-        if not (self.threaded and getattr(session, "threaded", False)):
+        if not (self.threaded and session.threaded):
             self._deliver(compute(session, state, parts, number, keep_seq=keep_seq))
             return number
         self._busy += 1

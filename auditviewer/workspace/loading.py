@@ -17,11 +17,12 @@ import pyarrow as pa
 from auditviewer.core.errors import StoreError
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
-from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
+from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.store.store import Store
 from auditviewer.workspace.cache import DatabaseChoice, OpenedStore, choose_database, open_store
 from auditviewer.workspace.inputs import Progress, Workspace, open_workspace
+from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.verification import verify_workspace
 
 

@@ -4,7 +4,7 @@ Independent of the code under test, as ``tests/vectors`` is: leaf hashes, heads
 (spec §3), checkpoint texts, signed notes, key ids and verifier key strings (§4)
 are written here from the spec with :mod:`hashlib` and :mod:`nacl` alone, so the
 verifier is tested against a second, deliberately plain reading of the spec (and
-not against auditviewer.demo.sample either). The one crossing is
+not against auditviewer.demo either). The one crossing is
 :attr:`Signer.verifier`: the key string written here, read by the verifier's own
 key parser (the way a person's key reaches it).
 """

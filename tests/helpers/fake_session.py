@@ -16,8 +16,8 @@ import pyarrow as pa
 from auditviewer.core.errors import QueryError
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.integrity.report import Report
-from auditviewer.ui.session import FilterState, WorkspaceInfo
-from auditviewer.ui.widgets.scope_tree import ResourceCount
+from auditviewer.workspace.scopes import ResourceCount
+from auditviewer.workspace.session import FilterState, WorkspaceInfo
 
 
 class FakeView:
@@ -49,6 +49,8 @@ class FakeView:
 
 
 class FakeSession:
+    threaded = False  # the window asks it on the GUI thread
+
     def __init__(self, entries_file: Path, report: Report | None = None,
                  state: str = "verified") -> None:
         self.rows: list[dict[str, Any]] = []
@@ -82,6 +84,12 @@ class FakeSession:
             exported_at_ms=parse_rfc3339_ms("2026-10-19T23:59:59Z"),
         )
         self.closed = False
+        self.notices: list[str] = []
+        self.file_errors: list[str] = []
+        self.memory_problems: list[str] = []
+
+    def can_export(self) -> bool:
+        return False  # no workspace behind it to export from
 
     def total(self) -> int:
         return len(self.rows)

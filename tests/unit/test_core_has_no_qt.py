@@ -31,7 +31,15 @@ def test_core_modules_exist() -> None:
         "auditviewer.store.store",
         "auditviewer.query.language",
         "auditviewer.export.plan",
-        "auditviewer.demo.sample",
+        "auditviewer.demo.writer",
+        "auditviewer.demo.world",
+        "auditviewer.demo.events",
+        "auditviewer.demo.entries",
+        "auditviewer.workspace.scopes",
+        "auditviewer.workspace.session",
+        "auditviewer.workspace.store_session",
+        "auditviewer.workspace.memory",
+        "auditviewer.integrity.memory.store",
     } <= set(names)
 
 

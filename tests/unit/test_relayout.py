@@ -46,6 +46,21 @@ def test_every_move_landed(relayout: ModuleType) -> None:
         ("from tests.bundle_builder import make_entry", "from tests.helpers.bundle_builder import make_entry"),
         ("see `auditviewer/limits.py`", "see `auditviewer/core/limits.py`"),
         ('metadata[b"auditviewer.export"]', 'metadata[b"auditviewer.export"]'),  # data, not a module
+        # Phase 2: moved again, and names split out of a module.
+        ("from auditviewer.ui import loader", "from auditviewer.workspace import store_session as loader"),
+        ("from auditviewer.ui.session import FilterState", "from auditviewer.workspace.session import FilterState"),
+        ('monkeypatch.setattr("auditviewer.ui.loader.open_store", f)',
+         'monkeypatch.setattr("auditviewer.workspace.store_session.open_store", f)'),
+        ("from auditviewer.ui.scope_tree import ALL, ScopeTree",
+         "from auditviewer.workspace.scopes import ALL\nfrom auditviewer.ui.widgets.scope_tree import ScopeTree"),
+        ("from auditviewer.workspace.scopes import Scope", "from auditviewer.workspace.scopes import Scope"),
+        ("from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory",
+         "from auditviewer.integrity.memory import CheckpointMemory\n"
+         "from auditviewer.workspace.memory import verify_with_memory"),
+        ("from auditviewer.sample import write_sample_bundle", "from auditviewer.demo import write_sample_bundle"),
+        ("from auditviewer.demo.sample import _plan, sample_origin",
+         "from auditviewer.demo.writer import _plan\nfrom auditviewer.demo import sample_origin"),
+        ("from auditviewer import sample", "from auditviewer import demo as sample"),
     ],
 )
 def test_rewrite(relayout: ModuleType, old: str, new: str) -> None:

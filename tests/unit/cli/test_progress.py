@@ -143,7 +143,7 @@ def test_progress_moves_within_one_jsonl_file(tmp_path: Path, monkeypatch: pytes
 
 
 def test_progress_moves_within_one_parquet_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditviewer.demo import sample
+    from auditviewer.demo import writer as sample
 
     monkeypatch.setattr(sample, "PARQUET_ROW_GROUP", 4096)  # several row groups in a small file
     assert main(["sample", str(tmp_path / "p"), "--entries", "20000", "--format", "parquet", "--quiet"]) == 0

@@ -18,18 +18,18 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from auditviewer.demo.sample import (
+from auditviewer.demo import (
     ACTIONS,
     CATEGORIES,
     DEFAULT_EXPORTED_AT,
     DEFAULT_ORIGIN,
     SampleResult,
-    _plan,  # the earlier entries of a mid-log export
     demo_bundle_path,
     demo_verifier_key,
     sample_verifier_key,
     write_sample_bundle,
 )
+from auditviewer.demo.writer import _plan  # the earlier entries of a mid-log export
 from auditviewer.integrity.chain import ZERO_HEAD, leaf_hash, next_head
 from auditviewer.integrity.keys import parse_verifier_key
 from auditviewer.integrity.notes import Checkpoint, check_signatures, parse_checkpoint

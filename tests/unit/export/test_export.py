@@ -612,7 +612,7 @@ def test_resource_slice_vector_reexported_whole_keeps_its_scope(tmp_path: Path) 
 
 
 def test_generated_sample_bundle_slices_verify(tmp_path: Path) -> None:
-    from auditviewer.demo.sample import write_sample_bundle
+    from auditviewer.demo import write_sample_bundle
 
     sample = write_sample_bundle(tmp_path / "sample.zip", entries=3000, fmt="parquet", zip_=True, start_seq=500)
     key = parse_verifier_key(sample.verifier_key)
@@ -625,7 +625,7 @@ def test_generated_sample_bundle_slices_verify(tmp_path: Path) -> None:
 
 @needs_store
 def test_realistic_sample_by_query_to_every_format(tmp_path: Path) -> None:
-    from auditviewer.demo.sample import write_sample_bundle
+    from auditviewer.demo import write_sample_bundle
 
     sample = write_sample_bundle(tmp_path / "demo", entries=2500, seed=3)
     key = parse_verifier_key(sample.verifier_key)

@@ -20,12 +20,12 @@ from auditviewer.integrity.memory import (
     CheckpointMemory,
     file_name,
     fork_evidence,
-    verify_with_memory,
     write_evidence,
 )
 from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
+from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.verification import verify_workspace
 from tests.helpers.bundle_builder import ORIGIN, make_entry, signer, write_bundle
 

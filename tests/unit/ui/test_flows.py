@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from auditviewer.ui import loader as loader_module
 from auditviewer.ui.app import demo_paths
-from auditviewer.ui.loader import load_session
 from auditviewer.ui.main_window import MainWindow, make_settings
 from auditviewer.ui.models.table_model import COL_EVENT, COL_STATE
+from auditviewer.workspace import store_session as loader_module
+from auditviewer.workspace.store_session import load_session
 from tests.helpers.vectors import VECTOR_KEY, VECTORS
 from tests.helpers.window import shown_window
 

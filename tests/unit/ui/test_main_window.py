@@ -11,8 +11,8 @@ from PySide6.QtGui import QGuiApplication
 
 from auditviewer.ui.main_window import MainWindow, make_settings
 from auditviewer.ui.models.table_model import COL_EVENT, COL_SEQ
-from auditviewer.ui.widgets.scope_tree import Scope
 from auditviewer.ui.workers import JobContext
+from auditviewer.workspace.scopes import Scope
 from tests.helpers.fake_session import FakeSession
 from tests.helpers.vectors import VECTORS, verify_vector
 from tests.helpers.window import shown_window

@@ -11,9 +11,9 @@ import pytest
 
 from auditviewer.core.paths import data_dir
 from auditviewer.integrity.memory import CheckpointMemory
-from auditviewer.ui import loader as loader_module
-from auditviewer.ui.loader import is_demo_origin, load_session
 from auditviewer.ui.main_window import MainWindow, PreferencesDialog, make_settings
+from auditviewer.workspace import store_session as loader_module
+from auditviewer.workspace.store_session import is_demo_origin, load_session
 from tests.helpers.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
 
 KEY = signer()
@@ -108,7 +108,7 @@ def test_preference_off_remembers_nothing(qtbot: Any, window: MainWindow, tmp_pa
 
 
 def test_demo_origins_are_never_remembered() -> None:
-    from auditviewer.demo.sample import DEFAULT_ORIGIN, sample_origin
+    from auditviewer.demo import DEFAULT_ORIGIN, sample_origin
 
     assert is_demo_origin(DEFAULT_ORIGIN)
     assert is_demo_origin(sample_origin(entries=100, seed=1))
@@ -169,14 +169,14 @@ def test_a_file_vanishing_mid_load_is_named_and_the_rest_is_kept(
 
 
 def test_recognising_the_demo_does_not_import_the_sample_generator() -> None:
-    # The loader asks at the end of every load, on its thread: importing auditviewer.demo.sample
+    # The loader asks at the end of every load, on its thread: importing auditviewer.demo
     # (and nacl) there held the GIL for ~60 ms, a GUI stall.
     import subprocess
     import sys
 
     code = (
-        "import sys; from auditviewer.ui.loader import is_demo_origin; "
+        "import sys; from auditviewer.workspace.store_session import is_demo_origin; "
         "assert is_demo_origin('audit.heroiclabs.example/org/acme-games-demo'); "
-        "assert 'auditviewer.demo.sample' not in sys.modules"
+        "assert 'auditviewer.demo' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

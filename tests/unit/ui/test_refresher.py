@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from auditviewer.ui.refresher import PART_TABLE, Refresher, ViewResult, compute
-from auditviewer.ui.session import FilterState
+from auditviewer.workspace.session import FilterState
 from tests.helpers.fake_session import FakeSession
 from tests.helpers.vectors import VECTORS
 

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QMessageBox
 from auditviewer.core.errors import Cancelled
 from auditviewer.ui.dialogs import export as export_dialog
 from auditviewer.ui.dialogs.export import ExportDialog, format_choices, with_suffix
-from auditviewer.ui.loader import load_session
 from auditviewer.ui.main_window import MainWindow
-from auditviewer.ui.widgets.scope_tree import Scope
+from auditviewer.workspace.scopes import Scope
+from auditviewer.workspace.store_session import load_session
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 from tests.helpers.vectors import VECTOR_KEY, VECTORS
 from tests.helpers.window import shown_window

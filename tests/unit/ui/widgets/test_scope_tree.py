@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditviewer.ui.widgets.scope_tree import ALL, ResourceCount, Scope, ScopeTree, build_tree
+from auditviewer.ui.widgets.scope_tree import ScopeTree
+from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, build_tree
 
 ROWS = [
     ResourceCount("ttl_1", "Dragon Tactics", "nakama_deployment", "dep_1", "dragon-prod", 10),

@@ -12,12 +12,16 @@ import pytest
 from auditviewer.core.errors import StoreError
 from auditviewer.input.formats import jsonl
 from auditviewer.store.store import Store
-from auditviewer.ui import loader
-from auditviewer.ui.loader import StoreSession, load_session, no_collection_while_loading
-from auditviewer.ui.session import FilterState
-from auditviewer.ui.widgets.scope_tree import Scope
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import inputs as workspace
+from auditviewer.workspace import store_session as loader
+from auditviewer.workspace.scopes import Scope
+from auditviewer.workspace.session import FilterState
+from auditviewer.workspace.store_session import (
+    StoreSession,
+    load_session,
+    no_collection_while_loading,
+)
 from tests.helpers.vectors import VECTOR_KEY, VECTORS
 
 

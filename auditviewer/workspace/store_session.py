@@ -30,12 +30,10 @@ from auditviewer.core.errors import StoreError
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
-from auditviewer.integrity.memory import CheckpointMemory, verify_with_memory
+from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.query.language import compile_query
 from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
-from auditviewer.ui.session import FilterState, WorkspaceInfo
-from auditviewer.ui.widgets.scope_tree import ALL, ResourceCount
 from auditviewer.workspace.cache import OpenedStore, choose_database, open_store
 from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.loading import (
@@ -44,6 +42,9 @@ from auditviewer.workspace.loading import (
     remove_database,
     store_rows,
 )
+from auditviewer.workspace.memory import verify_with_memory
+from auditviewer.workspace.scopes import ALL, ResourceCount
+from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
@@ -380,7 +381,7 @@ def workspace_info(workspace: Any, paths: list[str]) -> WorkspaceInfo:
 
 def is_demo_origin(origin: str | None) -> bool:
     """The built-in demo and samples are regenerated: their checkpoints are never remembered."""
-    # DEMO_ORIGIN, not auditviewer.demo.sample's: importing sample (and nacl) here, at the end of a
+    # DEMO_ORIGIN, not auditviewer.demo's: importing the sample writer (and nacl) here, at the end of a
     # load on the loading thread, held the GIL for ~60 ms.
     return origin is not None and (origin == DEMO_ORIGIN or origin.startswith(DEMO_ORIGIN + "-sample-"))
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from auditviewer.integrity.report import Report
-from auditviewer.ui.widgets.scope_tree import ALL, ResourceCount, Scope
+from auditviewer.workspace.scopes import ALL, ResourceCount, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +72,20 @@ class ViewSource(Protocol):
 
 
 class Session(Protocol):
-    """The open workspace as the window reads it."""
+    """The open workspace as the window reads it: everything the window uses, so mypy checks it."""
 
     info: WorkspaceInfo
     report: Report | None
+    #: Ask views, facets and entries on the query thread (a store), not the GUI thread.
+    threaded: bool
+    #: Where the database lives and fallbacks taken, for the status bar.
+    notices: list[str]
+    #: Files that failed mid-load (the rest loaded), one line each.
+    file_errors: list[str]
+    #: Problems of the remembered checkpoints (integrity/memory), one line each.
+    memory_problems: list[str]
+
+    def can_export(self) -> bool: ...
 
     def total(self) -> int: ...
 
