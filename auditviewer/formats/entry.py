@@ -9,6 +9,8 @@ stops a load.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +42,88 @@ def _reject_constant(name: str) -> Any:
     raise _Malformed(f"{name} is not valid JSON")
 
 
+#: Integers with more digits are kept as their text (:class:`BigNumber`), never converted:
+#: Python refuses to convert over 4,300 digits, and converting is quadratic in the digits.
+#: 19 digits hold every int64, so every valid ``seq`` is still an int.
+MAX_INT_DIGITS = 20
+
+
+class BigNumber(str):
+    """An integer too long to convert, kept as written (spec §2: numbers other than seq are opaque)."""
+
+    __slots__ = ()
+
+
+def _parse_int(text: str) -> int | BigNumber:
+    return int(text) if len(text) <= MAX_INT_DIGITS else BigNumber(text)
+
+
 _DECODER = json.JSONDecoder(
-    object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant
+    object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant, parse_int=_parse_int
 )
+_LOOSE_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def loads_opaque(text: str | bytes) -> Any:
+    """``json.loads`` for stored leaves read after verification (exports, summaries).
+
+    Numbers are never a reason to fail: integers too long to convert come back as
+    :class:`BigNumber` (their text). Raises ValueError (or RecursionError) for text
+    that is not JSON, as ``json.loads`` does.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return _LOOSE_DECODER.decode(text)
+
+
+def dumps_opaque(value: Any) -> str:
+    """Compact JSON text of a value read by :func:`loads_opaque`, each :class:`BigNumber` as written."""
+    numbers: list[str] = []
+    marker = f"\x00{secrets.token_hex(8)}:"  # no input string can guess it
+
+    def swap(item: Any) -> Any:
+        if isinstance(item, BigNumber):
+            numbers.append(str(item))
+            return f"{marker}{len(numbers) - 1}"
+        if isinstance(item, dict):
+            return {k: swap(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [swap(v) for v in item]
+        return item
+
+    text = json.dumps(swap(value), ensure_ascii=False, separators=(",", ":"))
+    if not numbers:
+        return text
+    quoted = json.dumps(marker)[1:-1]
+    return re.sub(
+        '"' + re.escape(quoted) + '([0-9]+)"', lambda m: numbers[int(m.group(1))], text
+    )
+
+
+#: A JSON string escape that may name a surrogate code point (``\ud800``..``\udfff``).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The first string (key or value) of a decoded leaf holding an unpaired surrogate.
+
+    The decoder joins every valid pair (``\\ud83d\\ude00``) into one code point, so
+    any surrogate left in a decoded string came from an unpaired escape (I-JSON,
+    RFC 7493 §2.1; spec §2).
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 _FAST_DECODE = msgspec.json.Decoder().decode
 _FAST_ENCODE = msgspec.json.Encoder().encode
 _FAST_ERRORS = (msgspec.DecodeError, msgspec.EncodeError, ValueError, TypeError, RecursionError)
@@ -194,11 +275,17 @@ def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = Fal
         return EntryCheck(None, "JSON nested too deeply")
     if not isinstance(value, dict):
         return EntryCheck(None, f"entry is a JSON {type(value).__name__}, not an object")
+    if _SURROGATE_ESCAPE.search(text) and (lone := _lone_surrogate(value)) is not None:
+        where = _SURROGATE.search(lone)
+        code = ord(lone[where.start()]) if where else 0
+        return EntryCheck(None, f"a string escape yields the unpaired surrogate U+{code:04X} (not I-JSON)")
     return _judge(value, keep)
 
 
 def _judge(value: dict[str, Any], keep: bool) -> EntryCheck:
     seq = value.get("seq")
+    if isinstance(seq, BigNumber):
+        return EntryCheck(None, f"field 'seq' has {len(seq.lstrip('-')):,} digits: not an integer from 0 to 2^63-1")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
         return EntryCheck(None, "field 'seq' is missing or not an integer >= 0")
     problem = _field_problem(value)
