@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from auditviewer.formats.batches import LeafBatch, Problem, counting_array, leaf_hashes, make_batch
+from auditviewer.formats.batches import (
+    LeafBatch,
+    Problem,
+    add_problem,
+    counting_array,
+    leaf_hashes,
+    make_batch,
+)
 from auditviewer.formats.entry import check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.native import NATIVE
@@ -157,11 +164,11 @@ def _judged_batch(
         number = first + offset
         if seq is None:
             if not leaf:
-                problems.append(Problem(number, "blank line (entry files have none)"))
+                add_problem(problems, number, "blank line (entry files have none)")
                 continue
             check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
             if check.seq is None:
-                problems.append(Problem(number, check.problem or "unreadable entry"))
+                add_problem(problems, number, check.problem or "unreadable entry")
                 continue
             seq = check.seq
             if check.problem:
@@ -292,13 +299,34 @@ def iter_pieces(
         if cut < 0:
             pending += chunk
         else:
-            yield pending, chunk, start, cut + 1
+            yield from _dense_split(pending, chunk, start, cut + 1)
             pending = chunk[cut + 1 :]
         if len(pending) > limit:
             pending = pending[: limit + 1]
             skipping = True
     if pending:
         yield pending, b"", 0, 0
+
+
+#: Lines of one piece at most: the C check's output is ~56 bytes a line, so a piece of
+#: 16 MiB of newlines (16.7 million empty lines) would cost ~1 GB; it is cut smaller.
+MAX_PIECE_LINES = 1 << 20
+
+
+def _dense_split(prefix: bytes, chunk: bytes, start: int, end: int) -> Iterator[tuple[bytes, bytes, int, int]]:
+    """``prefix + chunk[start:end]`` (whole lines) as pieces of at most about ``MAX_PIECE_LINES`` lines."""
+    lines = chunk.count(b"\n", start, end)
+    if lines <= MAX_PIECE_LINES:
+        yield prefix, chunk, start, end
+        return
+    step = max(1, (end - start) * MAX_PIECE_LINES // lines)
+    at = start
+    while at < end:
+        stop = chunk.rfind(b"\n", at, min(at + step, end)) + 1
+        if stop <= at:  # no newline within a step: the next one ends this piece (end - 1 is one)
+            stop = chunk.find(b"\n", at + step - 1) + 1
+        yield prefix, chunk, at, stop
+        prefix, at = b"", stop
 
 
 def _check_piece(

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from auditviewer.domain import split_event_type
 from auditviewer.errors import InputError, LimitError
-from auditviewer.formats.batches import LeafBatch, Problem, make_batch
+from auditviewer.formats.batches import LeafBatch, Problem, add_problem, make_batch
 from auditviewer.formats.entry import MAX_SEQ, check_leaf
 from auditviewer.formats.parquet import open_parquet
 from auditviewer.limits import DEFAULT_LIMITS, Limits
@@ -115,17 +115,22 @@ def _records_batches(
     lines: list[int] = []
     problems: list[Problem] = []
     for position, (number, record) in enumerate(records):
+        if len(problems) >= BATCH:  # a file of bad rows: its problems go on in batches too
+            yield make_batch(label, seqs, leaves, lines, problems=problems)
+            seqs, leaves, lines, problems = [], [], [], []
         if isinstance(record, _Unreadable):
-            problems.append(Problem(number, str(record)))
+            add_problem(problems, number, str(record))
             continue
         if isinstance(record, bytes):
             check = check_leaf(record, limits=limits, keep=True)
             if check.value is None and check.seq is None:
-                # Not an entry; maybe a dashboard-shaped row.
+                # Not an entry; maybe a dashboard-shaped row (an object too, so it starts with '{').
                 try:
+                    if record.lstrip(b" \t\r")[:1] != b"{":
+                        raise ValueError(check.problem)
                     record = _loads(record)
                 except ValueError:
-                    problems.append(Problem(number, check.problem or "unreadable row"))
+                    add_problem(problems, number, check.problem or "unreadable row")
                     continue
             else:
                 seqs.append(check.seq if check.seq is not None else position)

@@ -33,6 +33,7 @@ from auditviewer.integrity.report import (
     STATUS_VERIFIED,
     CheckpointResult,
     Finding,
+    FindingBudget,
     Report,
     Signer,
     b64,
@@ -58,7 +59,11 @@ class LeafCollector:
     sources: list[tuple[int, str, pa.Array]] = field(default_factory=list)
     proof_hashes: dict[int, bytes] = field(default_factory=dict)
     failed_seqs: set[int] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
+    #: Bounded: millions of bad lines are a hundred findings and a summary per kind.
+    findings: FindingBudget = field(default_factory=FindingBudget)
+    #: The last finding kept for a problem with no seq, and that problem's text: the same
+    #: problem on the following lines extends it (a file of blank lines is one finding).
+    _run: tuple[Finding, str] | None = None
     #: Entries whose time goes backwards (information only).
     time_watch: TimeWatch = field(default_factory=lambda: TimeWatch())
 
@@ -84,15 +89,21 @@ class LeafCollector:
         elif self.has_heads:
             self.heads += _NO_HEAD * n
         for problem in batch.problems:
-            self.findings.append(
-                Finding(
-                    kind=problem.kind,
-                    message=f"{batch.source}:{problem.line}: {problem.message}",
-                    seq=problem.seq,
-                    file=batch.source,
-                    line=problem.line,
-                )
-            )
+            run = self._run
+            if (
+                run is not None
+                and problem.seq is None
+                and run[1] == problem.message
+                and run[0].file == batch.source
+                and (run[0].line_end or run[0].line or 0) + 1 == problem.line
+            ):
+                # The same problem on the next lines, across batches: one finding grows.
+                _run_finding(run[0], problem.message, run[0].line or 0, problem.line + problem.count - 1)
+                continue
+            finding = Finding(kind=problem.kind, message="", seq=problem.seq, file=batch.source)
+            _run_finding(finding, problem.message, problem.line, problem.line + problem.count - 1)
+            kept = self.findings.append(finding)
+            self._run = (finding, problem.message) if kept and problem.seq is None else None
             if problem.seq is not None:
                 self.failed_seqs.add(problem.seq)
 
@@ -283,6 +294,16 @@ class _RecordedHeads(Mapping[int, bytes]):
 
     def __bool__(self) -> bool:
         return self._heads.strip(b"\x00") != b""
+
+
+def _run_finding(finding: Finding, problem: str, first: int, last: int) -> None:
+    """Set a reader problem's finding to cover lines ``first``..``last`` of its file."""
+    if last > first:
+        finding.message = f"{finding.file}:{first}-{last}: {problem} ({last - first + 1:,} lines)"
+        finding.line, finding.line_end, finding.count = first, last, last - first + 1
+    else:
+        finding.message = f"{finding.file}:{first}: {problem}"
+        finding.line = first
 
 
 _TIME_PATTERN = r'"seq":(?P<seq>\d{1,19}),"time":"(?P<time>[^"\\]{1,40})"'
@@ -767,7 +788,7 @@ def verify(
         first_seq=included[0] if included else None,
         last_seq=included[-1] if included else None,
         checkpoints=sorted(results, key=lambda r: r.size),
-        findings=findings,
+        findings=list(FindingBudget(findings)),  # every source together, bounded per kind
         state_ranges=state_ranges,
         state_counts=state_counts,
     )
