@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 
 from auditviewer.domain import FAILED, UNVERIFIED, VERIFIED
@@ -306,19 +307,43 @@ def _run_finding(finding: Finding, problem: str, first: int, last: int) -> None:
         finding.line = first
 
 
-_TIME_PATTERN = r'"seq":(?P<seq>\d{1,19}),"time":"(?P<time>[^"\\]{1,40})"'
+class _TopTime(msgspec.Struct):
+    """An entry's top-level ``time`` as written (every other field skipped, nested ones never seen)."""
+
+    seq: Any = None
+    time: msgspec.Raw = msgspec.Raw(b"")
+
+
+_TOP_TIME = msgspec.json.Decoder(_TopTime).decode
+
+
+def _top_time(leaf: bytes, seq: int) -> bytes | None:
+    """The text of a leaf's top-level ``time`` string, as the C check gives it: None when the
+    field is absent, not a string, or written with an escape, or when the leaf's own top-level
+    ``seq`` is not ``seq`` (a row whose entry names another seq is not compared)."""
+    try:
+        top = _TOP_TIME(leaf)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    raw = bytes(top.time)
+    if top.seq.__class__ is not int or top.seq != seq or len(raw) < 2 or raw[:1] != b'"' or b"\\" in raw:
+        return None
+    return raw[1:-1]
 
 
 @dataclass(slots=True)
 class TimeWatch:
-    """Finds entries whose time goes backwards, batch by batch, in C (pyarrow's RE2).
+    """Finds entries whose time goes backwards, batch by batch.
 
-    In canonical (JCS) text the top-level keys are sorted, so ``"seq":N,"time":"…"``
-    stands together; a match counts only when N is the entry's own seq, which
-    skips nested ``time`` keys. An entry written otherwise is simply not
-    checked: time_regression is information, never a verdict. Only neighbours
-    in reading order with consecutive seqs are compared (so a shuffled file is
-    checked less, never wrongly).
+    An entry's time is its top-level ``time`` string as written (an escaped one is
+    not compared), never a nested ``time`` in ``metadata`` or elsewhere. With the
+    C extension the check found where that text sits; otherwise (and for batches
+    with entries the C check declined) it is read here by a decoder that skips every
+    other field. Both then compare alike: only neighbours in reading order with
+    consecutive seqs; same-length UTC text (ending ``Z``) as text, anything else as
+    datetimes. time_regression is information, never a verdict; a shuffled file is
+    checked less, never wrongly. tests/unit/test_native.py holds the two to the same
+    findings.
     """
 
     last: tuple[int, str] | None = None
@@ -334,37 +359,27 @@ class TimeWatch:
         if time_spans is not None and NATIVE is not None:
             self._add_native(_flat(seqs), _flat(leaves), time_spans)
             return
-        import pyarrow.compute as pc
-        try:
-            text = leaves.cast(pa.string())
-        except pa.ArrowInvalid:  # invalid UTF-8 somewhere: those entries are malformed anyway
-            text = pc.cast(leaves, pa.string(), safe=False)
-        matches = pc.extract_regex(text, _TIME_PATTERN)
-        # Compared as text: a matched number may not fit INT64 (hostile or plain input).
-        own = pc.fill_null(pc.equal(pc.struct_field(matches, "seq"), pc.cast(seqs, pa.string())), False)
-        times = pc.if_else(own, pc.struct_field(matches, "time"), pa.scalar(None, pa.string()))
-        if self.last is not None:
-            seqs = pa.concat_arrays([pa.array([self.last[0]], pa.int64()), _flat(seqs)])
-            times = pa.concat_arrays([pa.array([self.last[1]], pa.string()), _flat(times)])
-        else:
-            seqs, times = _flat(seqs), _flat(times)
-        n = len(seqs)
-        earlier, later = times.slice(0, n - 1), times.slice(1)
-        candidates = pc.and_kleene(
-            pc.less(later, earlier),
-            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
-        )
-        # Text order is time order only for same-shaped UTC text; others are parsed below.
-        odd = pc.and_kleene(
-            pc.not_equal(pc.utf8_length(later), pc.utf8_length(earlier)),
-            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
-        )
-        for index in pc.indices_nonzero(pc.fill_null(pc.or_kleene(candidates, odd), False)).to_pylist():
-            before, after = times[index].as_py(), times[index + 1].as_py()
-            if _time_order(after, before):
-                self._note(seqs[index + 1].as_py(), after, seqs[index].as_py(), before)
-        last_time = times[n - 1].as_py()
-        self.last = (seqs[n - 1].as_py(), last_time) if last_time is not None else None
+        seq_values = _flat(seqs).to_pylist()
+        last = self.last
+        prev_seq, earlier = (last[0], last[1].encode("utf-8", "surrogatepass")) if last else (-1, None)
+        later: bytes | None = None
+        for seq, leaf in zip(seq_values, _flat(leaves).to_pylist(), strict=True):
+            later = _top_time(leaf, seq) if leaf is not None and seq is not None else None
+            if later is not None and earlier is not None and seq == prev_seq + 1 and prev_seq >= 0:
+                # As the C extension's time_candidates decides (see _add_native).
+                if (
+                    len(later) != len(earlier)
+                    or not later
+                    or later[-1:] != b"Z"
+                    or earlier[-1:] != b"Z"
+                ):
+                    after, before = later.decode("utf-8", "replace"), earlier.decode("utf-8", "replace")
+                    if _time_order(after, before):
+                        self._note(seq, after, prev_seq, before)
+                elif later < earlier:
+                    self._note(seq, later.decode("utf-8", "replace"), prev_seq, earlier.decode("utf-8", "replace"))
+            earlier, prev_seq = later, seq
+        self.last = (seq_values[-1], later.decode("utf-8", "replace")) if later is not None else None
 
     def _add_native(self, seqs: pa.Array, leaves: pa.Array, times: bytes) -> None:
         """:meth:`add` by the C extension, from the times' places its check found.
