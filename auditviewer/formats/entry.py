@@ -23,8 +23,11 @@ REQUIRED_STRINGS = ("id", "time", "category", "action")
 ACTOR_TYPES = frozenset({"user", "system", "api_key"})
 
 
-class _Malformed(ValueError):
-    pass
+class StrictJSONError(ValueError):
+    """JSON text that breaks spec §2's rules; the message says which, for a person."""
+
+
+_Malformed = StrictJSONError
 
 
 def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -265,27 +268,40 @@ def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = Fal
         text = leaf.decode("utf-8")
     except UnicodeDecodeError as exc:
         return EntryCheck(None, f"invalid UTF-8 at byte {exc.start}")
-    if _too_deep(text, limits.max_json_depth):
-        return EntryCheck(None, f"JSON nested deeper than {limits.max_json_depth} levels (limit max_json_depth)")
+    try:
+        value = strict_loads(text, max_depth=limits.max_json_depth)
+    except StrictJSONError as exc:
+        return EntryCheck(None, str(exc))
+    if not isinstance(value, dict):
+        return EntryCheck(None, f"entry is a JSON {type(value).__name__}, not an object")
+    return _judge(value, keep)
+
+
+def strict_loads(text: str, *, max_depth: int) -> Any:
+    """One JSON value under spec §2's rules (I-JSON), or :class:`StrictJSONError` saying what is wrong.
+
+    No duplicate member names at any depth, no NaN or Infinity, no escape that yields
+    an unpaired surrogate, nothing after the value, nested at most ``max_depth``;
+    integers too long to convert come back as :class:`BigNumber`. Entries and
+    ``checkpoints.jsonl`` lines are both read by this one parser.
+    """
+    if _too_deep(text, max_depth):
+        raise StrictJSONError(f"JSON nested deeper than {max_depth} levels (limit max_json_depth)")
     try:
         value, end = _DECODER.raw_decode(text)
         if text[end:].strip(" \t\r\n"):
-            raise _Malformed(f"unexpected text after the JSON value at column {end + 1}")
+            raise StrictJSONError(f"unexpected text after the JSON value at column {end + 1}")
         if text[:1] in " \t\r\n" and not text.strip():
-            raise _Malformed("empty line")
-    except _Malformed as exc:
-        return EntryCheck(None, str(exc))
+            raise StrictJSONError("empty line")
     except json.JSONDecodeError as exc:
-        return EntryCheck(None, f"not JSON: {exc.msg} at column {exc.colno}")
+        raise StrictJSONError(f"not JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
-        return EntryCheck(None, "JSON nested too deeply")
-    if not isinstance(value, dict):
-        return EntryCheck(None, f"entry is a JSON {type(value).__name__}, not an object")
+        raise StrictJSONError("JSON nested too deeply") from None
     if _SURROGATE_ESCAPE.search(text) and (lone := _lone_surrogate(value)) is not None:
         where = _SURROGATE.search(lone)
         code = ord(lone[where.start()]) if where else 0
-        return EntryCheck(None, f"a string escape yields the unpaired surrogate U+{code:04X} (not I-JSON)")
-    return _judge(value, keep)
+        raise StrictJSONError(f"a string escape yields the unpaired surrogate U+{code:04X} (not I-JSON)")
+    return value
 
 
 def _judge(value: dict[str, Any], keep: bool) -> EntryCheck:
