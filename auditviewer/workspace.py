@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditviewer.display import visible
+from auditviewer.display import quoted
 from auditviewer.errors import Cancelled, InputError
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.formats.checkpoints import CheckpointLine, read_checkpoints
@@ -216,8 +216,8 @@ def open_workspace(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS) -> Wor
                 kind="foreign_checkpoint",
                 message=(
                     "the inputs come from different logs ("
-                    + ", ".join(sorted(origins))
-                    + f"); only {workspace.origin!r} is verified"
+                    + ", ".join(quoted(o) for o in sorted(origins))
+                    + f"); only {quoted(workspace.origin)} is verified"
                 ),
             )
         )
@@ -256,12 +256,11 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
     for item in manifest.files:
         label = container.label(item.path)
         if item.problem is not None:
-            shown = visible(item.path[:200])
             workspace.findings.append(
                 Finding(
                     kind="missing_file",
                     message=(
-                        f"{manifest_label}: the {item.role} file is listed as \"{shown}\", which {item.problem}: "
+                        f"{manifest_label}: the {item.role} file is listed as {quoted(item.path)}, which {item.problem}: "
                         "not a normal path inside the bundle, so it was not read"
                     ),
                     file=manifest_label,

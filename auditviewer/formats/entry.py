@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from auditviewer.display import quoted
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 
 MAX_SEQ = (1 << 63) - 1
@@ -36,7 +37,7 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise _Malformed(f"duplicate key {key[:80]!r}")
+                raise _Malformed(f"duplicate key {quoted(key)}")
             seen.add(key)
     return obj
 

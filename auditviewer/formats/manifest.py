@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditviewer.display import quoted
 from auditviewer.errors import InputError
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 
@@ -137,7 +138,7 @@ def parse_manifest(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) 
             raise InputError(f"{where}.path is missing or not a string", path=label)
         if role not in ROLES:
             raise InputError(
-                f"{where}.role {str(role)[:80]!r} is not entries, checkpoints, proof or annotations "
+                f"{where}.role {quoted(role)} is not entries, checkpoints, proof or annotations "
                 "(a file of a role this reader does not know could hold what it would fail to check)",
                 path=label,
             )
@@ -147,7 +148,7 @@ def parse_manifest(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) 
             raise InputError(f"{where}.size is not a whole number", path=label)
         if path in seen:
             # Listing one file many times would make it read (and verified) many times over.
-            raise InputError(f"{where}.path {path[:200]!r} is listed more than once", path=label)
+            raise InputError(f"{where}.path {quoted(path)} is listed more than once", path=label)
         seen.add(path)
         files.append(
             ManifestFile(path=path, role=str(role), sha256=sha.lower(), size=size, problem=path_problem(path))

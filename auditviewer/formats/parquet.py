@@ -14,6 +14,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
+from auditviewer.display import quoted
 from auditviewer.errors import InputError, LimitError
 from auditviewer.formats.batches import (
     LeafBatch,
@@ -51,7 +52,7 @@ def open_parquet(
         repeated = next(n for n in names if names.count(n) > 1)
         pf.close()
         raise InputError(
-            f"has {names.count(repeated)} columns named {repeated[:80]!r}; Parquet column names must be unique",
+            f"has {names.count(repeated)} columns named {quoted(repeated)}; Parquet column names must be unique",
             path=label,
         )
     return pf

@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from auditviewer.display import quoted
 from auditviewer.errors import TrustStoreError
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.paths import trust_store_path
@@ -47,7 +48,7 @@ def keys_from_argument(value: str) -> list[VerifierKey]:
         if not candidate.is_file():
             if value.count("+") >= 2:  # meant as a key: say what is wrong with it
                 raise
-            raise TrustStoreError(f"{value[:200]!r} is neither a verifier key nor a key file") from not_a_key
+            raise TrustStoreError(f"{quoted(value)} is neither a verifier key nor a key file") from not_a_key
     try:
         text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

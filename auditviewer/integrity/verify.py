@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 import pyarrow as pa
 
+from auditviewer.display import quoted
 from auditviewer.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.formats.batches import LeafBatch
 from auditviewer.formats.checkpoints import CheckpointLine
@@ -590,8 +591,8 @@ def verify(
                 Finding(
                     kind="foreign_checkpoint",
                     message=(
-                        f"checkpoint at size {result.size} is for origin {result.origin!r}, "
-                        f"not this log's {origin!r}; it verifies nothing"
+                        f"checkpoint at size {result.size} is for origin {quoted(result.origin)}, "
+                        f"not this log's {quoted(origin)}; it verifies nothing"
                     ),
                     checkpoint=result.size,
                     file=line.source,

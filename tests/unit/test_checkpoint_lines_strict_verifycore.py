@@ -31,7 +31,7 @@ def _bundle(tmp_path: Path) -> tuple[Path, str]:
 @pytest.mark.parametrize(
     ("make_line", "reason"),
     [
-        (lambda note: '{"note": "forged", "note": ' + json.dumps(note) + "}", "duplicate key 'note'"),
+        (lambda note: '{"note": "forged", "note": ' + json.dumps(note) + "}", 'duplicate key "note"'),
         (lambda note: '{"note": ' + json.dumps(note) + ', "n": NaN}', "NaN is not valid JSON"),
         (lambda note: '{"note": ' + json.dumps(note) + ', "n": -Infinity}', "-Infinity is not valid JSON"),
         (lambda note: '{"note": ' + json.dumps(note) + ', "x": "\\ud800"}', "unpaired surrogate"),
@@ -60,7 +60,7 @@ def test_the_same_line_read_directly_names_file_and_line(tmp_path: Path) -> None
     first, second = read_checkpoints(data, label="checkpoints.jsonl")
     assert first.problem is None and first.checkpoint is not None
     assert (second.source, second.line, second.checkpoint) == ("checkpoints.jsonl", 2, None)
-    assert second.problem is not None and "duplicate key 'note'" in second.problem
+    assert second.problem is not None and 'duplicate key "note"' in second.problem
 
 
 def test_a_well_formed_line_with_spaces_and_escapes_still_reads(tmp_path: Path) -> None:

@@ -131,9 +131,12 @@ def test_a_long_number_queries_and_exports_as_written(tmp_path: Path, capsys: py
     assert "(4 entries)" in table.err and "user2@example.com" in table.out
     out_csv = tmp_path / "out.csv"
     assert main(["export", str(bundle), "--trust", key, "--out", str(out_csv)]) == 0
-    csv.field_size_limit(10**7)
-    with out_csv.open(newline="", encoding="utf-8") as f:
-        rows = {r["seq"]: r for r in csv.DictReader(f)}
+    previous = csv.field_size_limit(10**7)  # process-wide: put back, other tests rely on the default
+    try:
+        with out_csv.open(newline="", encoding="utf-8") as f:
+            rows = {r["seq"]: r for r in csv.DictReader(f)}
+    finally:
+        csv.field_size_limit(previous)
     assert rows["2"]["actor_email"] == "user2@example.com"
     assert json.loads(rows["2"]["metadata"].replace(number.decode(), "1"))["x"] == 1
     assert number.decode() in rows["2"]["metadata"]

@@ -127,4 +127,4 @@ def test_an_unknown_role_refuses_the_manifest_with_a_clear_error(
     _edit_manifest(folder, edit)
     code, report = _verify(folder, capsys)
     assert code == 2 and report["status"] == "error"
-    assert "manifest.json" in str(report["error"]) and "'entries-v2'" in str(report["error"])
+    assert "manifest.json" in str(report["error"]) and '"entries-v2"' in str(report["error"])

@@ -48,7 +48,7 @@ def test_duplicate_columns_in_a_bundle_entry_file_and_through_query(
     path = _write(tmp_path / "dup.parquet", ["seq", "entry", "entry"])
     assert main(["query", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "dup.parquet" in err and "2 columns named 'entry'" in err
+    assert "dup.parquet" in err and '2 columns named "entry"' in err
 
 
 def _footer_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
