@@ -360,27 +360,38 @@ class TimeWatch:
         if time_spans is not None and NATIVE is not None:
             self._add_native(_flat(seqs), _flat(leaves), time_spans)
             return
+        import pyarrow.compute as pc
+
         seq_values = _flat(seqs).to_pylist()
+        texts = [
+            _top_time(leaf, seq) if leaf is not None and seq is not None else None
+            for seq, leaf in zip(seq_values, _flat(leaves).to_pylist(), strict=True)
+        ]
         last = self.last
-        prev_seq, earlier = (last[0], last[1].encode("utf-8", "surrogatepass")) if last else (-1, None)
-        later: bytes | None = None
-        for seq, leaf in zip(seq_values, _flat(leaves).to_pylist(), strict=True):
-            later = _top_time(leaf, seq) if leaf is not None and seq is not None else None
-            if later is not None and earlier is not None and seq == prev_seq + 1 and prev_seq >= 0:
-                # As the C extension's time_candidates decides (see _add_native).
-                if (
-                    len(later) != len(earlier)
-                    or not later
-                    or later[-1:] != b"Z"
-                    or earlier[-1:] != b"Z"
-                ):
-                    after, before = later.decode("utf-8", "replace"), earlier.decode("utf-8", "replace")
-                    if _time_order(after, before):
-                        self._note(seq, after, prev_seq, before)
-                elif later < earlier:
-                    self._note(seq, later.decode("utf-8", "replace"), prev_seq, earlier.decode("utf-8", "replace"))
-            earlier, prev_seq = later, seq
-        self.last = (seq_values[-1], later.decode("utf-8", "replace")) if later is not None else None
+        if last is not None:
+            seq_values = [last[0], *seq_values]
+            texts = [last[1].encode("utf-8", "surrogatepass"), *texts]
+        n = len(texts)
+        if n > 1:
+            # As the C extension's time_candidates decides (see _add_native), in Arrow:
+            # consecutive seqs with both times known; same-length text ending in Z that sorts
+            # earlier is certain, any other shape is compared as datetimes.
+            times = pa.array(texts, pa.binary())
+            seq_array = pa.array(seq_values, pa.int64())
+            earlier, later = times.slice(0, n - 1), times.slice(1)
+            consecutive = pc.equal(seq_array.slice(1), pc.add(seq_array.slice(0, n - 1), 1))
+            utc = pc.and_(pc.ends_with(later, pattern="Z"), pc.ends_with(earlier, pattern="Z"))
+            alike = pc.and_(pc.equal(pc.binary_length(later), pc.binary_length(earlier)), utc)
+            certain = pc.and_(alike, pc.less(later, earlier))
+            wanted = pc.and_(consecutive, pc.or_(certain, pc.invert(alike)))
+            for index in pc.indices_nonzero(pc.fill_null(wanted, False)).to_pylist():
+                before, after = texts[index], texts[index + 1]
+                assert before is not None and after is not None
+                b, a = before.decode("utf-8", "replace"), after.decode("utf-8", "replace")
+                if (after < before) if _alike(after, before) else _time_order(a, b):
+                    self._note(seq_values[index + 1], a, seq_values[index], b)
+        final = texts[-1]
+        self.last = (seq_values[-1], final.decode("utf-8", "replace")) if final is not None else None
 
     def _add_native(self, seqs: pa.Array, leaves: pa.Array, times: bytes) -> None:
         """:meth:`add` by the C extension, from the times' places its check found.
@@ -446,6 +457,11 @@ class TimeWatch:
                 Finding(kind="time_regression", message=f"and {self.more:,} more entries whose time goes backwards")
             )
         return out
+
+
+def _alike(later: bytes, earlier: bytes) -> bool:
+    """Same-length UTC text (both end in ``Z``): compared as text, as the C code does."""
+    return len(later) == len(earlier) and later[-1:] == b"Z" and earlier[-1:] == b"Z"
 
 
 def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
