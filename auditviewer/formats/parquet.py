@@ -28,6 +28,8 @@ from auditviewer.limits import DEFAULT_LIMITS, Limits
 from auditviewer.native import NATIVE
 
 BATCH_ROWS = 65_536
+#: Row groups with fewer rows are read in runs and checked together (see _check_row_groups).
+SMALL_GROUP_ROWS = 32
 
 
 def open_parquet(
@@ -228,18 +230,44 @@ def _check_row_groups(
     A row group of at most ``BATCH_ROWS`` rows is one batch either way, and is read
     with ``read_row_group``: each ``iter_batches`` call costs time in proportion to
     the file's row groups (measured), which made files of one-row row groups quadratic.
+    Runs of tiny row groups (under ``SMALL_GROUP_ROWS`` rows) are checked together, up
+    to ``BATCH_ROWS`` rows a batch: one batch (and its Arrow objects) per one-row group
+    would cost the verifier ~7 KB a row.
     """
     row = first_row
     metadata = pf.metadata
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+
+    def flush() -> Iterator[Any]:
+        nonlocal row, pending_rows
+        table = pa.Table.from_batches(pending).combine_chunks()
+        pending.clear()
+        pending_rows = 0
+        for record_batch in table.to_batches():
+            yield _check_record_batch(record_batch, row, columns, label, limits, lean=lean)
+            row += record_batch.num_rows
+
     try:
         for index in row_groups:
-            if metadata.row_group(index).num_rows <= BATCH_ROWS:
+            rows = metadata.row_group(index).num_rows
+            if rows < SMALL_GROUP_ROWS:
+                pending.extend(pf.read_row_group(index, columns=columns).to_batches())
+                pending_rows += rows
+                if pending_rows >= BATCH_ROWS:
+                    yield from flush()
+                continue
+            if pending:
+                yield from flush()
+            if rows <= BATCH_ROWS:
                 record_batches = pf.read_row_group(index, columns=columns).to_batches()
             else:
                 record_batches = pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns)
             for record_batch in record_batches:
                 yield _check_record_batch(record_batch, row, columns, label, limits, lean=lean)
                 row += record_batch.num_rows
+        if pending:
+            yield from flush()
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
 

@@ -76,6 +76,8 @@ def test_one_row_row_groups_parse_the_footer_once(
     # With threads the footer parsed once is shared; worker processes (no C extension)
     # open one reader per job, a few per worker, never one per row group.
     assert len(parses) <= 1 + workers * 4
+    # Tiny row groups are checked in runs: a handful of batches, not one per row group.
+    assert len(batches) <= 1 + workers * 4
     rows = [r for b in batches for r in b.table.to_pylist()]
     assert [r["seq"] for r in rows] == list(range(400))
     assert [r["line"] for r in rows] == list(range(1, 401))
@@ -88,4 +90,5 @@ def test_row_groups_past_the_limit_are_a_clear_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "groups.parquet", ["seq", "entry"], n=20, row_group_size=1)
     with pytest.raises(LimitError, match=r"groups.parquet.*20 row groups.*max_parquet_row_groups"):
         list(read_parquet_entries(path, label="groups.parquet", limits=Limits(max_parquet_row_groups=10)))
-    assert len(list(read_parquet_entries(path, label="g", limits=Limits(max_parquet_row_groups=20)))) == 20
+    batches = list(read_parquet_entries(path, label="g", limits=Limits(max_parquet_row_groups=20)))
+    assert sum(b.num_rows for b in batches) == 20
