@@ -52,10 +52,29 @@ def _reject_constant(name: str) -> Any:
 MAX_INT_DIGITS = 20
 
 
-class BigNumber(str):
-    """An integer too long to convert, kept as written (spec §2: numbers other than seq are opaque)."""
+class BigNumber:
+    """An integer too long to convert, kept as written (spec §2: numbers other than seq are opaque).
 
-    __slots__ = ()
+    Not a ``str`` (it is no string) and not an ``int``: code that wants either sees
+    neither, and :func:`dumps_opaque` writes it back as the digits it was.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"BigNumber({len(self.text)} characters)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BigNumber) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 def _parse_int(text: str) -> int | BigNumber:
@@ -80,28 +99,46 @@ def loads_opaque(text: str | bytes) -> Any:
     return _LOOSE_DECODER.decode(text)
 
 
-def dumps_opaque(value: Any) -> str:
-    """Compact JSON text of a value read by :func:`loads_opaque`, each :class:`BigNumber` as written."""
+class _HasBigNumber(Exception):
+    pass
+
+
+def dumps_opaque(
+    value: Any, *, sort_keys: bool = False, ensure_ascii: bool = False, default: Any = None
+) -> str:
+    """Compact JSON text of a value read by :func:`loads_opaque`, each :class:`BigNumber` as written.
+
+    The usual value holds none and costs one ``json.dumps``; ``default`` is as for it.
+    """
+
+    def refuse(item: Any) -> Any:
+        if isinstance(item, BigNumber):
+            raise _HasBigNumber
+        if default is None:
+            raise TypeError(f"{type(item).__name__} is not JSON serializable")
+        return default(item)
+
+    options: dict[str, Any] = {"ensure_ascii": ensure_ascii, "separators": (",", ":"), "sort_keys": sort_keys}
+    try:
+        return json.dumps(value, default=refuse, **options)
+    except _HasBigNumber:
+        pass
     numbers: list[str] = []
     marker = f"\x00{secrets.token_hex(8)}:"  # no input string can guess it
 
     def swap(item: Any) -> Any:
-        if isinstance(item, BigNumber):
-            numbers.append(str(item))
-            return f"{marker}{len(numbers) - 1}"
         if isinstance(item, dict):
             return {k: swap(v) for k, v in item.items()}
-        if isinstance(item, list):
+        if isinstance(item, list | tuple):
             return [swap(v) for v in item]
+        if isinstance(item, BigNumber):
+            numbers.append(item.text)
+            return f"{marker}{len(numbers) - 1}"
         return item
 
-    text = json.dumps(swap(value), ensure_ascii=False, separators=(",", ":"))
-    if not numbers:
-        return text
-    quoted = json.dumps(marker)[1:-1]
-    return re.sub(
-        '"' + re.escape(quoted) + '([0-9]+)"', lambda m: numbers[int(m.group(1))], text
-    )
+    text = json.dumps(swap(value), default=default, **options)
+    quoted = json.dumps(marker, ensure_ascii=ensure_ascii)[1:-1]
+    return re.sub('"' + re.escape(quoted) + '([0-9]+)"', lambda m: numbers[int(m.group(1))], text)
 
 
 #: A JSON string escape that may name a surrogate code point (``\ud800``..``\udfff``).
@@ -308,7 +345,7 @@ def strict_loads(text: str, *, max_depth: int) -> Any:
 def _judge(value: dict[str, Any], keep: bool) -> EntryCheck:
     seq = value.get("seq")
     if isinstance(seq, BigNumber):
-        return EntryCheck(None, f"field 'seq' has {len(seq.lstrip('-')):,} digits: not an integer from 0 to 2^63-1")
+        return EntryCheck(None, f"field 'seq' has {len(seq.text.lstrip('-')):,} digits: not an integer from 0 to 2^63-1")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
         return EntryCheck(None, "field 'seq' is missing or not an integer >= 0")
     problem = _field_problem(value)

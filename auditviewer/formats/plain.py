@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ import pyarrow as pa
 from auditviewer.domain import split_event_type
 from auditviewer.errors import InputError, LimitError
 from auditviewer.formats.batches import LeafBatch, Problem, add_problem, make_batch
-from auditviewer.formats.entry import MAX_SEQ, check_leaf
+from auditviewer.formats.entry import MAX_SEQ, check_leaf, dumps_opaque, loads_opaque
 from auditviewer.formats.parquet import open_parquet
 from auditviewer.limits import DEFAULT_LIMITS, Limits
 from auditviewer.sources import CHUNK, Container, HashingReader, decompressed
@@ -36,12 +35,13 @@ def is_plain_export(name: str) -> bool:
 
 
 def canonical(obj: Any) -> bytes:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_jsonable)
+    # Numbers too long to convert (read as BigNumber) are written back as their digits.
+    text = dumps_opaque(obj, sort_keys=True, default=_jsonable)
     try:
         return text.encode()
     except UnicodeEncodeError:
         # A lone surrogate (JSON allows "\\ud800"): keep it as an escape, not as invalid UTF-8.
-        return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=_jsonable).encode()
+        return dumps_opaque(obj, sort_keys=True, ensure_ascii=True, default=_jsonable).encode()
 
 
 def _too_deep(value: Any, max_depth: int) -> bool:
@@ -62,9 +62,10 @@ def _too_deep(value: Any, max_depth: int) -> bool:
 
 
 def _loads(text: str | bytes) -> Any:
-    """json.loads for text inside a row; too deep to parse is ValueError like any other bad JSON."""
+    """json.loads for text inside a row (numbers of any length kept as written); too deep to parse is
+    ValueError like any other bad JSON."""
     try:
-        return json.loads(text)
+        return loads_opaque(text)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 
@@ -181,7 +182,7 @@ def read_plain(container: Container, name: str, *, limits: Limits = DEFAULT_LIMI
         if lower.endswith(".json"):
             data = _read_all(stream, limit=limits.max_in_memory_member_bytes, label=label)
             try:
-                value = json.loads(data.decode("utf-8"))
+                value = loads_opaque(data)
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise InputError(f"is not a JSON array of entries ({exc})", path=label) from exc
             if isinstance(value, dict) and isinstance(value.get("entries"), list):

@@ -161,3 +161,31 @@ def test_opaque_numbers_round_trip_as_written() -> None:
     value = loads_opaque(text)
     assert isinstance(value["a"], BigNumber) and value["c"] == 12
     assert dumps_opaque(value) == text.replace("\\u0000", "\\u0000")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ".csv"])
+def test_plain_exports_keep_long_numbers_as_written(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = "9" * 5_000
+    rows = [
+        {"timestamp": "2026-09-01T00:00:00Z", "event_type": "Nakama Deployment Update", "metadata": {"n": 1}},
+        {"timestamp": "2026-09-01T00:01:00Z", "event_type": "Nakama Deployment Update", "metadata": {"n": 2}},
+    ]
+    path = tmp_path / f"plain{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(rows).replace('"n": 1', f'"n": {number}'))
+    elif suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in rows).replace('"n": 1', f'"n": {number}') + "\n")
+    else:
+        path.write_text(
+            "timestamp,event_type,metadata\n"
+            f'2026-09-01T00:00:00Z,Nakama Deployment Update,"{{""n"": {number}}}"\n'
+            '2026-09-01T00:01:00Z,Nakama Deployment Update,"{""n"": 2}"\n'
+        )
+    assert main(["verify", str(path), "--json"]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert report["entries"] == 2 and [f["kind"] for f in report["findings"]] == ["no_integrity_data"]
+    assert main(["query", str(path), "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and f'"n":{number}' in lines[0]
