@@ -195,8 +195,10 @@ def _too_deep(text: str, max_depth: int) -> bool:
     return False
 
 
+#: The problem of a leaf whose first byte cannot begin JSON (readers may say it without check_leaf).
+NOT_JSON_START = "not JSON: an entry is a JSON object starting with '{'"
 #: First bytes that may begin a JSON text (or a non-ASCII byte, whose UTF-8 the full check names).
-_MAY_START_JSON = frozenset([b"", *(bytes([b]) for b in b'{["-0123456789tfn \t\r\n' + bytes(range(0x80, 0x100)))])
+MAY_START_JSON = frozenset([b"", *(bytes([b]) for b in b'{["-0123456789tfn \t\r\n' + bytes(range(0x80, 0x100)))])
 _NOT_OPENERS = bytes(b for b in range(256) if b not in b"{[\n")
 _DICT = dict
 _SHAPE = (int, str, str, str, str, dict, dict)  # seq, id, time, category, action, actor, metadata
@@ -287,10 +289,10 @@ def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = Fal
     if len(leaf) > limits.max_entry_bytes:
         # A JSONL line over the limit arrives cut to limit + 1 bytes, so say "over", not its size.
         return EntryCheck(None, f"entry is over the {limits.max_entry_bytes}-byte limit (max_entry_bytes)")
-    if leaf[:1] not in _MAY_START_JSON:
+    if leaf[:1] not in MAY_START_JSON:
         # Not JSON from its first byte: said without parsing, so that a file of millions
         # of lines of garbage costs no JSON error per line.
-        return EntryCheck(None, "not JSON: an entry is a JSON object starting with '{'")
+        return EntryCheck(None, NOT_JSON_START)
     # Fast path: exporters write canonical JSON (JCS). When decoding and
     # re-encoding gives back exactly the stored bytes, the leaf is valid UTF-8
     # and JSON, and no object lost a duplicate key (a dropped key would make

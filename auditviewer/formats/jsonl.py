@@ -18,7 +18,7 @@ from auditviewer.formats.batches import (
     leaf_hashes,
     make_batch,
 )
-from auditviewer.formats.entry import check_leaf, fast_seqs
+from auditviewer.formats.entry import MAY_START_JSON, NOT_JSON_START, check_leaf, fast_seqs
 from auditviewer.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.native import NATIVE
 from auditviewer.sources import CHUNK
@@ -165,6 +165,9 @@ def _judged_batch(
         if seq is None:
             if not leaf:
                 add_problem(problems, number, "blank line (entry files have none)")
+                continue
+            if leaf[:1] not in MAY_START_JSON and len(leaf) <= limit:  # as check_leaf says, cheaper
+                add_problem(problems, number, NOT_JSON_START)
                 continue
             check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
             if check.seq is None:
