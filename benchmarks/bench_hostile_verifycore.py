@@ -8,9 +8,9 @@ Cases (each built here, in a temporary folder):
   (16.7 million blank lines, ~16 KB compressed);
 - ``x-lines-gz``: the same with 8 million ``x`` lines (16 MB);
 - ``row-groups-N``: a Parquet entry file of N one-row row groups (1,500 / 3,000 / 6,000 /
-  100,000), read by the threaded reader (the file is made larger than the parallel
-  threshold is not needed: ``AUDITVIEWER_PARALLEL_MIN_BYTES`` is not a knob, so the
-  reader function is timed directly with ``parallel_min_bytes=0``).
+  100,000), read by the reader with two threads (``read_parquet_entries`` timed directly,
+  with ``parallel_min_bytes=0`` so that a small file takes the threaded path, which was
+  the quadratic one).
 
 Figures measured on the project's 2-core machine are in docs/security.md.
 """

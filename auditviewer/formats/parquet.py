@@ -1,6 +1,12 @@
 """Parquet entry files: columns ``seq`` (INT64) and ``entry`` (the leaf bytes), optional ``head``.
 
 Other columns are never read: verification and display both come from ``entry``.
+
+Every Parquet file is opened through :func:`open_parquet` (repeated column names are
+refused there, once for all readers). Reading is linear in row groups: a file's footer
+is parsed once and shared by the readers of its threads, parallel jobs are runs of row
+groups, and runs of tiny row groups are checked as one batch (see docs/security.md for
+the figures and ``max_parquet_row_groups``).
 """
 
 from __future__ import annotations
