@@ -454,7 +454,13 @@ class TimeWatch:
         ]
         if self.more:
             out.append(
-                Finding(kind="time_regression", message=f"and {self.more:,} more entries whose time goes backwards")
+                # The report's one summary per kind (FindingBudget) takes it in, with its count.
+                Finding(
+                    kind="time_regression",
+                    message=f"and {self.more:,} more entries whose time goes backwards",
+                    count=self.more,
+                    summary=True,
+                )
             )
         return out
 

@@ -125,3 +125,22 @@ def test_the_text_report_lists_the_same_bounded_findings(tmp_path: Path, capsys:
     text = format_report(report)
     assert text.count("] malformed_entry:") == KEEP_PER_KIND + 1
     assert f"and {1_000 - KEEP_PER_KIND:,} more malformed_entry findings" in text
+
+
+def test_time_regressions_past_the_budget_become_the_kind_s_one_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every other entry goes back in time: 500 regressions, 100 listed, one summary with the count.
+    leaves = [
+        make_entry(i).replace(b"2026-09-01T", b"2026-09-02T" if i % 2 else b"2026-09-03T") for i in range(1_000)
+    ]
+    folder = write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[1_000], key=KEY)
+    report = _verify_json([str(folder), "--trust", KEY.verifier_string], capsys)
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    regressions = [f for f in findings if f["kind"] == "time_regression"]
+    assert len(regressions) == KEEP_PER_KIND + 1
+    summary = regressions[-1]
+    assert summary["summary"] is True and summary["count"] == 500 - KEEP_PER_KIND
+    assert summary["message"].startswith(f"and {500 - KEEP_PER_KIND:,} more time_regression findings")
+    assert report["status"] == "verified"
