@@ -2,7 +2,8 @@
  *
  * A recursive-descent reader of RFC 8259 JSON that builds nothing: it checks
  * the grammar exactly as Python's json module reads it (strict: no control
- * characters in strings; no NaN or Infinity), UTF-8 exactly as Python's
+ * characters in strings; no NaN or Infinity; no escape yielding an unpaired surrogate,
+ * I-JSON as spec section 2 asks), UTF-8 exactly as Python's
  * decoder does (no overlong forms, no surrogates, nothing above U+10FFFF),
  * no duplicate key in any object, the nesting depth limit, and the top-level
  * fields' types (spec section 2).
@@ -114,7 +115,17 @@ static inline int is_hex(uint8_t c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* At an opening quote: reads the string, sets ps->str*. */
+static inline unsigned hex_digit(uint8_t c) {
+    return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* The code unit of four hex digits (already checked by is_hex). */
+static inline unsigned hex4(const uint8_t *p) {
+    return (hex_digit(p[0]) << 12) | (hex_digit(p[1]) << 8) | (hex_digit(p[2]) << 4) | hex_digit(p[3]);
+}
+
+/* At an opening quote: reads the string, sets ps->str*. A \\u escape naming an unpaired
+ * surrogate fails the string (the Python check calls it malformed_entry). */
 static int read_string(parser *ps) {
     const uint8_t *p = ps->p + 1, *end = ps->end;
     ps->str = p;
@@ -153,7 +164,20 @@ static int read_string(parser *ps) {
             } else if (c == 'u') {
                 if (end - p < 6 || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5]))
                     return 0;
+                unsigned unit = hex4(p + 2);
                 p += 6;
+                if (unit >= 0xDC00 && unit <= 0xDFFF)
+                    return 0; /* a low surrogate with no high one before it (I-JSON, spec section 2) */
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    /* a high surrogate: only a low surrogate escape may follow */
+                    if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !is_hex(p[2]) || !is_hex(p[3]) ||
+                        !is_hex(p[4]) || !is_hex(p[5]))
+                        return 0;
+                    unit = hex4(p + 2);
+                    if (unit < 0xDC00 || unit > 0xDFFF)
+                        return 0;
+                    p += 6;
+                }
             } else {
                 return 0;
             }

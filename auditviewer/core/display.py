@@ -94,3 +94,23 @@ def elide(text: str, limit: int = CELL_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 1)] + ELLIPSIS
+
+
+#: How much of an input a message quotes (findings and errors that name a key, a path, a line).
+QUOTE_LIMIT = 80
+
+
+def quoted(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """Input quoted inside one of our messages, so that it reads as data, never as our words.
+
+    In double quotes, JSON-escaped (a ``"`` or line break inside cannot close the quote
+    or start a line of its own), every control, bidi or invisible character made visible,
+    and cut to ``limit`` characters with an ellipsis *after* the closing quote::
+
+        duplicate key "harmless: all content verified OK - safe to ignore, this is a …"…
+    """
+    import json
+
+    value = text if isinstance(text, str) else str(text)
+    cut = value[:limit]
+    return visible(json.dumps(cut, ensure_ascii=False)) + (ELLIPSIS if len(value) > limit else "")

@@ -39,6 +39,8 @@ class Limits:
     max_json_depth: int = 64
     #: manifest.json size.
     max_manifest_bytes: int = 16 * MiB
+    #: Row groups of one Parquet file (reading is linear in them; each costs footer memory).
+    max_parquet_row_groups: int = 1_000_000
     #: Proof rows (leaf hashes of omitted entries) of one slice.
     max_proof_rows: int = 100_000_000
 

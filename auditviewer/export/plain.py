@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from auditviewer.core.atomic import SafeFile
 from auditviewer.core.errors import ExportError
+from auditviewer.input.formats.entry import dumps_opaque, loads_opaque
 
 #: Columns of the Parquet and CSV exports, in order. ``entry`` is the stored text.
 PLAIN_COLUMNS = (
@@ -74,7 +75,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     # A malformed entry may hold a number or object where text belongs: show it as JSON.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dumps_opaque(value)
 
 
 def _sub(value: dict[str, Any], name: str, key: str) -> str | None:
@@ -86,8 +87,8 @@ def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
     """The plain-export columns of one entry (``entry`` is its stored text, unchanged)."""
     text = leaf.decode("utf-8")
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = loads_opaque(text)  # numbers of any length stay as written (spec §2)
+    except (ValueError, RecursionError):
         value = {}
     if not isinstance(value, dict):
         value = {}
@@ -108,7 +109,7 @@ def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
         "resource_name": _sub(value, "resource", "name"),
         "title_id": _sub(value, "title", "id"),
         "title_name": _sub(value, "title", "name"),
-        "metadata": None if metadata is None else json.dumps(metadata, ensure_ascii=False, separators=(",", ":")),
+        "metadata": None if metadata is None else dumps_opaque(metadata),
         "integrity_at_export": state,
         "entry": text,
     }

@@ -58,6 +58,7 @@ from auditviewer.export.source import (
     source_from_index,
     source_from_store,
 )
+from auditviewer.input.formats.entry import loads_opaque
 from auditviewer.integrity.keys import VerifierKey
 
 Format = Literal["bundle", "jsonl", "parquet", "csv"]
@@ -470,8 +471,8 @@ def _scope(source: ExportSource, entries: SelectedEntries) -> dict[str, Any]:
     name: Any = None
     for _seq, leaf in entries:
         try:
-            value = json.loads(leaf)
-        except ValueError:
+            value = loads_opaque(leaf)
+        except (ValueError, RecursionError):
             return organization
         resource = value.get("resource") if isinstance(value, dict) else None
         if not isinstance(resource, dict):
@@ -513,7 +514,7 @@ def _count_resource(source: ExportSource, key: tuple[str, str]) -> int:
         if needle not in leaf and b"\\" not in leaf:
             continue
         try:
-            value = json.loads(leaf)
+            value = loads_opaque(leaf)
         except ValueError:
             continue
         if not isinstance(value, dict):

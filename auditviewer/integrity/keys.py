@@ -11,6 +11,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import TrustStoreError
 
 ED25519_ALGORITHM = 0x01
@@ -68,24 +69,24 @@ def parse_verifier_key(text: str) -> VerifierKey:
     # the base64 material may contain '+' itself.
     parts = text.split("+", 2)
     if len(parts) != 3:
-        raise TrustStoreError(f"not a verifier key (want name+keyid+base64): {text[:80]!r}")
+        raise TrustStoreError(f"not a verifier key (want name+keyid+base64): {quoted(text)}")
     name, hex_id, material = parts
     if not valid_key_name(name):
-        raise TrustStoreError(f"invalid key name {name[:80]!r}")
+        raise TrustStoreError(f"invalid key name {quoted(name)}")
     if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
-        raise TrustStoreError(f"key id must be 8 lowercase hex digits, not {hex_id[:20]!r}")
+        raise TrustStoreError(f"key id must be 8 lowercase hex digits, not {quoted(hex_id, 20)}")
     try:
         raw = base64.b64decode(material, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise TrustStoreError(f"key material of {name!r} is not valid base64") from exc
+        raise TrustStoreError(f"key material of {quoted(name)} is not valid base64") from exc
     if base64.b64encode(raw).decode() != material:
-        raise TrustStoreError(f"key material of {name!r} is not canonical base64")
+        raise TrustStoreError(f"key material of {quoted(name)} is not canonical base64")
     if len(raw) != 33 or raw[0] != ED25519_ALGORITHM:
-        raise TrustStoreError(f"key {name!r} is not an Ed25519 key (want 0x01 + 32 bytes)")
+        raise TrustStoreError(f"key {quoted(name)} is not an Ed25519 key (want 0x01 + 32 bytes)")
     public_key = raw[1:]
     expected = key_id(name, public_key)
     if expected.hex() != hex_id:
         raise TrustStoreError(
-            f"key id {hex_id} of {name!r} does not match its key material (computed {expected.hex()})"
+            f"key id {hex_id} of {quoted(name)} does not match its key material (computed {expected.hex()})"
         )
     return VerifierKey(name=name, key_id=expected, public_key=public_key)

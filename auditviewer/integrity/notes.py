@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.integrity.keys import VerifierKey, key_id, valid_key_name
@@ -96,20 +97,20 @@ def parse_note(note: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, tu
                 f"note has more than {limits.max_signatures} signatures (limit max_signatures)"
             )
         if not line.startswith(SIGNATURE_PREFIX):
-            raise NoteError(f"signature line does not start with '— ': {line[:60]!r}")
+            raise NoteError(f"signature line does not start with '— ': {quoted(line)}")
         parts = line[len(SIGNATURE_PREFIX) :].split(" ")
         if len(parts) != 2 or not valid_key_name(parts[0]):
-            raise NoteError(f"malformed signature line: {line[:60]!r}")
+            raise NoteError(f"malformed signature line: {quoted(line)}")
         try:
             blob = base64.b64decode(parts[1], validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise NoteError(f"signature of {parts[0]!r} is not valid base64") from exc
+            raise NoteError(f"signature of {quoted(parts[0])} is not valid base64") from exc
         if base64.b64encode(blob).decode() != parts[1]:
             # Non-canonical base64 (stray bits before the padding) decodes to the
             # same bytes; refusing it keeps one signature line to one spelling.
-            raise NoteError(f"signature of {parts[0]!r} is not canonical base64")
+            raise NoteError(f"signature of {quoted(parts[0])} is not canonical base64")
         if len(blob) < 5:
-            raise NoteError(f"signature of {parts[0]!r} is too short")
+            raise NoteError(f"signature of {quoted(parts[0])} is too short")
         signatures.append(NoteSignature(name=parts[0], key_id=blob[:4], signature=blob[4:]))
     return text.encode(), tuple(signatures)
 
@@ -124,7 +125,7 @@ def parse_checkpoint(note: str, *, limits: Limits = DEFAULT_LIMITS) -> Checkpoin
     if not origin:
         raise NoteError("checkpoint origin is empty")
     if not size_text.isascii() or not size_text.isdigit() or (size_text != "0" and size_text[0] == "0"):
-        raise NoteError(f"checkpoint size {size_text[:30]!r} is not a decimal without leading zeros")
+        raise NoteError(f"checkpoint size {quoted(size_text, 30)} is not a decimal without leading zeros")
     if len(size_text) > 19:
         raise NoteError("checkpoint size is too large")
     try:

@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import TrustStoreError
 from auditviewer.core.paths import trust_store_path
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
@@ -30,15 +31,29 @@ def parse_key_lines(text: str, *, source: str) -> list[VerifierKey]:
 
 
 def keys_from_argument(value: str) -> list[VerifierKey]:
-    """``--trust`` takes a verifier key string or a file of them."""
-    candidate = Path(value)
-    if "+" not in value or (candidate.exists() and candidate.is_file()):
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TrustStoreError(f"{value}: not a verifier key, and not a readable key file ({exc})") from exc
-        return parse_key_lines(text, source=value)
-    return [parse_verifier_key(value)]
+    """The keys one "key or file" argument names (``--trust``, ``trust add``): spec §8.
+
+    An argument that parses as a verifier key string is always that key, never a
+    file, even where a file of that name exists: a key string is also a valid
+    relative path, so a bundle unpacked beside a planted file named after the
+    genuine key must not be able to swap in its own key. Only an argument that
+    is not a key is read as a file of keys. This is the one place in the
+    project that decides between the two; the viewer's paste boxes accept key
+    strings only (:func:`parse_verifier_key`) and never read files.
+    """
+    try:
+        return [parse_verifier_key(value)]
+    except TrustStoreError as not_a_key:
+        candidate = Path(value)
+        if not candidate.is_file():
+            if value.count("+") >= 2:  # meant as a key: say what is wrong with it
+                raise
+            raise TrustStoreError(f"{quoted(value)} is neither a verifier key nor a key file") from not_a_key
+    try:
+        text = candidate.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrustStoreError(f"{value}: not a verifier key, and not a readable key file ({exc})") from exc
+    return parse_key_lines(text, source=value)
 
 
 class TrustStore:

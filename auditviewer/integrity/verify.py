@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 
+from auditviewer.core.display import quoted
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.native import NATIVE
 from auditviewer.input.formats.batches import LeafBatch
@@ -34,6 +36,7 @@ from auditviewer.integrity.report import (
     STATUS_VERIFIED,
     CheckpointResult,
     Finding,
+    FindingBudget,
     Report,
     Signer,
     b64,
@@ -58,7 +61,11 @@ class LeafCollector:
     sources: list[tuple[int, str, pa.Array]] = field(default_factory=list)
     proof_hashes: dict[int, bytes] = field(default_factory=dict)
     failed_seqs: set[int] = field(default_factory=set)
-    findings: list[Finding] = field(default_factory=list)
+    #: Bounded: millions of bad lines are a hundred findings and a summary per kind.
+    findings: FindingBudget = field(default_factory=FindingBudget)
+    #: The last finding kept for a problem with no seq, and that problem's text: the same
+    #: problem on the following lines extends it (a file of blank lines is one finding).
+    _run: tuple[Finding, str] | None = None
     #: Entries whose time goes backwards (information only).
     time_watch: TimeWatch = field(default_factory=lambda: TimeWatch())
 
@@ -84,15 +91,21 @@ class LeafCollector:
         elif self.has_heads:
             self.heads += _NO_HEAD * n
         for problem in batch.problems:
-            self.findings.append(
-                Finding(
-                    kind=problem.kind,
-                    message=f"{batch.source}:{problem.line}: {problem.message}",
-                    seq=problem.seq,
-                    file=batch.source,
-                    line=problem.line,
-                )
-            )
+            run = self._run
+            if (
+                run is not None
+                and problem.seq is None
+                and run[1] == problem.message
+                and run[0].file == batch.source
+                and (run[0].line_end or run[0].line or 0) + 1 == problem.line
+            ):
+                # The same problem on the next lines, across batches: one finding grows.
+                _run_finding(run[0], problem.message, run[0].line or 0, problem.line + problem.count - 1)
+                continue
+            finding = Finding(kind=problem.kind, message="", seq=problem.seq, file=batch.source)
+            _run_finding(finding, problem.message, problem.line, problem.line + problem.count - 1)
+            kept = self.findings.append(finding)
+            self._run = (finding, problem.message) if kept and problem.seq is None else None
             if problem.seq is not None:
                 self.failed_seqs.add(problem.seq)
 
@@ -285,19 +298,53 @@ class _RecordedHeads(Mapping[int, bytes]):
         return self._heads.strip(b"\x00") != b""
 
 
-_TIME_PATTERN = r'"seq":(?P<seq>\d{1,19}),"time":"(?P<time>[^"\\]{1,40})"'
+def _run_finding(finding: Finding, problem: str, first: int, last: int) -> None:
+    """Set a reader problem's finding to cover lines ``first``..``last`` of its file."""
+    if last > first:
+        finding.message = f"{finding.file}:{first}-{last}: {problem} ({last - first + 1:,} lines)"
+        finding.line, finding.line_end, finding.count = first, last, last - first + 1
+    else:
+        finding.message = f"{finding.file}:{first}: {problem}"
+        finding.line = first
+
+
+class _TopTime(msgspec.Struct):
+    """An entry's top-level ``time`` as written (every other field skipped, nested ones never seen)."""
+
+    seq: Any = None
+    time: msgspec.Raw = msgspec.Raw(b"")
+
+
+_TOP_TIME = msgspec.json.Decoder(_TopTime).decode
+
+
+def _top_time(leaf: bytes, seq: int) -> bytes | None:
+    """The text of a leaf's top-level ``time`` string, as the C check gives it: None when the
+    field is absent, not a string, or written with an escape, or when the leaf's own top-level
+    ``seq`` is not ``seq`` (a row whose entry names another seq is not compared)."""
+    try:
+        top = _TOP_TIME(leaf)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    raw = bytes(top.time)
+    if top.seq.__class__ is not int or top.seq != seq or len(raw) < 2 or raw[:1] != b'"' or b"\\" in raw:
+        return None
+    return raw[1:-1]
 
 
 @dataclass(slots=True)
 class TimeWatch:
-    """Finds entries whose time goes backwards, batch by batch, in C (pyarrow's RE2).
+    """Finds entries whose time goes backwards, batch by batch.
 
-    In canonical (JCS) text the top-level keys are sorted, so ``"seq":N,"time":"…"``
-    stands together; a match counts only when N is the entry's own seq, which
-    skips nested ``time`` keys. An entry written otherwise is simply not
-    checked: time_regression is information, never a verdict. Only neighbours
-    in reading order with consecutive seqs are compared (so a shuffled file is
-    checked less, never wrongly).
+    An entry's time is its top-level ``time`` string as written (an escaped one is
+    not compared), never a nested ``time`` in ``metadata`` or elsewhere. With the
+    C extension the check found where that text sits; otherwise (and for batches
+    with entries the C check declined) it is read here by a decoder that skips every
+    other field. Both then compare alike: only neighbours in reading order with
+    consecutive seqs; same-length UTC text (ending ``Z``) as text, anything else as
+    datetimes. time_regression is information, never a verdict; a shuffled file is
+    checked less, never wrongly. tests/unit/core/test_native.py holds the two to the same
+    findings.
     """
 
     last: tuple[int, str] | None = None
@@ -314,36 +361,37 @@ class TimeWatch:
             self._add_native(_flat(seqs), _flat(leaves), time_spans)
             return
         import pyarrow.compute as pc
-        try:
-            text = leaves.cast(pa.string())
-        except pa.ArrowInvalid:  # invalid UTF-8 somewhere: those entries are malformed anyway
-            text = pc.cast(leaves, pa.string(), safe=False)
-        matches = pc.extract_regex(text, _TIME_PATTERN)
-        # Compared as text: a matched number may not fit INT64 (hostile or plain input).
-        own = pc.fill_null(pc.equal(pc.struct_field(matches, "seq"), pc.cast(seqs, pa.string())), False)
-        times = pc.if_else(own, pc.struct_field(matches, "time"), pa.scalar(None, pa.string()))
-        if self.last is not None:
-            seqs = pa.concat_arrays([pa.array([self.last[0]], pa.int64()), _flat(seqs)])
-            times = pa.concat_arrays([pa.array([self.last[1]], pa.string()), _flat(times)])
-        else:
-            seqs, times = _flat(seqs), _flat(times)
-        n = len(seqs)
-        earlier, later = times.slice(0, n - 1), times.slice(1)
-        candidates = pc.and_kleene(
-            pc.less(later, earlier),
-            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
-        )
-        # Text order is time order only for same-shaped UTC text; others are parsed below.
-        odd = pc.and_kleene(
-            pc.not_equal(pc.utf8_length(later), pc.utf8_length(earlier)),
-            pc.equal(seqs.slice(1), pc.add(seqs.slice(0, n - 1), 1)),
-        )
-        for index in pc.indices_nonzero(pc.fill_null(pc.or_kleene(candidates, odd), False)).to_pylist():
-            before, after = times[index].as_py(), times[index + 1].as_py()
-            if _time_order(after, before):
-                self._note(seqs[index + 1].as_py(), after, seqs[index].as_py(), before)
-        last_time = times[n - 1].as_py()
-        self.last = (seqs[n - 1].as_py(), last_time) if last_time is not None else None
+
+        seq_values = _flat(seqs).to_pylist()
+        texts = [
+            _top_time(leaf, seq) if leaf is not None and seq is not None else None
+            for seq, leaf in zip(seq_values, _flat(leaves).to_pylist(), strict=True)
+        ]
+        last = self.last
+        if last is not None:
+            seq_values = [last[0], *seq_values]
+            texts = [last[1].encode("utf-8", "surrogatepass"), *texts]
+        n = len(texts)
+        if n > 1:
+            # As the C extension's time_candidates decides (see _add_native), in Arrow:
+            # consecutive seqs with both times known; same-length text ending in Z that sorts
+            # earlier is certain, any other shape is compared as datetimes.
+            times = pa.array(texts, pa.binary())
+            seq_array = pa.array(seq_values, pa.int64())
+            earlier, later = times.slice(0, n - 1), times.slice(1)
+            consecutive = pc.equal(seq_array.slice(1), pc.add(seq_array.slice(0, n - 1), 1))
+            utc = pc.and_(pc.ends_with(later, pattern="Z"), pc.ends_with(earlier, pattern="Z"))
+            alike = pc.and_(pc.equal(pc.binary_length(later), pc.binary_length(earlier)), utc)
+            certain = pc.and_(alike, pc.less(later, earlier))
+            wanted = pc.and_(consecutive, pc.or_(certain, pc.invert(alike)))
+            for index in pc.indices_nonzero(pc.fill_null(wanted, False)).to_pylist():
+                before, after = texts[index], texts[index + 1]
+                assert before is not None and after is not None
+                b, a = before.decode("utf-8", "replace"), after.decode("utf-8", "replace")
+                if (after < before) if _alike(after, before) else _time_order(a, b):
+                    self._note(seq_values[index + 1], a, seq_values[index], b)
+        final = texts[-1]
+        self.last = (seq_values[-1], final.decode("utf-8", "replace")) if final is not None else None
 
     def _add_native(self, seqs: pa.Array, leaves: pa.Array, times: bytes) -> None:
         """:meth:`add` by the C extension, from the times' places its check found.
@@ -406,9 +454,20 @@ class TimeWatch:
         ]
         if self.more:
             out.append(
-                Finding(kind="time_regression", message=f"and {self.more:,} more entries whose time goes backwards")
+                # The report's one summary per kind (FindingBudget) takes it in, with its count.
+                Finding(
+                    kind="time_regression",
+                    message=f"and {self.more:,} more entries whose time goes backwards",
+                    count=self.more,
+                    summary=True,
+                )
             )
         return out
+
+
+def _alike(later: bytes, earlier: bytes) -> bool:
+    """Same-length UTC text (both end in ``Z``): compared as text, as the C code does."""
+    return len(later) == len(earlier) and later[-1:] == b"Z" and earlier[-1:] == b"Z"
 
 
 def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -554,8 +613,8 @@ def verify(
                 Finding(
                     kind="foreign_checkpoint",
                     message=(
-                        f"checkpoint at size {result.size} is for origin {result.origin!r}, "
-                        f"not this log's {origin!r}; it verifies nothing"
+                        f"checkpoint at size {result.size} is for origin {quoted(result.origin)}, "
+                        f"not this log's {quoted(origin)}; it verifies nothing"
                     ),
                     checkpoint=result.size,
                     file=line.source,
@@ -767,7 +826,7 @@ def verify(
         first_seq=included[0] if included else None,
         last_seq=included[-1] if included else None,
         checkpoints=sorted(results, key=lambda r: r.size),
-        findings=findings,
+        findings=list(FindingBudget(findings)),  # every source together, bounded per kind
         state_ranges=state_ranges,
         state_counts=state_counts,
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import Cancelled, InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import (
@@ -183,6 +184,13 @@ def _read_entry_file(
         workspace.findings.append(finding)
 
 
+def _normalised(path: str) -> str:
+    """Where a non-normal manifest path would point if normalised (only to avoid naming one file twice)."""
+    import posixpath
+
+    return posixpath.normpath(path.replace("\\", "/")).lstrip("/")
+
+
 def _file_digest(container: Container, name: str) -> tuple[str, int]:
     sha = hashlib.sha256()
     size = 0
@@ -230,8 +238,8 @@ def open_workspace(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS) -> Wor
                 kind="foreign_checkpoint",
                 message=(
                     "the inputs come from different logs ("
-                    + ", ".join(sorted(origins))
-                    + f"); only {workspace.origin!r} is verified"
+                    + ", ".join(quoted(o) for o in sorted(origins))
+                    + f"); only {quoted(workspace.origin)} is verified"
                 ),
             )
         )
@@ -255,9 +263,11 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
     data = container.read_bytes(MANIFEST, limit=limits.max_manifest_bytes)
     manifest = parse_manifest(data, label=manifest_label, limits=limits)
     workspace.manifests.append(manifest)
-    listed = {f.path for f in manifest.files}
     present = set(names)
-    for extra in sorted(present - listed - {MANIFEST}):
+    listed = {f.path for f in manifest.files if f.problem is None}
+    # A file listed under a path that is not normal is named by that one finding, not also as unlisted.
+    named = {_normalised(f.path) for f in manifest.files if f.problem is not None}
+    for extra in sorted(present - listed - named - {MANIFEST}):
         workspace.findings.append(
             Finding(
                 kind="unlisted_file",
@@ -267,6 +277,18 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
         )
     for item in manifest.files:
         label = container.label(item.path)
+        if item.problem is not None:
+            workspace.findings.append(
+                Finding(
+                    kind="missing_file",
+                    message=(
+                        f"{manifest_label}: the {item.role} file is listed as {quoted(item.path)}, which {item.problem}: "
+                        "not a normal path inside the bundle, so it was not read"
+                    ),
+                    file=manifest_label,
+                )
+            )
+            continue
         if item.path not in present:
             workspace.findings.append(
                 Finding(kind="missing_file", message=f"{label} is listed in the manifest but absent", file=label)
@@ -278,6 +300,22 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
             workspace.entry_files.append(
                 EntryFile(container, item.path, (item.sha256, item.size), plain=False)
             )
+            continue
+        if item.role == "annotations":
+            # The investigator's statement, not the log's: only its hash is checked, it is never
+            # read as entries, and a mismatch is a file finding, not tampering with the chain.
+            digest, size = _file_digest(container, item.path)
+            if digest != item.sha256 or size != item.size:
+                workspace.findings.append(
+                    Finding(
+                        kind="file_hash_mismatch",
+                        message=(
+                            f"{label}: the manifest lists sha256 {item.sha256[:16]}… and {item.size} bytes, "
+                            f"the file has {digest[:16]}… and {size} bytes (annotations: not part of the signed log)"
+                        ),
+                        file=label,
+                    )
+                )
             continue
         if item.role == "checkpoints":
             raw, digest = _read_small(container, item.path, limits.max_checkpoints * limits.max_note_bytes)

@@ -47,7 +47,7 @@ def leaf_hashes(leaves: Iterable[bytes]) -> bytes:
     return b"".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Problem:
     """One entry that could not be taken as it is."""
 
@@ -55,6 +55,18 @@ class Problem:
     message: str
     seq: int | None = None
     kind: str = "malformed_entry"
+    #: Consecutive lines with this same problem and no seq (``line``..``line + count - 1``):
+    #: a file of a million blank lines is one problem, not a million.
+    count: int = 1
+
+
+def add_problem(problems: list[Problem], number: int, message: str) -> None:
+    """Add a problem with no seq; the same one on the line after the last extends it (a run)."""
+    last = problems[-1] if problems else None
+    if last is not None and last.seq is None and last.message == message and last.line + last.count == number:
+        last.count += 1
+    else:
+        problems.append(Problem(number, message))
 
 
 @dataclass(slots=True)

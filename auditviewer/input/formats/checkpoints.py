@@ -1,12 +1,17 @@
-"""``checkpoints.jsonl``: one ``{"note": "<signed note>"}`` per line."""
+"""``checkpoints.jsonl``: one ``{"note": "<signed note>"}`` per line.
+
+Each line is read by the same strict parser as entries (:func:`strict_loads`): a
+duplicate ``note`` key (which one would win?), ``NaN`` or ``Infinity``, or an
+unpaired surrogate escape makes the line a ``malformed_checkpoint``.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from auditviewer.core.errors import LimitError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.input.formats.entry import StrictJSONError, strict_loads
 from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
 
 
@@ -47,9 +52,12 @@ def read_checkpoints(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS
             )
             continue
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            out.append(CheckpointLine(label, number, None, f"not JSON ({exc})"))
+            obj = strict_loads(raw.decode("utf-8"), max_depth=limits.max_json_depth)
+        except UnicodeDecodeError as exc:
+            out.append(CheckpointLine(label, number, None, f"not JSON (invalid UTF-8 at byte {exc.start})"))
+            continue
+        except StrictJSONError as exc:
+            out.append(CheckpointLine(label, number, None, f"not a checkpoint line: {exc}"))
             continue
         note = obj.get("note") if isinstance(obj, dict) else None
         if not isinstance(note, str):

@@ -16,11 +16,12 @@ from auditviewer.input.containers import CHUNK
 from auditviewer.input.formats.batches import (
     LeafBatch,
     Problem,
+    add_problem,
     counting_array,
     leaf_hashes,
     make_batch,
 )
-from auditviewer.input.formats.entry import check_leaf, fast_seqs
+from auditviewer.input.formats.entry import MAY_START_JSON, NOT_JSON_START, check_leaf, fast_seqs
 
 BATCH_LINES = 65_536
 #: Entry files are cut into segments of whole lines of about this size; each is checked on its own.
@@ -163,11 +164,14 @@ def _judged_batch(
         number = first + offset
         if seq is None:
             if not leaf:
-                problems.append(Problem(number, "blank line (entry files have none)"))
+                add_problem(problems, number, "blank line (entry files have none)")
+                continue
+            if leaf[:1] not in MAY_START_JSON and len(leaf) <= limit:  # as check_leaf says, cheaper
+                add_problem(problems, number, NOT_JSON_START)
                 continue
             check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
             if check.seq is None:
-                problems.append(Problem(number, check.problem or "unreadable entry"))
+                add_problem(problems, number, check.problem or "unreadable entry")
                 continue
             seq = check.seq
             if check.problem:
@@ -298,13 +302,34 @@ def iter_pieces(
         if cut < 0:
             pending += chunk
         else:
-            yield pending, chunk, start, cut + 1
+            yield from _dense_split(pending, chunk, start, cut + 1)
             pending = chunk[cut + 1 :]
         if len(pending) > limit:
             pending = pending[: limit + 1]
             skipping = True
     if pending:
         yield pending, b"", 0, 0
+
+
+#: Lines of one piece at most: the C check's output is ~56 bytes a line, so a piece of
+#: 16 MiB of newlines (16.7 million empty lines) would cost ~1 GB; it is cut smaller.
+MAX_PIECE_LINES = 1 << 20
+
+
+def _dense_split(prefix: bytes, chunk: bytes, start: int, end: int) -> Iterator[tuple[bytes, bytes, int, int]]:
+    """``prefix + chunk[start:end]`` (whole lines) as pieces of at most about ``MAX_PIECE_LINES`` lines."""
+    lines = chunk.count(b"\n", start, end)
+    if lines <= MAX_PIECE_LINES:
+        yield prefix, chunk, start, end
+        return
+    step = max(1, (end - start) * MAX_PIECE_LINES // lines)
+    at = start
+    while at < end:
+        stop = chunk.rfind(b"\n", at, min(at + step, end)) + 1
+        if stop <= at:  # no newline within a step: the next one ends this piece (end - 1 is one)
+            stop = chunk.find(b"\n", at + step - 1) + 1
+        yield prefix, chunk, at, stop
+        prefix, at = b"", stop
 
 
 def _check_piece(

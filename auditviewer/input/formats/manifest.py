@@ -1,4 +1,17 @@
-"""``manifest.json`` of a bundle (spec §5): what it lists, checked for shape, never trusted."""
+"""``manifest.json`` of a bundle (spec §5): what it lists, checked for shape, never trusted.
+
+A listed path must be *normal*: relative, ``/``-separated, with no empty, ``.`` or
+``..`` part, no backslash and no trailing ``/``. A path that is not (``./entries/x``,
+``entries//x``, ``entries/x/``, ``/x``, ``a\\b``, ``entries/../x``) is never read and
+never matched to a file by some normalisation of ours: the workspace reports it as
+one finding naming the path (:attr:`ManifestFile.problem`), rather than one file
+being both "not listed" and "listed but absent".
+
+Roles are ``entries``, ``checkpoints``, ``proof`` and ``annotations`` (spec §5). An
+``annotations`` file is the investigator's statement: only its manifest hash is
+checked; it is never read as entries. A role this reader does not know refuses the
+manifest (docs/verification.md says why).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +20,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 
-ROLES = frozenset({"entries", "checkpoints", "proof"})
+ROLES = frozenset({"entries", "checkpoints", "proof", "annotations"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -20,6 +34,8 @@ class ManifestFile:
     role: str
     sha256: str
     size: int
+    #: Why ``path`` is not a normal path (then the file is never read), else None.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +48,28 @@ class Manifest:
     keys: tuple[str, ...] = ()
     query: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def path_problem(path: str) -> str | None:
+    """Why a manifest path is not a normal relative path inside the bundle, or None."""
+    if path.startswith("/"):
+        return "is absolute"
+    if "\\" in path:
+        return "holds a backslash"
+    if len(path) >= 2 and path[1] == ":":
+        return "starts with a drive letter"
+    if path.endswith("/"):
+        return "ends with '/'"
+    parts = path.split("/")
+    if "" in parts:
+        return "holds an empty part ('//')"
+    if ".." in parts:
+        return "leaves its folder ('..')"
+    if "." in parts:
+        return "holds a '.' part"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "holds a control character"
+    return None
 
 
 def _duplicate_guard(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -96,19 +134,25 @@ def parse_manifest(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) 
         if not isinstance(item, dict):
             raise InputError(f"{where} is not an object", path=label)
         path, role, sha, size = item.get("path"), item.get("role"), item.get("sha256"), item.get("size")
-        if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
-            raise InputError(f"{where}.path is missing or leaves the bundle", path=label)
+        if not isinstance(path, str) or not path:
+            raise InputError(f"{where}.path is missing or not a string", path=label)
         if role not in ROLES:
-            raise InputError(f"{where}.role {role!r} is not entries, checkpoints or proof", path=label)
+            raise InputError(
+                f"{where}.role {quoted(role)} is not entries, checkpoints, proof or annotations "
+                "(a file of a role this reader does not know could hold what it would fail to check)",
+                path=label,
+            )
         if not isinstance(sha, str) or not _HEX64.fullmatch(sha.lower()):
             raise InputError(f"{where}.sha256 is not 64 hex digits", path=label)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise InputError(f"{where}.size is not a whole number", path=label)
         if path in seen:
             # Listing one file many times would make it read (and verified) many times over.
-            raise InputError(f"{where}.path {path[:200]!r} is listed more than once", path=label)
+            raise InputError(f"{where}.path {quoted(path)} is listed more than once", path=label)
         seen.add(path)
-        files.append(ManifestFile(path=path, role=str(role), sha256=sha.lower(), size=size))
+        files.append(
+            ManifestFile(path=path, role=str(role), sha256=sha.lower(), size=size, problem=path_problem(path))
+        )
     keys = raw.get("keys") or []
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise InputError("'keys' is not a list of strings", path=label)

@@ -1,6 +1,12 @@
 """Parquet entry files: columns ``seq`` (INT64) and ``entry`` (the leaf bytes), optional ``head``.
 
 Other columns are never read: verification and display both come from ``entry``.
+
+Every Parquet file is opened through :func:`open_parquet` (repeated column names are
+refused there, once for all readers). Reading is linear in row groups: a file's footer
+is parsed once and shared by the readers of its threads, parallel jobs are runs of row
+groups, and runs of tiny row groups are checked as one batch (see docs/security.md for
+the figures and ``max_parquet_row_groups``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
+from auditviewer.core.display import quoted
 from auditviewer.core.errors import InputError, LimitError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.native import NATIVE
@@ -27,15 +34,36 @@ from auditviewer.input.formats.batches import (
 from auditviewer.input.formats.entry import check_leaf, fast_seqs
 
 BATCH_ROWS = 65_536
+#: Row groups with fewer rows are read in runs and checked together (see _check_row_groups).
+SMALL_GROUP_ROWS = 32
 
 
-def open_parquet(source: Path | BinaryIO, *, label: str) -> pq.ParquetFile:
+def open_parquet(
+    source: Path | BinaryIO, *, label: str, metadata: pq.FileMetaData | None = None
+) -> pq.ParquetFile:
+    """A Parquet file, refused with a clear error when unreadable or its column names repeat.
+
+    Every Parquet reader here opens through this (entries, proofs, plain exports),
+    so a file with two ``seq`` or two ``entry`` columns is one clear error naming the
+    file, never a ``KeyError`` from picking a column by name. ``metadata`` is a footer
+    already parsed (of the same file): parsing a footer costs time in proportion to its
+    row groups, so readers of one file share it rather than parse it again.
+    """
     import pyarrow.parquet as pq  # not needed to verify JSONL: kept off the start-up path
 
     try:
-        return pq.ParquetFile(source)
+        pf = pq.ParquetFile(source, metadata=metadata)
+        names = pf.schema_arrow.names
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"is not a readable Parquet file ({exc})", path=label) from exc
+    if len(set(names)) != len(names):
+        repeated = next(n for n in names if names.count(n) > 1)
+        pf.close()
+        raise InputError(
+            f"has {names.count(repeated)} columns named {quoted(repeated)}; Parquet column names must be unique",
+            path=label,
+        )
+    return pf
 
 
 def read_parquet_entries(
@@ -59,53 +87,87 @@ def read_parquet_entries(
     pf = open_parquet(source, label=label)
     columns = _entry_columns(pf, label)
     metadata = pf.metadata
+    groups = metadata.num_row_groups
+    if groups > limits.max_parquet_row_groups:
+        pf.close()
+        raise LimitError(
+            f"has {groups:,} row groups, more than {limits.max_parquet_row_groups:,} (limit max_parquet_row_groups)",
+            path=label,
+        )
     firsts = [0]
-    for i in range(metadata.num_row_groups):
-        firsts.append(firsts[-1] + metadata.row_group(i).num_rows)
+    sizes = []
+    for i in range(groups):
+        group = metadata.row_group(i)
+        firsts.append(firsts[-1] + group.num_rows)
+        sizes.append(max(0, group.total_byte_size))
     count = 1
-    if isinstance(source, Path) and metadata.num_row_groups > 1:
-        size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if isinstance(source, Path) and groups > 1:
         threshold = PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes
-        if size > threshold:
+        if sum(sizes) > threshold:
             if NATIVE is not None:
                 count = parallel.thread_count() if workers is None else workers
             else:
                 count = parallel.worker_count() if workers is None else workers
-    if NATIVE is not None and count > 1 and isinstance(source, Path):
-        # The C check releases the GIL (as does Parquet decoding): threads, each with its own reader.
-        thread_jobs = ((source, i, firsts[i], columns, label, limits) for i in range(metadata.num_row_groups))
+    if count <= 1:
+        # One reader for every row group: time linear in the row groups, however small they are.
+        yield from _check_row_groups(pf, range(groups), 0, columns, label, limits)
+        return
+    # Jobs of contiguous row groups, never more than a few per worker: each job opens a
+    # reader, and one-row row groups must not each cost a reader (that was quadratic).
+    ranges = _job_ranges(sizes, count * _JOBS_PER_WORKER)
+    if NATIVE is not None and isinstance(source, Path):
+        # The C check releases the GIL (as does Parquet decoding): threads, each with its own
+        # reader, all sharing the footer parsed once above.
+        thread_jobs = ((source, metadata, rows, firsts[rows.start], columns, label, limits) for rows in ranges)
         try:
-            for batches in parallel.thread_map(_read_row_group, thread_jobs, workers=count):
+            for batches in parallel.thread_map(_read_row_groups, thread_jobs, workers=count):
                 yield from batches
         finally:
             pf.close()
         return
-    if count <= 1:
-        for i in range(metadata.num_row_groups):
-            yield from _check_row_group(pf, i, firsts[i], columns, label, limits)
-        return
-    jobs = ((source, i, firsts[i], columns, label, limits) for i in range(metadata.num_row_groups))
+    jobs = ((source, rows, firsts[rows.start], columns, label, limits) for rows in ranges)
     try:
-        for index, parts in enumerate(parallel.ordered_map(check_row_group_lean, jobs, workers=count)):
+        for rows, parts in zip(ranges, parallel.ordered_map(check_row_group_lean, jobs, workers=count), strict=True):
             entries: pa.Array | None = None
+            first = firsts[rows.start]
             for part in parts:
                 if isinstance(part, LeafBatch):
                     yield part
                     continue
                 row, n, seqs, hashes, heads = part
                 if entries is None:
-                    entries = _read_entries(pf, index, label, firsts[index])
-                leaf_array = entries.slice(row - firsts[index], n)
+                    entries = _read_entries(pf, rows, label, first)
+                leaf_array = entries.slice(row - first, n)
                 numbers = range(row + 1, row + n + 1)
                 yield make_batch(label, seqs, [], numbers, heads, leaf_array=leaf_array, leaf_hash_bytes=hashes)
     finally:
         pf.close()
 
 
-def _read_entries(pf: pq.ParquetFile, index: int, label: str, first_row: int) -> pa.Array:
-    """One row group's entry column, as binary (the reader holds it; workers need not send it)."""
+#: Parallel reading splits a file into about this many jobs per worker (balance against readers opened).
+_JOBS_PER_WORKER = 4
+
+
+def _job_ranges(sizes: list[int], jobs: int) -> list[range]:
+    """Contiguous runs of row groups of about equal bytes, at most ``jobs`` of them."""
+    total = sum(sizes)
+    target = max(1, -(-total // max(1, jobs)))
+    out: list[range] = []
+    start, acc = 0, 0
+    for i, size in enumerate(sizes):
+        acc += size
+        if acc >= target and len(out) < jobs - 1:
+            out.append(range(start, i + 1))
+            start, acc = i + 1, 0
+    if start < len(sizes):
+        out.append(range(start, len(sizes)))
+    return out
+
+
+def _read_entries(pf: pq.ParquetFile, row_groups: range, label: str, first_row: int) -> pa.Array:
+    """Some row groups' entry column, as binary (the reader holds it; workers need not send it)."""
     try:
-        column = pf.read_row_group(index, columns=["entry"]).column("entry")
+        column = pf.read_row_groups(list(row_groups), columns=["entry"]).column("entry")
         return column.combine_chunks().cast(pa.binary())
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {first_row} ({exc})", path=label) from exc
@@ -135,27 +197,33 @@ def _entry_columns(pf: pq.ParquetFile, label: str) -> list[str]:
 
 
 def check_row_group_lean(
-    path: Path, index: int, first_row: int, columns: list[str], label: str, limits: Limits
+    path: Path, row_groups: range, first_row: int, columns: list[str], label: str, limits: Limits
 ) -> list[LeafBatch | _Rows]:
-    """What a worker sends back for one row group of a Parquet file on disk: its batches,
+    """What a worker sends back for some row groups of a Parquet file on disk: their batches,
     except that runs of good rows come without their entries, which the reader reads itself
     (measured: cheaper than shipping them back between processes).
     """
     with open_parquet(path, label=label) as pf:
-        return list(_check_row_group(pf, index, first_row, columns, label, limits, lean=True))
+        return list(_check_row_groups(pf, row_groups, first_row, columns, label, limits, lean=True))
 
 
-def _read_row_group(
-    path: Path, index: int, first_row: int, columns: list[str], label: str, limits: Limits
+def _read_row_groups(
+    path: Path,
+    metadata: pq.FileMetaData,
+    row_groups: range,
+    first_row: int,
+    columns: list[str],
+    label: str,
+    limits: Limits,
 ) -> list[LeafBatch]:
-    """One row group's batches, read with a reader of its own (for a thread)."""
-    with open_parquet(path, label=label) as pf:
-        return list(_check_row_group(pf, index, first_row, columns, label, limits))
+    """Some row groups' batches, read with a reader of its own (for a thread) over the shared footer."""
+    with open_parquet(path, label=label, metadata=metadata) as pf:
+        return list(_check_row_groups(pf, row_groups, first_row, columns, label, limits))
 
 
-def _check_row_group(
+def _check_row_groups(
     pf: pq.ParquetFile,
-    index: int,
+    row_groups: range,
     first_row: int,
     columns: list[str],
     label: str,
@@ -163,11 +231,49 @@ def _check_row_group(
     *,
     lean: bool = False,
 ) -> Iterator[Any]:
+    """Batches of these row groups, each read on its own by the one reader ``pf`` (opened once).
+
+    A row group of at most ``BATCH_ROWS`` rows is one batch either way, and is read
+    with ``read_row_group``: each ``iter_batches`` call costs time in proportion to
+    the file's row groups (measured), which made files of one-row row groups quadratic.
+    Runs of tiny row groups (under ``SMALL_GROUP_ROWS`` rows) are checked together, up
+    to ``BATCH_ROWS`` rows a batch: one batch (and its Arrow objects) per one-row group
+    would cost the verifier ~7 KB a row.
+    """
     row = first_row
-    try:
-        for record_batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns):
+    metadata = pf.metadata
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+
+    def flush() -> Iterator[Any]:
+        nonlocal row, pending_rows
+        table = pa.Table.from_batches(pending).combine_chunks()
+        pending.clear()
+        pending_rows = 0
+        for record_batch in table.to_batches():
             yield _check_record_batch(record_batch, row, columns, label, limits, lean=lean)
             row += record_batch.num_rows
+
+    try:
+        for index in row_groups:
+            rows = metadata.row_group(index).num_rows
+            if rows < SMALL_GROUP_ROWS:
+                pending.extend(pf.read_row_group(index, columns=columns).to_batches())
+                pending_rows += rows
+                if pending_rows >= BATCH_ROWS:
+                    yield from flush()
+                continue
+            if pending:
+                yield from flush()
+            if rows <= BATCH_ROWS:
+                record_batches = pf.read_row_group(index, columns=columns).to_batches()
+            else:
+                record_batches = pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns)
+            for record_batch in record_batches:
+                yield _check_record_batch(record_batch, row, columns, label, limits, lean=lean)
+                row += record_batch.num_rows
+        if pending:
+            yield from flush()
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
 

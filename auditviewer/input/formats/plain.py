@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,8 +20,8 @@ from auditviewer.core.domain import split_event_type
 from auditviewer.core.errors import InputError, LimitError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import CHUNK, Container, HashingReader, decompressed
-from auditviewer.input.formats.batches import LeafBatch, Problem, make_batch
-from auditviewer.input.formats.entry import MAX_SEQ, check_leaf
+from auditviewer.input.formats.batches import LeafBatch, Problem, add_problem, make_batch
+from auditviewer.input.formats.entry import MAX_SEQ, check_leaf, dumps_opaque, loads_opaque
 from auditviewer.input.formats.parquet import open_parquet
 
 PLAIN_SUFFIXES = (".json", ".jsonl", ".jsonl.gz", ".ndjson", ".csv", ".parquet")
@@ -36,12 +35,13 @@ def is_plain_export(name: str) -> bool:
 
 
 def canonical(obj: Any) -> bytes:
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_jsonable)
+    # Numbers too long to convert (read as BigNumber) are written back as their digits.
+    text = dumps_opaque(obj, sort_keys=True, default=_jsonable)
     try:
         return text.encode()
     except UnicodeEncodeError:
         # A lone surrogate (JSON allows "\\ud800"): keep it as an escape, not as invalid UTF-8.
-        return json.dumps(obj, separators=(",", ":"), sort_keys=True, default=_jsonable).encode()
+        return dumps_opaque(obj, sort_keys=True, ensure_ascii=True, default=_jsonable).encode()
 
 
 def _too_deep(value: Any, max_depth: int) -> bool:
@@ -62,9 +62,10 @@ def _too_deep(value: Any, max_depth: int) -> bool:
 
 
 def _loads(text: str | bytes) -> Any:
-    """json.loads for text inside a row; too deep to parse is ValueError like any other bad JSON."""
+    """json.loads for text inside a row (numbers of any length kept as written); too deep to parse is
+    ValueError like any other bad JSON."""
     try:
-        return json.loads(text)
+        return loads_opaque(text)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 
@@ -115,17 +116,22 @@ def _records_batches(
     lines: list[int] = []
     problems: list[Problem] = []
     for position, (number, record) in enumerate(records):
+        if len(problems) >= BATCH:  # a file of bad rows: its problems go on in batches too
+            yield make_batch(label, seqs, leaves, lines, problems=problems)
+            seqs, leaves, lines, problems = [], [], [], []
         if isinstance(record, _Unreadable):
-            problems.append(Problem(number, str(record)))
+            add_problem(problems, number, str(record))
             continue
         if isinstance(record, bytes):
             check = check_leaf(record, limits=limits, keep=True)
             if check.value is None and check.seq is None:
-                # Not an entry; maybe a dashboard-shaped row.
+                # Not an entry; maybe a dashboard-shaped row (an object too, so it starts with '{').
                 try:
+                    if record.lstrip(b" \t\r")[:1] != b"{":
+                        raise ValueError(check.problem)
                     record = _loads(record)
                 except ValueError:
-                    problems.append(Problem(number, check.problem or "unreadable row"))
+                    add_problem(problems, number, check.problem or "unreadable row")
                     continue
             else:
                 seqs.append(check.seq if check.seq is not None else position)
@@ -176,7 +182,7 @@ def read_plain(container: Container, name: str, *, limits: Limits = DEFAULT_LIMI
         if lower.endswith(".json"):
             data = _read_all(stream, limit=limits.max_in_memory_member_bytes, label=label)
             try:
-                value = json.loads(data.decode("utf-8"))
+                value = loads_opaque(data)
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise InputError(f"is not a JSON array of entries ({exc})", path=label) from exc
             if isinstance(value, dict) and isinstance(value.get("entries"), list):

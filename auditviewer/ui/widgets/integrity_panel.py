@@ -77,8 +77,9 @@ def summary_line(report: Report) -> str:
     total = report.entries
     if report.status == "error":
         return f"The input cannot be read: {report.error or 'unknown error'}"
-    failures = sum(1 for f in report.findings if f.severity == FAILURE)
-    incompletes = sum(1 for f in report.findings if f.severity == INCOMPLETE)
+    # A run or a summary finding stands for ``count`` problems: the banner counts them all.
+    failures = sum(f.count or 1 for f in report.findings if f.severity == FAILURE)
+    incompletes = sum(f.count or 1 for f in report.findings if f.severity == INCOMPLETE)
     if report.status == "verified":
         return f"All {total:,} entries are proven authentic by trusted checkpoints."
     bits = [f"{counts['verified']:,} of {total:,} entries verified"]
@@ -87,9 +88,9 @@ def summary_line(report: Report) -> str:
     if counts["unverified"]:
         bits.append(f"{counts['unverified']:,} unverified")
     if failures:
-        bits.append(f"{failures} failure finding{'s' if failures != 1 else ''}")
+        bits.append(f"{failures:,} failure finding{'s' if failures != 1 else ''}")
     if incompletes:
-        bits.append(f"{incompletes} incomplete finding{'s' if incompletes != 1 else ''}")
+        bits.append(f"{incompletes:,} incomplete finding{'s' if incompletes != 1 else ''}")
     return ", ".join(bits) + "."
 
 

@@ -54,7 +54,8 @@ def _flatten(batches: list[LeafBatch]) -> tuple[list[tuple[int, bytes, int]], li
         hashes = table.column(4).to_pylist()
         assert hashes == [leaf_hash(leaf) for leaf in leaves]
         rows.extend(zip(seqs, leaves, lines, strict=True))
-        problems.extend((p.line, p.message, p.seq, p.kind) for p in batch.problems)
+        # A run of one problem on consecutive lines is one Problem with a count: one a line here.
+        problems.extend((p.line + k, p.message, p.seq, p.kind) for p in batch.problems for k in range(p.count))
     return rows, problems
 
 
