@@ -24,6 +24,7 @@ everywhere they are shown (cells, facets, the scope tree, dialogs).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -162,3 +163,25 @@ def elide(text: str, limit: int = CELL_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 1)] + ELLIPSIS
+
+
+_JSON_UNSAFE = re.compile(f"[{_HIDDEN_CLASS}\u2028\u2029]")
+
+
+def _json_escape_match(match: re.Match[str]) -> str:
+    cp = ord(match.group())
+    if cp > 0xFFFF:
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+    return f"\\u{cp:04x}"
+
+
+def json_text(value: object) -> str:
+    """``value`` as compact JSON that is exact and safe to paste: it parses back to
+    the same value, and every control, bidi or invisible character is a ``\\uXXXX``
+    escape (never raw), so a terminal or editor it is pasted into sees none of them.
+    What the viewer puts on the clipboard for a value, a path or rows."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():
+        return text
+    return _JSON_UNSAFE.sub(_json_escape_match, text)

@@ -1183,12 +1183,11 @@ class MainWindow(QMainWindow):
             self.pane.clear()
             return
         entry, leaf, state = cast("tuple[dict[str, Any], str | None, str | None]", got)
-        state_text = {"verified": "✔ verified", "failed": "✖ failed verification",
-                      "unverified": "◐ unverified"}.get(state or "", "")
         row = self.model.row(current.row())
+        notice = None
         if row is not None and row.beyond_retention:
-            state_text += "  ·  ⌛ beyond the dashboard's 90-day retention"
-        self.pane.set_entry(entry, leaf=leaf, state=state_text or None)
+            notice = "⌛ beyond the dashboard's 90-day retention"
+        self.pane.set_entry(entry, leaf=leaf, state=state, notice=notice)
 
     def show_entry_pane(self) -> None:
         sizes = self.main_split.sizes()
