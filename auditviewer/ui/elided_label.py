@@ -39,7 +39,7 @@ class ElidedLabel(QLabel):
         """The whole (visible, bounded) text; ``text()`` is what is painted."""
         return self._full
 
-    def setText(self, text: str) -> None:  # type: ignore[override]
+    def setText(self, text: str) -> None:
         self._full = elide(visible_text(text or ""), TEXT_LIMIT)
         self.setToolTip(plain_tooltip(self._full) if self._full else "")
         self._elide()

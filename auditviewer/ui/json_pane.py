@@ -340,7 +340,7 @@ class MetadataPane(QWidget):
         if text is None and self._entry is not None:
             compact = json.dumps(self._entry, ensure_ascii=False)
             shown = visible_text(compact[:TEXT_LIMIT], keep_newlines=False)
-            self.highlighter.setDocument(None)  # type: ignore[arg-type]
+            self.highlighter.setDocument(None)
             self.text.setPlainText(shown)
             kb = len(compact.encode("utf-8", "surrogatepass")) // 1024
             self.show_all_button.setText(
@@ -360,7 +360,7 @@ class MetadataPane(QWidget):
             return
         text = self._entry_text(self._entry, limit=None)
         self.show_all_button.hide()
-        self.highlighter.setDocument(None)  # type: ignore[arg-type]
+        self.highlighter.setDocument(None)
         self.text.setPlainText(text or "")
 
     def _expand_defaults(self) -> None:
