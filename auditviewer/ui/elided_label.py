@@ -27,9 +27,16 @@ MIN_WIDTH = 40
 class ElidedLabel(QLabel):
     """``setText`` takes untrusted text; it is shown visible, on one line, elided right."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        *,
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+    ) -> None:
         super().__init__(parent)
         self._full = ""
+        self._mode = mode
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(False)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -46,7 +53,7 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         width = max(self.contentsRect().width(), MIN_WIDTH)
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
+        shown = self.fontMetrics().elidedText(self._full, self._mode, width)
         super().setText(shown)
 
     def resizeEvent(self, event: Any) -> None:
