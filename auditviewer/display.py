@@ -125,6 +125,8 @@ def _class(ranges: tuple[tuple[int, int], ...]) -> str:
 _HIDDEN_CLASS = _class(HIDDEN)
 _ESCAPE = re.compile(f"[{_HIDDEN_CLASS}\n]")
 _ESCAPE_KEEP_NEWLINES = re.compile(f"[{_HIDDEN_CLASS}]")
+#: One hidden character (control, format, separator, default-ignorable; not ``\n``).
+HIDDEN_RE = _ESCAPE_KEEP_NEWLINES
 _MARK_RUN = re.compile(f"[{_class(MARKS)}]{{{MAX_MARKS + 1},}}")
 
 
