@@ -33,7 +33,7 @@ _IDENTITY_KEYS = frozenset({"email", "actor_email", "resource_name"})
 _HEX_ID = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
 _MAX_DEPTH = 6
 #: Characters of metadata JSON text read for a summary.
-MAX_TEXT = 16_384
+MAX_TEXT = 4_096
 #: Values (leaves or changes) walked for a summary.
 MAX_LEAVES = 200
 _WS = re.compile(r"[ \t\n\r]*")
@@ -132,6 +132,8 @@ def _object_prefix(text: str) -> tuple[dict[str, Any], bool]:
                 break
             value, i = _DECODER.raw_decode(s, _skip(s, i + 1))
             out[key] = value
+            if len(out) > MAX_LEAVES:
+                break
             i = _skip(s, i)
             if s[i] == ",":
                 i += 1

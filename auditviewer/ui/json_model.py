@@ -40,7 +40,8 @@ JSON_VALUE_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 MORE_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-CHILD_PAGE = 1_000  # children made at a time (a page); the rest on request
+CHILD_PAGE = 500  # children made at a time (a page); the rest on request
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -216,7 +217,7 @@ class JsonTreeModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -65,7 +65,7 @@ TAB_TREE = 1
 TAB_TEXT = 2
 
 #: Characters of JSON text shown (and coloured) before "Show all" is needed.
-TEXT_LIMIT = 100_000
+TEXT_LIMIT = 20_000
 #: Default expansion opens a container only if it has at most this many children.
 EXPAND_SMALL = 50
 
@@ -338,18 +338,22 @@ class MetadataPane(QWidget):
         """The JSON tab: ``text``, or (None) the first ``TEXT_LIMIT`` characters of the
         compact entry, uncoloured, with a "Show all" button."""
         if text is None and self._entry is not None:
-            compact = json.dumps(self._entry, ensure_ascii=False)
+            compact = self._leaf if self._leaf is not None else json.dumps(
+                self._entry, ensure_ascii=False
+            )
             shown = visible_text(compact[:TEXT_LIMIT], keep_newlines=False)
             self.highlighter.setDocument(None)
+            self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.text.setPlainText(shown)
             kb = len(compact.encode("utf-8", "surrogatepass")) // 1024
             self.show_all_button.setText(
-                f"Large entry: {kb:,} KB; the first {TEXT_LIMIT // 1000:,} K characters are "
-                "shown, uncoloured. Show all (formatted)…"
+                f"Large entry: {kb:,} KB; its first {TEXT_LIMIT:,} characters are shown "
+                "as stored. Show all, formatted…"
             )
             self.show_all_button.show()
             return
         self.show_all_button.hide()
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         if self.highlighter.document() is None:
             self.highlighter.setDocument(self.text.document())
         self.text.setPlainText(text or "")
@@ -360,6 +364,7 @@ class MetadataPane(QWidget):
             return
         text = self._entry_text(self._entry, limit=None)
         self.show_all_button.hide()
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.highlighter.setDocument(None)
         self.text.setPlainText(text or "")
 
@@ -377,7 +382,26 @@ class MetadataPane(QWidget):
                         child = model.index(sub, 0, idx)
                         if 0 < model.node(child).size() <= EXPAND_SMALL:
                             self.tree.expand(child)
-        self.tree.resizeColumnToContents(0)
+        self._fit_key_column()
+
+    def _fit_key_column(self) -> None:
+        """The key column as wide as the first keys need (not measured over every row)."""
+        model, metrics = self.tree_model, self.tree.fontMetrics()
+        widths = [metrics.horizontalAdvance(str(model.headerData(0, Qt.Orientation.Horizontal)))]
+        stack, seen = [QModelIndex()], 0
+        while stack and seen < EXPAND_SMALL * 4:
+            parent = stack.pop()
+            depth = 0
+            up = parent
+            while up.isValid():
+                depth, up = depth + 1, up.parent()
+            for row in range(min(model.rowCount(parent), EXPAND_SMALL)):
+                idx = model.index(row, 0, parent)
+                seen += 1
+                widths.append(metrics.horizontalAdvance(str(idx.data())) + depth * 20 + 30)
+                if self.tree.isExpanded(idx):
+                    stack.append(idx)
+        self.tree.setColumnWidth(0, min(max(widths), max(120, self.width() // 2)))
 
     def _tree_activated(self, index: QModelIndex) -> None:
         if self.tree_model.is_more(index):

@@ -34,6 +34,7 @@ from auditviewer.integrity.report import Report
 from auditviewer.loading import finish_store, in_memory_instead, remove_database, store_rows
 from auditviewer.query import compile_query
 from auditviewer.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.summary import MAX_TEXT as SUMMARY_TEXT
 from auditviewer.ui.scope_tree import ALL, ResourceCount
 from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
@@ -147,6 +148,12 @@ class StoreView:
 
     def window(self, start: int, count: int) -> pa.Table:
         table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS)
+        # The Summary column reads at most summary.MAX_TEXT characters of an entry's
+        # metadata: cut it here, in Arrow (no Python string of a megabyte per row).
+        at = table.schema.get_field_index("metadata")
+        if at >= 0 and pa.types.is_string(table.schema.field(at).type):
+            cut = pc.utf8_slice_codeunits(table.column(at), 0, SUMMARY_TEXT + 1)
+            table = table.set_column(at, "metadata", cut)
         # TIMESTAMPTZ → epoch ms, vectorised (no datetime object per row).
         micros = pc.cast(table.column("time"), pa.int64())
         ms = pc.divide(micros, 1000)
