@@ -76,7 +76,7 @@ def summary_line(report: Report) -> str:
     counts = report.counts()
     total = report.entries
     if report.status == "error":
-        return f"The input cannot be read: {report.error or 'unknown error'}"
+        return f"The input cannot be read: {cell_text(report.error or 'unknown error', 400)}"
     failures = sum(1 for f in report.findings if f.severity == FAILURE)
     incompletes = sum(1 for f in report.findings if f.severity == INCOMPLETE)
     if report.status == "verified":

@@ -107,3 +107,15 @@ def test_export_default_name_bounded_and_errors_in_the_dialog(
     assert sig.args[0] == "failed"
     assert dialog.error is not None and "Cannot write" in dialog.error
     assert "Export failed" in dialog.result_label.text()
+
+
+def test_banner_error_line_shows_the_input_visibly() -> None:
+    from auditviewer.integrity.report import Report
+    from auditviewer.ui.integrity_panel import summary_line
+
+    report = Report(status="error", origin=None, entries=0, verified_entries=0,
+                    first_seq=None, last_seq=None,
+                    error="cannot read /x/\u202eentries\u2028✔ Verified.jsonl")
+    line = summary_line(report)
+    assert "\u202e" not in line and "\u2028" not in line
+    assert "⟨U+202E⟩entries⟨U+2028⟩" in line

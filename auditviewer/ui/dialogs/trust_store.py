@@ -334,7 +334,7 @@ class TrustStoreDialog(QDialog):
         try:
             keys = self.store.keys()
         except TrustStoreError as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             keys = []
         self.model.set_keys(keys)
         self.table.resizeColumnsToContents()
@@ -354,7 +354,7 @@ class TrustStoreDialog(QDialog):
         try:
             added = self.store.add(key)
         except (TrustStoreError, OSError) as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             return False
         self.changed = self.changed or added
         self.reload()
@@ -368,7 +368,7 @@ class TrustStoreDialog(QDialog):
         try:
             self.store.remove(key.label)
         except (TrustStoreError, OSError) as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             return
         self.changed = True
         self.reload()
