@@ -35,6 +35,7 @@ from auditviewer.loading import finish_store, in_memory_instead, remove_database
 from auditviewer.query import compile_query
 from auditviewer.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.summary import MAX_TEXT as SUMMARY_TEXT
+from auditviewer.summary import summarize
 from auditviewer.ui.scope_tree import ALL, ResourceCount
 from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
@@ -148,12 +149,15 @@ class StoreView:
 
     def window(self, start: int, count: int) -> pa.Table:
         table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS)
-        # The Summary column reads at most summary.MAX_TEXT characters of an entry's
-        # metadata: cut it here, in Arrow (no Python string of a megabyte per row).
+        # The Summary column, made here on the thread that fetches the window (never on
+        # the GUI thread, which may receive this page with a new view): it reads at most
+        # summary.MAX_TEXT characters of an entry's metadata, cut in Arrow first (no
+        # Python string of a megabyte per row).
         at = table.schema.get_field_index("metadata")
         if at >= 0 and pa.types.is_string(table.schema.field(at).type):
             cut = pc.utf8_slice_codeunits(table.column(at), 0, SUMMARY_TEXT + 1)
-            table = table.set_column(at, "metadata", cut)
+            gists = [summarize(text) if text is not None else "" for text in cut.to_pylist()]
+            table = table.remove_column(at).append_column("summary", pa.array(gists, pa.string()))
         # TIMESTAMPTZ → epoch ms, vectorised (no datetime object per row).
         micros = pc.cast(table.column("time"), pa.int64())
         ms = pc.divide(micros, 1000)

@@ -61,3 +61,23 @@ def test_large_metadata_never_stalls_the_window(qtbot: Any, tmp_path: Path) -> N
     print(f"longest GUI stall: {watch.longest * 1000:.0f} ms ({watch.where})")
     assert "…" in (window.model.index(0, COL_SUMMARY).data() or "")  # the summary was cut
     assert watch.longest < STALL_LIMIT_S, f"{watch.longest * 1000:.0f} ms stall at {watch.where}"
+
+
+def test_pages_carry_summaries_not_metadata(tmp_path: Path) -> None:
+    """The window's pages come with the Summary made on the fetching thread: the GUI
+    thread, which may convert a page that came with a new view, never parses metadata."""
+    from auditviewer.summary import ELLIPSIS
+    from auditviewer.ui.session import FilterState
+    from tests.ui.test_loader import Ctx
+
+    bundle = big_bundle(tmp_path / "big")
+    ctx = Ctx()
+    ctx.trust = [KEY.verifier_string]
+    session = load_session([str(bundle)], ctx)
+    try:
+        page = session.view(FilterState()).window(0, 5)
+        assert "metadata" not in page.column_names
+        gists = page.column("summary").to_pylist()
+        assert all(g.startswith("key_000000 value") and g.endswith(ELLIPSIS) for g in gists)
+    finally:
+        session.close()
