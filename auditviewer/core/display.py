@@ -3,69 +3,131 @@
 The one implementation for the terminal output and the viewer alike (the
 viewer's ``core/text.py`` builds cells and tooltips on it), so a bundle can
 never reorder or hide what a person reads, wherever they read it.
+
+What is escaped is decided by Unicode properties, not a hand list: every
+character of general category Cc (controls, C0 and C1), Cf (format: bidi
+controls, zero-width joiners, soft hyphen, tags …), Cs (lone surrogates), Zl
+and Zp (line and paragraph separators), and every Default_Ignorable_Code_Point
+(variation selectors, the combining grapheme joiner, Hangul fillers, Mongolian
+free variation selectors …) is shown as ``⟨U+XXXX⟩``. Python's ``unicodedata``
+has categories but not Default_Ignorable, so :func:`derive_tables` derives it by
+UAX #44's definition and ``tools/gen_display_tables.py`` writes the result to
+``core/display_tables.py`` once (a test checks the two agree); at run time one
+precompiled regex does the work, after an ASCII fast path.
+
+Combining marks (Mn, Me) are capped per base character (``MAX_MARKS`` kept, then
+``⟨+N marks⟩``): "Zalgo" text with hundreds of marks would otherwise overdraw
+the lines around it. Because invisible characters are escaped, two look-alike
+values (``admin@example.com`` and ``ad\\u00ADmin@example.com``) read differently
+everywhere they are shown (cells, facets, the scope tree, dialogs).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
+
+from auditviewer.core.display_tables import HIDDEN, MARKS
+
+MARKS_TABLE = MARKS
 
 ELLIPSIS = "…"
 CELL_LIMIT = 300
+#: Combining marks kept on one base character; the rest are counted, not drawn.
+MAX_MARKS = 2
 
-# Code points that reorder, hide or break text.
-_INVISIBLE = frozenset(
-    [
-        0x061C,  # arabic letter mark
-        0x115F,
-        0x1160,
-        0x17B4,
-        0x17B5,
-        0x180E,
-        0x200B,
-        0x200C,
-        0x200D,
-        0x200E,
-        0x200F,
-        0x2028,
-        0x2029,
-        0x202A,
-        0x202B,
-        0x202C,
-        0x202D,
-        0x202E,
-        0x2060,
-        0x2061,
-        0x2062,
-        0x2063,
-        0x2064,
-        0x2066,
-        0x2067,
-        0x2068,
-        0x2069,
-        0x206A,
-        0x206B,
-        0x206C,
-        0x206D,
-        0x206E,
-        0x206F,
-        0x3164,
-        0xFEFF,
-        0xFFA0,
-        0xFFF9,
-        0xFFFA,
-        0xFFFB,
-    ]
+# Other_Default_Ignorable_Code_Point, from the Unicode Character Database's
+# PropList.txt (stable since Unicode 7; not exposed by ``unicodedata``).
+_OTHER_DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x115F, 0x1160),  # Hangul choseong / jungseong fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x2065, 0x2065),
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0xFFF0, 0xFFF8),
+    (0xE0000, 0xE0000),
+    (0xE0002, 0xE001F),
+    (0xE0080, 0xE00FF),
+    (0xE01F0, 0xE0FFF),
 )
-
-
-_ESCAPED_CHARS = (
-    "\x00-\x09\x0b-\x1f\x7f-\x9f"
-    + "".join(chr(cp) for cp in sorted(_INVISIBLE))
-    + "\ud800-\udfff"  # lone surrogates
-    + "\U000e0000-\U000e007f"  # tag characters
+# Variation_Selector (PropList.txt).
+_VARIATION_SELECTORS: tuple[tuple[int, int], ...] = (
+    (0x180B, 0x180D),
+    (0x180F, 0x180F),
+    (0xFE00, 0xFE0F),
+    (0xE0100, 0xE01EF),
 )
-_ESCAPE = re.compile(f"[{_ESCAPED_CHARS}\n]")
-_ESCAPE_KEEP_NEWLINES = re.compile(f"[{_ESCAPED_CHARS}]")
+# Prepended_Concatenation_Mark (PropList.txt): format characters that are *not* ignorable.
+_PREPENDED_CONCATENATION_MARK: tuple[tuple[int, int], ...] = (
+    (0x0600, 0x0605),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+)
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_MARK_CATEGORIES = frozenset({"Mn", "Me"})
+
+
+def _in(ranges: tuple[tuple[int, int], ...], cp: int) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def default_ignorable(cp: int) -> bool:
+    """Default_Ignorable_Code_Point by UAX #44: Other_DI + Cf + Variation_Selector
+    − White_Space − FFF9..FFFB − 13430..1343F − Prepended_Concatenation_Mark."""
+    ch = chr(cp)
+    if unicodedata.category(ch) != "Cf" and not (
+        _in(_OTHER_DEFAULT_IGNORABLE, cp) or _in(_VARIATION_SELECTORS, cp)
+    ):
+        return False
+    if ch.isspace():
+        return False  # White_Space
+    if 0xFFF9 <= cp <= 0xFFFB or 0x13430 <= cp <= 0x1343F:
+        return False
+    return not _in(_PREPENDED_CONCATENATION_MARK, cp)
+
+
+def _ranges(test: object) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for cp in range(0x110000):
+        if test(cp):  # type: ignore[operator]
+            if out and out[-1][1] == cp - 1:
+                out[-1] = (out[-1][0], cp)
+            else:
+                out.append((cp, cp))
+    return out
+
+
+def derive_tables() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(hidden, marks) code point ranges from ``unicodedata`` (slow: for the generator and a test)."""
+    hidden = _ranges(
+        lambda cp: cp != 0x0A
+        and (unicodedata.category(chr(cp)) in _HIDDEN_CATEGORIES or default_ignorable(cp))
+    )
+    marks = _ranges(
+        lambda cp: unicodedata.category(chr(cp)) in _MARK_CATEGORIES and not default_ignorable(cp)
+    )
+    return hidden, marks
+
+
+def _class(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(
+        re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+        for lo, hi in ranges
+    )
+
+
+_HIDDEN_CLASS = _class(HIDDEN)
+_ESCAPE = re.compile(f"[{_HIDDEN_CLASS}\n]")
+_ESCAPE_KEEP_NEWLINES = re.compile(f"[{_HIDDEN_CLASS}]")
+#: One hidden character (control, format, separator, default-ignorable; not ``\n``).
+HIDDEN_RE = _ESCAPE_KEEP_NEWLINES
+_MARK_RUN = re.compile(f"[{_class(MARKS)}]{{{MAX_MARKS + 1},}}")
 
 
 def escape(ch: str) -> str:
@@ -77,8 +139,14 @@ def _escape_match(match: re.Match[str]) -> str:
     return escape(match.group())
 
 
+def _cap_marks(match: re.Match[str]) -> str:
+    run = match.group()
+    return f"{run[:MAX_MARKS]}⟨+{len(run) - MAX_MARKS} marks⟩"
+
+
 def visible(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every control, bidi or invisible character made visible.
+    """``text`` with every control, bidi or invisible character made visible,
+    and combining marks capped at ``MAX_MARKS`` per base character.
 
     With ``keep_newlines`` a plain ``\\n`` stays a line break (for panes that
     show structured text whose line breaks are our own).
@@ -86,7 +154,10 @@ def visible(text: str, *, keep_newlines: bool = False) -> str:
     if text.isascii() and text.isprintable():
         return text
     pattern = _ESCAPE_KEEP_NEWLINES if keep_newlines else _ESCAPE
-    return pattern.sub(_escape_match, text)
+    text = pattern.sub(_escape_match, text)
+    if text.isascii():
+        return text
+    return _MARK_RUN.sub(_cap_marks, text)
 
 
 def elide(text: str, limit: int = CELL_LIMIT) -> str:
@@ -114,3 +185,25 @@ def quoted(text: object, limit: int = QUOTE_LIMIT) -> str:
     value = text if isinstance(text, str) else str(text)
     cut = value[:limit]
     return visible(json.dumps(cut, ensure_ascii=False)) + (ELLIPSIS if len(value) > limit else "")
+
+
+_JSON_UNSAFE = re.compile(f"[{_HIDDEN_CLASS}\u2028\u2029]")
+
+
+def _json_escape_match(match: re.Match[str]) -> str:
+    cp = ord(match.group())
+    if cp > 0xFFFF:
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+    return f"\\u{cp:04x}"
+
+
+def json_text(value: object) -> str:
+    """``value`` as compact JSON that is exact and safe to paste: it parses back to
+    the same value, and every control, bidi or invisible character is a ``\\uXXXX``
+    escape (never raw), so a terminal or editor it is pasted into sees none of them.
+    What the viewer puts on the clipboard for a value, a path or rows."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():
+        return text
+    return _JSON_UNSAFE.sub(_json_escape_match, text)

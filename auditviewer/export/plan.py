@@ -111,6 +111,10 @@ FILE_TYPES: tuple[tuple[str, str, Format], ...] = (
 )
 
 
+#: Characters of the organisation's name kept in a suggested file name (whole name < 100).
+SUGGESTED_STEM_LIMIT = 64
+
+
 def suggest_name(source: ExportSource, *, fmt: Format = "bundle", now: datetime | None = None) -> str:
     """A file name for a save dialog: ``<organization or log>-slice-<date>.<ext>``."""
     organization = next((m.organization for m in source.manifests if m.organization), {})
@@ -118,6 +122,8 @@ def suggest_name(source: ExportSource, *, fmt: Format = "bundle", now: datetime 
     safe = "".join(c.lower() if c.isalnum() else "-" for c in base).strip("-")
     while "--" in safe:
         safe = safe.replace("--", "-")
+    # A long (or hostile) organisation name must not make a name the file system refuses.
+    safe = safe[:SUGGESTED_STEM_LIMIT].strip("-")
     day = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%d")
     ext = {"bundle": ".zip", "jsonl": ".jsonl", "parquet": ".parquet", "csv": ".csv"}[fmt]
     return f"{safe or 'audit'}-{'slice' if fmt == 'bundle' else 'entries'}-{day}{ext}"

@@ -2,6 +2,10 @@
 
 Every value that comes from a bundle or the report is escaped; the file has
 no scripts, no links and no external resources. Qt-free.
+
+The heading and the status are the app's words only. What the bundle's
+manifest claims (the organisation's name) is never the heading: it is a
+labelled row, "Organization (from manifest, unsigned)", like any other datum.
 """
 
 from __future__ import annotations
@@ -43,8 +47,15 @@ def _rows(rows: Iterable[Iterable[object]], mono: frozenset[int] = frozenset()) 
     return "\n".join(out)
 
 
-def report_html(report: Report, *, inputs: Iterable[str] = (), title: str = "") -> str:
-    """The whole report as an HTML document (UTF-8 text)."""
+HEADING = "Audit log verification report"
+CLAIMED_ORGANIZATION = "Organization (from manifest, unsigned)"
+
+
+def report_html(
+    report: Report, *, inputs: Iterable[str] = (), organization: str | None = None
+) -> str:
+    """The whole report as an HTML document (UTF-8 text); ``organization`` is the
+    manifest's claim, shown as a labelled row (never the heading)."""
     data = report.to_json()
     status = str(data["status"])
     counts = report.counts()
@@ -55,13 +66,14 @@ def report_html(report: Report, *, inputs: Iterable[str] = (), title: str = "") 
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">",
-        f"<title>{_e(title or 'Audit log verification report')}</title>",
+        f"<title>{_e(HEADING)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>{_e(title or 'Audit log verification report')}</h1>",
+        f"<h1>{_e(HEADING)}</h1>",
         f'<p><span class="status {_e(status)}">{_e(status.upper())}</span></p>',
         "<table>",
         _rows(
             [
+                *([(CLAIMED_ORGANIZATION, organization)] if organization else []),
                 ("Origin", data.get("origin") or "—"),
                 ("Inputs", ", ".join(inputs) or "—"),
                 ("Entries", f"{report.entries:,}"),

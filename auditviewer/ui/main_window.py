@@ -4,6 +4,15 @@ the integrity report.
 
 The window reads the workspace only through a :class:`~auditviewer.workspace.session.Session`;
 loading and verification run in a worker (:mod:`auditviewer.ui.workers`).
+
+Hostile bundles (docs/security.md, "The viewer"): the app's statements (the
+banner, the entry pane's verdict, findings) have their own widgets, which data
+never occupies; labels showing data are :class:`ElidedLabel` s, elided by width,
+so no value sets the window's size. What the manifest claims (the organisation's
+name) is labelled as such wherever it is shown (breadcrumb, scope tree root,
+report file) and is not the window title, which names the opened files. Every
+string from an input reaches a message box, menu or status line through
+:func:`auditviewer.core.display.visible` (menu texts also with ``&`` doubled).
 """
 
 from __future__ import annotations
@@ -57,7 +66,7 @@ from auditviewer.core.paths import settings_path
 from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError, write_evidence
 from auditviewer.integrity.report import Report
-from auditviewer.integrity.report_html import report_html
+from auditviewer.integrity.report_html import CLAIMED_ORGANIZATION, report_html
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.export import ExportDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
@@ -73,6 +82,7 @@ from auditviewer.ui.models.table_model import (
     EntryTableModel,
 )
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
+from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
 from auditviewer.ui.widgets.integrity_panel import (
     IntegrityBanner,
@@ -98,6 +108,26 @@ LEFT_WIDTH = 220  # scope tree and facets, by default
 OPEN_FILTER = (
     "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
 )
+
+#: Characters of input kept in a message box (each datum, visible, then elided).
+MESSAGE_DATUM_LIMIT = 600
+
+
+def shown(value: object, limit: int = MESSAGE_DATUM_LIMIT) -> str:
+    """A datum from an input as it may appear in a message box or status line:
+    every control, bidi and invisible character visible, bounded."""
+    return elide(visible_text(str(value)), limit)
+
+
+def menu_text(value: object, limit: int = 90) -> str:
+    """A datum as a menu or action text: visible, bounded, ``&`` not an accelerator."""
+    return shown(value, limit).replace("&", "&&")
+
+
+def claimed_organization(organization: str | None) -> str | None:
+    """The manifest's organisation name, or None when it named none (the loader's default)."""
+    return organization if organization and organization != "Organization" else None
+
 
 #: ``loader(paths, context) -> Session``: opens, stores and verifies (in a worker).
 Loader = Callable[[list[str], JobContext], Session]
@@ -326,12 +356,9 @@ class MainWindow(QMainWindow):
         self.search = SearchBar(parent=page)
         self.time_range = TimeRangeBar(page)
 
-        self.breadcrumb = QLabel(page)
+        # Data (scope path, the manifest's organisation): plain, elided by width.
+        self.breadcrumb = ElidedLabel(parent=page, mode=Qt.TextElideMode.ElideMiddle)
         self.breadcrumb.setObjectName("breadcrumb")
-        self.breadcrumb.setTextFormat(Qt.TextFormat.PlainText)
-        bf = self.breadcrumb.font()
-        bf.setBold(True)
-        self.breadcrumb.setFont(bf)
         self.count_label = QLabel(page)
         self.count_label.setObjectName("countLabel")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -344,9 +371,8 @@ class MainWindow(QMainWindow):
         self.clear_all.setToolTip("Show every entry of the workspace")
         crumb_row = QHBoxLayout()
         crumb_row.setContentsMargins(0, 0, 0, 0)
-        crumb_row.addWidget(self.breadcrumb)
+        crumb_row.addWidget(self.breadcrumb, 1)
         crumb_row.addWidget(self.finding_chip)
-        crumb_row.addStretch(1)
         crumb_row.addWidget(self.count_label)
         crumb_row.addWidget(self.clear_all)
         self.export_button = QPushButton("Export…", page)
@@ -456,8 +482,7 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelLoading")
         self.cancel_button.hide()
-        self.status_label = QLabel(self)
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label = ElidedLabel(parent=self)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
@@ -505,7 +530,7 @@ class MainWindow(QMainWindow):
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.search.focus)
         edit_menu.addAction(self.find_action)
-        self.copy_rows_action = QAction("&Copy Rows", self)
+        self.copy_rows_action = QAction("&Copy Rows (TSV, JSON-escaped)", self)
         self.copy_rows_action.triggered.connect(self.copy_selected_rows)
         edit_menu.addAction(self.copy_rows_action)
         self.clear_filters_action = QAction("C&lear Filters", self)
@@ -720,7 +745,7 @@ class MainWindow(QMainWindow):
         self.start_page.set_recent(recent)
         self.recent_menu.clear()
         for p in recent:
-            act = self.recent_menu.addAction(elide(visible_text(p), 90))
+            act = self.recent_menu.addAction(menu_text(p, 90))
             act.triggered.connect(lambda _=False, path=p: self.open_paths([path]))
         self.recent_menu.setEnabled(bool(recent))
 
@@ -765,7 +790,7 @@ class MainWindow(QMainWindow):
         try:
             paths, trust = self._demo_paths()
         except (OSError, AuditViewerError) as exc:
-            QMessageBox.warning(self, APP_NAME, f"Could not prepare the demo: {exc}")
+            QMessageBox.warning(self, APP_NAME, f"Could not prepare the demo: {shown(exc)}")
             return
         self.open_paths(paths, trust=trust, remember=False)
 
@@ -898,8 +923,8 @@ class MainWindow(QMainWindow):
     def _on_failed(self, message: str) -> None:
         self._finish_worker()
         self.close_workspace(show_start=True)
-        self.banner.set_status("error", message)
-        QMessageBox.warning(self, APP_NAME, f"Could not open the export.\n\n{message}")
+        self.banner.set_status("error", shown(message))
+        QMessageBox.warning(self, APP_NAME, f"Could not open the export.\n\n{shown(message)}")
         self.loadFinished.emit("error")
 
     @Slot()
@@ -1060,7 +1085,7 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         if result.error:
-            self.status(f"Could not update the view: {result.error}")
+            self.status(f"Could not update the view: {shown(result.error)}")
             return
         if result.view is not None:
             self.last_apply_ms = result.table_ms
@@ -1095,7 +1120,7 @@ class MainWindow(QMainWindow):
             self.timeline.set_bins(bins, bin_ms, span)
             self.timeline.set_selection(self.state.start_ms, self.state.end_ms)
         if result.scope_rows is not None:
-            self.scope_tree.set_rows(result.scope_rows, self.session.info.organization)
+            self.scope_tree.set_rows(result.scope_rows, self._scope_root_label())
         self._update_breadcrumb()
         self.viewUpdated.emit()
 
@@ -1141,21 +1166,32 @@ class MainWindow(QMainWindow):
         else:
             self.finding_chip.hide()
 
+    def _claimed_org(self) -> str | None:
+        return claimed_organization(self.session.info.organization) if self.session else None
+
+    def _scope_root_label(self) -> str:
+        """The scope tree's root: the manifest's organisation name, marked as its claim."""
+        org = self._claimed_org()
+        return f"“{org}” (from manifest, unsigned)" if org else "Organization"
+
     def _update_breadcrumb(self) -> None:
-        crumb = self.scope_tree.breadcrumb() if not self.state.scope.is_all else (
-            self.session.info.organization if self.session is not None else ""
-        )
-        self.breadcrumb.setText(elide(visible_text(crumb), 160))
+        if not self.state.scope.is_all:
+            crumb = self.scope_tree.breadcrumb()
+        else:
+            org = self._claimed_org()
+            crumb = f"{CLAIMED_ORGANIZATION}: “{org}”" if org else "All entries"
+        self.breadcrumb.setText(crumb)
         self._update_title()
 
     def _update_title(self) -> None:
+        """The opened files' names (never the manifest's claims), then the scope, quoted."""
         if self.session is None:
             self.setWindowTitle(APP_NAME)
             return
-        parts = [self.session.info.title]
+        title = self._inputs_text()
         if not self.state.scope.is_all:
-            parts.append(self.state.scope.label)
-        self.setWindowTitle(elide(visible_text(" — ".join(parts)), 160) + f" — {APP_NAME}")
+            title += f" ▸ “{shown(self.state.scope.label, 80)}”"
+        self.setWindowTitle(f"{title} — {APP_NAME}")
 
     # ------------------------------------------------------------------
     # Selection, entry pane, copying
@@ -1199,12 +1235,11 @@ class MainWindow(QMainWindow):
             self.pane.clear()
             return
         entry, leaf, state = cast("tuple[dict[str, Any], str | None, str | None]", got)
-        state_text = {"verified": "✔ verified", "failed": "✖ failed verification",
-                      "unverified": "◐ unverified"}.get(state or "", "")
         row = self.model.row(current.row())
+        notice = None
         if row is not None and row.beyond_retention:
-            state_text += "  ·  ⌛ beyond the dashboard's 90-day retention"
-        self.pane.set_entry(entry, leaf=leaf, state=state_text or None)
+            notice = "⌛ beyond the dashboard's 90-day retention"
+        self.pane.set_entry(entry, leaf=leaf, state=state, notice=notice)
 
     def show_entry_pane(self) -> None:
         sizes = self.main_split.sizes()
@@ -1263,7 +1298,7 @@ class MainWindow(QMainWindow):
                                   resource_id=str(res.get("id")),
                                   label=f"{res.get('type') or 'resource'} {name}")
                 act = menu.addAction(
-                    f"Show this resource's history ({elide(visible_text(name), 40)})"
+                    f"Show this resource's history ({menu_text(name, 40)})"
                 )
                 act.triggered.connect(lambda: self.scope_to(res_scope))
                 exp = menu.addAction("Export this resource's history…")
@@ -1271,15 +1306,15 @@ class MainWindow(QMainWindow):
                 exp.triggered.connect(lambda: self.open_export(res_scope))
             if title and title.get("id") is not None:
                 tname = str(title.get("name") or title.get("id"))
-                act = menu.addAction(f"Show this title ({elide(visible_text(tname), 40)})")
+                act = menu.addAction(f"Show this title ({menu_text(tname, 40)})")
                 act.triggered.connect(
                     lambda: self.scope_to(
                         Scope("title", title_id=str(title.get("id")), label=f"Title {tname}")
                     )
                 )
             menu.addSeparator()
-        menu.addAction("Copy rows", self.copy_selected_rows)
-        menu.addAction("Copy entry", self._copy_current_entry)
+        menu.addAction("Copy rows (TSV, JSON-escaped)", self.copy_selected_rows)
+        menu.addAction("Copy entry (stored JSON)", self._copy_current_entry)
         menu.addAction("Show details", self.show_entry_pane)
         self._popup(menu, self.table.viewport().mapToGlobal(pos))
 
@@ -1316,9 +1351,9 @@ class MainWindow(QMainWindow):
         try:
             TrustStore().add(dialog.key)
         except (TrustStoreError, OSError) as exc:
-            QMessageBox.warning(self, APP_NAME, f"Could not add the key: {exc}")
+            QMessageBox.warning(self, APP_NAME, f"Could not add the key: {shown(exc)}")
             return
-        self.status(f"Trusted {dialog.key.label}; verifying again…")
+        self.status(f"Trusted {shown(dialog.key.label, 120)}; verifying again…")
         self.reverify()
 
     def open_trust_store(self) -> None:
@@ -1358,9 +1393,8 @@ class MainWindow(QMainWindow):
             )
         if not path:
             return None
-        title = self.session.info.title if self.session is not None else ""
-        self._write(path, report_html(self.report, inputs=self.paths,
-                                      title=f"Verification report: {title}"))
+        org = claimed_organization(self.session.info.organization) if self.session else None
+        self._write(path, report_html(self.report, inputs=self.paths, organization=org))
         return path
 
     def _write(self, path: str, text: str) -> None:
@@ -1371,9 +1405,9 @@ class MainWindow(QMainWindow):
             tmp.replace(target)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            QMessageBox.warning(self, APP_NAME, f"Could not save {path}: {exc}")
+            QMessageBox.warning(self, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
             return
-        self.status(f"Saved {path}.")
+        self.status(f"Saved {shown(path)}.")
 
     # ------------------------------------------------------------------
     # Remembered checkpoints
@@ -1417,7 +1451,7 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "Forget this log?",
-                f"Forget every checkpoint remembered for\n{origin}?\n\nOlder or rewritten exports of "
+                f"Forget every checkpoint remembered for\n{shown(origin)}?\n\nOlder or rewritten exports of "
                 "this log can then no longer be recognised as such. The open export is verified again.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
@@ -1427,7 +1461,7 @@ class MainWindow(QMainWindow):
         try:
             count = memory.forget(origin)
         except CheckpointMemoryError as exc:
-            QMessageBox.warning(self, APP_NAME, f"Could not forget this log: {exc}")
+            QMessageBox.warning(self, APP_NAME, f"Could not forget this log: {shown(exc)}")
             return None
         self.status(f"Forgot {count:,} remembered checkpoints of {elide(visible_text(origin), 80)}; "
                     "verifying again…")
@@ -1449,9 +1483,9 @@ class MainWindow(QMainWindow):
         try:
             write_evidence(report, Path(path), memory=self._memory)
         except (OSError, AuditViewerError) as exc:
-            QMessageBox.warning(self, APP_NAME, f"Could not save {path}: {exc}")
+            QMessageBox.warning(self, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
             return None
-        self.status(f"Saved the fork evidence to {path}.")
+        self.status(f"Saved the fork evidence to {shown(path)}.")
         return path
 
     # ------------------------------------------------------------------
@@ -1512,6 +1546,7 @@ class MainWindow(QMainWindow):
     # Misc
 
     def status(self, text: str) -> None:
+        """One line in the status bar (made visible and elided by the label)."""
         self.status_label.setText(text)
 
     def _update_actions(self) -> None:

@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 
 from auditviewer.core.domain import DEMO_ORIGIN
 from auditviewer.core.errors import StoreError
+from auditviewer.core.summary import MAX_TEXT as SUMMARY_TEXT
+from auditviewer.core.summary import summarize
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
@@ -153,6 +155,15 @@ class StoreView:
 
     def window(self, start: int, count: int) -> pa.Table:
         table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS)
+        # The Summary column, made here on the thread that fetches the window (never on
+        # the GUI thread, which may receive this page with a new view): it reads at most
+        # summary.MAX_TEXT characters of an entry's metadata, cut in Arrow first (no
+        # Python string of a megabyte per row).
+        at = table.schema.get_field_index("metadata")
+        if at >= 0 and pa.types.is_string(table.schema.field(at).type):
+            cut = pc.utf8_slice_codeunits(table.column(at), 0, SUMMARY_TEXT + 1)
+            gists = [summarize(text) if text is not None else "" for text in cut.to_pylist()]
+            table = table.remove_column(at).append_column("summary", pa.array(gists, pa.string()))
         # TIMESTAMPTZ → epoch ms, vectorised (no datetime object per row).
         micros = pc.cast(table.column("time"), pa.int64())
         ms = pc.divide(micros, 1000)

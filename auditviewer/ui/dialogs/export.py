@@ -361,7 +361,7 @@ class ExportDialog(QDialog):
     def _plan_failed(self, message: str) -> None:
         self.plan = None
         self.error = message
-        self.summary_label.setText(f"This export cannot be made: {message}")
+        self.summary_label.setText(f"This export cannot be made: {visible_text(message)}")
         self._update_buttons()
         self.planned.emit()
 
@@ -387,7 +387,7 @@ class ExportDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Replace?",
-            f"{path} already exists.\n\nReplace this {kind} with the export?",
+            f"{visible_text(str(path))} already exists.\n\nReplace this {kind} with the export?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -403,7 +403,12 @@ class ExportDialog(QDialog):
             return
         out = Path(text).expanduser()
         overwrite = False
-        if out.exists() or out.is_symlink():
+        try:
+            exists = out.exists() or out.is_symlink()
+        except OSError as exc:  # a name too long, a folder we may not read: say so here
+            self._export_failed(f"Cannot write to {text}: {exc.strerror or exc}")
+            return
+        if exists:
             if not self.confirm_replace(out):
                 return
             overwrite = True
@@ -435,7 +440,7 @@ class ExportDialog(QDialog):
         if self.settings is not None:
             self.settings.setValue("export/folder", str(Path(summary.path).parent))
         what = "a verifiable slice bundle" if summary.format == "bundle" else f"{summary.format}, no proof"
-        lines = [f"✔ Wrote {summary.entries:,} entries ({what}) to {summary.path}"]
+        lines = [f"✔ Wrote {summary.entries:,} entries ({what}) to {visible_text(str(summary.path))}"]
         if summary.slice_status is not None:
             lines.append(f"The slice was verified before it was put in place: {summary.slice_status}.")
         self.result_label.setText("\n".join(lines))
@@ -445,6 +450,7 @@ class ExportDialog(QDialog):
         self.exportFinished.emit("done")
 
     def _export_failed(self, message: str) -> None:
+        message = visible_text(message)  # it may quote a path or a name from the input
         self.progress.hide()
         self.error = message
         self.result_label.setText(f"✖ Export failed: {message}")

@@ -2,15 +2,23 @@
 trusts one key a bundle was signed with, after the person compares it.
 
 Trust is never automatic: a key is added only when the person confirms it here.
+
+A look-alike key (issue 11.18): when a key already trusted has the same name,
+or one that reads the same once invisible characters are dropped and case is
+folded, but a different key id, the confirmation says so plainly, shows both
+keys, makes Cancel the default and enables Trust only after a checkbox
+("I understand …") is ticked.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.display import HIDDEN_RE
 from auditviewer.core.errors import TrustStoreError
 from auditviewer.core.text import cell_text
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
@@ -70,6 +79,27 @@ class KeysModel(QAbstractTableModel):
         return cell_text((k.name, k.id_hex, k.fingerprint)[index.column()])
 
 
+def name_skeleton(name: str) -> str:
+    """How a key name reads: invisible characters dropped, NFKC, case folded."""
+    return unicodedata.normalize("NFKC", HIDDEN_RE.sub("", name)).casefold()
+
+
+def lookalikes(name: str, key_id_hex: str, trusted: list[VerifierKey]) -> list[VerifierKey]:
+    """Trusted keys that read like ``name`` but are another key."""
+    skeleton = name_skeleton(name)
+    return [
+        k for k in trusted
+        if name_skeleton(k.name) == skeleton and not (k.name == name and k.id_hex == key_id_hex)
+    ]
+
+
+def _trusted_keys() -> list[VerifierKey]:
+    try:
+        return TrustStore().keys()
+    except (TrustStoreError, OSError):
+        return []
+
+
 def _key_form(key: VerifierKey, parent: QWidget) -> QFormLayout:
     form = QFormLayout()
     for label, value in (("Key name", key.name), ("Key id", key.id_hex),
@@ -90,7 +120,12 @@ class TrustKeyDialog(QDialog):
     """
 
     def __init__(
-        self, label: str, key: VerifierKey | None, parent: QWidget | None = None
+        self,
+        label: str,
+        key: VerifierKey | None,
+        parent: QWidget | None = None,
+        *,
+        trusted: list[VerifierKey] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Trust this key?")
@@ -117,7 +152,8 @@ class TrustKeyDialog(QDialog):
         else:
             name, _, hex_id = label.rpartition("+")
             note = QLabel(
-                f"The bundle does not include the key {name}+{hex_id}. Paste its verifier key "
+                f"The bundle does not include the key {cell_text(name)}+{cell_text(hex_id)}. "
+                "Paste its verifier key "
                 "(name+keyid+base64) as published by the organization:",
                 self,
             )
@@ -132,13 +168,63 @@ class TrustKeyDialog(QDialog):
         self.trust_button = self.buttons.addButton(
             "Trust this key", QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
+        self.lookalike_warning: QLabel | None = None
+        self.understand: QCheckBox | None = None
+        self._add_lookalike_warning(label, key, trusted, layout)
         layout.addWidget(self.buttons)
         self.resize(560, self.sizeHint().height())
 
+    def _add_lookalike_warning(
+        self,
+        label: str,
+        key: VerifierKey | None,
+        trusted: list[VerifierKey] | None,
+        layout: QVBoxLayout,
+    ) -> None:
+        name, _, hex_id = label.rpartition("+")
+        if key is not None:
+            name, hex_id = key.name, key.id_hex
+        others = lookalikes(name, hex_id, _trusted_keys() if trusted is None else trusted)
+        if not others:
+            return
+        lines = [
+            "Warning: a different key is already trusted under this name. A sender may be "
+            "imitating it. Trust this key only if the organization confirmed that it has "
+            "two keys.",
+            "",
+        ]
+        for k in others[:3]:
+            lines.append(f"Already trusted: {cell_text(k.name)} · id {k.id_hex}")
+            lines.append(f"    fingerprint {k.fingerprint}")
+        this_fp = key.fingerprint if key is not None else "(not in the bundle)"
+        lines.append(f"This key: {cell_text(name)} · id {cell_text(hex_id)}")
+        lines.append(f"    fingerprint {this_fp}")
+        warning = QLabel("\n".join(lines), self)
+        warning.setObjectName("lookalikeWarning")
+        warning.setTextFormat(Qt.TextFormat.PlainText)
+        warning.setWordWrap(True)
+        warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        warning.setStyleSheet("color: #b71c1c;")
+        self.understand = QCheckBox(
+            "I understand this is a different key from the one already trusted", self
+        )
+        self.understand.setObjectName("lookalikeUnderstand")
+        self.trust_button.setEnabled(False)
+        self.understand.toggled.connect(self.trust_button.setEnabled)
+        self.trust_button.setAutoDefault(False)
+        self.trust_button.setDefault(False)
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus()
+        layout.addWidget(warning)
+        layout.addWidget(self.understand)
+        self.lookalike_warning = warning
+
     def _accept(self) -> None:
+        if self.understand is not None and not self.understand.isChecked():
+            return
         if self.paste is not None:
             try:
                 key = parse_verifier_key(self.paste.text())
@@ -248,7 +334,7 @@ class TrustStoreDialog(QDialog):
         try:
             keys = self.store.keys()
         except TrustStoreError as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             keys = []
         self.model.set_keys(keys)
         self.table.resizeColumnsToContents()
@@ -268,7 +354,7 @@ class TrustStoreDialog(QDialog):
         try:
             added = self.store.add(key)
         except (TrustStoreError, OSError) as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             return False
         self.changed = self.changed or added
         self.reload()
@@ -282,7 +368,7 @@ class TrustStoreDialog(QDialog):
         try:
             self.store.remove(key.label)
         except (TrustStoreError, OSError) as exc:
-            QMessageBox.warning(self, "Trust store", str(exc))
+            QMessageBox.warning(self, "Trust store", cell_text(str(exc), 600))
             return
         self.changed = True
         self.reload()

@@ -3,12 +3,21 @@
 Keys and values are shown as plain, visible text (see :mod:`auditviewer.core.text`);
 ``JSON_PATH_ROLE`` gives each node's JSONPath (``$.metadata.image.before``)
 and ``JSON_VALUE_ROLE`` its value as compact JSON text, for copying.
+
+Nodes are made lazily, a page of ``CHILD_PAGE`` children at a time, when a
+view first asks for a parent's rows: selecting an entry with a million keys
+costs one page, not a million nodes on the GUI thread. Nothing is cut
+silently: a parent with more children than are made shows a last row
+"… N more (not shown)" (``MORE_ROLE`` is true on it); :meth:`fetch_more` on that
+row makes the next page (the pane does it on a double-click), and the JSON
+tab shows the whole entry.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,6 +27,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from auditviewer.core.display import json_text
 from auditviewer.core.text import cell_text, plain_tooltip
 
 COLUMN_KEY = 0
@@ -27,15 +37,17 @@ HEADERS = ("Key", "Value")
 
 JSON_PATH_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 JSON_VALUE_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+MORE_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_NODES = 50_000  # a pathological entry is cut, never allowed to hang the pane
+CHILD_PAGE = 500  # children made at a time (a page); the rest on request
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class JsonNode:
-    __slots__ = ("children", "key", "parent", "path", "row", "value")
+    __slots__ = ("children", "key", "more", "parent", "path", "row", "value")
 
     def __init__(
         self, key: str | int | None, value: Any, parent: JsonNode | None, row: int, path: str
@@ -45,7 +57,15 @@ class JsonNode:
         self.parent = parent
         self.row = row
         self.path = path
-        self.children: list[JsonNode] = []
+        #: None until a view asks (made a page at a time).
+        self.children: list[JsonNode] | None = None
+        #: The "… N more" row under this node, once made.
+        self.more: JsonNode | None = None
+
+    def size(self) -> int:
+        """How many children the value has (made or not)."""
+        value = self.value
+        return len(value) if isinstance(value, (dict, list)) else 0
 
 
 def child_path(parent: str, key: str | int) -> str:
@@ -54,7 +74,7 @@ def child_path(parent: str, key: str | int) -> str:
         return f"{parent}[{key}]"
     if _IDENTIFIER.match(key):
         return f"{parent}.{key}"
-    return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{parent}[{json_text(key)}]"  # control and invisible characters escaped
 
 
 def compact_json(value: Any) -> str:
@@ -79,15 +99,12 @@ class JsonTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self._root = JsonNode(None, None, None, 0, "$")
         self._previous = self._root
-        self._count = 0
 
     # -- content ---------------------------------------------------------
     def set_value(self, value: Any) -> None:
         self.beginResetModel()
         self._previous = self._root  # indexes held across a reset stay readable
-        self._count = 0
         self._root = JsonNode(None, value, None, 0, "$")
-        self._build(self._root)
         self.endResetModel()
 
     def clear(self) -> None:
@@ -96,25 +113,63 @@ class JsonTreeModel(QAbstractItemModel):
         self._root = JsonNode(None, None, None, 0, "$")
         self.endResetModel()
 
-    def _build(self, node: JsonNode) -> None:
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            value = current.value
-            items: list[tuple[str | int, Any]]
-            if isinstance(value, dict):
-                items = [(str(k), v) for k, v in value.items()]
-            elif isinstance(value, list):
-                items = list(enumerate(value))
-            else:
-                continue
-            for row, (key, sub) in enumerate(items):
-                if self._count >= MAX_NODES:
-                    break
-                self._count += 1
-                child = JsonNode(key, sub, current, row, child_path(current.path, key))
-                current.children.append(child)
-                stack.append(child)
+    def _children(self, node: JsonNode) -> list[JsonNode]:
+        if node.children is None:
+            node.children = []
+            self._make(node, CHILD_PAGE)
+        return node.children
+
+    def _make(self, node: JsonNode, count: int) -> int:
+        """Make the next ``count`` children of ``node``; returns how many were made."""
+        assert node.children is not None
+        value = node.value
+        start = len(node.children)
+        items: list[tuple[str | int, Any]]
+        if isinstance(value, dict):
+            items = [(str(k), v) for k, v in islice(value.items(), start, start + count)]
+        elif isinstance(value, list):
+            items = list(enumerate(value[start : start + count], start))
+        else:
+            return 0
+        for row, (key, sub) in enumerate(items, start):
+            node.children.append(JsonNode(key, sub, node, row, child_path(node.path, key)))
+        return len(items)
+
+    def hidden_count(self, node: JsonNode) -> int:
+        """Children of ``node`` not made (yet)."""
+        return node.size() - len(self._children(node))
+
+    def _more_node(self, node: JsonNode) -> JsonNode:
+        if node.more is None:
+            node.more = JsonNode(None, None, node, 0, node.path)
+        node.more.row = len(self._children(node))
+        return node.more
+
+    def is_more(self, index: Index) -> bool:
+        node = self.node(index)
+        return node.parent is not None and node.parent.more is node
+
+    def fetch_more(self, index: Index, count: int = CHILD_PAGE) -> int:
+        """On a "… N more" row: make the next ``count`` children of its parent."""
+        if not index.isValid() or not self.is_more(index):
+            return 0
+        node = self.node(index)
+        parent = node.parent
+        assert parent is not None
+        parent_index = self.parent(index)
+        first = len(self._children(parent))
+        add = min(count, parent.size() - first)
+        if add <= 0:
+            return 0
+        self.beginInsertRows(parent_index, first, first + add - 1)
+        self._make(parent, add)
+        node.row = len(self._children(parent))
+        self.endInsertRows()
+        if self.hidden_count(parent) == 0:
+            self.beginRemoveRows(parent_index, node.row, node.row)
+            parent.more = None
+            self.endRemoveRows()
+        return add
 
     def node(self, index: Index) -> JsonNode:
         if index.isValid():
@@ -128,7 +183,10 @@ class JsonTreeModel(QAbstractItemModel):
         if not self.hasIndex(row, column, parent):
             return QModelIndex()
         node = self.node(parent)
-        return self.createIndex(row, column, node.children[row])
+        children = self._children(node)
+        if row < len(children):
+            return self.createIndex(row, column, children[row])
+        return self.createIndex(row, column, self._more_node(node))
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
@@ -142,7 +200,16 @@ class JsonTreeModel(QAbstractItemModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
-        return len(self.node(parent).children)
+        node = self.node(parent)
+        if parent.isValid() and self.is_more(parent):
+            return 0
+        shown = len(self._children(node))
+        return shown + (1 if shown < node.size() else 0)
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
+        if parent.isValid() and (parent.column() != 0 or self.is_more(parent)):
+            return False
+        return self.node(parent).size() > 0
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return COLUMN_COUNT
@@ -150,7 +217,7 @@ class JsonTreeModel(QAbstractItemModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -167,6 +234,8 @@ class JsonTreeModel(QAbstractItemModel):
         if not index.isValid():
             return None
         node = self.node(index)
+        if self.is_more(index):
+            return self._more_data(node, index.column(), role)
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == COLUMN_KEY:
                 return cell_text(node.key if isinstance(node.key, str) else f"[{node.key}]")
@@ -181,4 +250,18 @@ class JsonTreeModel(QAbstractItemModel):
             if isinstance(node.value, str):
                 return node.value
             return compact_json(node.value)
+        return None
+
+    def _more_data(self, node: JsonNode, column: int, role: int) -> Any:
+        parent = node.parent
+        assert parent is not None
+        hidden = self.hidden_count(parent)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == COLUMN_KEY:
+                return f"… {hidden:,} more (not shown)"
+            return f"double-click to show {min(hidden, CHILD_PAGE):,} more; the JSON tab shows all"
+        if role == MORE_ROLE:
+            return True
+        if role == JSON_PATH_ROLE:
+            return None
         return None

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from auditviewer.core.display import json_text
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.summary import summarize
 from auditviewer.core.text import cell_text, plain_tooltip
@@ -116,6 +117,8 @@ class Row:
     summary: str
     state: str | None
     beyond_retention: bool
+    #: The stored texts of event type, actor, resource and title (what a copy holds).
+    raw: tuple[str, str, str, str] = ("", "", "", "")
 
 
 def _get(columns: dict[str, list[Any]], name: str, i: int) -> Any:
@@ -135,6 +138,17 @@ def _ms(value: Any) -> int | None:
         except (OverflowError, OSError, ValueError):
             return None
     return None
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def copy_cell(text: str) -> str:
+    """A cell as copied: exact and safe, JSON string escapes without the quotes
+    (tabs, newlines, control, bidi and invisible characters as ``\\t``, ``\\n``,
+    ``\\uXXXX``; never cut)."""
+    return json_text(text)[1:-1]
 
 
 def rows_from_table(
@@ -180,6 +194,7 @@ def rows_from_table(
                 beyond_retention=(
                     retention_ms is not None and time_ms is not None and time_ms < retention_ms
                 ),
+                raw=(_str(event), _str(actor), _str(resource), _str(title)),
             )
         )
     return out
@@ -452,9 +467,9 @@ class EntryTableModel(QAbstractTableModel):
 
     # -- copying -----------------------------------------------------------
     def rows_as_tsv(self, rows: list[int], columns: list[int]) -> str:
-        """Selected rows as tab-separated text with a header row."""
-        def clean(s: str) -> str:
-            return s.replace("\t", " ").replace("\n", " ")
+        """Selected rows as tab-separated text with a header row: the stored values,
+        whole, each written with JSON string escapes (:func:`copy_cell`)."""
+        raw_index = {COL_EVENT: 0, COL_ACTOR: 1, COL_RESOURCE: 2, COL_TITLE: 3}
 
         lines = ["\t".join(COLUMN_NAMES[c] for c in columns)]
         for row in sorted(rows):
@@ -467,8 +482,10 @@ class EntryTableModel(QAbstractTableModel):
                     cells.append(r.state or "")
                 elif c == COL_TIME:
                     cells.append(format_time(r.time_ms, self._utc, millis=True) or r.time_text)
+                elif c in raw_index:
+                    cells.append(r.raw[raw_index[c]])
                 else:
                     cells.append(self._display(r, c))
-            lines.append("\t".join(clean(x) for x in cells))
+            lines.append("\t".join(copy_cell(x) for x in cells))
         return "\n".join(lines) + "\n"
 

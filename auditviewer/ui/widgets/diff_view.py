@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
@@ -49,20 +50,39 @@ class Change:
         return self.before != self.after
 
 
+#: Values of an entry's metadata looked at for changes (bounded work per entry).
+MAX_DIFF_VALUES = 50_000
+
+
 def find_changes(value: Any, path: str = "$.metadata", depth: int = 0) -> list[Change]:
-    """Every before/after pair in ``value``, depth first, in document order."""
+    """Every before/after pair in ``value``, depth first, in document order.
+
+    Bounded: at most ``MAX_DIFF_VALUES`` values are looked at (a path is made only
+    for containers and pairs, never for the plain values, which are most)."""
     out: list[Change] = []
-    if depth > 32:
-        return out
-    if is_change(value):
-        out.append(Change(path, value["before"], value["after"]))
-        return out
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            out.extend(find_changes(sub, child_path(path, str(key)), depth + 1))
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            out.extend(find_changes(sub, child_path(path, i), depth + 1))
+    budget = [MAX_DIFF_VALUES]
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if depth > 32:
+            return
+        if is_change(value):
+            out.append(Change(path, value["before"], value["after"]))
+            return
+        items: Any
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            return
+        if len(value) > budget[0]:
+            items = islice(items, max(budget[0], 0))
+        budget[0] -= len(value)
+        for key, sub in items:
+            if isinstance(sub, (dict, list)):
+                walk(sub, child_path(path, key if isinstance(key, int) else str(key)), depth + 1)
+
+    walk(value, path, depth)
     return out
 
 

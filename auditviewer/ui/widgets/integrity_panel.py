@@ -76,7 +76,7 @@ def summary_line(report: Report) -> str:
     counts = report.counts()
     total = report.entries
     if report.status == "error":
-        return f"The input cannot be read: {report.error or 'unknown error'}"
+        return f"The input cannot be read: {cell_text(report.error or 'unknown error', 400)}"
     # A run or a summary finding stands for ``count`` problems: the banner counts them all.
     failures = sum(f.count or 1 for f in report.findings if f.severity == FAILURE)
     incompletes = sum(f.count or 1 for f in report.findings if f.severity == INCOMPLETE)

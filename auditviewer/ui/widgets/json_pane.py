@@ -4,6 +4,22 @@ its before/after changes; copy value, copy JSON path, copy entry.
 Everything from the bundle is plain text: labels use ``Qt.PlainText``, the
 text view is a ``QPlainTextEdit`` (never HTML) and invisible or reordering
 characters are shown as ``⟨U+202E⟩`` escapes.
+
+The app's verdict on the entry (✔ verified / ✖ failed verification / ◐
+unverified) has its own label, first in the header, coloured by the app and
+never holding data; the entry's own fields (event type; seq, time and id)
+follow in :class:`~auditviewer.ui.widgets.elided_label.ElidedLabel` s, elided by width,
+so no value can push the verdict out of sight or widen the window.
+
+No entry stalls the window: the tree makes its nodes a page at a time
+(:mod:`auditviewer.ui.models.json_model`), default expansion opens only small
+containers, and an entry whose text exceeds ``TEXT_LIMIT`` characters is shown
+compact and cut there, uncoloured, with a "Show all" button (the person's
+choice to wait).
+
+Copies are exact and safe: a value or path is copied as JSON in which every
+control, bidi or invisible character is a ``\\uXXXX`` escape
+(:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
 """
 
 from __future__ import annotations
@@ -38,13 +54,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import elide, visible_text
-from auditviewer.ui.models.json_model import JSON_PATH_ROLE, JSON_VALUE_ROLE, JsonTreeModel
+from auditviewer.core.display import json_text
+from auditviewer.core.text import visible_text
+from auditviewer.ui.models.json_model import JSON_PATH_ROLE, JsonTreeModel
 from auditviewer.ui.widgets.diff_view import DiffView
+from auditviewer.ui.widgets.elided_label import ElidedLabel
 
 TAB_CHANGES = 0
 TAB_TREE = 1
 TAB_TEXT = 2
+
+#: Characters of JSON text shown (and coloured) before "Show all" is needed.
+TEXT_LIMIT = 20_000
+#: Default expansion opens a container only if it has at most this many children.
+EXPAND_SMALL = 50
+
+#: The verdict label's words and colours (background, text), by entry state.
+VERDICT_STYLE = {
+    "verified": ("✔ verified", "#2e7d32", "#ffffff"),
+    "failed": ("✖ failed verification", "#c62828", "#ffffff"),
+    "unverified": ("◐ unverified", "#8d6e00", "#ffffff"),
+}
 
 
 def pretty_json(value: Any) -> str:
@@ -101,26 +131,42 @@ class MetadataPane(QWidget):
         self._entry: dict[str, Any] | None = None
         self._leaf: str | None = None
 
-        self.title = QLabel(self)
+        # The app's words: its own label, first, never holding data.
+        self.verdict = QLabel(self)
+        self.verdict.setObjectName("paneVerdict")
+        self.verdict.setTextFormat(Qt.TextFormat.PlainText)
+        vfont = self.verdict.font()
+        vfont.setBold(True)
+        self.verdict.setFont(vfont)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("paneNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setEnabled(False)
+        # The entry's own fields: plain, elided by width.
+        self.title = ElidedLabel(parent=self)
         self.title.setObjectName("paneTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
-        font.setBold(True)
         self.title.setFont(font)
-        self.subtitle = QLabel(self)
+        self.subtitle = ElidedLabel(parent=self)
         self.subtitle.setObjectName("paneSubtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subtitle.setWordWrap(True)
+        self.header = QWidget(self)
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.verdict)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.notice)
 
         self.copy_value_button = QToolButton(self)
-        self.copy_value_button.setText("Copy value")
+        self.copy_value_button.setText("Copy value (JSON)")
+        self.copy_value_button.setToolTip(
+            "Copy the selected value as JSON: exact, with control and invisible characters escaped"
+        )
         self.copy_path_button = QToolButton(self)
         self.copy_path_button.setText("Copy JSON path")
         self.copy_entry_button = QToolButton(self)
-        self.copy_entry_button.setText("Copy entry")
+        self.copy_entry_button.setText("Copy entry (stored JSON)")
+        self.copy_entry_button.setToolTip("Copy the entry's text exactly as stored in the export")
         self.copy_value_button.clicked.connect(self.copy_value)
         self.copy_path_button.clicked.connect(self.copy_path)
         self.copy_entry_button.clicked.connect(self.copy_entry)
@@ -145,6 +191,7 @@ class MetadataPane(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
         self.tree.selectionModel().currentChanged.connect(self._update_buttons)
+        self.tree.doubleClicked.connect(self._tree_activated)
 
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("jsonText")
@@ -152,12 +199,23 @@ class MetadataPane(QWidget):
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.highlighter = JsonHighlighter(self.text.document(), self._dark())
+        self.show_all_button = QToolButton(self)
+        self.show_all_button.setObjectName("showAllText")
+        self.show_all_button.clicked.connect(self.show_all_text)
+        self.show_all_button.hide()
+        text_page = QWidget(self)
+        text_layout = QVBoxLayout(text_page)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        text_layout.setSpacing(2)
+        text_layout.addWidget(self.show_all_button)
+        text_layout.addWidget(self.text, 1)
+        self.text_page = text_page
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.diff, "Changes")
         self.tabs.addTab(self.tree, "Tree")
-        self.tabs.addTab(self.text, "JSON")
+        self.tabs.addTab(text_page, "JSON")
         self.tabs.currentChanged.connect(self._update_buttons)
 
         self.placeholder = QLabel("Select an entry to see its details.", self)
@@ -167,13 +225,13 @@ class MetadataPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        layout.addWidget(self.title)
+        layout.addWidget(self.header)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.buttons)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.placeholder, 1)
 
-        copy_action = QAction("Copy value", self.tree)
+        copy_action = QAction("Copy value (JSON)", self.tree)
         copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy_action.triggered.connect(self.copy_value)
@@ -192,12 +250,14 @@ class MetadataPane(QWidget):
     def clear(self) -> None:
         self._entry = None
         self._leaf = None
+        self.verdict.setText("")
+        self.notice.setText("")
         self.title.setText("")
         self.subtitle.setText("")
         self.tree_model.clear()
-        self.text.setPlainText("")
+        self._set_text("", full=True)
         self.diff.set_entry(None)
-        for w in (self.title, self.subtitle, self.tabs, self.buttons):
+        for w in (self.header, self.subtitle, self.tabs, self.buttons):
             w.setVisible(False)
         self.placeholder.setVisible(True)
         self._update_buttons()
@@ -206,15 +266,26 @@ class MetadataPane(QWidget):
         return self._entry
 
     def set_entry(
-        self, entry: dict[str, Any], *, leaf: str | None = None, state: str | None = None
+        self,
+        entry: dict[str, Any],
+        *,
+        leaf: str | None = None,
+        state: str | None = None,
+        notice: str | None = None,
     ) -> None:
-        """Show ``entry``; ``leaf`` is its exact stored text (what Copy entry copies)."""
+        """Show ``entry``; ``leaf`` is its exact stored text (what Copy entry copies).
+
+        ``state`` is the app's verdict on it (``verified``/``failed``/``unverified``);
+        ``notice`` an app note beside it (never data)."""
         self._entry = entry
         self._leaf = leaf
+        self._set_verdict(state)
+        self.notice.setText(notice or "")
+        self.notice.setVisible(bool(notice))
         category = str(entry.get("category") or "")
         action = str(entry.get("action") or "")
         event_type = " ".join(p for p in (category, action) if p) or "Entry"
-        self.title.setText(elide(visible_text(event_type), 200))
+        self.title.setText(event_type)
         bits = []
         if "seq" in entry:
             bits.append(f"seq {entry['seq']}")
@@ -222,14 +293,12 @@ class MetadataPane(QWidget):
             bits.append(str(entry["time"]))
         if entry.get("id"):
             bits.append(str(entry["id"]))
-        if state:
-            bits.append(state)
-        self.subtitle.setText(elide(visible_text("  ·  ".join(bits)), 400))
+        self.subtitle.setText("  ·  ".join(bits))
         self.tree_model.set_value(entry)
         self._expand_defaults()
-        self.text.setPlainText(pretty_json(entry))
+        self._set_text(self._entry_text(entry, limit=TEXT_LIMIT), full=False)
         self.diff.set_entry(entry)
-        for w in (self.title, self.subtitle, self.tabs, self.buttons):
+        for w in (self.header, self.subtitle, self.tabs, self.buttons):
             w.setVisible(True)
         self.placeholder.setVisible(False)
         self.tabs.setTabText(
@@ -240,18 +309,103 @@ class MetadataPane(QWidget):
             self.tabs.setCurrentIndex(TAB_TREE)
         self._update_buttons()
 
+    def _set_verdict(self, state: str | None) -> None:
+        style = VERDICT_STYLE.get(state or "")
+        if style is None:
+            self.verdict.setText("")
+            self.verdict.hide()
+            return
+        words, bg, fg = style
+        self.verdict.setText(words)
+        self.verdict.setStyleSheet(
+            f"QLabel {{ background: {bg}; color: {fg}; border-radius: 3px; padding: 1px 6px; }}"
+        )
+        self.verdict.show()
+
+    def verdict_text(self) -> str:
+        return self.verdict.text()
+
+    def _entry_text(self, entry: dict[str, Any], *, limit: int | None) -> str | None:
+        """Pretty JSON of ``entry``, or None when it is larger than ``limit`` characters."""
+        leaf_size = len(self._leaf) if self._leaf is not None else None
+        if limit is not None:
+            size = leaf_size if leaf_size is not None else len(json.dumps(entry, ensure_ascii=False))
+            if size > limit:
+                return None
+        return pretty_json(entry)
+
+    def _set_text(self, text: str | None, *, full: bool) -> None:
+        """The JSON tab: ``text``, or (None) the first ``TEXT_LIMIT`` characters of the
+        compact entry, uncoloured, with a "Show all" button."""
+        if text is None and self._entry is not None:
+            compact = self._leaf if self._leaf is not None else json.dumps(
+                self._entry, ensure_ascii=False
+            )
+            shown = visible_text(compact[:TEXT_LIMIT], keep_newlines=False)
+            self.highlighter.setDocument(None)
+            self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            self.text.setPlainText(shown)
+            kb = len(compact.encode("utf-8", "surrogatepass")) // 1024
+            self.show_all_button.setText(
+                f"Large entry: {kb:,} KB; its first {TEXT_LIMIT:,} characters are shown "
+                "as stored. Show all, formatted…"
+            )
+            self.show_all_button.show()
+            return
+        self.show_all_button.hide()
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        if self.highlighter.document() is None:
+            self.highlighter.setDocument(self.text.document())
+        self.text.setPlainText(text or "")
+
+    def show_all_text(self) -> None:
+        """The whole entry, formatted (the person asked; it may take a moment)."""
+        if self._entry is None:
+            return
+        text = self._entry_text(self._entry, limit=None)
+        self.show_all_button.hide()
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.highlighter.setDocument(None)
+        self.text.setPlainText(text or "")
+
     def _expand_defaults(self) -> None:
-        """Open the interesting parts: the metadata (two levels), actor and resource."""
+        """Open the interesting parts: the metadata (two levels, small containers only),
+        actor and resource."""
         model = self.tree_model
-        for row in range(model.rowCount()):
+        for row in range(min(model.rowCount(), EXPAND_SMALL)):
             idx = model.index(row, 0)
             path = idx.data(JSON_PATH_ROLE)
             if path in ("$.metadata", "$.actor", "$.resource", "$.title"):
                 self.tree.expand(idx)
                 if path == "$.metadata":
-                    for sub in range(min(model.rowCount(idx), 50)):
-                        self.tree.expand(model.index(sub, 0, idx))
-        self.tree.resizeColumnToContents(0)
+                    for sub in range(min(model.rowCount(idx), EXPAND_SMALL)):
+                        child = model.index(sub, 0, idx)
+                        if 0 < model.node(child).size() <= EXPAND_SMALL:
+                            self.tree.expand(child)
+        self._fit_key_column()
+
+    def _fit_key_column(self) -> None:
+        """The key column as wide as the first keys need (not measured over every row)."""
+        model, metrics = self.tree_model, self.tree.fontMetrics()
+        widths = [metrics.horizontalAdvance(str(model.headerData(0, Qt.Orientation.Horizontal)))]
+        stack, seen = [QModelIndex()], 0
+        while stack and seen < EXPAND_SMALL * 4:
+            parent = stack.pop()
+            depth = 0
+            up = parent
+            while up.isValid():
+                depth, up = depth + 1, up.parent()
+            for row in range(min(model.rowCount(parent), EXPAND_SMALL)):
+                idx = model.index(row, 0, parent)
+                seen += 1
+                widths.append(metrics.horizontalAdvance(str(idx.data())) + depth * 20 + 30)
+                if self.tree.isExpanded(idx):
+                    stack.append(idx)
+        self.tree.setColumnWidth(0, min(max(widths), max(120, self.width() // 2)))
+
+    def _tree_activated(self, index: QModelIndex) -> None:
+        if self.tree_model.is_more(index):
+            self.tree_model.fetch_more(index.siblingAtColumn(0))
 
     # -- copying ---------------------------------------------------------
     def _current_node_index(self) -> QModelIndex:
@@ -261,7 +415,8 @@ class MetadataPane(QWidget):
     def _update_buttons(self, *_: Any) -> None:
         has_entry = self._entry is not None
         on_tree = self.tabs.currentIndex() == TAB_TREE
-        has_node = self._current_node_index().isValid()
+        node = self._current_node_index()
+        has_node = node.isValid() and not self.tree_model.is_more(node)
         self.copy_entry_button.setEnabled(has_entry)
         self.copy_value_button.setEnabled(has_entry and on_tree and has_node)
         self.copy_path_button.setEnabled(has_entry and on_tree and has_node)
@@ -271,13 +426,14 @@ class MetadataPane(QWidget):
         self.copied.emit(what)
 
     def copy_value(self) -> None:
+        """The selected value as JSON, exact and escaped (a string keeps its quotes)."""
         idx = self._current_node_index()
-        if idx.isValid():
-            self._copy(str(idx.data(JSON_VALUE_ROLE)), "value")
+        if idx.isValid() and not self.tree_model.is_more(idx):
+            self._copy(json_text(self.tree_model.node(idx).value), "value (JSON)")
 
     def copy_path(self) -> None:
         idx = self._current_node_index()
-        if idx.isValid():
+        if idx.isValid() and not self.tree_model.is_more(idx):
             self._copy(str(idx.data(JSON_PATH_ROLE)), "JSON path")
 
     def copy_entry(self) -> None:
@@ -292,9 +448,12 @@ class MetadataPane(QWidget):
             return
         self.tree.setCurrentIndex(idx)
         menu = QMenu(self)
-        menu.addAction("Copy value", self.copy_value)
-        menu.addAction("Copy JSON path", self.copy_path)
+        if self.tree_model.is_more(idx):
+            menu.addAction("Show more", lambda: self.tree_model.fetch_more(idx.siblingAtColumn(0)))
+        else:
+            menu.addAction("Copy value (JSON)", self.copy_value)
+            menu.addAction("Copy JSON path", self.copy_path)
         menu.addSeparator()
-        menu.addAction("Copy entry", self.copy_entry)
+        menu.addAction("Copy entry (stored JSON)", self.copy_entry)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 

@@ -34,10 +34,11 @@ def test_empty_then_entry(qtbot: Any) -> None:
     pane = make(qtbot)
     assert pane.placeholder.isVisible()
     assert not pane.copy_entry_button.isEnabled()
-    pane.set_entry(ENTRY, leaf=LEAF, state="Verified")
+    pane.set_entry(ENTRY, leaf=LEAF, state="verified")
     assert pane.title.text() == "Nakama Deployment Update"
     assert pane.title.textFormat() == Qt.TextFormat.PlainText
-    assert "Verified" in pane.subtitle.text()
+    assert pane.verdict.text() == "✔ verified"
+    assert "verified" not in pane.subtitle.text()
     assert pane.tabs.currentIndex() == TAB_CHANGES
     assert pane.tabs.tabText(TAB_CHANGES) == "Changes (1)"
     assert "⟨U+202E⟩" in pane.text.toPlainText()
@@ -65,7 +66,7 @@ def test_copy_value_path_entry(qtbot: Any) -> None:
     assert pane.copy_value_button.isEnabled()
     with qtbot.waitSignal(pane.copied):
         pane.copy_value_button.click()
-    assert QGuiApplication.clipboard().text() == "r:3.20.0"
+    assert QGuiApplication.clipboard().text() == '"r:3.20.0"'  # JSON: exact, escaped
     pane.copy_path_button.click()
     assert QGuiApplication.clipboard().text() == "$.metadata.image.before"
     pane.copy_entry_button.click()
