@@ -22,7 +22,14 @@ from auditviewer.integrity.report import Report
 from auditviewer.store import Store
 from auditviewer.verification import verify_workspace
 from auditviewer.workspace import Progress, Workspace, open_workspace
-from auditviewer.workspace_cache import DatabaseChoice, OpenedStore, choose_database, open_store
+from auditviewer.workspace_cache import (
+    DatabaseChoice,
+    OpenedStore,
+    choose_database,
+    open_store,
+    prove_reused,
+    rebuild,
+)
 
 
 @dataclass(slots=True)
@@ -94,6 +101,12 @@ def load(
             opened = in_memory_instead(opened, exc)
             workspace.findings[:] = findings_before
             report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
+        if opened.reused:
+            problem = prove_reused(opened.store, opened.read)
+            if problem is not None:
+                opened = rebuild(opened, problem)
+                workspace.findings[:] = findings_before
+                report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         store = opened.store
         finish_store(opened, report)
     except BaseException:
@@ -136,7 +149,8 @@ def _fill(
         if on_rows is not None:
             on_rows(loaded)
 
-    on_batch = None if opened.reused else keep
+    # A reused file stores nothing; it records what was read, to be proven against.
+    on_batch = opened.batch_handler(keep)
     if memory is None:
         return verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
     return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)

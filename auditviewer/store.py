@@ -837,6 +837,110 @@ class Store:
         self._next_rid = int(rows[1])
         self._finished = True
 
+    # -- proving a reused file ---------------------------------------------------
+    # A reopened file is untrusted until proven (docs/security.md, "Workspace
+    # cache"): workspace_cache.prove_reused compares its rows with what this
+    # run read and verified, through these three methods.
+
+    def catalog_problem(self) -> str | None:
+        """Why the file holds more or other than this version's tables, or None.
+
+        A planted view, macro, sequence, index or type, or an ``entries``
+        table of another definition (say a ``metadata`` column computed from
+        something else), could show other data than the rows proven.
+        """
+        with self._lock:
+            try:
+                tables = self._con.execute(
+                    "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database()"
+                ).fetchall()
+                others = self._con.execute(
+                    """
+                    SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal)
+                         + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal)
+                         + (SELECT count(*) FROM duckdb_sequences())
+                         + (SELECT count(*) FROM duckdb_indexes())
+                         + (SELECT count(*) FROM duckdb_types() WHERE NOT internal)
+                    """
+                ).fetchall()
+            except duckdb.Error as exc:
+                return f"its catalog cannot be read ({exc})"
+        definitions = dict(tables)
+        if set(definitions) != {"entries", "auditviewer_meta"}:
+            return "it holds other tables than a workspace database's"
+        if definitions["entries"] != _entries_definition():
+            return "its entries table has another definition"
+        if others[0][0]:
+            return "it holds views, macros or other objects a workspace database never has"
+        return None
+
+    def stored_rows(self, batch_rows: int = _EXPORT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Every row's ``seq``, exact stored bytes (``leaf``), ``source`` and ``line``, in rid order."""
+        with self._lock:
+            self._flush()
+            try:
+                cursor = self._con.cursor()
+                reader = cursor.sql(
+                    "SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf, source, line "
+                    "FROM entries ORDER BY rid"
+                ).to_arrow_reader(batch_rows)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot read the workspace database: {exc}") from exc
+        try:
+            yield from reader
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot read the workspace database: {exc}") from exc
+        finally:
+            reader.close()
+            cursor.close()
+
+    def derived_problem(self) -> str | None:
+        """Why some row's other columns are not what its leaf gives, or None.
+
+        Rids must be dense (0..n-1); every display column must equal its
+        derivation from the stored text (the same expressions as loading);
+        the text of a row kept as bytes must be their lossy decoding, and
+        those bytes must be ones loading keeps (not valid UTF-8). States are
+        not checked: :meth:`reset_states` clears them, and this run's report sets them.
+        """
+        checks = " AND ".join(
+            f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _STORED_COLUMNS if column in _DERIVED
+        )
+        with self._lock:
+            try:
+                rows, distinct, low, high = self._con.execute(
+                    "SELECT count(*), count(DISTINCT rid), min(rid), max(rid) FROM entries"
+                ).fetchall()[0]
+                if rows and (distinct != rows or low != 0 or high != rows - 1):
+                    return "its row ids are not dense"
+                (differing,) = self._con.execute(
+                    f"""
+                    SELECT count(*) FROM (
+                        SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields FROM entries
+                    ) WHERE NOT ({checks})
+                    """
+                ).fetchall()[0]
+                if differing:
+                    return f"{differing} row(s) have display columns their entry text does not give"
+                kept = self._con.execute(
+                    "SELECT leaf, leaf_bytes FROM entries WHERE leaf_bytes IS NOT NULL"
+                ).fetchall()
+            except duckdb.Error as exc:
+                return f"its rows cannot be read ({exc})"
+        for text, raw in kept:
+            if _valid_utf8(raw) or text != bytes(raw).decode("utf-8", errors="replace"):
+                return "a row's text is not the display form of its stored bytes"
+        return None
+
+    def reset_states(self) -> None:
+        """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
+        with self._lock:
+            try:
+                self._con.execute("UPDATE entries SET state = 'unverified' WHERE state <> 'unverified'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot reset entry states: {exc}") from exc
+            self._forget_matches()
+
     # -- reading -------------------------------------------------------------
 
     def total_count(self) -> int:
@@ -1337,3 +1441,28 @@ def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Ar
     else:
         raise StoreError(f"entry batch: leaf must be binary or string, not {leaf.type}")
     return text, no_bytes
+
+
+def _valid_utf8(raw: bytes) -> bool:
+    try:
+        bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_ENTRIES_DEFINITION: list[str] = []
+
+
+def _entries_definition() -> str:
+    """How DuckDB describes a fresh ``entries`` table (to compare a reopened file's with)."""
+    if not _ENTRIES_DEFINITION:
+        con = duckdb.connect()
+        try:
+            con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+            _ENTRIES_DEFINITION.append(
+                str(con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'entries'").fetchall()[0][0])
+            )
+        finally:
+            con.close()
+    return _ENTRIES_DEFINITION[0]

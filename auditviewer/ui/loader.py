@@ -39,7 +39,14 @@ from auditviewer.ui.session import FilterState, WorkspaceInfo
 from auditviewer.ui.timefmt import parse_rfc3339_ms
 from auditviewer.verification import trusted_keys, verify_workspace
 from auditviewer.workspace import Workspace, open_workspace
-from auditviewer.workspace_cache import OpenedStore, choose_database, open_store
+from auditviewer.workspace_cache import (
+    CacheMismatch,
+    OpenedStore,
+    choose_database,
+    open_store,
+    prove_reused,
+    rebuild,
+)
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
 SORT_COLUMNS = {
@@ -421,6 +428,12 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         findings_before = list(workspace.findings)
         try:
             session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+        except CacheMismatch as mismatch:
+            # A reused file that does not hold exactly the rows read (edited in the
+            # cache folder): nothing of it was shown; load afresh.
+            opened = rebuild(opened, str(mismatch))
+            workspace.findings[:] = findings_before
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
         except (StoreError, duckdb.Error) as exc:
             if not opened.on_disk or ctx.cancelled:
                 raise
@@ -463,9 +476,7 @@ def _fill_session(
     stored = 0
     since_flush = 0
     announced = threading.Event()
-    if opened.reused:  # every row is there already: show them now
-        announced.set()
-        ctx.partial(session)
+    # A reused file's rows are shown only once proven (after the pass, below).
 
     def on_batch(batch: LeafBatch) -> None:
         nonlocal stored, since_flush
@@ -492,7 +503,7 @@ def _fill_session(
             workspace,
             keys,
             memory,
-            on_batch=None if opened.reused else on_batch,
+            on_batch=opened.batch_handler(on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
@@ -500,10 +511,14 @@ def _fill_session(
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=None if opened.reused else on_batch,
+            on_batch=opened.batch_handler(on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
+    if opened.reused:
+        problem = prove_reused(store, opened.read)
+        if problem is not None:
+            raise CacheMismatch(problem)
     session.workspace = workspace
     session.keys = list(keys)
     session.file_errors = [str(e) for e in workspace.file_errors]
