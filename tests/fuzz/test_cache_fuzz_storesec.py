@@ -64,9 +64,8 @@ class _Cache:
         self.root = Path(tempfile.mkdtemp(prefix="cache-fuzz-"))
         self.bundle = write_bundle(self.root / "bundle", [make_entry(i) for i in range(ROWS)], checkpoint_sizes=[VERIFIED], key=KEY)
         self.folder = self.root / "cache"
-        with self.environment():
-            with load([self.bundle], [KEY.verifier]):
-                pass
+        with self.environment(), load([self.bundle], [KEY.verifier]):
+            pass
         [self.database] = sorted((self.folder / "workspaces").glob("*.duckdb"))
         self.pristine = self.root / "pristine.duckdb"
         shutil.copyfile(self.database, self.pristine)
