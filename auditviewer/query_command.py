@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from auditviewer.display import elide, visible
+from auditviewer.export_plain import CsvCells
 from auditviewer.loading import load
 from auditviewer.store import Filter, Store, View
 from auditviewer.verification import trusted_keys
@@ -60,11 +60,13 @@ def run_query(paths: list[Path], *, query: str, count: bool, fmt: str, trust: li
         view = store.create_view(selection)
         total = store.count(view)
         if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
+            # The export's writer and rule; on a terminal, no raw control or bidi character.
+            writer = CsvCells(out, terminal=out.isatty())
+            writer.header(CSV_COLUMNS)
             for start in range(0, total, 10_000):
                 rows = store.window(view, start, 10_000, columns=CSV_COLUMNS).to_pylist()
-                writer.writerows([_cell(row[c]) for c in CSV_COLUMNS] for row in rows)
+                for row in rows:
+                    writer.row(_cell(row[c]) if isinstance(row[c], datetime) else row[c] for c in CSV_COLUMNS)
             return 0
         _print_table(store, view, total)
     return 0
