@@ -111,7 +111,8 @@ class CsvCells:
     :func:`auditviewer.display.visible`, so no raw control or bidi character reaches it."""
 
     def __init__(self, out: _Writes, *, terminal: bool = False, lineterminator: str = "\r\n") -> None:
-        self._writer = csv.writer(out, lineterminator=lineterminator)
+        # A terminal ends lines itself: a CR there is one more control character.
+        self._writer = csv.writer(out, lineterminator="\n" if terminal else lineterminator)
         self._terminal = terminal
 
     def header(self, names: Sequence[str]) -> None:

@@ -50,6 +50,13 @@ def run_query(paths: list[Path], *, query: str, count: bool, fmt: str, trust: li
             print(store.count_matching(selection))
             return 0
         if fmt == "jsonl":
+            if out.isatty():  # a person reading: the entries, nothing the terminal obeys
+                for batch in store.iter_leaves(selection):
+                    for leaf in batch.column("leaf").to_pylist():
+                        text = leaf.decode("utf-8", errors="replace") if isinstance(leaf, bytes) else leaf
+                        print(visible(text))
+                return 0
+            # For a pipe or a file: the stored bytes, exactly.
             binary = out.buffer
             for batch in store.iter_leaves(selection):
                 for leaf in batch.column("leaf").to_pylist():

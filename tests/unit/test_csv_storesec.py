@@ -54,7 +54,7 @@ def test_cells_for_a_terminal_carry_no_raw_control_or_bidi() -> None:
     CsvCells(out, terminal=True).row(["\x1b[2J\u202eevil\u009b", 5, None])
     text = out.getvalue()
     assert "\x1b" not in text and "\u202e" not in text and "\u009b" not in text
-    assert "⟨U+001B⟩" in text and text.endswith(",5,\r\n")
+    assert "⟨U+001B⟩" in text and text.endswith(",5,\n")
 
 
 @pytest.fixture
