@@ -45,6 +45,11 @@ class Limits:
     max_query_terms: int = 256
     #: Proof rows (leaf hashes of omitted entries) of one slice.
     max_proof_rows: int = 100_000_000
+    #: Proof rows beyond what the bundle's checkpoints can need: a proof holds one row per
+    #: omitted entry below the largest checkpointed size, plus (as our exports write
+    #: them) the omitted entries of an unsigned tail, for a checkpoint remembered later.
+    #: More rows than the largest size plus this are refused from the file's footer.
+    max_proof_tail_rows: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
