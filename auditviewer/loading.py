@@ -112,6 +112,8 @@ def load(
     except BaseException:
         if opened is not None:
             opened.store.close()
+            if opened.on_disk and not opened.reused and opened.path is not None:
+                remove_database(opened.path)  # a file being built: nothing partial stays
         workspace.close()
         raise
     return LoadedWorkspace(workspace=workspace, store=store, report=report, notices=opened.notices)

@@ -206,6 +206,15 @@ _STAGING_SCHEMA = pa.schema(
 # (it then scans them on all threads); the first batch goes in at once so
 # that the viewer shows rows early.
 FLUSH_ROWS = 250_000
+#: ...or once this many bytes of entry text are pending.
+FLUSH_BYTES = 32 * 1024 * 1024
+#: Large entries go in INSERTs of at most this many bytes (issue 11.11): DuckDB parses
+#: the entries of a vector (2,048 rows) together, several times their size in memory
+#: (the display columns, and the generated ``metadata`` column checked on insert), so
+#: 320 entries of 880 KB in one INSERT exhausted a 1.5 GB cap. Entries averaging under
+#: _LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
+_INSERT_BYTES = 4 * 1024 * 1024
+_LARGE_ENTRY_BYTES = 8 * 1024
 _DEFAULT_MAX_VIEWS = 4
 _EXPORT_BATCH_ROWS = 65_536
 # What kept search results carry: enough for the category and action facets,
@@ -471,6 +480,7 @@ class Store:
         self._kept_numbers = itertools.count(1)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pending_bytes = 0
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
@@ -545,7 +555,12 @@ class Store:
                 return
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
-            if self._loaded_rows == 0 or self._pending_rows >= FLUSH_ROWS:
+            self._pending_bytes += staging.column("leaf").nbytes
+            if (
+                self._loaded_rows == 0
+                or self._pending_rows >= FLUSH_ROWS
+                or self._pending_bytes >= FLUSH_BYTES
+            ):
                 self._flush()
 
     def finish(self) -> None:
@@ -615,6 +630,11 @@ class Store:
         staging = pa.concat_tables(self._pending)
         self._pending = []
         self._pending_rows = 0
+        self._pending_bytes = 0
+        for part in _parts_by_bytes(staging, _INSERT_BYTES):
+            self._insert(part)
+
+    def _insert(self, staging: pa.Table) -> None:
         name = "incoming_entries"
         # Rows need no particular physical order (each carries its rid), and
         # an insert free to write in any order is markedly cheaper. After
@@ -913,13 +933,25 @@ class Store:
                 ).fetchall()[0]
                 if rows and (distinct != rows or low != 0 or high != rows - 1):
                     return "its row ids are not dense"
-                (differing,) = self._con.execute(
-                    f"""
-                    SELECT count(*) FROM (
-                        SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields FROM entries
-                    ) WHERE NOT ({checks})
-                    """
+                (text_bytes,) = self._con.execute(
+                    "SELECT coalesce(sum(strlen(leaf)), 0) FROM entries"
                 ).fetchall()[0]
+                # Large entries in rid ranges of about _INSERT_BYTES, as they were loaded
+                # (parsed together, they would not fit the memory cap: issue 11.11).
+                step = rows or 1
+                if rows and text_bytes >= _LARGE_ENTRY_BYTES * rows:
+                    step = max(1, _INSERT_BYTES * rows // text_bytes)
+                differing = 0
+                for low in range(0, rows, step):
+                    differing += self._con.execute(
+                        f"""
+                        SELECT count(*) FROM (
+                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
+                            FROM entries WHERE rid BETWEEN ? AND ?
+                        ) WHERE NOT ({checks})
+                        """,
+                        [low, low + step - 1],
+                    ).fetchall()[0][0]
                 if differing:
                     return f"{differing} row(s) have display columns their entry text does not give"
                 kept = self._con.execute(
@@ -1441,6 +1473,24 @@ def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Ar
     else:
         raise StoreError(f"entry batch: leaf must be binary or string, not {leaf.type}")
     return text, no_bytes
+
+
+def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
+    """``table`` in slices whose entry text is at most ``limit`` bytes (at least one row
+    each), when its entries are large; as it is otherwise."""
+    text_bytes = table.column("leaf").nbytes
+    if text_bytes <= limit or text_bytes < _LARGE_ENTRY_BYTES * table.num_rows:
+        yield table
+        return
+    # Large entries: few rows (at most one per _LARGE_ENTRY_BYTES), so a Python list is cheap.
+    sizes = pc.binary_length(table.column("leaf")).to_pylist()
+    start = taken = 0
+    for index, size in enumerate(sizes):
+        if index > start and taken + size > limit:
+            yield table.slice(start, index - start)
+            start, taken = index, 0
+        taken += size
+    yield table.slice(start)
 
 
 def _valid_utf8(raw: bytes) -> bool:

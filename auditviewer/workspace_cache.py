@@ -65,7 +65,8 @@ class OpenedStore:
     notices: list[str]
     #: For a reused file: the rows this run reads, which the file must prove it holds.
     read: ReadRows | None = field(default=None)
-    #: The reused file (set aside by :func:`rebuild` when it fails its proof).
+    #: The file: reused (set aside by :func:`rebuild` when it fails its proof), or
+    #: being built (removed if loading fails: nothing partial is left behind).
     path: Path | None = None
 
     @property
@@ -152,7 +153,7 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
 def _fresh(path: Path, key: str, notices: list[str]) -> OpenedStore:
     try:
         path.unlink(missing_ok=True)
-        return OpenedStore(Store(database=path), False, key, notices)
+        return OpenedStore(Store(database=path), False, key, notices, path=path)
     except (StoreError, OSError) as exc:
         notices.append(f"cannot create the workspace database in {path.parent} ({exc}); kept in memory")
         return OpenedStore(Store(), False, None, notices)

@@ -451,6 +451,8 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
     except BaseException:
         if opened is not None:
             opened.store.close()
+            if opened.on_disk and not opened.reused and opened.path is not None:
+                remove_database(opened.path)  # a file being built: nothing partial stays
         for store in retired:
             store.close()
         if retired and database is not None:
