@@ -894,38 +894,80 @@ class Store:
             return "it holds views, macros or other objects a workspace database never has"
         return None
 
-    def stored_rows(self, batch_rows: int = _EXPORT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-        """Every row's ``seq``, exact stored bytes (``leaf``), ``source`` and ``line``, in rid order."""
+    def stored_rows(self, batch_rows: int = _EXPORT_BATCH_ROWS) -> Iterator[pa.Table]:
+        """Every row in rid order: ``seq``, ``leaf_bytes`` (the stored bytes where they are
+        not the text's), ``source``, ``line``, and the text (``leaf``) with the display
+        columns, for :meth:`derived_mismatches`.
+
+        Read in rid ranges (the table is in rid order, so each is a narrow scan, and no
+        sort of the whole table is needed), of about _INSERT_BYTES when entries are
+        large: all of 320 entries of 880 KB at once would not fit the memory cap.
+        """
+        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *_DERIVED])
         with self._lock:
-            self._flush()
             try:
-                cursor = self._con.cursor()
-                reader = cursor.sql(
-                    "SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf, source, line "
-                    "FROM entries ORDER BY rid"
-                ).to_arrow_reader(batch_rows)
+                rows, text_bytes = self._con.execute(
+                    "SELECT count(*), coalesce(sum(strlen(leaf)), 0) FROM entries"
+                ).fetchall()[0]
             except duckdb.Error as exc:
                 raise StoreError(f"cannot read the workspace database: {exc}") from exc
-        try:
-            yield from reader
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot read the workspace database: {exc}") from exc
-        finally:
-            reader.close()
-            cursor.close()
+        step = batch_rows
+        if rows and text_bytes >= _LARGE_ENTRY_BYTES * rows:
+            step = max(1, min(batch_rows, _INSERT_BYTES * rows // text_bytes))
+        for low in range(0, int(rows) + step, step):
+            with self._lock:
+                try:
+                    table = self._con.sql(
+                        f"SELECT {columns} FROM entries WHERE rid >= ? AND rid < ? ORDER BY rid",
+                        params=[low, low + step],
+                    ).to_arrow_table()
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot read the workspace database: {exc}") from exc
+            if table.num_rows == 0 and low >= rows:
+                return
+            yield table
+
+    def derived_mismatches(self, rows: pa.RecordBatch | pa.Table) -> int:
+        """How many of ``rows`` (from :meth:`stored_rows`) have a display column that
+        their text does not give (the same expressions as loading).
+
+        Checked on the rows already read, in parts of at most _INSERT_BYTES of large
+        entries (as they were loaded: parsed together they would not fit the
+        memory cap, issue 11.11), on a cursor of its own.
+        """
+        table = pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch) else rows
+        checks = " AND ".join(f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED)
+        differing = 0
+        with self._lock:
+            cursor = self._con.cursor()
+            try:
+                for part in _parts_by_bytes(table, _INSERT_BYTES):
+                    cursor.register("proving_rows", part)
+                    try:
+                        differing += cursor.execute(
+                            f"""
+                            SELECT count(*) FROM (
+                                SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
+                                FROM proving_rows
+                            ) WHERE NOT ({checks})
+                            """
+                        ).fetchall()[0][0]
+                    finally:
+                        cursor.unregister("proving_rows")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot check the workspace database: {exc}") from exc
+            finally:
+                cursor.close()
+        return int(differing)
 
     def derived_problem(self) -> str | None:
-        """Why some row's other columns are not what its leaf gives, or None.
+        """Why the rows' ids or kept bytes are not what loading makes, or None.
 
-        Rids must be dense (0..n-1); every display column must equal its
-        derivation from the stored text (the same expressions as loading);
-        the text of a row kept as bytes must be their lossy decoding, and
-        those bytes must be ones loading keeps (not valid UTF-8). States are
-        not checked: :meth:`reset_states` clears them, and this run's report sets them.
+        Rids must be dense (0..n-1); the text of a row kept as bytes must be their
+        lossy decoding, and those bytes must be ones loading keeps (not valid
+        UTF-8). Display columns are checked by :meth:`derived_mismatches`; states
+        are not checked: :meth:`reset_states` clears them, and this run's report sets them.
         """
-        checks = " AND ".join(
-            f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _STORED_COLUMNS if column in _DERIVED
-        )
         with self._lock:
             try:
                 rows, distinct, low, high = self._con.execute(
@@ -933,27 +975,6 @@ class Store:
                 ).fetchall()[0]
                 if rows and (distinct != rows or low != 0 or high != rows - 1):
                     return "its row ids are not dense"
-                (text_bytes,) = self._con.execute(
-                    "SELECT coalesce(sum(strlen(leaf)), 0) FROM entries"
-                ).fetchall()[0]
-                # Large entries in rid ranges of about _INSERT_BYTES, as they were loaded
-                # (parsed together, they would not fit the memory cap: issue 11.11).
-                step = rows or 1
-                if rows and text_bytes >= _LARGE_ENTRY_BYTES * rows:
-                    step = max(1, _INSERT_BYTES * rows // text_bytes)
-                differing = 0
-                for low in range(0, rows, step):
-                    differing += self._con.execute(
-                        f"""
-                        SELECT count(*) FROM (
-                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
-                            FROM entries WHERE rid BETWEEN ? AND ?
-                        ) WHERE NOT ({checks})
-                        """,
-                        [low, low + step - 1],
-                    ).fetchall()[0][0]
-                if differing:
-                    return f"{differing} row(s) have display columns their entry text does not give"
                 kept = self._con.execute(
                     "SELECT leaf, leaf_bytes FROM entries WHERE leaf_bytes IS NOT NULL"
                 ).fetchall()

@@ -266,6 +266,15 @@ class CacheMismatch(StoreError):
     """A reused database failed :func:`prove_reused`; the message says how."""
 
 
+def _exact_bytes(rows: pa.Table) -> pa.Array:
+    """The stored bytes of each row: its text's UTF-8, or the bytes kept where they differ."""
+    text = rows.column("leaf").combine_chunks().cast(pa.binary())
+    kept = rows.column("leaf_bytes").combine_chunks()
+    if kept.null_count == len(kept):
+        return text
+    return pc.if_else(pc.is_null(kept), text, kept)
+
+
 def prove_reused(store: Store, read: ReadRows | None) -> str | None:
     """Why the reopened ``store`` does not hold exactly the rows ``read`` (None: it does).
 
@@ -291,14 +300,17 @@ def _prove(store: Store, read: ReadRows | None) -> str | None:
         want = expected.slice(position, rows)
         source = pc.index_in(batch.column("source"), value_set=names).cast(pa.int32())
         got = {
-            "seq": batch.column("seq").cast(pa.int64()),
-            "hash": _hashes_of(batch.column("leaf")),
-            "line": batch.column("line").cast(pa.int64()),
-            "source": source,
+            "seq": batch.column("seq").cast(pa.int64()).combine_chunks(),
+            "hash": _hashes_of(_exact_bytes(batch)),
+            "line": batch.column("line").cast(pa.int64()).combine_chunks(),
+            "source": source.combine_chunks(),
         }
         for column, values in got.items():
             if not values.equals(want.column(column).combine_chunks()):
                 return f"its rows differ from the files' ({column} of a row near position {position})"
+        differing = store.derived_mismatches(batch)
+        if differing:
+            return f"{differing} row(s) have display columns their entry text does not give"
         position += rows
     if position != expected.num_rows:
         return "it holds fewer rows than the files"
