@@ -900,7 +900,7 @@ class Store:
         columns, for :meth:`derived_mismatches`.
 
         Read in rid ranges (the table is in rid order, so each is a narrow scan, and no
-        sort of the whole table is needed), of about _INSERT_BYTES when entries are
+        sort of the whole table is needed), of about FLUSH_BYTES when entries are
         large: all of 320 entries of 880 KB at once would not fit the memory cap.
         """
         columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *_DERIVED])
@@ -913,7 +913,9 @@ class Store:
                 raise StoreError(f"cannot read the workspace database: {exc}") from exc
         step = batch_rows
         if rows and text_bytes >= _LARGE_ENTRY_BYTES * rows:
-            step = max(1, min(batch_rows, _INSERT_BYTES * rows // text_bytes))
+            # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
+            # display check then parses them in parts of _INSERT_BYTES).
+            step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
         for low in range(0, int(rows) + step, step):
             with self._lock:
                 try:
