@@ -481,6 +481,8 @@ class Store:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._pending_bytes = 0
+        # Set by stored_rows: large entries have their display columns checked as read.
+        self._check_display_on_read = False
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
@@ -903,7 +905,6 @@ class Store:
         sort of the whole table is needed), of about FLUSH_BYTES when entries are
         large: all of 320 entries of 880 KB at once would not fit the memory cap.
         """
-        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *_DERIVED])
         with self._lock:
             try:
                 rows, text_bytes = self._con.execute(
@@ -911,8 +912,13 @@ class Store:
                 ).fetchall()[0]
             except duckdb.Error as exc:
                 raise StoreError(f"cannot read the workspace database: {exc}") from exc
+        # Small entries: display columns checked by one parallel query (derived_problem);
+        # large ones: here, on the rows read, in parts that fit the memory cap.
+        large = bool(rows) and text_bytes >= _LARGE_ENTRY_BYTES * rows
+        self._check_display_on_read = large
+        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(_DERIVED if large else ())])
         step = batch_rows
-        if rows and text_bytes >= _LARGE_ENTRY_BYTES * rows:
+        if large:
             # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
             # display check then parses them in parts of _INSERT_BYTES).
             step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
@@ -938,6 +944,8 @@ class Store:
         memory cap, issue 11.11), on a cursor of its own.
         """
         table = pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch) else rows
+        if not set(_DERIVED) <= set(table.column_names):
+            return 0  # small entries: derived_problem checks them all at once
         checks = " AND ".join(f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED)
         differing = 0
         with self._lock:
@@ -967,7 +975,8 @@ class Store:
 
         Rids must be dense (0..n-1); the text of a row kept as bytes must be their
         lossy decoding, and those bytes must be ones loading keeps (not valid
-        UTF-8). Display columns are checked by :meth:`derived_mismatches`; states
+        UTF-8); display columns must be what the text gives (here for small entries,
+        by :meth:`derived_mismatches` as rows are read for large ones). States
         are not checked: :meth:`reset_states` clears them, and this run's report sets them.
         """
         with self._lock:
@@ -977,6 +986,20 @@ class Store:
                 ).fetchall()[0]
                 if rows and (distinct != rows or low != 0 or high != rows - 1):
                     return "its row ids are not dense"
+                if not self._check_display_on_read:
+                    checks = " AND ".join(
+                        f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED
+                    )
+                    (differing,) = self._con.execute(
+                        f"""
+                        SELECT count(*) FROM (
+                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
+                            FROM entries
+                        ) WHERE NOT ({checks})
+                        """
+                    ).fetchall()[0]
+                    if differing:
+                        return f"{differing} row(s) have display columns their entry text does not give"
                 kept = self._con.execute(
                     "SELECT leaf, leaf_bytes FROM entries WHERE leaf_bytes IS NOT NULL"
                 ).fetchall()

@@ -67,3 +67,21 @@ def test_nothing_partial_remains_when_loading_fails(
     with pytest.raises(StoreError):
         load([large_bundle], [KEY.verifier])
     assert [p.name for p in capped_file_store.iterdir()] == []
+
+
+def test_an_edited_display_column_of_a_large_entry_is_caught_on_reuse(
+    large_bundle: Path, capped_file_store: Path
+) -> None:
+    import duckdb
+
+    with load([large_bundle], [KEY.verifier]):
+        pass
+    [database] = sorted(capped_file_store.glob("*.duckdb"))
+    con = duckdb.connect(str(database))
+    con.execute("UPDATE entries SET actor_email = 'mallory@evil.example' WHERE seq = 40")
+    con.execute("CHECKPOINT")
+    con.close()
+    with load([large_bundle], [KEY.verifier]) as loaded:
+        assert any("display columns" in notice for notice in loaded.notices), loaded.notices
+        row = loaded.store.entry(40)
+        assert row is not None and row["actor_email"] == "user0@example.com"
