@@ -1010,6 +1010,23 @@ class Store:
                 return "a row's text is not the display form of its stored bytes"
         return None
 
+    def relabel_sources(self, renamed: dict[str, str]) -> None:
+        """Give rows the file labels of this run (the same content opened from elsewhere)."""
+        if not renamed:
+            return
+        with self._lock:
+            cases = " ".join("WHEN ? THEN ?" for _ in renamed)
+            params: list[object] = [value for pair in renamed.items() for value in pair]
+            try:
+                # One statement: labels that swap places stay apart.
+                self._con.execute(
+                    f"UPDATE entries SET source = CASE source {cases} END WHERE list_contains(?, source)",
+                    [*params, list(renamed)],
+                )
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot relabel the workspace's files: {exc}") from exc
+            self._forget_matches()
+
     def reset_states(self) -> None:
         """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
         with self._lock:

@@ -291,19 +291,25 @@ def _prove(store: Store, read: ReadRows | None) -> str | None:
     if problem is not None:
         return problem
     expected = (read or ReadRows()).expected()
-    names = pa.array(read.source_names if read is not None else [], pa.string())
+    names = read.source_names if read is not None else []
+    labels: dict[str | None, int] = {}
     position = 0
     for batch in store.stored_rows():
         rows = batch.num_rows
         if position + rows > expected.num_rows:
             return "it holds more rows than the files"
         want = expected.slice(position, rows)
-        source = pc.index_in(batch.column("source"), value_set=names).cast(pa.int32())
+        # Files are matched by position, not by label: the same content opened from
+        # another folder keeps its rows, and its labels are brought up to date below.
+        pairs = pa.table({"label": batch.column("source"), "index": want.column("source")})
+        for pair in pairs.group_by(["label", "index"], use_threads=False).aggregate([]).to_pylist():
+            label, index = pair["label"], pair["index"]
+            if index is None or labels.setdefault(label, index) != index:
+                return f"its rows differ from the files' (file of a row near position {position})"
         got = {
             "seq": batch.column("seq").cast(pa.int64()).combine_chunks(),
             "hash": _hashes_of(_exact_bytes(batch)),
             "line": batch.column("line").cast(pa.int64()).combine_chunks(),
-            "source": source.combine_chunks(),
         }
         for column, values in got.items():
             if not values.equals(want.column(column).combine_chunks()):
@@ -314,9 +320,15 @@ def _prove(store: Store, read: ReadRows | None) -> str | None:
         position += rows
     if position != expected.num_rows:
         return "it holds fewer rows than the files"
+    if len(set(labels.values())) != len(labels):
+        return "its rows differ from the files' (two files' rows under one label)"
     problem = store.derived_problem()
     if problem is not None:
         return problem
+    renamed = {label: names[index] for label, index in labels.items() if label != names[index]}
+    if None in renamed:
+        return "its rows differ from the files' (a row without its file)"
+    store.relabel_sources({str(old): new for old, new in renamed.items()})
     store.reset_states()
     return None
 

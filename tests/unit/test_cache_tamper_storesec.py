@@ -141,3 +141,20 @@ def test_cache_with_duplicates_across_files_is_proven(on_disk: Path, tmp_path: P
     with load([second, first], [KEY.verifier]) as loaded:
         assert loaded.store.total_count() == ROWS
         assert loaded.notices == []
+
+
+def test_the_same_content_opened_from_another_folder_is_reused_with_its_new_labels(
+    bundle: Path, on_disk: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    _cached(bundle, on_disk)
+    moved = tmp_path / "elsewhere" / "bundle"
+    shutil.copytree(bundle, moved)
+    with load([moved], [KEY.verifier]) as loaded:
+        assert loaded.notices == []  # reused, not rebuilt
+        _assert_genuine(loaded.store, loaded.report)
+        view = loaded.store.create_view()
+        sources = set(loaded.store.window(view, 0, ROWS, columns=["source"]).column("source").to_pylist())
+        assert sources == {str(moved / "entries" / "part-00000.jsonl")}
+    assert not list(on_disk.glob("*.damaged-*"))
