@@ -2,6 +2,16 @@
 
 Exit codes follow spec §8: 0 verified, 1 failed, 2 error (unreadable input,
 bad usage), 3 incomplete. Errors are one line naming the file, never a traceback.
+
+Nothing from an input reaches the terminal as it is: every string that can
+come from a bundle (origin, key names, checkpoint times, file and member
+names, findings, error messages quoting them) passes
+:func:`auditviewer.core.display.visible` on its way to stdout or stderr, so no
+control, C1, bidi or invisible character is obeyed by the terminal
+(``_printable``; ``_say_error`` for stderr). ``--json`` output stays JSON of
+the same shape: JSON escapes what it must, and :func:`json_text` also writes
+as ``\\uXXXX`` every character ``visible`` would escape, so the document is
+valid, equal in value, and safe to print.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"auditviewer: error: {message}\n")
+        self.exit(EXIT_ERROR, f"auditviewer: error: {_printable(message)}\n")
 
 
 def _paths(values: Sequence[str]) -> list[Path]:
@@ -161,12 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except QueryError as exc:
-        print(f"auditviewer: query {exc.query!r}, {exc}", file=sys.stderr)
+        _say_error(f"query {_printable(repr(_shortened(exc.query)))}, {_printable(str(exc))}")
         return EXIT_ERROR
     except AuditViewerError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"status": "error", "error": str(exc)}))
-        print(f"auditviewer: {exc}", file=sys.stderr)
+        _say_error(str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("auditviewer: interrupted", file=sys.stderr)
@@ -202,29 +212,29 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except AuditViewerError as exc:
         report = error_report(str(exc))
         if args.json:
-            print(json.dumps(report.to_json(), ensure_ascii=False))
-        print(f"auditviewer: {exc}", file=sys.stderr)
+            print(json_text(report.to_json()))
+        _say_error(str(exc))
         return report.exit_code
     exit_code = report.exit_code
     if memory is not None and report.origin:
         added = memory.remember(report, report.origin)
         if added:
-            print(f"auditviewer: remembered {added} new checkpoint(s) in {memory.folder}", file=sys.stderr)
+            _say_error(f"remembered {added} new checkpoint(s) in {memory.folder}")
     if memory is not None:
         for problem in memory.take_problems():
             print(f"auditviewer: warning: {_printable(problem)}", file=sys.stderr)
     if args.evidence:
         try:
             if write_evidence(report, Path(args.evidence), memory=memory):
-                print(f"auditviewer: fork evidence written to {args.evidence}", file=sys.stderr)
+                _say_error(f"fork evidence written to {args.evidence}")
             else:
                 print("auditviewer: no fork found; no evidence written", file=sys.stderr)
         except AuditViewerError as exc:
             # The verdict stands and is printed; the missing file the person asked for is an error.
-            print(f"auditviewer: {exc}", file=sys.stderr)
+            _say_error(str(exc))
             exit_code = EXIT_ERROR
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print(json_text(report.to_json()))
     else:
         print(format_report(report, verbose=args.verbose))
     return exit_code
@@ -241,7 +251,7 @@ def format_report(report: Any, *, verbose: bool = False) -> str:
     counts = report.counts()
     lines = [
         f"status:     {report.status.upper()}",
-        f"origin:     {report.origin or '(none: plain export)'}",
+        f"origin:     {_printable(report.origin) if report.origin else '(none: plain export)'}",
         f"entries:    {report.entries:,}"
         + (f" (seq {report.first_seq}..{report.last_seq})" if report.first_seq is not None else ""),
         f"verified:   {counts['verified']:,}   failed: {counts['failed']:,}   "
@@ -266,7 +276,7 @@ def format_report(report: Any, *, verbose: bool = False) -> str:
     if report.findings:
         lines.append(f"findings: {len(report.findings)}")
         for f in report.findings:
-            lines.append(f"  [{f.severity}] {f.kind}: {_printable(f.message)}")
+            lines.append(f"  [{_printable(f.severity)}] {_printable(f.kind)}: {_printable(f.message)}")
     return "\n".join(lines)
 
 
@@ -288,6 +298,40 @@ def _printable(text: str) -> str:
     return visible(text)
 
 
+def _say_error(message: str) -> None:
+    """One line on stderr, ``auditviewer: <message>``, the message made visible (it may
+    quote paths, zip member names or other input)."""
+    print(f"auditviewer: {_printable(message)}", file=sys.stderr)
+
+
+def _shortened(text: str, limit: int = 200) -> str:
+    from auditviewer.core.display import elide
+
+    return elide(text, limit)
+
+
+def json_text(document: object) -> str:
+    """``document`` as one line of JSON, readable (UTF-8), with every character that
+    :func:`auditviewer.core.display.visible` would escape written as ``\\uXXXX``: the same
+    JSON values, nothing a terminal obeys."""
+    from auditviewer.core.display import visible
+
+    text = json.dumps(document, ensure_ascii=False)
+    if text.isascii() and text.isprintable():
+        return text
+    for ch in sorted({ch for ch in text if visible(ch) != ch}):
+        escaped = json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair past the BMP)
+        if escaped == ch:
+            escaped = "".join(f"\\u{unit:04x}" for unit in _utf16_units(ch))
+        text = text.replace(ch, escaped)
+    return text
+
+
+def _utf16_units(ch: str) -> list[int]:
+    data = ch.encode("utf-16-be", errors="surrogatepass")
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+
+
 def _cmd_trust(args: argparse.Namespace) -> int:
     from auditviewer.integrity.trust import TrustStore, keys_from_argument
 
@@ -295,16 +339,19 @@ def _cmd_trust(args: argparse.Namespace) -> int:
     if args.trust_command == "add":
         for key in keys_from_argument(args.key):
             added = store.add(key)
-            print(f"{'trusted' if added else 'already trusted'}: {key.label}  fingerprint {key.fingerprint}")
+            print(
+                f"{'trusted' if added else 'already trusted'}: {_printable(key.label)}  "
+                f"fingerprint {key.fingerprint}"
+            )
         return EXIT_OK
     if args.trust_command == "remove":
         key = store.remove(args.label)
-        print(f"removed: {key.label}")
+        print(f"removed: {_printable(key.label)}")
         return EXIT_OK
     if args.trust_command == "list":
         keys = store.keys()
         if not keys:
-            print(f"no trusted keys in {store.path}")
+            print(f"no trusted keys in {_printable(str(store.path))}")
         for key in keys:
             print(f"{_printable(key.name)}\t{key.id_hex}\t{key.fingerprint}")
         return EXIT_OK
@@ -343,16 +390,16 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     out = Path(args.out)
     if out.exists() and not args.force:
-        print(f"auditviewer sample: {out} already exists (use --force to replace it)", file=sys.stderr)
+        print(f"auditviewer sample: {_printable(str(out))} already exists (use --force to replace it)", file=sys.stderr)
         return EXIT_ERROR
     try:
         with ProgressLine("writing sample", quiet=args.quiet) as line:
             result = _write_sample(args, out, line.entries_done if line.enabled else None)
     except (OSError, ValueError) as exc:
-        print(f"auditviewer sample: {out}: {exc}", file=sys.stderr)
+        print(f"auditviewer sample: {_printable(f'{out}: {exc}')}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"wrote {result.entries:,} entries to {result.path}")
-    print(f"verifier key: {result.verifier_key}")
+    print(f"wrote {result.entries:,} entries to {_printable(str(result.path))}")
+    print(f"verifier key: {_printable(result.verifier_key)}")
     return EXIT_OK
 
 
@@ -387,7 +434,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             report = verify_workspace(workspace, [parse_verifier_key(demo_verifier_key())])
         finally:
             workspace.close()
-        print(f"demo bundle: {path}")
+        print(f"demo bundle: {_printable(str(path))}")
         print(f"its verifier key: {demo_verifier_key()}")
         print(format_report(report))
         return EXIT_OK

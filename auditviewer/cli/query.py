@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
+from auditviewer.export.plain import CsvCells
 from auditviewer.store.store import Filter, Store, View
 from auditviewer.workspace.loading import load
 from auditviewer.workspace.verification import trusted_keys
@@ -64,6 +64,13 @@ def run_query(
             print(store.count_matching(selection))
             return 0
         if fmt == "jsonl":
+            if out.isatty():  # a person reading: the entries, nothing the terminal obeys
+                for batch in store.iter_leaves(selection):
+                    for leaf in batch.column("leaf").to_pylist():
+                        text = leaf.decode("utf-8", errors="replace") if isinstance(leaf, bytes) else leaf
+                        print(visible(text))
+                return 0
+            # For a pipe or a file: the stored bytes, exactly.
             binary = out.buffer
             for batch in store.iter_leaves(selection):
                 for leaf in batch.column("leaf").to_pylist():
@@ -74,11 +81,13 @@ def run_query(
         view = store.create_view(selection)
         total = store.count(view)
         if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
+            # The export's writer and rule; on a terminal, no raw control or bidi character.
+            writer = CsvCells(out, terminal=out.isatty())
+            writer.header(CSV_COLUMNS)
             for start in range(0, total, 10_000):
                 rows = store.window(view, start, 10_000, columns=CSV_COLUMNS).to_pylist()
-                writer.writerows([_cell(row[c]) for c in CSV_COLUMNS] for row in rows)
+                for row in rows:
+                    writer.row(_cell(row[c]) if isinstance(row[c], datetime) else row[c] for c in CSV_COLUMNS)
             return 0
         _print_table(store, view, total)
     return 0

@@ -19,12 +19,20 @@ target's own folder, so the final rename never crosses filesystems, and the
 partial keeps the target's extension (a staged ``.zip`` opens as a zip). A hard
 crash (power loss, SIGKILL) can leave such a hidden partial behind; the next
 export to the same target removes partials whose process is gone.
+
+Replacing (``overwrite``, the command line's ``--force``) is for a file, or a
+folder that is recognisably an earlier bundle export: its ``manifest.json``
+says ``audit-bundle`` and lists every other file it holds (and it holds no
+link and nothing else). Any other folder is refused with an error, never
+deleted (:func:`check_replaceable`): ``--force`` on a mistyped name must not
+wipe a folder of someone's files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -201,6 +209,69 @@ def _fsync_tree(root: Path) -> None:
         _fsync_dir(Path(dirpath))
 
 
+_MANIFEST = "manifest.json"
+#: Entries looked at in a folder to replace before refusing (an export holds few files).
+_MAX_REPLACED_ENTRIES = 100_000
+
+
+def check_replaceable(target: Path) -> None:
+    """Raise :class:`ExportError` unless an existing ``target`` may be replaced:
+    a file or a link (itself, never what it points to), an empty folder, or a
+    folder that is an earlier bundle export (see the module's docstring)."""
+    if not os.path.lexists(target) or target.is_symlink() or not target.is_dir():
+        return
+    problem = _not_an_export(target)
+    if problem is not None:
+        raise ExportError(
+            f"{target}: is a folder that is not an earlier export ({problem}); "
+            "not replaced, even with --force: choose another name, or remove it yourself"
+        )
+
+
+def _not_an_export(folder: Path) -> str | None:
+    from auditviewer.core.limits import DEFAULT_LIMITS
+
+    try:
+        if not any(folder.iterdir()):
+            return None
+        manifest = folder / _MANIFEST
+        if manifest.is_symlink() or not manifest.is_file():
+            return "it holds no manifest.json"
+        if manifest.stat().st_size > DEFAULT_LIMITS.max_manifest_bytes:
+            return "its manifest.json is too large"
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError) as exc:
+        return f"its manifest.json cannot be read: {_describe(exc) if isinstance(exc, OSError) else exc}"
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("format") != "audit-bundle" or not isinstance(files, list):
+        return "its manifest.json is not a bundle's"
+    listed = {_MANIFEST}
+    folders: set[str] = set()
+    for item in files:
+        path = item.get("path") if isinstance(item, dict) else None
+        if not isinstance(path, str):
+            return "its manifest.json is not a bundle's"
+        listed.add(path)
+        parts = path.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        base = Path(dirpath).relative_to(folder).as_posix()
+        for name in [*dirnames, *filenames]:
+            seen += 1
+            if seen > _MAX_REPLACED_ENTRIES:
+                return "it holds too many files"
+            relative = name if base == "." else f"{base}/{name}"
+            path = Path(dirpath, name)
+            if path.is_symlink():
+                return f"it holds a link, {relative}"
+            if name in dirnames and relative not in folders:
+                return f"it holds a folder the manifest does not list, {relative}"
+            if name in filenames and (relative not in listed or not path.is_file()):
+                return f"it holds a file the manifest does not list, {relative}"
+    return None
+
+
 def publish(staged: Path, target: Path, *, overwrite: bool) -> None:
     """Move a finished file or folder to ``target``; an existing target only with ``overwrite``.
 
@@ -231,6 +302,7 @@ def publish(staged: Path, target: Path, *, overwrite: bool) -> None:
                 staged.unlink()
         _fsync_dir(target.parent)
         return
+    check_replaceable(target)
     if staged.is_file() and target.is_file() and not target.is_symlink():
         os.replace(staged, target)
         _fsync_dir(target.parent)
@@ -262,6 +334,8 @@ def atomic_output(
     if os.path.lexists(target) and not overwrite:
         # Checked again when publishing; here so that no work is wasted.
         raise ExportError(f"{target}: already exists (use --force to replace it)")
+    if overwrite:
+        check_replaceable(target)  # checked again when publishing; here so no work is wasted
     parent = target.parent
     if not parent.is_dir():
         raise ExportError(f"{parent}: the folder to write into does not exist")
@@ -289,4 +363,11 @@ def atomic_output(
         raise
 
 
-__all__ = ["PARTIAL_PREFIX", "SafeFile", "atomic_output", "publish", "sweep_stale_partials"]
+__all__ = [
+    "PARTIAL_PREFIX",
+    "SafeFile",
+    "atomic_output",
+    "check_replaceable",
+    "publish",
+    "sweep_stale_partials",
+]

@@ -16,14 +16,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from auditviewer.core.atomic import SafeFile
+from auditviewer.core.display import visible
 from auditviewer.core.errors import ExportError
 from auditviewer.input.formats.entry import dumps_opaque, loads_opaque
 
@@ -61,12 +63,72 @@ FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 _ROWS_PER_BATCH = 8192
 
+# Default-ignorable code points that are neither format (Cf) nor control (Cc)
+# characters: a spreadsheet may drop them as it drops blanks (U+034F combining
+# grapheme joiner, Hangul fillers, Mongolian and other variation selectors).
+_IGNORABLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xE0100, 0xE01EF),
+)
+
+
+def _skipped(ch: str) -> bool:
+    """Blank or invisible: spaces, tabs, line breaks, NBSP, ZWSP, BOM, soft hyphen, joiners..."""
+    if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        return True
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+
 
 def neutralize_cell(value: str) -> str:
-    """A CSV cell that no spreadsheet will evaluate: a leading formula character gets a ``'``."""
-    if value and value[0] in FORMULA_STARTS:
+    """A CSV cell that no spreadsheet will evaluate (OWASP's rule, widened): a ``'``
+    before a cell that starts with tab or CR, or whose first character that is not
+    blank or invisible is one of :data:`FORMULA_STARTS` (so ``" =1+1"``,
+    ``"\\n=1+1"`` and ``"\\u00a0=1"`` are caught too). The one rule of every CSV we write."""
+    if not value:
+        return value
+    if value[0] in "\t\r":
         return "'" + value
+    for ch in value:
+        if not _skipped(ch):
+            return "'" + value if ch in FORMULA_STARTS else value
     return value
+
+
+class _Writes(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+class CsvCells:
+    """The one CSV writer (``export --format csv``, ``query --format csv``, the viewer's
+    export): integers as they are, every text cell through :func:`neutralize_cell`;
+    for a terminal (``terminal=True``), every cell also through
+    :func:`auditviewer.core.display.visible`, so no raw control or bidi character reaches it."""
+
+    def __init__(self, out: _Writes, *, terminal: bool = False, lineterminator: str = "\r\n") -> None:
+        # A terminal ends lines itself: a CR there is one more control character.
+        self._writer = csv.writer(out, lineterminator="\n" if terminal else lineterminator)
+        self._terminal = terminal
+
+    def header(self, names: Sequence[str]) -> None:
+        self._writer.writerow(names)
+
+    def row(self, values: Iterable[object]) -> None:
+        self._writer.writerow([self._cell(value) for value in values])
+
+    def _cell(self, value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        text = neutralize_cell(value if isinstance(value, str) else str(value))
+        return visible(text) if self._terminal else text
 
 
 def _text(value: Any) -> str | None:
@@ -219,20 +281,11 @@ def write_csv(
     neutralising never touches it and it reads back byte for byte.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(PLAIN_COLUMNS)
+    writer = CsvCells(buffer)
+    writer.header(PLAIN_COLUMNS)
     for rows in _rows_in_batches(entries, state_of):
         for row in rows:
-            cells = []
-            for name in PLAIN_COLUMNS:
-                value = row[name]
-                if value is None:
-                    cells.append("")
-                elif isinstance(value, int):
-                    cells.append(str(value))
-                else:
-                    cells.append(neutralize_cell(value))
-            writer.writerow(cells)
+            writer.row(row[name] for name in PLAIN_COLUMNS)
         file.write(buffer.getvalue().encode("utf-8"))
         buffer.seek(0)
         buffer.truncate()
@@ -245,6 +298,7 @@ __all__ = [
     "FORMULA_STARTS",
     "NO_PROOF_NOTE",
     "PLAIN_COLUMNS",
+    "CsvCells",
     "entry_row",
     "neutralize_cell",
     "write_csv",

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import SafeFile, atomic_output, check_replaceable
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.errors import ExportError
 from auditviewer.export.bundle import (
@@ -654,6 +654,8 @@ def export_slice(
         raise ExportError(f"{out}: already exists (use --force to replace it)")
     inputs = source.paths if isinstance(source, ExportSource) else [Path(p) for p in source]
     _refuse_inputs(out, inputs)
+    if overwrite:
+        check_replaceable(out)  # before any work: only a file or an earlier export
     opened, owned = _with_source(source, keys, query or filter is not None, read_progress, cancelled)
     try:
         try:

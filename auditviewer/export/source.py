@@ -275,15 +275,9 @@ def source_from_index(
     workspace = index.workspace
     entries = index.entry_table()  # once per index: it releases the batches' hashes
     parts: list[tuple[pa.Array, pa.Array, int]] = [(entries.seqs, entries.hashes, 0)]
-    for _label, pairs in workspace.proofs:
-        if pairs:
-            parts.append(
-                (
-                    pa.array([seq for seq, _ in pairs], pa.int64()),
-                    pa.array([lh for _, lh in pairs], pa.binary(32)),
-                    1,  # entries win over a proof, as in the verifier
-                )
-            )
+    for _label, proof in workspace.proofs:
+        if len(proof):
+            parts.append((proof.seqs, proof.hashes, 1))  # entries win over a proof, as in the verifier
     leaves = LeafTable.build(parts) if len(parts) > 1 else entries
     reader = _FileEntryReader(index, entries)
     return ExportSource(
@@ -322,11 +316,9 @@ def source_from_store(
         parts.append((batch.column(0), hashes, 0))
     entries = LeafTable.build(parts)
     proof_parts = list(parts)
-    for _label, pairs in workspace.proofs:
-        if pairs:
-            proof_parts.append(
-                (pa.array([q for q, _ in pairs], pa.int64()), pa.array([h for _, h in pairs], pa.binary(32)), 1)
-            )
+    for _label, proof in workspace.proofs:
+        if len(proof):
+            proof_parts.append((proof.seqs, proof.hashes, 1))
     leaves_table = LeafTable.build(proof_parts) if len(proof_parts) > len(parts) else entries
 
     def read_entries(seqs: list[int]) -> Iterator[tuple[int, bytes]]:

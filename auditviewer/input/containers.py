@@ -345,20 +345,82 @@ def _safe_member_name(name: str) -> bool:
     return ".." not in PurePosixPath(name).parts
 
 
-def _declared_zip_members(path: Path) -> int | None:
-    """The member count of a zip's end-of-central-directory record (zip64 included), if readable."""
-    end_record = getattr(zipfile, "_EndRecData", None)
-    index = getattr(zipfile, "_ECD_ENTRIES_TOTAL", None)
-    if end_record is None or index is None:
-        return None
+# Zip structures (APPNOTE 4.3.12, 4.3.14-16): read here with struct, not with
+# zipfile's private _EndRecData, to bound the central directory before
+# zipfile parses it (every record becomes a ZipInfo of several hundred bytes).
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_CD_RECORD = struct.Struct("<4s24x3H12x")  # signature, then name/extra/comment lengths at 28
+_CD_RECORD_SIZE = 46
+_MAX_EOCD_SEARCH = _EOCD.size + 0xFFFF  # the record plus the longest comment
+
+
+def _check_central_directory(path: Path, limits: Limits) -> None:
+    """Refuse a zip whose end record declares, or whose central directory holds, more
+    than ``max_zip_members`` records, counting records as they are read and stopping
+    at the limit (a directory of millions behind an end record declaring three is
+    never read whole). A zip this cannot make sense of is left to ZipFile to report."""
     try:
         with open(path, "rb") as handle:
-            record = end_record(handle)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, struct.error):
-        return None  # ZipFile reports it
-    if not record:
+            found = _end_record(handle)
+            if found is None:
+                return
+            declared, size_cd, start = found
+            if declared > limits.max_zip_members:
+                raise LimitError(
+                    f"declares {declared} members, more than {limits.max_zip_members} "
+                    "(limit max_zip_members)",
+                    path=str(path),
+                )
+            handle.seek(start)
+            records = 0
+            consumed = 0
+            while consumed < size_cd:
+                header = handle.read(_CD_RECORD_SIZE)
+                if len(header) < _CD_RECORD_SIZE:
+                    return
+                signature, name, extra, comment = _CD_RECORD.unpack(header)
+                if signature != b"PK\x01\x02":
+                    return
+                records += 1
+                if records > limits.max_zip_members:
+                    raise LimitError(
+                        f"holds more than {limits.max_zip_members} members in its central "
+                        f"directory although its end record declares {declared} (limit max_zip_members)",
+                        path=str(path),
+                    )
+                handle.seek(name + extra + comment, os.SEEK_CUR)
+                consumed += _CD_RECORD_SIZE + name + extra + comment
+    except OSError:
+        return  # ZipFile reports it
+
+
+def _end_record(handle: BinaryIO) -> tuple[int, int, int] | None:
+    """(declared members, central directory size, its start) from the end record
+    (zip64 when present), found as zipfile finds it; None if there is none."""
+    size = handle.seek(0, os.SEEK_END)
+    tail_start = max(0, size - _MAX_EOCD_SEARCH)
+    handle.seek(tail_start)
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
         return None
-    return int(record[index])
+    (_, _, _, _, declared, size_cd, offset_cd, _) = _EOCD.unpack_from(tail, at)
+    location = tail_start + at
+    concat = location - size_cd - offset_cd
+    locator_at = at - _EOCD64_LOCATOR.size
+    if locator_at >= 0 and tail[locator_at : locator_at + 4] == b"PK\x06\x07":
+        record_at = location - _EOCD64_LOCATOR.size - _EOCD64.size
+        if record_at >= 0:
+            handle.seek(record_at)
+            record = handle.read(_EOCD64.size)
+            if len(record) == _EOCD64.size and record[:4] == b"PK\x06\x06":
+                fields64 = _EOCD64.unpack(record)
+                declared, size_cd, offset_cd = fields64[7], fields64[8], fields64[9]
+                concat = record_at - size_cd - offset_cd
+    start = offset_cd + max(concat, 0)
+    return int(declared), int(size_cd), int(start)
 
 
 class ZipContainer(Container):
@@ -366,15 +428,9 @@ class ZipContainer(Container):
         self.path = path
         self.display = str(path)
         self._limits = limits
-        declared = _declared_zip_members(path)
-        if declared is not None and declared > limits.max_zip_members:
-            # Checked before ZipFile reads the central directory: every member costs
-            # a ZipInfo (several hundred bytes) however small its record in the file.
-            raise LimitError(
-                f"declares {declared} members, more than {limits.max_zip_members} "
-                "(limit max_zip_members)",
-                path=str(path),
-            )
+        # Before ZipFile reads the central directory: every member costs a ZipInfo
+        # (several hundred bytes) however small its record in the file.
+        _check_central_directory(path, limits)
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()

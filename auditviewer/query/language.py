@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from auditviewer.core.errors import QueryError
+from auditviewer.core.limits import DEFAULT_LIMITS
 
 __all__ = [
     "FIELDS",
@@ -144,12 +145,22 @@ class _Lexer:
     def tokens(self) -> list[_Token]:
         text = self.text
         out: list[_Token] = []
+        terms = 0
         while True:
             while self.pos < len(text) and text[self.pos].isspace():
                 self.pos += 1
             if self.pos >= len(text):
                 return out
             start = self.pos
+            if out and out[-1].kind in ("text", "field"):
+                terms += 1
+                if terms >= DEFAULT_LIMITS.max_query_terms:
+                    # Counted as they are read: a pasted list of thousands stops here.
+                    raise self.error(
+                        f"too many search terms (at most {DEFAULT_LIMITS.max_query_terms}); "
+                        "narrow the search, or search in steps",
+                        start,
+                    )
             char = text[start]
             if char in "()":
                 out.append(_Token(char, start + 1))

@@ -206,6 +206,15 @@ _STAGING_SCHEMA = pa.schema(
 # (it then scans them on all threads); the first batch goes in at once so
 # that the viewer shows rows early.
 FLUSH_ROWS = 250_000
+#: ...or once this many bytes of entry text are pending.
+FLUSH_BYTES = 32 * 1024 * 1024
+#: Large entries go in INSERTs of at most this many bytes (issue 11.11): DuckDB parses
+#: the entries of a vector (2,048 rows) together, several times their size in memory
+#: (the display columns, and the generated ``metadata`` column checked on insert), so
+#: 320 entries of 880 KB in one INSERT exhausted a 1.5 GB cap. Entries averaging under
+#: _LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
+_INSERT_BYTES = 4 * 1024 * 1024
+_LARGE_ENTRY_BYTES = 8 * 1024
 _DEFAULT_MAX_VIEWS = 4
 _EXPORT_BATCH_ROWS = 65_536
 # What kept search results carry: enough for the category and action facets,
@@ -471,6 +480,9 @@ class Store:
         self._kept_numbers = itertools.count(1)
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pending_bytes = 0
+        # Set by stored_rows: large entries have their display columns checked as read.
+        self._check_display_on_read = False
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
@@ -545,7 +557,12 @@ class Store:
                 return
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
-            if self._loaded_rows == 0 or self._pending_rows >= FLUSH_ROWS:
+            self._pending_bytes += staging.column("leaf").nbytes
+            if (
+                self._loaded_rows == 0
+                or self._pending_rows >= FLUSH_ROWS
+                or self._pending_bytes >= FLUSH_BYTES
+            ):
                 self._flush()
 
     def finish(self) -> None:
@@ -615,6 +632,11 @@ class Store:
         staging = pa.concat_tables(self._pending)
         self._pending = []
         self._pending_rows = 0
+        self._pending_bytes = 0
+        for part in _parts_by_bytes(staging, _INSERT_BYTES):
+            self._insert(part)
+
+    def _insert(self, staging: pa.Table) -> None:
         name = "incoming_entries"
         # Rows need no particular physical order (each carries its rid), and
         # an insert free to write in any order is markedly cheaper. After
@@ -836,6 +858,183 @@ class Store:
         self._loaded_rows = int(rows[0])
         self._next_rid = int(rows[1])
         self._finished = True
+
+    # -- proving a reused file ---------------------------------------------------
+    # A reopened file is untrusted until proven (docs/security.md, "Workspace
+    # cache"): workspace_cache.prove_reused compares its rows with what this
+    # run read and verified, through these three methods.
+
+    def catalog_problem(self) -> str | None:
+        """Why the file holds more or other than this version's tables, or None.
+
+        A planted view, macro, sequence, index or type, or an ``entries``
+        table of another definition (say a ``metadata`` column computed from
+        something else), could show other data than the rows proven.
+        """
+        with self._lock:
+            try:
+                tables = self._con.execute(
+                    "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database()"
+                ).fetchall()
+                others = self._con.execute(
+                    """
+                    SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal)
+                         + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal)
+                         + (SELECT count(*) FROM duckdb_sequences())
+                         + (SELECT count(*) FROM duckdb_indexes())
+                         + (SELECT count(*) FROM duckdb_types() WHERE NOT internal)
+                    """
+                ).fetchall()
+            except duckdb.Error as exc:
+                return f"its catalog cannot be read ({exc})"
+        definitions = dict(tables)
+        if set(definitions) != {"entries", "auditviewer_meta"}:
+            return "it holds other tables than a workspace database's"
+        if definitions["entries"] != _entries_definition():
+            return "its entries table has another definition"
+        if others[0][0]:
+            return "it holds views, macros or other objects a workspace database never has"
+        return None
+
+    def stored_rows(self, batch_rows: int = _EXPORT_BATCH_ROWS) -> Iterator[pa.Table]:
+        """Every row in rid order: ``seq``, ``leaf_bytes`` (the stored bytes where they are
+        not the text's), ``source``, ``line``, and the text (``leaf``) with the display
+        columns, for :meth:`derived_mismatches`.
+
+        Read in rid ranges (the table is in rid order, so each is a narrow scan, and no
+        sort of the whole table is needed), of about FLUSH_BYTES when entries are
+        large: all of 320 entries of 880 KB at once would not fit the memory cap.
+        """
+        with self._lock:
+            try:
+                rows, text_bytes = self._con.execute(
+                    "SELECT count(*), coalesce(sum(strlen(leaf)), 0) FROM entries"
+                ).fetchall()[0]
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot read the workspace database: {exc}") from exc
+        # Small entries: display columns checked by one parallel query (derived_problem);
+        # large ones: here, on the rows read, in parts that fit the memory cap.
+        large = bool(rows) and text_bytes >= _LARGE_ENTRY_BYTES * rows
+        self._check_display_on_read = large
+        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(_DERIVED if large else ())])
+        step = batch_rows
+        if large:
+            # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
+            # display check then parses them in parts of _INSERT_BYTES).
+            step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
+        for low in range(0, int(rows) + step, step):
+            with self._lock:
+                try:
+                    table = self._con.sql(
+                        f"SELECT {columns} FROM entries WHERE rid >= ? AND rid < ? ORDER BY rid",
+                        params=[low, low + step],
+                    ).to_arrow_table()
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot read the workspace database: {exc}") from exc
+            if table.num_rows == 0 and low >= rows:
+                return
+            yield table
+
+    def derived_mismatches(self, rows: pa.RecordBatch | pa.Table) -> int:
+        """How many of ``rows`` (from :meth:`stored_rows`) have a display column that
+        their text does not give (the same expressions as loading).
+
+        Checked on the rows already read, in parts of at most _INSERT_BYTES of large
+        entries (as they were loaded: parsed together they would not fit the
+        memory cap, issue 11.11), on a cursor of its own.
+        """
+        table = pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch) else rows
+        if not set(_DERIVED) <= set(table.column_names):
+            return 0  # small entries: derived_problem checks them all at once
+        checks = " AND ".join(f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED)
+        differing = 0
+        with self._lock:
+            cursor = self._con.cursor()
+            try:
+                for part in _parts_by_bytes(table, _INSERT_BYTES):
+                    cursor.register("proving_rows", part)
+                    try:
+                        differing += cursor.execute(
+                            f"""
+                            SELECT count(*) FROM (
+                                SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
+                                FROM proving_rows
+                            ) WHERE NOT ({checks})
+                            """
+                        ).fetchall()[0][0]
+                    finally:
+                        cursor.unregister("proving_rows")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot check the workspace database: {exc}") from exc
+            finally:
+                cursor.close()
+        return int(differing)
+
+    def derived_problem(self) -> str | None:
+        """Why the rows' ids or kept bytes are not what loading makes, or None.
+
+        Rids must be dense (0..n-1); the text of a row kept as bytes must be their
+        lossy decoding, and those bytes must be ones loading keeps (not valid
+        UTF-8); display columns must be what the text gives (here for small entries,
+        by :meth:`derived_mismatches` as rows are read for large ones). States
+        are not checked: :meth:`reset_states` clears them, and this run's report sets them.
+        """
+        with self._lock:
+            try:
+                rows, distinct, low, high = self._con.execute(
+                    "SELECT count(*), count(DISTINCT rid), min(rid), max(rid) FROM entries"
+                ).fetchall()[0]
+                if rows and (distinct != rows or low != 0 or high != rows - 1):
+                    return "its row ids are not dense"
+                if not self._check_display_on_read:
+                    checks = " AND ".join(
+                        f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED
+                    )
+                    (differing,) = self._con.execute(
+                        f"""
+                        SELECT count(*) FROM (
+                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
+                            FROM entries
+                        ) WHERE NOT ({checks})
+                        """
+                    ).fetchall()[0]
+                    if differing:
+                        return f"{differing} row(s) have display columns their entry text does not give"
+                kept = self._con.execute(
+                    "SELECT leaf, leaf_bytes FROM entries WHERE leaf_bytes IS NOT NULL"
+                ).fetchall()
+            except duckdb.Error as exc:
+                return f"its rows cannot be read ({exc})"
+        for text, raw in kept:
+            if _valid_utf8(raw) or text != bytes(raw).decode("utf-8", errors="replace"):
+                return "a row's text is not the display form of its stored bytes"
+        return None
+
+    def relabel_sources(self, renamed: dict[str, str]) -> None:
+        """Give rows the file labels of this run (the same content opened from elsewhere)."""
+        if not renamed:
+            return
+        with self._lock:
+            cases = " ".join("WHEN ? THEN ?" for _ in renamed)
+            params: list[object] = [value for pair in renamed.items() for value in pair]
+            try:
+                # One statement: labels that swap places stay apart.
+                self._con.execute(
+                    f"UPDATE entries SET source = CASE source {cases} END WHERE list_contains(?, source)",
+                    [*params, list(renamed)],
+                )
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot relabel the workspace's files: {exc}") from exc
+            self._forget_matches()
+
+    def reset_states(self) -> None:
+        """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
+        with self._lock:
+            try:
+                self._con.execute("UPDATE entries SET state = 'unverified' WHERE state <> 'unverified'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot reset entry states: {exc}") from exc
+            self._forget_matches()
 
     # -- reading -------------------------------------------------------------
 
@@ -1337,3 +1536,46 @@ def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Ar
     else:
         raise StoreError(f"entry batch: leaf must be binary or string, not {leaf.type}")
     return text, no_bytes
+
+
+def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
+    """``table`` in slices whose entry text is at most ``limit`` bytes (at least one row
+    each), when its entries are large; as it is otherwise."""
+    text_bytes = table.column("leaf").nbytes
+    if text_bytes <= limit or text_bytes < _LARGE_ENTRY_BYTES * table.num_rows:
+        yield table
+        return
+    # Large entries: few rows (at most one per _LARGE_ENTRY_BYTES), so a Python list is cheap.
+    sizes = pc.binary_length(table.column("leaf")).to_pylist()
+    start = taken = 0
+    for index, size in enumerate(sizes):
+        if index > start and taken + size > limit:
+            yield table.slice(start, index - start)
+            start, taken = index, 0
+        taken += size
+    yield table.slice(start)
+
+
+def _valid_utf8(raw: bytes) -> bool:
+    try:
+        bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_ENTRIES_DEFINITION: list[str] = []
+
+
+def _entries_definition() -> str:
+    """How DuckDB describes a fresh ``entries`` table (to compare a reopened file's with)."""
+    if not _ENTRIES_DEFINITION:
+        con = duckdb.connect()
+        try:
+            con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+            _ENTRIES_DEFINITION.append(
+                str(con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'entries'").fetchall()[0][0])
+            )
+        finally:
+            con.close()
+    return _ENTRIES_DEFINITION[0]

@@ -7,6 +7,15 @@ again reuses it. Anything wrong with a cached file — corrupt, truncated, from
 an older version, locked by another process, or a full disk — never stops a
 load: the file is set aside or a private one is used, or the workspace falls
 back to memory, and the caller is told why in one line.
+
+A reopened file is evidence of nothing: whoever can write the cache folder
+can edit it. So a reused database is *proven* before any of its rows is
+shown (:func:`prove_reused`): this run's verification pass records every
+row it read (:class:`ReadRows`: seq, leaf hash, file and line, already
+computed by the readers), and the file must hold exactly those rows, in the
+same order, with display columns that its own text gives, states cleared,
+and no object a workspace database never has. On any difference the file is
+set aside and the workspace loaded afresh (:func:`rebuild`).
 """
 
 from __future__ import annotations
@@ -14,13 +23,19 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditviewer import __version__
 from auditviewer.core.errors import StoreError
+from auditviewer.core.native import NATIVE
 from auditviewer.core.paths import cache_dir
 from auditviewer.input.containers import CHUNK
+from auditviewer.input.formats.batches import LeafBatch, leaf_hashes
 from auditviewer.store.store import DATABASE_FORMAT, Store
 from auditviewer.workspace.inputs import Workspace
 
@@ -48,10 +63,26 @@ class OpenedStore:
     reused: bool
     key: str | None
     notices: list[str]
+    #: For a reused file: the rows this run reads, which the file must prove it holds.
+    read: ReadRows | None = field(default=None)
+    #: The file: reused (set aside by :func:`rebuild` when it fails its proof), or
+    #: being built (removed if loading fails: nothing partial is left behind).
+    path: Path | None = None
 
     @property
     def on_disk(self) -> bool:
         return self.key is not None
+
+    def batch_handler(
+        self, store_batch: Callable[[LeafBatch], None]
+    ) -> Callable[[LeafBatch], None] | None:
+        """What the verification pass hands each batch to: ``store_batch`` for a
+        store being filled; for a reused one, the record it must be proven against."""
+        if not self.reused:
+            return store_batch
+        if self.read is None:
+            self.read = ReadRows()
+        return self.read.add
 
 
 def content_key(workspace: Workspace) -> str:
@@ -112,7 +143,7 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
             )
         else:
             if store.stored_key() == choice.key:
-                return OpenedStore(store, True, choice.key, notices)
+                return OpenedStore(store, True, choice.key, notices, path=path)
             store.close()
             set_aside(path)
             notices.append("the cached workspace database belonged to other content; rebuilt")
@@ -122,7 +153,7 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
 def _fresh(path: Path, key: str, notices: list[str]) -> OpenedStore:
     try:
         path.unlink(missing_ok=True)
-        return OpenedStore(Store(database=path), False, key, notices)
+        return OpenedStore(Store(database=path), False, key, notices, path=path)
     except (StoreError, OSError) as exc:
         notices.append(f"cannot create the workspace database in {path.parent} ({exc}); kept in memory")
         return OpenedStore(Store(), False, None, notices)
@@ -159,3 +190,161 @@ def _free_bytes(folder: Path) -> int | None:
     except (OSError, AttributeError):
         return None
     return stats.f_bavail * stats.f_frsize
+
+
+class ReadRows:
+    """Every row one verification pass read, in order: seq, leaf hash, file, line.
+
+    Kept as Arrow arrays (about 50 bytes a row, the leaf hashes the readers
+    computed anyway), from which :meth:`expected` gives the rows a store
+    loaded from these batches holds, in its rid order.
+    """
+
+    def __init__(self) -> None:
+        self._seqs: list[pa.Array] = []
+        self._hashes: list[pa.Array] = []
+        self._lines: list[pa.Array] = []
+        self._sources: list[pa.Array] = []
+        self._names: dict[str, int] = {}
+
+    def add(self, batch: LeafBatch) -> None:
+        table = batch.table
+        rows = table.num_rows
+        if rows == 0:
+            return
+        index = self._names.setdefault(batch.source, len(self._names))
+        self._seqs.append(table.column("seq"))
+        self._hashes.append(table.column("leaf_hash"))
+        self._lines.append(table.column("line"))
+        self._sources.append(pa.repeat(pa.scalar(index, pa.int32()), rows))
+
+    @property
+    def source_names(self) -> list[str]:
+        return list(self._names)
+
+    def expected(self) -> pa.Table:
+        """The rows a store loaded from these batches holds, in rid order: identical
+        entries (seq and bytes) folded to the first read, then stably sorted by seq
+        (what :meth:`Store.finish` does)."""
+        table = pa.table(
+            {
+                "seq": _concat(self._seqs, pa.int64()),
+                "hash": _concat(self._hashes, pa.binary(32)),
+                "line": _concat(self._lines, pa.int64()),
+                "source": _concat(self._sources, pa.int32()),
+            }
+        )
+        seq = table.column("seq")
+        if table.num_rows < 2 or pc.all(pc.greater(seq[1:], seq[:-1])).as_py():
+            return table
+        order = pa.array(range(table.num_rows), pa.int64())
+        table = table.append_column("order", order)
+        firsts = table.group_by(["seq", "hash"], use_threads=False).aggregate([("order", "min")])
+        table = table.filter(pc.is_in(table.column("order"), value_set=firsts.column("order_min")))
+        return table.sort_by([("seq", "ascending"), ("order", "ascending")]).drop_columns(["order"])
+
+
+def _concat(chunks: list[pa.Array], kind: pa.DataType) -> pa.Array:
+    if not chunks:
+        return pa.array([], kind)
+    return pa.chunked_array(chunks, kind).combine_chunks()
+
+
+def _hashes_of(leaves: pa.Array) -> pa.Array:
+    """Leaf hashes (spec §3) of an Arrow binary array, by the C extension when it is there."""
+    rows = len(leaves)
+    if NATIVE is not None and rows:
+        width = 8 if pa.types.is_large_binary(leaves.type) else 4
+        _, offsets, data = leaves.buffers()
+        digest = NATIVE.leaf_hashes(data if data is not None else pa.py_buffer(b""), offsets, leaves.offset, rows, width)
+    else:
+        digest = leaf_hashes(leaves.to_pylist())
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), rows, [None, pa.py_buffer(digest)])
+
+
+class CacheMismatch(StoreError):
+    """A reused database failed :func:`prove_reused`; the message says how."""
+
+
+def _exact_bytes(rows: pa.Table) -> pa.Array:
+    """The stored bytes of each row: its text's UTF-8, or the bytes kept where they differ."""
+    text = rows.column("leaf").combine_chunks().cast(pa.binary())
+    kept = rows.column("leaf_bytes").combine_chunks()
+    if kept.null_count == len(kept):
+        return text
+    return pc.if_else(pc.is_null(kept), text, kept)
+
+
+def prove_reused(store: Store, read: ReadRows | None) -> str | None:
+    """Why the reopened ``store`` does not hold exactly the rows ``read`` (None: it does).
+
+    Its states are cleared as well, for this run's report to set.
+    """
+    try:
+        return _prove(store, read)
+    except (StoreError, pa.ArrowException) as exc:
+        return f"it cannot be read ({exc})"
+
+
+def _prove(store: Store, read: ReadRows | None) -> str | None:
+    problem = store.catalog_problem()
+    if problem is not None:
+        return problem
+    expected = (read or ReadRows()).expected()
+    names = read.source_names if read is not None else []
+    labels: dict[str | None, int] = {}
+    position = 0
+    for batch in store.stored_rows():
+        rows = batch.num_rows
+        if position + rows > expected.num_rows:
+            return "it holds more rows than the files"
+        want = expected.slice(position, rows)
+        # Files are matched by position, not by label: the same content opened from
+        # another folder keeps its rows, and its labels are brought up to date below.
+        pairs = pa.table({"label": batch.column("source"), "index": want.column("source")})
+        for pair in pairs.group_by(["label", "index"], use_threads=False).aggregate([]).to_pylist():
+            label, index = pair["label"], pair["index"]
+            if index is None or labels.setdefault(label, index) != index:
+                return f"its rows differ from the files' (file of a row near position {position})"
+        got = {
+            "seq": batch.column("seq").cast(pa.int64()).combine_chunks(),
+            "hash": _hashes_of(_exact_bytes(batch)),
+            "line": batch.column("line").cast(pa.int64()).combine_chunks(),
+        }
+        for column, values in got.items():
+            if not values.equals(want.column(column).combine_chunks()):
+                return f"its rows differ from the files' ({column} of a row near position {position})"
+        differing = store.derived_mismatches(batch)
+        if differing:
+            return f"{differing} row(s) have display columns their entry text does not give"
+        position += rows
+    if position != expected.num_rows:
+        return "it holds fewer rows than the files"
+    if len(set(labels.values())) != len(labels):
+        return "its rows differ from the files' (two files' rows under one label)"
+    problem = store.derived_problem()
+    if problem is not None:
+        return problem
+    renamed = {label: names[index] for label, index in labels.items() if label != names[index]}
+    if None in renamed:
+        return "its rows differ from the files' (a row without its file)"
+    store.relabel_sources({str(old): new for old, new in renamed.items()})
+    store.reset_states()
+    return None
+
+
+def rebuild(opened: OpenedStore, reason: str) -> OpenedStore:
+    """A fresh store in place of a reused file that failed :func:`prove_reused` (set aside)."""
+    opened.store.close()
+    path = opened.path
+    notices = [*opened.notices]
+    key = opened.key
+    if path is None or key is None:
+        notices.append(f"the cached workspace database did not match the files ({reason}); rebuilt in memory")
+        return OpenedStore(Store(), False, None, notices)
+    aside = set_aside(path)
+    notices.append(
+        f"the cached workspace database did not match the files ({reason}); "
+        + (f"set aside as {aside.name} and rebuilt" if aside else "rebuilt")
+    )
+    return _fresh(path, key, notices)

@@ -28,7 +28,12 @@ from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.input.formats.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.input.formats.jsonl import read_jsonl
 from auditviewer.input.formats.manifest import Manifest, parse_manifest
-from auditviewer.input.formats.parquet import open_parquet, read_parquet_entries, read_proof
+from auditviewer.input.formats.parquet import (
+    ProofRows,
+    open_parquet,
+    read_parquet_entries,
+    read_proof,
+)
 from auditviewer.input.formats.plain import is_plain_export, read_plain
 from auditviewer.integrity.report import Finding
 
@@ -59,7 +64,10 @@ class Workspace:
     manifests: list[Manifest] = field(default_factory=list)
     entry_files: list[EntryFile] = field(default_factory=list)
     checkpoint_lines: list[CheckpointLine] = field(default_factory=list)
-    proofs: list[tuple[str, list[tuple[int, bytes]]]] = field(default_factory=list)
+    proofs: list[tuple[str, ProofRows]] = field(default_factory=list)
+    #: Proof files read but not parsed yet: parsed once every checkpoint is known
+    #: (a proof is bounded by the largest checkpointed size, see read_proof).
+    pending_proofs: list[tuple[str, bytes]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     limits: Limits = DEFAULT_LIMITS
     #: The viewer sets this: a file that fails mid-read (vanished, unreadable,
@@ -221,6 +229,7 @@ def open_workspace(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS) -> Wor
                 _open_bundle(workspace, container, names)
             else:
                 _open_plain(workspace, container, names)
+        _read_proofs(workspace)
     except BaseException:
         workspace.close()
         raise
@@ -244,6 +253,21 @@ def open_workspace(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS) -> Wor
             )
         )
     return workspace
+
+
+def _read_proofs(workspace: Workspace) -> None:
+    """Parse the proofs, each bounded by the largest size any checkpoint claims: a
+    proof holds at most one row per omitted seq below it (issue 11.8: 30M repeated
+    rows in a 341 KB file are refused from the footer)."""
+    needed = max(
+        (line.checkpoint.size for line in workspace.checkpoint_lines if line.checkpoint is not None),
+        default=0,
+    )
+    while workspace.pending_proofs:
+        label, raw = workspace.pending_proofs.pop(0)
+        workspace.proofs.append(
+            (label, read_proof(io.BytesIO(raw), label=label, limits=workspace.limits, needed=needed))
+        )
 
 
 def _open_plain(workspace: Workspace, container: Container, names: list[str]) -> None:
@@ -322,7 +346,7 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
             workspace.checkpoint_lines.extend(read_checkpoints(raw, label=label, limits=limits))
         else:
             raw, digest = _read_small(container, item.path, limits.max_in_memory_member_bytes)
-            workspace.proofs.append((label, read_proof(io.BytesIO(raw), label=label, limits=limits)))
+            workspace.pending_proofs.append((label, raw))
         if digest != item.sha256 or len(raw) != item.size:
             workspace.findings.append(
                 Finding(

@@ -20,7 +20,14 @@ from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.store.store import Store
-from auditviewer.workspace.cache import DatabaseChoice, OpenedStore, choose_database, open_store
+from auditviewer.workspace.cache import (
+    DatabaseChoice,
+    OpenedStore,
+    choose_database,
+    open_store,
+    prove_reused,
+    rebuild,
+)
 from auditviewer.workspace.inputs import Progress, Workspace, open_workspace
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.verification import verify_workspace
@@ -95,11 +102,19 @@ def load(
             opened = in_memory_instead(opened, exc)
             workspace.findings[:] = findings_before
             report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
+        if opened.reused:
+            problem = prove_reused(opened.store, opened.read)
+            if problem is not None:
+                opened = rebuild(opened, problem)
+                workspace.findings[:] = findings_before
+                report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         store = opened.store
         finish_store(opened, report)
     except BaseException:
         if opened is not None:
             opened.store.close()
+            if opened.on_disk and not opened.reused and opened.path is not None:
+                remove_database(opened.path)  # a file being built: nothing partial stays
         workspace.close()
         raise
     return LoadedWorkspace(workspace=workspace, store=store, report=report, notices=opened.notices)
@@ -137,7 +152,8 @@ def _fill(
         if on_rows is not None:
             on_rows(loaded)
 
-    on_batch = None if opened.reused else keep
+    # A reused file stores nothing; it records what was read, to be proven against.
+    on_batch = opened.batch_handler(keep)
     if memory is None:
         return verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
     return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)

@@ -36,7 +36,14 @@ from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.query.language import compile_query
 from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
-from auditviewer.workspace.cache import OpenedStore, choose_database, open_store
+from auditviewer.workspace.cache import (
+    CacheMismatch,
+    OpenedStore,
+    choose_database,
+    open_store,
+    prove_reused,
+    rebuild,
+)
 from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.loading import (
     finish_store,
@@ -438,6 +445,12 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         findings_before = list(workspace.findings)
         try:
             session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+        except CacheMismatch as mismatch:
+            # A reused file that does not hold exactly the rows read (edited in the
+            # cache folder): nothing of it was shown; load afresh.
+            opened = rebuild(opened, str(mismatch))
+            workspace.findings[:] = findings_before
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
         except (StoreError, duckdb.Error) as exc:
             if not opened.on_disk or ctx.cancelled:
                 raise
@@ -455,6 +468,8 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
     except BaseException:
         if opened is not None:
             opened.store.close()
+            if opened.on_disk and not opened.reused and opened.path is not None:
+                remove_database(opened.path)  # a file being built: nothing partial stays
         for store in retired:
             store.close()
         if retired and database is not None:
@@ -480,9 +495,7 @@ def _fill_session(
     stored = 0
     since_flush = 0
     announced = threading.Event()
-    if opened.reused:  # every row is there already: show them now
-        announced.set()
-        ctx.partial(session)
+    # A reused file's rows are shown only once proven (after the pass, below).
 
     def on_batch(batch: LeafBatch) -> None:
         nonlocal stored, since_flush
@@ -509,7 +522,7 @@ def _fill_session(
             workspace,
             keys,
             memory,
-            on_batch=None if opened.reused else on_batch,
+            on_batch=opened.batch_handler(on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
@@ -517,10 +530,14 @@ def _fill_session(
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=None if opened.reused else on_batch,
+            on_batch=opened.batch_handler(on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
+    if opened.reused:
+        problem = prove_reused(store, opened.read)
+        if problem is not None:
+            raise CacheMismatch(problem)
     session.workspace = workspace
     session.keys = list(keys)
     session.file_errors = [str(e) for e in workspace.file_errors]

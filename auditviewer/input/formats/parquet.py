@@ -358,12 +358,43 @@ def _seq_type_ok(seq_type: pa.DataType) -> bool:
     return pa.types.is_integer(seq_type) and not pa.types.is_uint64(seq_type)
 
 
-def read_proof(source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, bytes]]:
-    """A slice's proof: (seq, leaf hash) of omitted entries."""
+class ProofRows:
+    """A proof's rows as two Arrow arrays (seq int64, leaf hash binary(32)): no Python
+    object per row while reading; iterating gives ``(seq, leaf_hash)`` pairs."""
+
+    __slots__ = ("hashes", "seqs")
+
+    def __init__(self, seqs: pa.Array, hashes: pa.Array) -> None:
+        self.seqs = seqs
+        self.hashes = hashes
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        for start in range(0, len(self.seqs), BATCH_ROWS):
+            seqs = self.seqs[start : start + BATCH_ROWS].to_pylist()
+            hashes = self.hashes[start : start + BATCH_ROWS].to_pylist()
+            yield from zip(seqs, hashes, strict=True)
+
+
+def read_proof(
+    source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_LIMITS, needed: int | None = None
+) -> ProofRows:
+    """A slice's proof: (seq, leaf hash) of omitted entries, read as arrays.
+
+    ``needed``: the largest checkpointed size the proof can serve (a proof holds
+    at most one row per omitted seq below it, plus an unsigned tail of at most
+    ``max_proof_tail_rows``), so more rows than that are refused at once, from
+    the footer, before any row is decoded; rows are counted as they are decoded
+    too (a footer may lie).
+    """
+    import pyarrow.compute as pc
+
     pf = open_parquet(source, label=label)
-    names = set(pf.schema_arrow.names)
-    if not {"seq", "leaf_hash"} <= names:
-        raise InputError("proof file needs columns 'seq' and 'leaf_hash'", path=label)
+    names = pf.schema_arrow.names
+    if names.count("seq") != 1 or names.count("leaf_hash") != 1:
+        raise InputError("proof file needs one column 'seq' and one 'leaf_hash'", path=label)
     seq_type = pf.schema_arrow.field("seq").type
     hash_type = pf.schema_arrow.field("leaf_hash").type
     if not _seq_type_ok(seq_type):
@@ -374,19 +405,43 @@ def read_proof(source: Path | BinaryIO, *, label: str, limits: Limits = DEFAULT_
         or pa.types.is_fixed_size_binary(hash_type)
     ):
         raise InputError(f"proof column 'leaf_hash' is {hash_type}, not BINARY", path=label)
-    if pf.metadata.num_rows > limits.max_proof_rows:
+    bound = limits.max_proof_rows
+    if pf.metadata.num_rows > bound:
         raise LimitError(
             f"proof has more than {limits.max_proof_rows} rows (limit max_proof_rows)", path=label
         )
-    out: list[tuple[int, bytes]] = []
+    if needed is not None:
+        bound = min(bound, needed + limits.max_proof_tail_rows)
+    if needed is not None and pf.metadata.num_rows > bound:
+        raise LimitError(
+            f"proof has {pf.metadata.num_rows} rows, more than the {bound} its checkpoints can need "
+            f"(one row per omitted entry below the largest checkpointed size, {needed}, plus "
+            f"{limits.max_proof_tail_rows} for an unsigned tail: limit max_proof_tail_rows)",
+            path=label,
+        )
+    seq_parts: list[pa.Array] = []
+    hash_parts: list[pa.Array] = []
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=["seq", "leaf_hash"]):
-            for seq, lh in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True):
-                row += 1
-                if not isinstance(seq, int) or seq < 0 or not isinstance(lh, bytes) or len(lh) != 32:
-                    raise InputError("proof row is not (seq >= 0, 32-byte leaf_hash)", path=label, line=row)
-                out.append((seq, lh))
+            seqs = batch.column(0).cast(pa.int64())
+            hashes = batch.column(1)
+            if pa.types.is_dictionary(hashes.type):
+                hashes = hashes.dictionary_decode()
+            bad = pc.or_kleene(pc.is_null(seqs), pc.less(seqs, 0))
+            if not pa.types.is_fixed_size_binary(hashes.type) or hashes.type.byte_width != 32:
+                bad = pc.or_kleene(bad, pc.not_equal(pc.binary_length(hashes), 32))
+            bad = pc.or_kleene(pc.fill_null(bad, True), pc.is_null(hashes))
+            if pc.any(bad).as_py():
+                first = pc.index(bad, True).as_py()
+                raise InputError("proof row is not (seq >= 0, 32-byte leaf_hash)", path=label, line=row + first + 1)
+            if len(seqs) + row > bound:
+                raise LimitError(f"proof has more rows than its footer says, over {bound}", path=label)
+            row += len(seqs)
+            seq_parts.append(seqs)
+            hash_parts.append(hashes if pa.types.is_fixed_size_binary(hashes.type) else hashes.cast(pa.binary(32)))
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot be read past row {row} ({exc})", path=label) from exc
-    return out
+    seq_array = pa.chunked_array(seq_parts, pa.int64()).combine_chunks()
+    hash_array = pa.chunked_array(hash_parts, pa.binary(32)).combine_chunks()
+    return ProofRows(seq_array, hash_array)

@@ -75,10 +75,16 @@ def test_target_created_meanwhile_is_not_clobbered(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def _earlier_export(folder: Path) -> None:
+    """A folder recognisably an earlier bundle export (the only kind --force replaces)."""
+    folder.mkdir()
+    (folder / "old").write_text("old")
+    (folder / "manifest.json").write_text('{"format": "audit-bundle", "files": [{"path": "old"}]}')
+
+
 def test_overwrite_replaces_across_kinds(tmp_path: Path) -> None:
     target = tmp_path / "thing"
-    target.mkdir()
-    (target / "old").write_text("old")
+    _earlier_export(target)
     with atomic_output(target, overwrite=True, kind="file") as staged:
         staged.write_bytes(b"a file now")
     assert target.read_bytes() == b"a file now"
@@ -90,8 +96,7 @@ def test_overwrite_replaces_across_kinds(tmp_path: Path) -> None:
 
 def test_failed_swap_puts_the_old_folder_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "bundle"
-    target.mkdir()
-    (target / "old").write_text("old")
+    _earlier_export(target)
     staged = tmp_path / "staged"
     staged.mkdir()
     real_rename = os.rename

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from auditviewer.core.errors import ExportError
 from auditviewer.demo import (
     ACTIONS,
     CATEGORIES,
@@ -337,12 +338,23 @@ def test_existing_path_is_refused_and_left_alone(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "z.zip"]
 
 
-def test_overwrite_replaces(tmp_path: Path) -> None:
+def test_overwrite_replaces_an_earlier_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    write_sample_bundle(out, entries=10)
+    result = write_sample_bundle(out, entries=20, overwrite=True)
+    check_bundle(out, result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+
+def test_overwrite_refuses_an_unrelated_folder(tmp_path: Path) -> None:
+    # The one rule of the atomic writer (issue 11.14): --force replaces a file or an
+    # earlier bundle, never a folder of someone else's files.
     out = tmp_path / "b"
     out.mkdir()
     (out / "old").write_text("x")
-    result = write_sample_bundle(out, entries=20, overwrite=True)
-    check_bundle(out, result)
+    with pytest.raises(ExportError, match="not an earlier export"):
+        write_sample_bundle(out, entries=20, overwrite=True)
+    assert (out / "old").read_text() == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
 
 
