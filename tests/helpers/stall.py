@@ -3,6 +3,15 @@
 A QTimer ticks every ``interval_ms``; the longest gap between two ticks, less the
 interval, is the longest stall (work done on the GUI thread, by a slot, a paint,
 or a test step that runs GUI code synchronously, all count).
+
+Two figures: ``longest`` is wall time, which on a shared 2-core machine also
+counts time the GUI thread waited for a CPU that other processes held (a test
+run beside other work saw 131 ms gaps with ~30 ms of GUI work in them);
+``longest_busy`` is the GUI thread's own CPU time within a gap, the work the
+application did there, which the machine's load does not change. Tests assert on
+``longest_busy`` against the 100 ms rule and on ``longest`` against a loose bound
+that still catches a thread holding the GIL for long; ``benchmarks/`` measures the
+wall figure on an idle machine.
 """
 
 from __future__ import annotations
@@ -18,7 +27,10 @@ class StallWatch(QObject):
         self.interval = interval_ms / 1000
         self.longest = 0.0
         self.where = ""
+        self.longest_busy = 0.0
+        self.where_busy = ""
         self._last: float | None = None
+        self._last_cpu = 0.0
         self._label = ""
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -27,6 +39,7 @@ class StallWatch(QObject):
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
 
     def stop(self) -> None:
@@ -39,8 +52,13 @@ class StallWatch(QObject):
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        cpu = time.thread_time()  # this (the GUI) thread's CPU time
         if self._last is not None:
             gap = now - self._last - self.interval
             if gap > self.longest:
                 self.longest, self.where = gap, self._label
+            busy = cpu - self._last_cpu
+            if busy > self.longest_busy:
+                self.longest_busy, self.where_busy = busy, self._label
         self._last = now
+        self._last_cpu = cpu

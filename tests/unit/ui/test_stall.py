@@ -18,6 +18,9 @@ KEY = signer()
 ENTRIES = 20
 KEYS = 20_000
 STALL_LIMIT_S = 0.100
+#: Wall-time bound: loose, for a machine shared with other work (see tests/helpers/stall.py);
+#: it still fails the issue's case (7.6-21.8 s stalls) by far.
+WALL_LIMIT_S = 1.0
 
 
 def big_bundle(folder: Path) -> Path:
@@ -58,9 +61,13 @@ def test_large_metadata_never_stalls_the_window(qtbot: Any, tmp_path: Path) -> N
     qtbot.waitUntil(window.is_idle, timeout=30_000)
     qtbot.wait(50)
     watch.stop()
-    print(f"longest GUI stall: {watch.longest * 1000:.0f} ms ({watch.where})")
+    print(f"longest GUI stall: {watch.longest * 1000:.0f} ms wall ({watch.where}), "
+          f"{watch.longest_busy * 1000:.0f} ms of GUI-thread work ({watch.where_busy})")
     assert "…" in (window.model.index(0, COL_SUMMARY).data() or "")  # the summary was cut
-    assert watch.longest < STALL_LIMIT_S, f"{watch.longest * 1000:.0f} ms stall at {watch.where}"
+    assert watch.longest_busy < STALL_LIMIT_S, (
+        f"{watch.longest_busy * 1000:.0f} ms of GUI-thread work at {watch.where_busy}"
+    )
+    assert watch.longest < WALL_LIMIT_S, f"{watch.longest * 1000:.0f} ms stall at {watch.where}"
 
 
 def test_pages_carry_summaries_not_metadata(tmp_path: Path) -> None:
