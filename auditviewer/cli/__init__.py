@@ -80,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="search entries with the query language")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    which.add_argument(
+        "--saved", metavar="NAME", default=None, help="run the search saved as NAME (its query, time range and scope)"
+    )
+    p.add_argument("--save-as", metavar="NAME", default=None, help="save --query under NAME (for --saved and the viewer)")
     p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--count", action="store_true", help="print only the number of matching entries")
@@ -412,6 +417,14 @@ def _gui_available() -> bool:
 def _cmd_query(args: argparse.Namespace) -> int:
     from auditviewer.cli.query import run_query
 
+    if args.save_as is not None:
+        from auditviewer.casework.searches import SavedSearch, SavedSearches
+        from auditviewer.store.store import Filter
+
+        Filter(query=args.query).to_sql()  # a malformed query is not saved
+        SavedSearches().save(SavedSearch(name=args.save_as, query=args.query))
+        print(f"auditviewer: saved the search as {_printable(args.save_as)!r}", file=sys.stderr)
+
     with ProgressLine("reading", quiet=args.quiet) as line:
         return run_query(
             _paths(args.paths),
@@ -420,6 +433,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
             fmt=args.format,
             trust=args.trust,
             progress=line if line.enabled else None,
+            saved=args.saved,
         )
 
 
