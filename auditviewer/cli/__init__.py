@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("forget", help="forget this log: delete every checkpoint remembered for it")
     m.add_argument("origin", metavar="ORIGIN")
 
+    from auditviewer.cli.notes import add_parser as add_notes_parser
+
+    add_notes_parser(sub, _Parser)
+
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--entries", type=int, default=3000)
@@ -465,12 +469,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_notes(args: argparse.Namespace) -> int:
+    from auditviewer.cli.notes import run_notes
+
+    return run_notes(args)
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
     "export": _cmd_export,
     "trust": _cmd_trust,
     "memory": _cmd_memory,
+    "notes": _cmd_notes,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,
