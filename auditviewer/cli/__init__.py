@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     from auditviewer.cli.notes import add_parser as add_notes_parser
 
     add_notes_parser(sub, _Parser)
+    from auditviewer.cli.evidence import add_parser as add_report_parser
+
+    add_report_parser(sub)
 
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
@@ -475,6 +478,12 @@ def _cmd_notes(args: argparse.Namespace) -> int:
     return run_notes(args)
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from auditviewer.cli.evidence import run_report
+
+    return run_report(args)
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
@@ -482,6 +491,7 @@ _HANDLERS = {
     "trust": _cmd_trust,
     "memory": _cmd_memory,
     "notes": _cmd_notes,
+    "report": _cmd_report,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,

@@ -121,3 +121,9 @@ def report_html(report: Report, *, inputs: Iterable[str] = (), title: str = "") 
         parts.append("<p>None.</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+#: Shared with the evidence report (auditviewer/casework/evidence.py): one style, one escaping.
+CSS = _CSS
+escape_cell = _e
+table_rows = _rows
