@@ -98,7 +98,7 @@ def valid_tag(tag: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
     if not tag:
         return "a tag is empty"
     if len(tag) > limits.max_tag_chars:
-        return f"a tag is longer than {limits.max_tag_chars} characters"
+        return f"a tag is longer than {limits.max_tag_chars} characters (max_tag_chars)"
     if any(c.isspace() or not c.isprintable() for c in tag):
         return f"the tag {tag!r} holds a space or an invisible character (a tag is one word)"
     if "*" in tag:
@@ -164,7 +164,7 @@ class Annotation:
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise bad("'tags' is not a list of strings")
         if len(tags) > limits.max_tags:
-            raise bad(f"more than {limits.max_tags} tags")
+            raise bad(f"more than {limits.max_tags} tags (max_tags)")
         for tag in tags:
             why = valid_tag(tag, limits)
             if why:
@@ -173,7 +173,7 @@ class Annotation:
         if not isinstance(note, str):
             raise bad("'note' is not a string")
         if len(note) > limits.max_note_chars:
-            raise bad(f"'note' is longer than {limits.max_note_chars:,} characters")
+            raise bad(f"'note' is longer than {limits.max_note_chars:,} characters (max_note_chars)")
         author = obj["author"]
         if not isinstance(author, str) or not author or len(author) > 256:
             raise bad("'author' is not a name (1 to 256 characters)")
@@ -386,7 +386,7 @@ class AnnotationStore:
             if why:
                 raise AnnotationError(why, path="--tag")
         if note is not None and len(note) > self.limits.max_note_chars:
-            raise AnnotationError(f"longer than {self.limits.max_note_chars:,} characters", path="the note")
+            raise AnnotationError(f"longer than {self.limits.max_note_chars:,} characters (max_note_chars)", path="the note")
         keys = [(seq, h.hex() if isinstance(h, bytes) else h) for seq, h in entries]
         for _seq, h in keys:
             if not _HEX64.fullmatch(h):
@@ -405,7 +405,7 @@ class AnnotationStore:
                 tags = [t for t in (old.tags if old else ()) if t not in removing]
                 tags += [t for t in adding if t not in tags]
                 if len(tags) > self.limits.max_tags:
-                    raise AnnotationError(f"more than {self.limits.max_tags} tags", path=f"entry {seq}")
+                    raise AnnotationError(f"more than {self.limits.max_tags} tags (max_tags)", path=f"entry {seq}")
                 new = Annotation(
                     seq=seq,
                     leaf_hash=h,

@@ -165,7 +165,7 @@ def gather_evidence(
         if len(chosen) > limits.max_report_entries:
             raise EvidenceError(
                 f"{len(chosen):,} entries are selected; a report lists at most "
-                f"{limits.max_report_entries:,}: narrow the selection with -q or --tag"
+                f"{limits.max_report_entries:,} (max_report_entries): narrow the selection with -q or --tag"
             )
         hashes = leaf_hashes(store, selection) if by_query else {}
         for seq in sorted(by_tag - set(hashes)):

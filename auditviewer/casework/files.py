@@ -74,7 +74,7 @@ def parse_line(raw: bytes, *, label: str, number: int, limits: Limits = DEFAULT_
     """One JSONL line as an object, or :class:`CaseworkFileError` naming ``label`` and ``number``."""
     if len(raw) > limits.max_annotation_line_bytes:
         raise CaseworkFileError(
-            f"the line is longer than {limits.max_annotation_line_bytes:,} bytes", path=label, line=number
+            f"the line is longer than {limits.max_annotation_line_bytes:,} bytes (max_annotation_line_bytes)", path=label, line=number
         )
     try:
         obj = json.loads(
@@ -94,7 +94,7 @@ def parse_line(raw: bytes, *, label: str, number: int, limits: Limits = DEFAULT_
 def split_lines(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, bytes]]:
     """The non-empty lines of ``data`` with their numbers (a final newline is optional)."""
     if len(data) > limits.max_casework_file_bytes:
-        raise CaseworkFileError(f"the file is larger than {limits.max_casework_file_bytes:,} bytes", path=label)
+        raise CaseworkFileError(f"the file is larger than {limits.max_casework_file_bytes:,} bytes (max_casework_file_bytes)", path=label)
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.removesuffix(b"\r")
         if raw.strip():
@@ -106,7 +106,7 @@ def read_bytes(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> bytes | None:
     try:
         size = path.stat().st_size
         if size > limits.max_casework_file_bytes:
-            raise CaseworkFileError(f"the file is larger than {limits.max_casework_file_bytes:,} bytes", path=str(path))
+            raise CaseworkFileError(f"the file is larger than {limits.max_casework_file_bytes:,} bytes (max_casework_file_bytes)", path=str(path))
         return path.read_bytes()
     except FileNotFoundError:
         return None

@@ -256,3 +256,23 @@ def test_an_origin_never_names_a_path(tmp_path: Path) -> None:
     s = AnnotationStore("../../etc/passwd", folder=tmp_path / "c", author="a")
     s.annotate([(0, H1)], add_tags=["x"])
     assert s.path.parent == tmp_path / "c" and os.path.basename(s.path).endswith(".jsonl")
+
+
+def test_limits_name_the_file_line_and_limit(tmp_path: Path) -> None:
+    from auditviewer.casework.files import CaseworkFileError
+    from auditviewer.core.limits import Limits
+
+    small = Limits(max_annotation_line_bytes=200, max_note_chars=5, max_tags=1, max_tag_chars=3)
+    line = {"seq": 1, "leaf_hash": H1, "tags": ["x"], "note": "", "author": "a", "time": "2026-01-01T00:00:00Z"}
+    cases = [
+        ({**line, "note": "x" * 300}, "max_annotation_line_bytes"),
+        ({**line, "note": "toolong"}, "max_note_chars"),
+        ({**line, "tags": ["a", "b"]}, "max_tags"),
+        ({**line, "tags": ["abcd"]}, "max_tag_chars"),
+    ]
+    for obj, limit in cases:
+        with pytest.raises(CaseworkFileError) as info:
+            parse_annotations((json.dumps(obj) + "\n").encode(), label="in.jsonl", limits=small)
+        assert "in.jsonl line 1" in str(info.value) and limit in str(info.value)
+    with pytest.raises(CaseworkFileError, match="max_casework_file_bytes"):
+        parse_annotations(b"x" * 10, label="in.jsonl", limits=Limits(max_casework_file_bytes=5))
