@@ -38,12 +38,11 @@ viewer share this module.
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,15 +50,11 @@ from typing import Any
 
 from auditviewer.casework.files import (
     CaseworkFileError,
+    JsonlFile,
     casework_dir,
     encode_jsonl,
-    locked,
     parse_line,
-    read_bytes,
-    set_aside,
     split_lines,
-    write_bytes,
-    write_jsonl,
 )
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
@@ -249,77 +244,52 @@ class AnnotationStore:
         self.author = author or default_author()
         self._clock = clock or (lambda: datetime.now(UTC))
         self.limits = limits
-        #: Damaged files found (and set aside): one message each, naming file and line.
-        self.problems: list[str] = []
         self._cache: tuple[tuple[int, int, int], dict[tuple[int, str, str], Annotation]] | None = None
-        #: True while this object holds the lock (flock is per open file: never take it twice).
-        self._holding = False
+        path = self.folder / file_name(origin)
+        self._file = JsonlFile(
+            path,
+            lambda obj, line: Annotation.from_json(obj, label=str(path), line=line, limits=limits),
+            clock=self._clock,
+            limits=limits,
+        )
+        journal = path.with_suffix(".undo.jsonl")
+        self._journal: JsonlFile[dict[str, Any]] = JsonlFile(
+            journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=limits
+        )
+        self._index: tuple[tuple[int, int, int], dict[int, list[Annotation]]] | None = None
 
     @property
     def path(self) -> Path:
-        return self.folder / file_name(self.origin)
+        return self._file.path
 
     @property
     def undo_path(self) -> Path:
-        return self.path.with_suffix(".undo.jsonl")
+        return self._journal.path
+
+    @property
+    def problems(self) -> list[str]:
+        """Damaged files found (and set aside): one message each, naming file and line."""
+        return self._file.problems + self._journal.problems
 
     def take_problems(self) -> list[str]:
-        problems, self.problems = self.problems, []
+        problems = self.problems
+        self._file.problems.clear()
+        self._journal.problems.clear()
         return problems
 
     # -- reading
 
-    def _read(self, path: Path) -> list[dict[str, Any]] | None:
-        """The objects of one of our files; a damaged one is set aside and its good lines kept."""
-        data = read_bytes(path, limits=self.limits)
-        if data is None:
-            return None
-        good: list[dict[str, Any]] = []
-        first_bad: CaseworkFileError | None = None
-        bad_lines = 0
-        try:
-            lines = list(split_lines(data, label=str(path), limits=self.limits))
-        except CaseworkFileError as exc:
-            lines, first_bad, bad_lines = [], exc, 1
-        for number, raw in lines:
-            try:
-                obj = parse_line(raw, label=str(path), number=number, limits=self.limits)
-                if path == self.path:
-                    Annotation.from_json(obj, label=str(path), line=number, limits=self.limits)
-                good.append(obj)
-            except CaseworkFileError as exc:
-                first_bad = first_bad or exc
-                bad_lines += 1
-        if first_bad is not None:
-            if not self._holding:
-                # Set aside and rewrite only under the lock, reading again: another process
-                # may have just replaced the file with a good one.
-                with locked(self.path):
-                    self._holding = True
-                    try:
-                        return self._read(path)
-                    finally:
-                        self._holding = False
-            aside = set_aside(path, data, clock=self._clock)
-            write_jsonl(path, good)
-            self.problems.append(
-                f"{first_bad} ({bad_lines} damaged line(s)); the file as it was is kept as {aside.name}, "
-                f"and its {len(good)} readable line(s) are used"
-            )
-        return good
-
-    def _load(self) -> dict[tuple[int, str, str], Annotation]:
+    def _load(self, *, copy: bool = True) -> dict[tuple[int, str, str], Annotation]:
+        """The records as the file holds them now; ``copy=False`` for reading only (no copy made)."""
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         except OSError:
             stamp = (0, -1, 0)
         if self._cache is not None and self._cache[0] == stamp:
-            return dict(self._cache[1])
-        objects = self._read(self.path) or []
+            return dict(self._cache[1]) if copy else self._cache[1]
         records: dict[tuple[int, str, str], Annotation] = {}
-        for obj in objects:
-            record = Annotation.from_json(obj, label=str(self.path), line=None, limits=self.limits)
+        for record in self._file.read():
             known = records.get(record.key)
             records[record.key] = record if known is None else _newer(known, record)
         try:
@@ -333,13 +303,26 @@ class AnnotationStore:
         """Every annotation of the origin, by seq, then author."""
         return sorted(self._load().values(), key=lambda a: (a.seq, a.author, a.leaf_hash))
 
+    def by_seq(self) -> dict[int, list[Annotation]]:
+        """Every annotation by seq (built once per version of the file: a table or a report
+        asks for thousands of entries)."""
+        records = self._load(copy=False)
+        stamp = self._cache[0] if self._cache is not None else None
+        if stamp is None or self._index is None or self._index[0] != stamp:
+            index: dict[int, list[Annotation]] = {}
+            for a in sorted(records.values(), key=lambda a: (a.seq, a.author, a.leaf_hash)):
+                index.setdefault(a.seq, []).append(a)
+            if stamp is None:
+                return index
+            self._index = (stamp, index)
+        return self._index[1]
+
     def for_entry(self, seq: int, leaf_hash: str | bytes) -> list[EntryAnnotation]:
         """The annotations of entry ``seq``, each flagged when made on other content than ``leaf_hash``."""
         current = leaf_hash.hex() if isinstance(leaf_hash, bytes) else leaf_hash
         return [
             EntryAnnotation(a, other_content=a.leaf_hash != current)
-            for a in self.all()
-            if a.seq == seq
+            for a in self.by_seq().get(seq, [])
         ]
 
     def find(
@@ -456,8 +439,8 @@ class AnnotationStore:
         A record that something changed since (another process, an import) is left as it is.
         """
         restored = 0
-        with self._locked():
-            journal = self._read(self.undo_path) or []
+        with self._file.lock():
+            journal = self._journal.read()
             if not journal:
                 return None
             last = journal.pop()
@@ -478,12 +461,12 @@ class AnnotationStore:
                 else:
                     records[sample.key] = before
                 restored += 1
-            write_jsonl(self.undo_path, journal)
+            self._journal.write(journal)
             self._write(records)
         return restored
 
     def can_undo(self) -> bool:
-        return bool(self._read(self.undo_path))
+        return bool(self._journal.read())
 
     def export_bytes(self) -> bytes:
         """Every annotation as JSONL in spec §5's shape (an ``annotations`` file)."""
@@ -495,12 +478,12 @@ class AnnotationStore:
         self,
         change: Callable[[dict[tuple[int, str, str], Annotation]], list[_Change]],
     ) -> int:
-        with self._locked():
+        with self._file.lock():
             records = self._load()
             changes = change(records)
             if not changes:
                 return 0
-            journal = self._read(self.undo_path) or []
+            journal = self._journal.read()
             journal.append(
                 {
                     "time": rfc3339_utc(self._clock()),
@@ -515,7 +498,7 @@ class AnnotationStore:
             )
             # The journal first: a crash before the annotations are written leaves a journal
             # entry whose "after" is nowhere, which undo then skips.
-            write_jsonl(self.undo_path, journal[-UNDO_DEPTH:])
+            self._journal.write(journal[-UNDO_DEPTH:])
             for _old, new, key in changes:
                 if new is None:
                     records.pop(key, None)
@@ -524,19 +507,23 @@ class AnnotationStore:
             self._write(records)
             return len(changes)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with locked(self.path):
-            self._holding = True
-            try:
-                yield
-            finally:
-                self._holding = False
-
     def _write(self, records: dict[tuple[int, str, str], Annotation]) -> None:
         ordered = sorted(records.values(), key=lambda a: (a.seq, a.author, a.leaf_hash))
-        write_bytes(self.path, encode_jsonl(a.to_json() for a in ordered))
         self._cache = None
+        self._file.write(a.to_json() for a in ordered)
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return
+        # What was just written is what the file holds: no need to parse it again.
+        self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), dict(records))
+
+
+def _journal_item(obj: dict[str, Any], line: int, path: Path) -> dict[str, Any]:
+    """One undo journal entry: ``{"time", "records": [{"before", "after"}, ...]}`` (records checked on undo)."""
+    if not isinstance(obj.get("records"), list) or not all(isinstance(r, dict) for r in obj["records"]):
+        raise AnnotationError("not an undo entry", path=str(path), line=line)
+    return obj
 
 
 def _record_or_none(value: Any, path: Path, limits: Limits) -> Annotation | None:

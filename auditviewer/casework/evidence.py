@@ -54,8 +54,11 @@ from auditviewer.input.formats.manifest import Manifest
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.report import CheckpointResult, Report, b64
 from auditviewer.integrity.report_html import CSS, escape_cell, table_rows
-from auditviewer.store.store import Filter
+from auditviewer.store.store import DISPLAY_COLUMNS, Filter
 from auditviewer.workspace.loading import load
+
+#: Rows fetched from the store at a time.
+_WINDOW = 10_000
 
 
 class EvidenceError(AuditViewerError):
@@ -171,9 +174,18 @@ def gather_evidence(
         for seq in sorted(by_tag - set(hashes)):
             hashes.update(leaf_hashes(store, Filter(query=f"seq:{seq}")))
         anchors = sorted((c for c in report.checkpoints if c.status == "ok"), key=lambda c: c.size)
+        rows: dict[int, dict[str, Any]] = {}
+        if by_query:
+            # One view and a few windows: a lookup per entry costs milliseconds each.
+            view = store.create_view(selection)
+            total = store.count(view)
+            for start in range(0, total, _WINDOW):
+                for row in store.window(view, start, _WINDOW, columns=DISPLAY_COLUMNS).to_pylist():
+                    rows.setdefault(int(row["seq"]), row)
+            store.drop_view(view)
         entries = []
         for seq in chosen:
-            row = store.entry(seq)
+            row = rows.get(seq) or store.entry(seq)
             if row is None:
                 continue  # tagged in another export, absent here
             digests = hashes.get(seq, [])

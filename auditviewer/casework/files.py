@@ -11,6 +11,8 @@ One home for what annotations, search history and saved searches share:
 - :func:`write_jsonl` — the whole file through the one atomic writer
   (:func:`auditviewer.core.atomic.atomic_output`): a crash leaves the old file or
   the new one, never half of either.
+- :class:`JsonlFile` — one such file: read (each line converted and checked), set
+  aside when damaged, written, under its lock.
 - :func:`set_aside` — a damaged file (hand-edited, a broken disk) is copied
   byte for byte to ``<name>.<time>.corrupt`` before anything is written over it,
   so nothing that was saved is ever lost; the caller keeps the lines that parse.
@@ -20,18 +22,21 @@ One home for what annotations, search history and saved searches share:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from auditviewer.core.atomic import SafeFile, atomic_output
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.lock import exclusive_lock
 from auditviewer.core.paths import data_dir
+
+T = TypeVar("T")
 
 
 class CaseworkFileError(AuditViewerError):
@@ -133,6 +138,83 @@ def write_jsonl(path: Path, objects: Iterable[dict[str, Any]]) -> None:
     write_bytes(path, encode_jsonl(objects))
 
 
+class JsonlFile(Generic[T]):
+    """One file of case work: JSONL objects, each turned into a ``T`` by ``convert(obj, line)``
+    (which raises :class:`CaseworkFileError` for a bad one), read whole and written whole.
+
+    :meth:`read` sets a damaged file aside (:func:`set_aside`), keeps the lines that
+    convert, and adds one message to :attr:`problems` naming the file and first bad
+    line. Changes run inside :meth:`lock` (read, change, :meth:`write`).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        convert: Callable[[dict[str, Any], int], T],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.path = path
+        self._convert = convert
+        self._clock = clock
+        self.limits = limits
+        self.problems: list[str] = []
+        self._holding = False
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the file's lock (once: ``flock`` is per open file, so never twice in one process)."""
+        if self._holding:
+            yield
+            return
+        with locked(self.path):
+            self._holding = True
+            try:
+                yield
+            finally:
+                self._holding = False
+
+    def read(self) -> list[T]:
+        data = read_bytes(self.path, limits=self.limits)
+        if data is None:
+            return []
+        label = str(self.path)
+        good: list[T] = []
+        kept: list[dict[str, Any]] = []
+        first_bad: CaseworkFileError | None = None
+        bad_lines = 0
+        try:
+            lines = list(split_lines(data, label=label, limits=self.limits))
+        except CaseworkFileError as exc:
+            lines, first_bad, bad_lines = [], exc, 1
+        for number, raw in lines:
+            try:
+                obj = parse_line(raw, label=label, number=number, limits=self.limits)
+                good.append(self._convert(obj, number))
+                kept.append(obj)
+            except CaseworkFileError as exc:
+                first_bad = first_bad or exc
+                bad_lines += 1
+        if first_bad is None:
+            return good
+        if not self._holding:
+            # Set aside and rewrite only under the lock, reading again: another process
+            # may have just replaced the file with a good one.
+            with self.lock():
+                return self.read()
+        aside = set_aside(self.path, data, clock=self._clock)
+        self.write(kept)
+        self.problems.append(
+            f"{first_bad} ({bad_lines} damaged line(s)); the file as it was is kept as {aside.name}, "
+            f"and its {len(kept)} readable line(s) are used"
+        )
+        return good
+
+    def write(self, objects: Iterable[dict[str, Any]]) -> None:
+        write_jsonl(self.path, objects)
+
+
 def set_aside(path: Path, data: bytes, *, clock: Callable[[], datetime] | None = None) -> Path:
     """Keep a damaged file's exact bytes as ``<name>.<time>.corrupt`` beside it; returns that path."""
     moment = (clock or (lambda: datetime.now(UTC)))()
@@ -143,6 +225,7 @@ def set_aside(path: Path, data: bytes, *, clock: Callable[[], datetime] | None =
 
 __all__ = [
     "CaseworkFileError",
+    "JsonlFile",
     "casework_dir",
     "encode_jsonl",
     "locked",

@@ -20,23 +20,13 @@ with the lines that parse kept, and a message naming the file and line.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditviewer.casework.files import (
-    CaseworkFileError,
-    casework_dir,
-    locked,
-    parse_line,
-    read_bytes,
-    set_aside,
-    split_lines,
-    write_jsonl,
-)
+from auditviewer.casework.files import CaseworkFileError, JsonlFile, casework_dir
 from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
 from auditviewer.integrity.memory import file_name
 from auditviewer.store.store import Filter, ResourceScope, TitleScope
@@ -49,58 +39,6 @@ _MAX_NAME_CHARS = 200
 
 class SavedSearchError(CaseworkFileError):
     """A saved search is unknown or malformed; the message says which, and lists the names."""
-
-
-class _JsonlFile:
-    """One file of objects, read whole and rewritten whole under its lock."""
-
-    def __init__(self, path: Path, validate: Callable[[dict[str, Any], int], Any], clock: Callable[[], datetime]) -> None:
-        self.path = path
-        self._validate = validate
-        self._clock = clock
-        self.problems: list[str] = []
-        self._holding = False
-
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        with locked(self.path):
-            self._holding = True
-            try:
-                yield
-            finally:
-                self._holding = False
-
-    def read(self) -> list[dict[str, Any]]:
-        data = read_bytes(self.path)
-        if data is None:
-            return []
-        good: list[dict[str, Any]] = []
-        first_bad: CaseworkFileError | None = None
-        try:
-            lines = list(split_lines(data, label=str(self.path)))
-        except CaseworkFileError as exc:
-            lines, first_bad = [], exc
-        for number, raw in lines:
-            try:
-                obj = parse_line(raw, label=str(self.path), number=number)
-                self._validate(obj, number)
-                good.append(obj)
-            except CaseworkFileError as exc:
-                first_bad = first_bad or exc
-        if first_bad is None:
-            return good
-        if not self._holding:
-            with self.lock():
-                return self.read()
-        aside = set_aside(self.path, data, clock=self._clock)
-        write_jsonl(self.path, good)
-        self.problems.append(
-            f"{first_bad}; the file as it was is kept as {aside.name}, and its {len(good)} readable line(s) are used"
-        )
-        return good
-
-    def write(self, objects: list[dict[str, Any]]) -> None:
-        write_jsonl(self.path, objects)
 
 
 def _bad(path: Path, number: int | None, message: str) -> SavedSearchError:
@@ -129,7 +67,9 @@ class SearchHistory:
     def __init__(self, origin: str, *, folder: Path | None = None, clock: Callable[[], datetime] | None = None) -> None:
         folder = folder if folder is not None else casework_dir()
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._file = _JsonlFile(folder / file_name(origin).replace(".jsonl", ".history.jsonl"), self._check, self._clock)
+        self._file: JsonlFile[dict[str, Any]] = JsonlFile(
+            folder / file_name(origin).replace(".jsonl", ".history.jsonl"), self._check, clock=self._clock
+        )
 
     @property
     def path(self) -> Path:
@@ -139,9 +79,10 @@ class SearchHistory:
     def problems(self) -> list[str]:
         return self._file.problems
 
-    def _check(self, obj: dict[str, Any], number: int) -> None:
+    def _check(self, obj: dict[str, Any], number: int) -> dict[str, Any]:
         _text(obj, "query", self.path, number, longest=_MAX_QUERY_CHARS)
         _time(obj, "time", self.path, number)
+        return obj
 
     def queries(self) -> list[str]:
         """Newest first."""
@@ -253,7 +194,7 @@ class SavedSearches:
         folder = folder if folder is not None else casework_dir()
         self._clock = clock or (lambda: datetime.now(UTC))
         path = folder / "saved-searches.jsonl"
-        self._file = _JsonlFile(path, lambda obj, n: _check_saved(obj, path, n), self._clock)
+        self._file = JsonlFile(path, lambda obj, n: _check_saved(obj, path, n), clock=self._clock)
 
     @property
     def path(self) -> Path:
@@ -265,7 +206,7 @@ class SavedSearches:
 
     def all(self) -> list[SavedSearch]:
         """By name."""
-        return sorted((_check_saved(obj, self.path, None) for obj in self._file.read()), key=lambda s: s.name)
+        return sorted(self._file.read(), key=lambda s: s.name)
 
     def names(self) -> list[str]:
         return [s.name for s in self.all()]
@@ -284,17 +225,17 @@ class SavedSearches:
         stamped = SavedSearch(**{**search.to_json(), "time": rfc3339_utc(self._clock())})
         _check_saved(stamped.to_json(), self.path, None)
         with self._file.lock():
-            kept = [obj for obj in self._file.read() if obj["name"] != search.name]
+            kept = [s.to_json() for s in self._file.read() if s.name != search.name]
             kept.append(stamped.to_json())
             self._file.write(kept)
         return stamped
 
     def remove(self, name: str) -> bool:
         with self._file.lock():
-            objects = self._file.read()
-            kept = [obj for obj in objects if obj["name"] != name]
+            searches = self._file.read()
+            kept = [s.to_json() for s in searches if s.name != name]
             self._file.write(kept)
-        return len(kept) != len(objects)
+        return len(kept) != len(searches)
 
 
 __all__ = ["HISTORY_DEPTH", "SavedSearch", "SavedSearchError", "SavedSearches", "SearchHistory"]
