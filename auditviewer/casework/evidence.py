@@ -95,6 +95,8 @@ class Evidence:
     #: Each input that is a file: (path, SHA-256 hex).
     input_hashes: list[tuple[str, str]] = field(default_factory=list)
     annotations_file: str = ""
+    #: Seqs carrying a selected tag that these inputs do not hold (annotated in another export).
+    tagged_absent: list[int] = field(default_factory=list)
 
     @property
     def rerun_command(self) -> str:
@@ -161,6 +163,11 @@ def gather_evidence(
         if query or not tags:
             by_query = {int(s) for s in store.seqs(selection).to_pylist()}
         by_tag: set[int] = set()
+        if tags and notes is None:
+            raise EvidenceError(
+                "--tag selects annotated entries, and annotations are kept per log origin: "
+                "these inputs have no manifest, so no origin"
+            )
         if tags and notes is not None:
             for tag in tags:
                 by_tag.update(a.seq for a in notes.find(tag=tag))
@@ -184,10 +191,12 @@ def gather_evidence(
                     rows.setdefault(int(row["seq"]), row)
             store.drop_view(view)
         entries = []
+        absent: list[int] = []
         for seq in chosen:
             row = rows.get(seq) or store.entry(seq)
             if row is None:
-                continue  # tagged in another export, absent here
+                absent.append(seq)  # tagged in another export, absent here
+                continue
             digests = hashes.get(seq, [])
             digest = digests[0] if digests else ""
             state = _text(row.get("state"))
@@ -223,6 +232,7 @@ def gather_evidence(
         generated=rfc3339_utc(),
         input_hashes=input_hashes,
         annotations_file=str(notes.path) if notes is not None else "",
+        tagged_absent=absent,
     )
 
 
@@ -360,6 +370,14 @@ def evidence_html(evidence: Evidence, *, title: str = "Evidence report") -> str:
         + "</table>"
     )
 
+    if evidence.tagged_absent:
+        shown = ", ".join(str(seq) for seq in evidence.tagged_absent[:50])
+        more = f" and {len(evidence.tagged_absent) - 50:,} more" if len(evidence.tagged_absent) > 50 else ""
+        parts.append(
+            f'<p class="failure">{len(evidence.tagged_absent):,} tagged entr'
+            f"{'y is' if len(evidence.tagged_absent) == 1 else 'ies are'} not in these inputs "
+            f"(seq {_E(shown)}{_E(more)}): annotated in another export of this log.</p>"
+        )
     parts.append(f"<h2>Entries ({len(evidence.entries)})</h2>")
     for item in evidence.entries:
         parts.append(_entry_html(item))

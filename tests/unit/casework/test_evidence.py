@@ -132,3 +132,20 @@ def test_bad_output_name_or_existing_file(tmp_path: Path, capsys: pytest.Capture
     assert main(["report", str(folder), "-q", "seq:(", "--out", str(tmp_path / "x.html")]) == 2
     err = capsys.readouterr().err
     assert "say .html or .pdf" in err and "--force" in err and "column" in err and "Traceback" not in err
+
+
+def test_tagged_entries_absent_from_the_inputs_are_named(tmp_path: Path) -> None:
+    folder, _leaves, key = _bundle(tmp_path)
+    AnnotationStore(ORIGIN, author="hana").annotate([(40, "f" * 64)], add_tags=["case-7"])
+    page = _report(tmp_path, str(folder), "--tag", "case-7", "--trust", key)
+    assert "1 tagged entry is not in these inputs (seq 40)" in page
+    assert "Entries (0)" in page
+
+
+def test_tags_need_an_origin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(make_entry(0) + b"\n")
+    assert main(["report", str(plain), "--tag", "x", "--out", str(tmp_path / "r.html")]) == 2
+    assert "no manifest, so no origin" in capsys.readouterr().err
+    assert main(["report", str(plain), "--out", str(tmp_path / "r.html")]) == 0
+    assert "no integrity data" in (tmp_path / "r.html").read_text()
