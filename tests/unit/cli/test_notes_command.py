@@ -76,3 +76,19 @@ def test_add_to_a_missing_seq_or_a_plain_origin_is_a_clear_error(tmp_path: Path,
     assert "no such bundle" in capsys.readouterr().err
     assert main(["notes", "add", a, "--seq", "1", "--tag", "two words"]) == 2
     assert "one word" in capsys.readouterr().err
+
+
+def test_a_damaged_file_is_a_warning_naming_file_and_line_and_nothing_is_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, _ = _bundles(tmp_path)
+    assert main(["notes", "add", a, "--seq", "1", "--seq", "3", "--tag", "kept"]) == 0
+    path = AnnotationStore(ORIGIN).path
+    path.write_bytes(path.read_bytes().replace(b'"seq":3', b'"seq":"three"'))
+    capsys.readouterr()
+    assert main(["notes", "list", ORIGIN]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 1  # the good line
+    assert f"warning: {path} line 2: 'seq'" in captured.err and ".corrupt" in captured.err
+    (aside,) = path.parent.glob("*.corrupt")
+    assert b'"seq":"three"' in aside.read_bytes()
