@@ -292,11 +292,9 @@ class AnnotationStore:
         for record in self._file.read():
             known = records.get(record.key)
             records[record.key] = record if known is None else _newer(known, record)
-        try:
-            stat = self.path.stat()
-            self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), dict(records))
-        except OSError:
-            self._cache = None
+        # Kept under the stamp taken *before* reading: if another process replaced the file
+        # meanwhile, the next call sees a newer stamp and reads again (never a stale cache).
+        self._cache = (stamp, dict(records)) if stamp[1] >= 0 else None
         return records
 
     def all(self) -> list[Annotation]:
