@@ -43,11 +43,19 @@ def run_report(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         print(f"auditviewer report: {out} already exists (use --force to replace it)", file=sys.stderr)
         return 2
+    if suffix == ".pdf":
+        try:  # before any reading: no point verifying for a PDF that cannot be printed
+            from auditviewer.ui.pdf import write_pdf
+        except ImportError as exc:
+            print(
+                f"auditviewer report: {out}: a PDF is printed by Qt, which is not installed here ({exc}); "
+                "write .html instead (it prints well from any browser)",
+                file=sys.stderr,
+            )
+            return 2
     evidence = gather_evidence([Path(p) for p in args.paths], trusted_keys(args.trust), query=args.query, tags=args.tag)
     html = evidence_html(evidence, title=args.title)
     if suffix == ".pdf":
-        from auditviewer.ui.pdf import write_pdf
-
         pages = write_pdf(html, out, overwrite=args.force)
         what = f"{pages} page(s)"
     else:

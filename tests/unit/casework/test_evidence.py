@@ -149,3 +149,14 @@ def test_tags_need_an_origin(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "no manifest, so no origin" in capsys.readouterr().err
     assert main(["report", str(plain), "--out", str(tmp_path / "r.html")]) == 0
     assert "no integrity data" in (tmp_path / "r.html").read_text()
+
+
+def test_pdf_without_qt_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    folder, _leaves, _key = _bundle(tmp_path)
+    monkeypatch.setitem(sys.modules, "auditviewer.ui.pdf", None)  # as if PySide6 were absent
+    assert main(["report", str(folder), "--out", str(tmp_path / "r.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert "Qt, which is not installed" in err and "Traceback" not in err
+    assert not (tmp_path / "r.pdf").exists()
