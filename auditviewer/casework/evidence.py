@@ -46,6 +46,7 @@ from typing import Any
 
 from auditviewer.casework.annotations import STAR, AnnotationStore, EntryAnnotation
 from auditviewer.casework.entries import leaf_hashes
+from auditviewer.casework.searches import SavedSearch
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.summary import changes
@@ -95,6 +96,8 @@ class Evidence:
     #: Each input that is a file: (path, SHA-256 hex).
     input_hashes: list[tuple[str, str]] = field(default_factory=list)
     annotations_file: str = ""
+    #: The scope and time range, said for people ("every entry of the inputs" by default).
+    scope: str = "every entry of the inputs"
     #: Seqs carrying a selected tag that these inputs do not hold (annotated in another export).
     tagged_absent: list[int] = field(default_factory=list)
 
@@ -121,6 +124,21 @@ def _json(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _scope_text(saved: SavedSearch | None) -> str:
+    if saved is None:
+        return "every entry of the inputs"
+    parts = [f"saved search {saved.name!r}"]
+    if saved.scope and saved.scope.get("type") == "resource":
+        parts.append(f"resource {saved.scope['resource_type']} {saved.scope['resource_id']}")
+    elif saved.scope and saved.scope.get("type") == "title":
+        parts.append(f"title {saved.scope['id']}")
+    else:
+        parts.append("every resource")
+    if saved.time_start or saved.time_end:
+        parts.append(f"time from {saved.time_start or 'the start'} to {saved.time_end or 'the end'} (end excluded)")
+    return "; ".join(parts)
+
+
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -142,16 +160,19 @@ def gather_evidence(
     *,
     query: str = "",
     tags: list[str] | None = None,
+    saved: SavedSearch | None = None,
     annotations: AnnotationStore | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Evidence:
     """Verify ``paths``, select the entries (``query`` and/or tags) and gather what the report shows.
 
     With neither a query nor tags, every entry is selected. ``annotations``
-    defaults to the origin's store in the user's data folder.
+    defaults to the origin's store in the user's data folder. A ``saved`` search
+    stands for the query, with its time range and scope.
     """
     tags = list(tags or [])
-    selection = Filter(query=query)
+    selection = saved.to_filter() if saved is not None else Filter(query=query)
+    query = selection.query
     selection.to_sql()  # a malformed query is reported before anything is read
     with load(paths, keys) as loaded:
         report = loaded.report
@@ -160,7 +181,7 @@ def gather_evidence(
         store = loaded.store
         notes = annotations if annotations is not None else (AnnotationStore(origin) if origin else None)
         by_query: set[int] = set()
-        if query or not tags:
+        if query or saved is not None or not tags:
             by_query = {int(s) for s in store.seqs(selection).to_pylist()}
         by_tag: set[int] = set()
         if tags and notes is None:
@@ -227,6 +248,7 @@ def gather_evidence(
         keys=list(keys),
         query=query,
         tags=tags,
+        scope=_scope_text(saved),
         manifest=manifest,
         entries=entries,
         generated=rfc3339_utc(),
@@ -362,7 +384,7 @@ def evidence_html(evidence: Evidence, *, title: str = "Evidence report") -> str:
             [
                 ("Query", evidence.query or ("— (every entry)" if not evidence.tags else "—")),
                 ("Tags", ", ".join(evidence.tags) or "—"),
-                ("Scope", "every entry of the inputs"),
+                ("Scope", evidence.scope),
                 ("Entries in this report", f"{len(evidence.entries):,}"),
                 ("Annotations read from", evidence.annotations_file or "—"),
             ]

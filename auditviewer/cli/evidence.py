@@ -1,6 +1,6 @@
 """``auditviewer report``: the evidence report of a case, as HTML or PDF.
 
-    auditviewer report PATH... [-q QUERY] [--tag T]... [--trust KEY_OR_FILE]... --out report.html|report.pdf
+    auditviewer report PATH... [-q QUERY | --saved NAME] [--tag T]... [--trust KEY_OR_FILE]... --out report.html|report.pdf
 
 The core gathers and renders (:mod:`auditviewer.casework.evidence`); a ``.pdf``
 is printed by Qt's own PDF writer (:mod:`auditviewer.ui.pdf`), imported here
@@ -22,7 +22,9 @@ from auditviewer.core.display import visible
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("report", help="write an evidence report (HTML or PDF): verdict, keys, checkpoints, entries, notes")
     p.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder, .zip or plain export")
-    p.add_argument("-q", "--query", default="", help="select entries with a query")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("-q", "--query", default="", help="select entries with a query")
+    which.add_argument("--saved", metavar="NAME", default=None, help="select with a saved search (query, time range, scope)")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="select entries tagged T (* wildcards; repeatable)")
     p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE", help="a verifier key or a file of them")
     p.add_argument("--out", required=True, metavar="FILE", help="report.html or report.pdf")
@@ -53,7 +55,14 @@ def run_report(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    evidence = gather_evidence([Path(p) for p in args.paths], trusted_keys(args.trust), query=args.query, tags=args.tag)
+    saved = None
+    if args.saved is not None:
+        from auditviewer.casework.searches import SavedSearches
+
+        saved = SavedSearches().get(args.saved)  # an unknown name lists the saved ones
+    evidence = gather_evidence(
+        [Path(p) for p in args.paths], trusted_keys(args.trust), query=args.query, tags=args.tag, saved=saved
+    )
     html = evidence_html(evidence, title=args.title)
     if suffix == ".pdf":
         pages = write_pdf(html, out, overwrite=args.force)

@@ -160,3 +160,22 @@ def test_pdf_without_qt_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert "Qt, which is not installed" in err and "Traceback" not in err
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_saved_search_gives_query_scope_and_time_range(tmp_path: Path) -> None:
+    from auditviewer.casework.searches import SavedSearch, SavedSearches
+
+    folder, _leaves, key = _bundle(tmp_path)
+    # make_entry: resource dep_<seq % 3>, one minute apart from 2026-09-01T00:00.
+    SavedSearches().save(
+        SavedSearch(
+            name="dep1 early",
+            query="action:Update",
+            time_end="2026-09-01T00:05:00Z",
+            scope={"type": "resource", "resource_type": "nakama_deployment", "resource_id": "dep_1"},
+        )
+    )
+    page = _report(tmp_path, str(folder), "--saved", "dep1 early", "--trust", key)
+    sections = re.split(r"<h3>Entry seq ", page)[1:]
+    assert [int(s.split("<", 1)[0]) for s in sections] == [1, 4]
+    assert "saved search &#x27;dep1 early&#x27;; resource nakama_deployment dep_1; time from the start to 2026-09-01T00:05:00Z" in page
