@@ -90,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="search entries with the query language")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    which.add_argument(
+        "--saved", metavar="NAME", default=None, help="run the search saved as NAME (its query, time range and scope)"
+    )
+    p.add_argument("--save-as", metavar="NAME", default=None, help="save --query under NAME (for --saved and the viewer)")
     p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--count", action="store_true", help="print only the number of matching entries")
@@ -135,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     msub.add_parser("list", help="list remembered logs: origin, checkpoints, largest size, last seen")
     m = msub.add_parser("forget", help="forget this log: delete every checkpoint remembered for it")
     m.add_argument("origin", metavar="ORIGIN")
+
+    from auditviewer.cli.notes import add_parser as add_notes_parser
+
+    add_notes_parser(sub, _Parser)
+    from auditviewer.cli.evidence import add_parser as add_report_parser
+
+    add_report_parser(sub)
 
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
@@ -460,6 +472,14 @@ def _gui_available() -> bool:
 def _cmd_query(args: argparse.Namespace) -> int:
     from auditviewer.cli.query import run_query
 
+    if args.save_as is not None:
+        from auditviewer.casework.searches import SavedSearch, SavedSearches
+        from auditviewer.store.store import Filter
+
+        Filter(query=args.query).to_sql()  # a malformed query is not saved
+        SavedSearches().save(SavedSearch(name=args.save_as, query=args.query))
+        print(f"auditviewer: saved the search as {_printable(args.save_as)!r}", file=sys.stderr)
+
     with ProgressLine("reading", quiet=args.quiet) as line:
         return run_query(
             _paths(args.paths),
@@ -468,6 +488,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
             fmt=args.format,
             trust=args.trust,
             progress=line if line.enabled else None,
+            saved=args.saved,
         )
 
 
@@ -499,12 +520,26 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_notes(args: argparse.Namespace) -> int:
+    from auditviewer.cli.notes import run_notes
+
+    return run_notes(args)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from auditviewer.cli.evidence import run_report
+
+    return run_report(args)
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
     "export": _cmd_export,
     "trust": _cmd_trust,
     "memory": _cmd_memory,
+    "notes": _cmd_notes,
+    "report": _cmd_report,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,

@@ -49,16 +49,24 @@ def run_query(
     fmt: str,
     trust: list[str],
     progress: ProgressLine | None = None,
+    saved: str | None = None,
 ) -> int:
-    """Load ``paths``, print the entries ``query`` matches; ``progress`` shows the loading, then is erased."""
+    """Load ``paths``, print the entries ``query`` (or the search saved as ``saved``, with its
+    time range and scope) matches; ``progress`` shows the loading, then is erased."""
+    if saved is not None:
+        from auditviewer.casework.searches import SavedSearches
+
+        # An unknown name is reported, with the saved names, before any loading.
+        selection = SavedSearches().get(saved).to_filter()
+    else:
+        selection = Filter(query=query)
     # Compile first: a malformed query is reported before any loading.
-    Filter(query=query).to_sql()
+    selection.to_sql()
     watch: dict[str, Any] = {} if progress is None else {"progress": progress.bytes_read, "on_rows": progress.rows}
     with load(paths, trusted_keys(trust), **watch) as loaded:
         if progress is not None:
             progress.erase()
         store = loaded.store
-        selection = Filter(query=query)
         out = sys.stdout
         if count:
             print(store.count_matching(selection))

@@ -52,6 +52,17 @@ class Limits:
     #: them) the omitted entries of an unsigned tail, for a checkpoint remembered later.
     #: More rows than the largest size plus this are refused from the file's footer.
     max_proof_tail_rows: int = 1_000_000
+    #: One line of an annotations file (spec §5) or of a file of case work (history, saved searches).
+    max_annotation_line_bytes: int = 256 * KiB
+    #: One annotation's note, in characters.
+    max_note_chars: int = 64 * KiB
+    #: One tag, in characters, and tags on one annotation.
+    max_tag_chars: int = 100
+    max_tags: int = 100
+    #: A file of case work read whole (an origin's annotations, an imported annotations file).
+    max_casework_file_bytes: int = 256 * MiB
+    #: Entries one evidence report lists (each is a section of the document).
+    max_report_entries: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -146,6 +146,30 @@ def _object_prefix(text: str) -> tuple[dict[str, Any], bool]:
     return out, True
 
 
+def changes(metadata: Any) -> list[tuple[str, Any, Any]]:
+    """Every ``before``/``after`` pair in ``metadata`` (a dict or JSON text), as (dotted key, before, after).
+
+    The full values, for the evidence report's before/after table; the Summary
+    column's one line is :func:`summarize`.
+    """
+    if isinstance(metadata, (str, bytes)):
+        try:
+            metadata = json.loads(metadata)
+        except (ValueError, RecursionError):
+            return []
+    out: list[tuple[str, Any, Any]] = []
+
+    def walk(prefix: str, value: Any, depth: int) -> None:
+        if is_change(value):
+            out.append((prefix, value["before"], value["after"]))
+        elif isinstance(value, dict) and depth < _MAX_DEPTH:
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub, depth + 1)
+
+    walk("", metadata, 0)
+    return out
+
+
 def summarize(metadata: Any, *, limit: int = DEFAULT_LIMIT) -> str:
     """The gist of ``metadata`` (a dict, JSON text, or anything) in one line; bounded work."""
     cut = False

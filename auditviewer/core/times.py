@@ -50,6 +50,17 @@ def parse_rfc3339_ms(text: str | None) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+def rfc3339_utc(moment: datetime | None = None) -> str:
+    """The one RFC 3339 form this project writes: UTC, milliseconds, ``Z`` (``2026-09-14T08:31:22.512Z``).
+
+    ``moment`` defaults to now; a naive one is taken as UTC.
+    """
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def format_span(ms: int) -> str:
     """A duration in the largest sensible unit: ``3 days``, ``5 h``, ``12 min``."""
     delta = timedelta(milliseconds=ms)

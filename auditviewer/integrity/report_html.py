@@ -133,3 +133,9 @@ def report_html(
         parts.append("<p>None.</p>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+#: Shared with the evidence report (auditviewer/casework/evidence.py): one style, one escaping.
+CSS = _CSS
+escape_cell = _e
+table_rows = _rows

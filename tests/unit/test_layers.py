@@ -27,8 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "workspace": {"core", "input", "integrity", "store", "query"},
     "export": {"core", "input", "integrity", "store", "workspace"},
     "demo": {"core", "integrity"},
-    "cli": {"core", "input", "integrity", "store", "query", "workspace", "export", "demo", "ui"},
-    "ui": {"core", "input", "integrity", "store", "query", "workspace", "export", "demo"},
+    "casework": {"core", "input", "integrity", "store", "query", "workspace"},
+    "cli": {"core", "input", "integrity", "store", "query", "workspace", "export", "demo", "casework", "ui"},
+    "ui": {"core", "input", "integrity", "store", "query", "workspace", "export", "demo", "casework"},
     "__main__": {"cli"},
 }
 
