@@ -57,33 +57,51 @@ LONE = [
 PAIRED = [rb'"\ud83d\ude00"', rb'"\uD83D\uDE00"', rb'"a\ud800\udc00b"', rb'"\\ud800"', rb'"\u00e9\uffff"']
 
 
+NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xef\xb7\x90")
+ENCODED_SURROGATE = b'"\xed\xa0\x80"'
+
+
+def _key_leaf(value: bytes) -> bytes:
+    return _leaf(b"1", key=value if value.startswith(b'"') else b'"\\ud800"')
+
+
 @pytest.mark.parametrize("value", LONE)
-def test_an_unpaired_surrogate_escape_is_malformed_in_both_checks(value: bytes) -> None:
-    leaf = _leaf(value)
-    problem = check_leaf(leaf).problem
+def test_an_unpaired_surrogate_escape_is_malformed(value: bytes) -> None:
+    problem = check_leaf(_leaf(value)).problem
     assert problem is not None and "unpaired surrogate" in problem
-    assert _native_seq(leaf) < 0  # declined: the Python check above decides
-    # In a key, too.
-    key_leaf = _leaf(b"1", key=value if value.startswith(b'"') else b'"\\ud800"')
-    assert check_leaf(key_leaf).problem is not None
-    assert _native_seq(key_leaf) < 0
+    assert check_leaf(_key_leaf(value)).problem is not None  # in a key, too
+
+
+@pytest.mark.native
+@pytest.mark.parametrize("value", LONE)
+def test_the_c_check_declines_an_unpaired_surrogate(value: bytes) -> None:
+    # Declined: the Python check (above) decides such a leaf.
+    assert _native_seq(_leaf(value)) < 0
+    assert _native_seq(_key_leaf(value)) < 0
 
 
 @pytest.mark.parametrize("value", PAIRED)
 def test_valid_pairs_and_escaped_backslashes_stay_well_formed(value: bytes) -> None:
-    leaf = _leaf(value)
-    assert check_leaf(leaf).problem is None
-    assert _native_seq(leaf) == 7
+    assert check_leaf(_leaf(value)).problem is None
 
 
-def test_utf8_rules_agree_encoded_surrogates_refused_noncharacters_allowed() -> None:
-    encoded_surrogate = _leaf(b'"\xed\xa0\x80"')
-    assert check_leaf(encoded_surrogate).problem is not None
-    assert _native_seq(encoded_surrogate) < 0
-    for nonchar in (b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xef\xb7\x90"):
-        leaf = _leaf(b'"' + nonchar + b'"')
-        assert check_leaf(leaf).problem is None
-        assert _native_seq(leaf) == 7
+@pytest.mark.native
+@pytest.mark.parametrize("value", PAIRED)
+def test_the_c_check_accepts_valid_pairs_and_escaped_backslashes(value: bytes) -> None:
+    assert _native_seq(_leaf(value)) == 7
+
+
+def test_utf8_rules_encoded_surrogates_refused_noncharacters_allowed() -> None:
+    assert check_leaf(_leaf(ENCODED_SURROGATE)).problem is not None
+    for nonchar in NONCHARACTERS:
+        assert check_leaf(_leaf(b'"' + nonchar + b'"')).problem is None
+
+
+@pytest.mark.native
+def test_the_c_check_agrees_on_utf8_rules() -> None:
+    assert _native_seq(_leaf(ENCODED_SURROGATE)) < 0
+    for nonchar in NONCHARACTERS:
+        assert _native_seq(_leaf(b'"' + nonchar + b'"')) == 7
 
 
 def _bundle(tmp_path: Path, special: bytes) -> Path:
