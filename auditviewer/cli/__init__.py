@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("forget", help="forget this log: delete every checkpoint remembered for it")
     m.add_argument("origin", metavar="ORIGIN")
 
+    from auditviewer.cli.cache import add_cache_parser  # one module per command
+
+    add_cache_parser(sub, _Parser)
+
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--entries", type=int, default=3000)
@@ -499,12 +503,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from auditviewer.cli.cache import run_cache
+
+    return run_cache(args)
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
     "export": _cmd_export,
     "trust": _cmd_trust,
     "memory": _cmd_memory,
+    "cache": _cmd_cache,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,

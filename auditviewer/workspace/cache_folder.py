@@ -618,9 +618,8 @@ def make_room(needed: int, limit: int, *, where: Path | None = None, keep: Itera
 
 def clear(*, older_than_days: float | None = None, where: Path | None = None) -> Removal:
     """Remove every database not in use (only those last opened more than ``older_than_days`` ago)."""
-    sweep(where)
+    result = sweep(where)  # what faults left goes whatever its age
     cutoff = None if older_than_days is None else _now_ms() - older_than_days * 86_400_000
-    result = Removal()
     for entry in _eviction_order(scan(where)):
         if cutoff is not None and entry.last_opened_ms > cutoff:
             continue
