@@ -703,19 +703,25 @@ def detach(path: Path) -> None:
 # -- what the start page asks -------------------------------------------------------------
 
 
-def cached_exports(where: Path | None = None) -> dict[str, ExportRecord]:
-    """Exports (absolute path → as recorded) that a database in the cache was made from alone."""
-    found: dict[str, ExportRecord] = {}
+def cached_exports(where: Path | None = None) -> dict[str, CachedDatabase]:
+    """The database made from each export alone (by absolute path), as its record says."""
+    found: dict[str, CachedDatabase] = {}
     for entry in scan(where):
         record = entry.record
         if entry.kind == "shared" and record is not None and len(record.exports) == 1 and entry.path.exists():
-            found[record.exports[0].path] = record.exports[0]
+            found[record.exports[0].path] = entry
     return found
 
 
-def opens_fast(path: str | Path, exports: dict[str, ExportRecord]) -> bool:
-    """Whether ``path``, unchanged since, is an export whose database is in the cache."""
-    record = exports.get(_absolute(Path(path)))
-    if record is None:
+def opens_fast(path: str | Path, cached: dict[str, CachedDatabase]) -> bool:
+    """Whether ``path``, unchanged since, has a complete database in the cache (of ``cached_exports``).
+
+    A database not yet seen complete is opened once to tell (then stamped); one in use is not.
+    """
+    entry = cached.get(_absolute(Path(path)))
+    if entry is None or entry.record is None:
         return False
-    return export_state(Path(path)) == (record.size, record.mtime_ns)
+    export = entry.record.exports[0]
+    if export_state(Path(path)) != (export.size, export.mtime_ns):
+        return False
+    return _complete(entry) is True
