@@ -386,3 +386,35 @@ def test_a_private_database_is_gone_once_closed(bundle: Path, on_disk: Path) -> 
         holder.wait()
         assert holder.stdout is not None
         holder.stdout.close()
+
+
+class _LoadingContext:
+    """What the viewer's loading worker offers ``load_session``, doing nothing."""
+
+    cancelled = False
+    trust: tuple[str, ...] = ()
+
+    def progress(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def rows_stored(self, count: int, *, force: bool = False) -> None:
+        pass
+
+    def partial(self, session: object) -> None:
+        pass
+
+
+def test_the_viewer_is_told_and_its_temporary_database_goes_on_close(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditviewer.workspace.store_session import load_session
+
+    monkeypatch.setenv("AUDITVIEWER_CACHE_LIMIT", "1kB")
+    session = load_session([str(bundle)], _LoadingContext())
+    try:
+        assert session.total() == 40
+        [notice] = session.notices  # what the status bar shows
+        assert notice.endswith("kept in a temporary file removed on close")
+    finally:
+        session.close()
+    assert _names(on_disk) == []
