@@ -530,20 +530,15 @@ def _complete(entry: CachedDatabase) -> bool | None:
         return True
     if _open_here(entry.path):
         return None
-    import duckdb
-
     from auditviewer.store.store import Store
 
     try:
-        duckdb.connect(str(entry.path), read_only=True).close()
-    except duckdb.Error:
-        return None  # locked by another process, or not a database
-    try:
         Store(database=entry.path, existing=True).close()
     except StoreError as exc:
-        from auditviewer.workspace.cache import _is_lock_error
-
-        return None if _is_lock_error(exc) else False
+        # Opened, but refused as incomplete or of another format: the store says so by
+        # its own error as the cause. Anything else (locked by another process, no
+        # database at all) is failing to open.
+        return False if isinstance(exc.__cause__, StoreError) else None
     if entry.record is not None:
         entry.record.complete_stamp = _stamp(entry.path)
         with contextlib.suppress(OSError, AuditViewerError):
