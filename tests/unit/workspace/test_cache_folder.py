@@ -418,3 +418,35 @@ def test_the_viewer_is_told_and_its_temporary_database_goes_on_close(
     finally:
         session.close()
     assert _names(on_disk) == []
+
+
+def test_clearing_follows_no_link_and_leaves_other_files(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "someone's files"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    (folder / "workspace-link.duckdb").symlink_to(outside / "precious.txt")
+    (folder / "workspace-link.duckdb.tmp").symlink_to(outside, target_is_directory=True)
+    (folder / "notes.txt").write_text("not the cache's")
+    cache_folder.clear(where=folder)
+    assert (outside / "precious.txt").read_text() == "keep me"
+    assert _names(folder) == ["notes.txt"]
+
+
+def test_asking_whether_this_process_uses_a_database_keeps_its_lock(folder: Path) -> None:
+    path = folder / "workspace-mine.duckdb"
+    store = Store(database=path)
+    try:
+        assert cache_folder.in_use(path)
+        cache_folder.sweep(folder)
+        cache_folder.clear(where=folder)
+        # Closing any descriptor of the file would have dropped DuckDB's lock: another
+        # process must still be refused.
+        probe = subprocess.run(
+            [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r})"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert probe.returncode != 0 and "lock" in probe.stderr.lower()
+    finally:
+        store.close()
