@@ -123,7 +123,7 @@ def choose_database(workspace: Workspace, *, folder: Path | None = None) -> Data
     placement = cache_folder.place(folder / f"workspace-{key[:32]}.duckdb", key, workspace.paths, expected=expected)
     notice = "; ".join(placement.notices) or None
     if placement.temporary:
-        return DatabaseChoice(placement.database, reusable=False, notice=notice, temporary=True)
+        return DatabaseChoice(placement.database, reusable=False, notice=notice, key=key, temporary=True)
     return DatabaseChoice(placement.database, reusable=True, notice=notice, key=key)
 
 
@@ -142,7 +142,8 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
             notices.append(f"cannot create a temporary workspace database ({exc}); kept in memory")
             return OpenedStore(Store(), False, None, notices)
         cache_folder.detach(Path(choice.database))
-        return OpenedStore(store, False, None, notices)
+        # On disk like a cache file (a full disk falls back to memory), but never reused.
+        return OpenedStore(store, False, choice.key, notices, path=Path(choice.database))
     if not choice.reusable or choice.key is None:
         return OpenedStore(Store(database=choice.database), False, None, notices)
     path = Path(choice.database)

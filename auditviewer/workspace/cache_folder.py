@@ -389,7 +389,7 @@ def scan(where: Path | None = None) -> list[CachedDatabase]:
         owned = _OWNED_NAME.match(base)
         if owned:
             kind, pid = "temporary", int(owned.group(1))
-        elif DAMAGED_MARK in base:
+        elif base.startswith(SHARED_PREFIX) and ".duckdb" + DAMAGED_MARK in base:
             kind, pid = "set aside", None
         elif base.startswith(SHARED_PREFIX) and base.endswith(".duckdb"):
             kind, pid = "shared", None

@@ -450,3 +450,25 @@ def test_asking_whether_this_process_uses_a_database_keeps_its_lock(folder: Path
         assert probe.returncode != 0 and "lock" in probe.stderr.lower()
     finally:
         store.close()
+
+
+def test_a_full_disk_under_a_temporary_database_falls_back_to_memory(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITVIEWER_CACHE_LIMIT", "1kB")
+    real_append = Store.append
+    failed: list[bool] = []
+
+    def append(self: Store, batch: object) -> None:
+        if not failed:  # the first store is the temporary file's
+            failed.append(True)
+            raise StoreError("IO Error: No space left on device")
+        real_append(self, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "append", append)
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert failed == [True]
+        assert loaded.store.total_count() == 40 and loaded.report.verified_entries == 32
+        assert loaded.notices[0].endswith("kept in a temporary file removed on close")
+        assert loaded.notices[-1].endswith("kept in memory")
+    assert _names(on_disk) == []
