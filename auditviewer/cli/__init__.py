@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     from auditviewer.cli.evidence import add_parser as add_report_parser
 
     add_report_parser(sub)
+    from auditviewer.cli.cache import add_cache_parser  # one module per command
+
+    add_cache_parser(sub, _Parser)
 
     p = sub.add_parser("sample", help="write a realistic signed sample bundle")
     p.add_argument("out", metavar="OUT")
@@ -532,6 +535,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return run_report(args)
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from auditviewer.cli.cache import run_cache
+
+    return run_cache(args)
+
+
 _HANDLERS = {
     "verify": _cmd_verify,
     "query": _cmd_query,
@@ -540,6 +549,7 @@ _HANDLERS = {
     "memory": _cmd_memory,
     "notes": _cmd_notes,
     "report": _cmd_report,
+    "cache": _cmd_cache,
     "sample": _cmd_sample,
     "demo": _cmd_demo,
     "open": _cmd_open,

@@ -66,6 +66,8 @@ def run_query(
     with load(paths, trusted_keys(trust), **watch) as loaded:
         if progress is not None:
             progress.erase()
+        for notice in loaded.notices:  # where the database went (cache limit, memory fallback)
+            print(f"auditviewer: note: {visible(notice)}", file=sys.stderr)
         store = loaded.store
         out = sys.stdout
         if count:

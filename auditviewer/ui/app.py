@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.paths import APP
 from auditviewer.ui.main_window import APP_NAME, MainWindow
+from auditviewer.workspace import cache_folder
 
 log = logging.getLogger(__name__)
 #: The desktop entry's base name (auditviewer.desktop): Wayland compositors and
@@ -79,6 +80,8 @@ def run(paths: list[str], *, demo: bool = False, quit_after: float | None = None
     ``quit_after`` (seconds) closes the window by itself: smoke tests use it.
     """
     app = _app()
+    # What a crash, a cancel or a full disk left in the workspace cache goes at each start.
+    cache_folder.sweep()
     window = make_window()
     window.show()
     if demo:

@@ -68,6 +68,7 @@ from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError
 from auditviewer.integrity.report import Report
 from auditviewer.integrity.report_html import CLAIMED_ORGANIZATION, report_html
 from auditviewer.integrity.trust import TrustStore
+from auditviewer.ui.dialogs.cache_settings import CacheSettings
 from auditviewer.ui.dialogs.export import ExportDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
 from auditviewer.ui.models.table_model import (
@@ -96,11 +97,14 @@ from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.workers import JobContext, Worker, start
+from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 from auditviewer.workspace.scopes import ALL, Scope
 from auditviewer.workspace.session import FilterState, Session
 
 APP_NAME = "AuditViewer"
 MAX_RECENT = 10
+#: After a recent file whose database is in the workspace cache.
+FAST_MARK = "  — opens fast"
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 SETTINGS_VERSION = 1
 DEFAULT_SCREEN_SHARE = 0.8  # a first window: this share of the screen's available area
@@ -226,9 +230,13 @@ class StartPage(QWidget):
 
     def set_recent(self, paths: list[str]) -> None:
         self.recent.clear()
+        cached = cached_exports()
         for p in paths:
-            item = QListWidgetItem(visible_text(p))
+            fast = opens_fast(p, cached)
+            item = QListWidgetItem(visible_text(p) + (FAST_MARK if fast else ""))
             item.setData(Qt.ItemDataRole.UserRole, p)
+            if fast:
+                item.setToolTip("Opens fast: its database is in the workspace cache")
             self.recent.addItem(item)
         self.recent.setVisible(bool(paths))
         self.recent_title.setVisible(bool(paths))
@@ -279,11 +287,15 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.remember)
         layout.addWidget(about)
+        self.cache = CacheSettings(self)
+        layout.addWidget(self.cache)
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
 
     def accept(self) -> None:
+        if not self.cache.apply():
+            return  # the limit typed is not a size: said beside it
         self.settings.setValue("integrity/remember", self.remember.isChecked())
         super().accept()
 

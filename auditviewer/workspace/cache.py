@@ -33,10 +33,10 @@ import pyarrow.compute as pc
 from auditviewer import __version__
 from auditviewer.core.errors import StoreError
 from auditviewer.core.native import NATIVE
-from auditviewer.core.paths import cache_dir
 from auditviewer.input.containers import CHUNK
 from auditviewer.input.formats.batches import LeafBatch, leaf_hashes
 from auditviewer.store.store import DATABASE_FORMAT, Store
+from auditviewer.workspace import cache_folder
 from auditviewer.workspace.inputs import Workspace
 
 #: Inputs at least this large (bytes of entry files) get a database file.
@@ -53,6 +53,8 @@ class DatabaseChoice:
     reusable: bool  # an existing, complete file for the same content may be reopened
     notice: str | None = None
     key: str | None = None
+    #: A file for this workspace only, removed on close (see cache_folder.detach).
+    temporary: bool = False
 
 
 @dataclass(slots=True)
@@ -103,19 +105,26 @@ def choose_database(workspace: Workspace, *, folder: Path | None = None) -> Data
     size = workspace.total_bytes
     if size < ON_DISK_BYTES:
         return DatabaseChoice(":memory:", reusable=False)
-    folder = folder if folder is not None else cache_dir() / "workspaces"
+    folder = folder if folder is not None else cache_folder.folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         free = _free_bytes(folder)
     except OSError as exc:
         return DatabaseChoice(":memory:", False, f"the cache folder {folder} is unusable ({exc}); kept in memory")
     # The database holds each entry's text and its derived columns: about twice the input.
-    if free is not None and free < 2 * size + FREE_SPACE_MARGIN:
+    expected = 2 * size
+    if free is not None and free < expected + FREE_SPACE_MARGIN:
         return DatabaseChoice(
             ":memory:", False, f"not enough free disk space in {folder} for the workspace database; kept in memory"
         )
     key = content_key(workspace)
-    return DatabaseChoice(folder / f"workspace-{key[:32]}.duckdb", reusable=True, key=key)
+    # The folder's limit: room made by evicting least recently opened databases, or a
+    # temporary file when it cannot be kept (cache_folder.place).
+    placement = cache_folder.place(folder / f"workspace-{key[:32]}.duckdb", key, workspace.paths, expected=expected)
+    notice = "; ".join(placement.notices) or None
+    if placement.temporary:
+        return DatabaseChoice(placement.database, reusable=False, notice=notice, key=key, temporary=True)
+    return DatabaseChoice(placement.database, reusable=True, notice=notice, key=key)
 
 
 def open_store(choice: DatabaseChoice) -> OpenedStore:
@@ -126,6 +135,15 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
     that cannot be created at all falls back to memory.
     """
     notices = [choice.notice] if choice.notice else []
+    if choice.temporary:
+        try:
+            store = Store(database=choice.database)
+        except StoreError as exc:
+            notices.append(f"cannot create a temporary workspace database ({exc}); kept in memory")
+            return OpenedStore(Store(), False, None, notices)
+        cache_folder.detach(Path(choice.database))
+        # On disk like a cache file (a full disk falls back to memory), but never reused.
+        return OpenedStore(store, False, choice.key, notices, path=Path(choice.database))
     if not choice.reusable or choice.key is None:
         return OpenedStore(Store(database=choice.database), False, None, notices)
     path = Path(choice.database)
@@ -135,7 +153,10 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
         except StoreError as exc:
             if _is_lock_error(exc):
                 notices.append("another window or process is using this workspace's database; building a private one")
-                return _fresh(private_database(path.parent), choice.key, notices)
+                private = _fresh(private_database(path.parent), choice.key, notices)
+                if private.path is not None:
+                    cache_folder.detach(private.path)  # this process's only: gone once closed
+                return private
             aside = set_aside(path)
             notices.append(
                 f"the cached workspace database was unusable ({exc}); "
@@ -166,9 +187,7 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 def private_database(folder: Path | None = None) -> Path:
     """A fresh, unshared file: when the shared one is locked by another process."""
-    folder = folder if folder is not None else cache_dir() / "workspaces"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"private-{os.getpid()}-{uuid.uuid4().hex[:12]}.duckdb"
+    return cache_folder.temporary_database(folder, prefix=cache_folder.PRIVATE_PREFIX)
 
 
 def set_aside(path: Path) -> Path | None:

@@ -28,6 +28,7 @@ from auditviewer.workspace.cache import (
     prove_reused,
     rebuild,
 )
+from auditviewer.workspace.cache_folder import record_path
 from auditviewer.workspace.inputs import Progress, Workspace, open_workspace
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.verification import verify_workspace
@@ -167,10 +168,10 @@ def in_memory_instead(opened: OpenedStore, error: Exception) -> OpenedStore:
 
 
 def remove_database(database: str | Path) -> None:
-    """Delete a workspace database file and its write-ahead log (nothing for an in-memory one)."""
+    """Delete a workspace database file, its write-ahead log and its cache record (nothing for an in-memory one)."""
     if str(database) == ":memory:":
         return
     path = Path(database)
-    for candidate in (path, path.with_name(path.name + ".wal")):
+    for candidate in (path, path.with_name(path.name + ".wal"), record_path(path)):
         with contextlib.suppress(OSError):
             candidate.unlink(missing_ok=True)
