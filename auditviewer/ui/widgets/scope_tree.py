@@ -2,6 +2,12 @@
 builders, Satori deployments (and users, billing), each with its entry count.
 Selecting a node scopes the log to it.
 
+The highlighted node always follows the scope in force (``scope()``): a tree rebuilt
+with new counts selects that scope's node again, or nothing when the scope has no
+node in it; ``clear()`` (another workspace, the same one reloaded after trusting a
+key) forgets the scope along with the tree, so no node stays highlighted from
+before and clicking it scopes again.
+
 The Qt model and view only: what a node selects (``Scope``), the store's rows
 (``ResourceCount``) and the tree built from them (``build_tree``) are Qt-free, in
 :mod:`auditviewer.workspace.scopes`.
@@ -157,6 +163,12 @@ class ScopeTree(QTreeView):
                     self.expand(child)  # titles open, groups closed
         self.select_scope(self._scope, emit=False)
 
+    def clear(self) -> None:
+        """No tree and no scope: the workspace is closed (a new one shows everything)."""
+        self.scope_model.set_root(ScopeNode("", 0, None))
+        self._scope = ALL
+        self._unselect()
+
     def scope(self) -> Scope:
         return self._scope
 
@@ -164,6 +176,7 @@ class ScopeTree(QTreeView):
         idx = self.scope_model.index(0, 0) if scope.is_all else self.scope_model.find(scope)
         self._scope = scope
         if not idx.isValid():
+            self._unselect()  # never leave another node highlighted
             return
         self.blockSignals(not emit)
         try:
@@ -171,6 +184,15 @@ class ScopeTree(QTreeView):
             self.scrollTo(idx)
         finally:
             self.blockSignals(False)
+
+    def _unselect(self) -> None:
+        model = self.selectionModel()
+        model.blockSignals(True)
+        try:
+            model.clear()
+        finally:
+            model.blockSignals(False)
+        self.viewport().update()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

@@ -53,3 +53,39 @@ def test_model_and_selection(qtbot: Any, qtmodeltester: Any) -> None:
     tree.set_rows(ROWS[:2], "Acme Games")
     qtmodeltester.check(tree.scope_model)
     assert tree.currentIndex().data() == "dragon-staging"
+
+
+STAGING = Scope("resource", resource_type="nakama_deployment", resource_id="dep_2",
+                label="Deployment dragon-staging")
+
+
+def test_cleared_tree_keeps_no_stale_selection(qtbot: Any) -> None:
+    """Defect 13.3: another workspace (or the same reloaded) highlights no old node."""
+    tree = ScopeTree()
+    qtbot.addWidget(tree)
+    tree.set_rows(ROWS, "Acme Games")
+    tree.setCurrentIndex(tree.scope_model.find(STAGING))
+    assert tree.scope().resource_id == "dep_2"
+    tree.clear()  # the window closed the workspace
+    assert tree.scope().is_all
+    tree.set_rows(ROWS, "Acme Games")  # the next workspace's counts
+    assert tree.currentIndex() == tree.scope_model.index(0, 0)
+    assert tree.selectionModel().selectedRows() == [tree.scope_model.index(0, 0)]
+    # Clicking the node that was highlighted before scopes to it again.
+    with qtbot.waitSignal(tree.scopeSelected) as sig:
+        tree.setCurrentIndex(tree.scope_model.find(STAGING))
+    assert sig.args[0].resource_id == "dep_2"
+
+
+def test_selection_clears_when_the_scope_has_no_node(qtbot: Any) -> None:
+    tree = ScopeTree()
+    qtbot.addWidget(tree)
+    tree.set_rows(ROWS, "Acme Games")
+    prod = Scope("resource", resource_type="nakama_deployment", resource_id="dep_1")
+    tree.setCurrentIndex(tree.scope_model.find(prod))
+    tree.select_scope(STAGING, emit=False)
+    tree.set_rows([r for r in ROWS if r.resource_id != "dep_2"], "Acme Games")
+    assert tree.scope() == STAGING  # still the filter in force
+    assert not tree.currentIndex().isValid()
+    assert tree.selectionModel().selectedRows() == []
+    assert tree.breadcrumb() == STAGING.label
