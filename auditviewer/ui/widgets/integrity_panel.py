@@ -217,6 +217,21 @@ def seq_range_text(first: int | None, last: int | None) -> str:
     return f"{first:,} – {last:,}"
 
 
+def finding_tooltip(f: Finding) -> str:
+    """The message whole, then the codes the table leaves out (kind, checkpoint)."""
+    codes = f"{f.severity} · {f.kind}"
+    if f.checkpoint is not None:
+        codes += f" · checkpoint at size {f.checkpoint:,}"
+    return f"{f.message}\n\n{codes}"
+
+
+#: Columns of codes the table hides (their text is in every row's tooltip and the
+#: detail under the table), so that the message has the room (issue 13.5).
+FINDING_HIDDEN_COLUMNS = (F_KIND, F_CHECKPOINT)
+#: Lines of a message shown in its row (wrapped; the rest in the detail below).
+FINDING_LINES = 2
+
+
 class FindingsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -261,8 +276,8 @@ class FindingsModel(QAbstractTableModel):
             if col == F_CHECKPOINT:
                 return "" if f.checkpoint is None else f"{f.checkpoint:,}"
             return cell_text(f.message, 400)
-        if role == Qt.ItemDataRole.ToolTipRole and col == F_MESSAGE:
-            return plain_tooltip(f.message)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (F_SEVERITY, F_ENTRIES, F_MESSAGE):
+            return plain_tooltip(finding_tooltip(f))
         if role == Qt.ItemDataRole.ForegroundRole and col == F_SEVERITY:
             if f.severity == FAILURE:
                 return QColor("#c62828")
@@ -476,6 +491,13 @@ class IntegrityPanel(QWidget):
         self.findings = self._table(self.findings_model, "findingsTable")
         self.findings.horizontalHeader().setSectionResizeMode(
             F_MESSAGE, QHeaderView.ResizeMode.Stretch
+        )
+        for column in FINDING_HIDDEN_COLUMNS:
+            self.findings.setColumnHidden(column, True)
+        self.findings.setWordWrap(True)
+        self.findings.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.findings.verticalHeader().setDefaultSectionSize(
+            self.findings.fontMetrics().lineSpacing() * FINDING_LINES + 8
         )
         self.findings.activated.connect(self._finding_activated)
         self.finding_detail = self._detail_label("findingDetail")

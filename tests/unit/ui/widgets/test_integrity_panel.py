@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from auditviewer.integrity.report_html import report_html
 from auditviewer.ui.widgets.integrity_panel import (
     F_KIND,
@@ -110,3 +112,26 @@ def test_signer_text_tells_invalid_from_not_checked() -> None:
         "log+00000001 (trusted, INVALID); log+00000002 (trusted, not checked); "
         "witness+00000003 (not trusted)"
     )
+
+
+def test_finding_messages_have_the_room(qtbot: Any) -> None:
+    """Defect 13.5: the message gets the row's width and wraps; codes are in the tooltip."""
+    from auditviewer.ui.widgets.integrity_panel import F_CHECKPOINT, F_MESSAGE, F_SEVERITY
+
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    report, _ = verify_vector("modified-entry")
+    panel.set_report(report)
+    view = panel.findings
+    assert view.isColumnHidden(F_KIND) and view.isColumnHidden(F_CHECKPOINT)
+    assert view.columnWidth(F_MESSAGE) >= 0.6 * view.viewport().width()
+    assert view.wordWrap()
+    assert view.rowHeight(0) >= 2 * view.fontMetrics().lineSpacing()
+    model = panel.findings_model
+    f = model.finding(0)
+    for column in (F_SEVERITY, F_MESSAGE):
+        tip = model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+        assert f.kind in tip and f.message[:40] in tip
