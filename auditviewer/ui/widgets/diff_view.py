@@ -145,10 +145,8 @@ def fit_change(
         lead = ell if prefix else ""
         return lead, fm.elidedText(middle, Qt.TextElideMode.ElideRight, width - adv(lead)), ""
     room = width - adv(middle)
-    if adv(prefix) <= room // 2:
-        suffix_room = room - adv(prefix)
-    else:
-        suffix_room = min(adv(suffix), room // 2)
+    half = room // 2
+    suffix_room = room - adv(prefix) if adv(prefix) <= half else min(adv(suffix), half)
     shown_suffix = fm.elidedText(suffix, Qt.TextElideMode.ElideRight, suffix_room) if suffix else ""
     shown_prefix = (
         fm.elidedText(prefix, Qt.TextElideMode.ElideLeft, room - adv(shown_suffix))

@@ -1,6 +1,14 @@
 """Integrity at a glance: the banner over the log, and the report panel with
 every finding (each jumps to its entries), the checkpoints with their
 signers, and what to compare before trusting a key.
+
+Two reports are worded for what they are rather than counted (issue 13.6, 13.8):
+a plain export carries no integrity data at all, so it is shown in a neutral
+colour as "No integrity data" with one sentence on what a bundle would add,
+never as an incomplete verification of 0 entries; and a fork, where the entries
+are consistent but two checkpoints sign different heads, says that the
+checkpoints disagree rather than "Failed: 3,000 of 3,000 entries verified".
+:func:`banner_status` picks the status shown, :func:`summary_line` the sentence.
 """
 
 from __future__ import annotations
@@ -39,7 +47,11 @@ from auditviewer.integrity.report import FAILURE, INCOMPLETE, CheckpointResult, 
 
 Index = QModelIndex | QPersistentModelIndex
 
+STATUS_PLAIN = "plain"
+STATUS_FORK = "fork"
 STATUS_TEXT = {
+    STATUS_PLAIN: "No integrity data",
+    STATUS_FORK: "Checkpoints disagree",
     "verified": "Verified",
     "incomplete": "Incomplete",
     "failed": "Failed",
@@ -48,6 +60,8 @@ STATUS_TEXT = {
     "none": "No workspace",
 }
 STATUS_ICON = {
+    STATUS_PLAIN: "○",
+    STATUS_FORK: "✖",
     "verified": "✔",
     "incomplete": "◐",
     "failed": "✖",
@@ -57,6 +71,8 @@ STATUS_ICON = {
 }
 # (light background, light text, dark background, dark text)
 STATUS_COLOURS = {
+    STATUS_PLAIN: ("#eeeeee", "#444444", "#2a2a2a", "#cccccc"),
+    STATUS_FORK: ("#fde2e1", "#8e1c15", "#4a1e1c", "#ff9e97"),
     "verified": ("#dff3e3", "#1b5e20", "#1e3a24", "#a5d6a7"),
     "incomplete": ("#fff4d6", "#7a4f00", "#3d3218", "#ffd180"),
     "failed": ("#fde2e1", "#8e1c15", "#4a1e1c", "#ff9e97"),
@@ -71,12 +87,48 @@ def status_colours(status: str, dark: bool) -> tuple[QColor, QColor]:
     return (QColor(bg_d), QColor(fg_d)) if dark else (QColor(bg_l), QColor(fg_l))
 
 
+def is_plain(report: Report) -> bool:
+    """A plain export: no manifest, no checkpoints, nothing that could be verified."""
+    return report.status != "error" and any(
+        f.kind == "no_integrity_data" for f in report.findings
+    )
+
+
+def banner_status(report: Report) -> str:
+    """The status shown: the report's, or ``plain`` / ``fork`` when those say it better."""
+    if is_plain(report):
+        return STATUS_PLAIN
+    if report.status == "failed" and has_fork(report) and _only_forks_failed(report):
+        return STATUS_FORK
+    return report.status
+
+
+def _only_forks_failed(report: Report) -> bool:
+    return report.counts()["failed"] == 0 and all(
+        f.kind == "fork" for f in report.findings if f.severity == FAILURE
+    )
+
+
 def summary_line(report: Report) -> str:
     """One sentence for the banner."""
     counts = report.counts()
     total = report.entries
     if report.status == "error":
         return f"The input cannot be read: {cell_text(report.error or 'unknown error', 400)}"
+    status = banner_status(report)
+    if status == STATUS_PLAIN:
+        return (
+            f"This plain export carries no integrity data, so its {total:,} "
+            f"entr{'y is' if total == 1 else 'ies are'} shown as exported and cannot be "
+            "checked; a bundle export would add the signed checkpoints that prove each "
+            "entry authentic and none missing."
+        )
+    if status == STATUS_FORK:
+        return (
+            "The checkpoints disagree: two different heads are signed for the same log "
+            "size, so the log was forked or rewritten (Save Fork Evidence keeps both); the "
+            f"{total:,} entries themselves are consistent."
+        )
     # A run or a summary finding stands for ``count`` problems: the banner counts them all.
     failures = sum(f.count or 1 for f in report.findings if f.severity == FAILURE)
     incompletes = sum(f.count or 1 for f in report.findings if f.severity == INCOMPLETE)
@@ -154,7 +206,7 @@ class IntegrityBanner(QFrame):
         self._recolour()
 
     def set_report(self, report: Report) -> None:
-        self.set_status(report.status, summary_line(report))
+        self.set_status(banner_status(report), summary_line(report))
 
     def set_notes(self, lines: Iterable[str]) -> None:
         """Extra lines under the summary: files that failed mid-load, memory problems."""
@@ -631,7 +683,7 @@ class IntegrityPanel(QWidget):
                 self.key_boxes.append(box)
         self.headline.setText(
             "No report yet." if report is None
-            else f"{STATUS_TEXT.get(report.status, report.status)}: {summary_line(report)}"
+            else f"{STATUS_TEXT.get(banner_status(report), report.status)}: {summary_line(report)}"
         )
         self.save_json.setEnabled(report is not None)
         self.save_html.setEnabled(report is not None)

@@ -135,3 +135,40 @@ def test_finding_messages_have_the_room(qtbot: Any) -> None:
     for column in (F_SEVERITY, F_MESSAGE):
         tip = model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
         assert f.kind in tip and f.message[:40] in tip
+
+
+def test_plain_export_reads_as_no_integrity_data(qtbot: Any) -> None:
+    """Defect 13.6: neutral, one sentence, what a bundle would add; no "0 of 200"."""
+    from auditviewer.ui.widgets.integrity_panel import STATUS_PLAIN, status_colours
+
+    report, _ = verify_vector("dashboard-export.json")
+    banner = IntegrityBanner()
+    qtbot.addWidget(banner)
+    banner.set_report(report)
+    assert banner.status_key() == STATUS_PLAIN
+    assert banner.status.text() == "No integrity data"
+    detail = banner.detail.text()
+    assert "0 of 200" not in detail and "incomplete" not in detail.lower()
+    assert "200 entries" in detail and "bundle" in detail and detail.count(".") == 1
+    assert status_colours(STATUS_PLAIN, False) == status_colours("none", False)
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(report)
+    assert panel.headline.text() == f"No integrity data: {detail}"
+
+
+def test_fork_says_the_checkpoints_disagree(qtbot: Any) -> None:
+    """Defect 13.8: not "Failed: 3,000 of 3,000 entries verified"."""
+    report, _ = verify_vector("fork")
+    banner = IntegrityBanner()
+    qtbot.addWidget(banner)
+    banner.set_report(report)
+    assert banner.status.text() == "Checkpoints disagree"
+    detail = banner.detail.text()
+    assert "checkpoints disagree" in detail and "entries themselves are consistent" in detail
+    assert "3,000 of 3,000" not in detail
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(report)
+    assert panel.headline.text().startswith("Checkpoints disagree: The checkpoints disagree")
+    assert panel.save_evidence.isVisibleTo(panel)
