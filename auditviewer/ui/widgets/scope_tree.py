@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
-from auditviewer.core.text import cell_text
+from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, ScopeNode, build_tree
 
 Index = QModelIndex | QPersistentModelIndex
@@ -121,8 +121,11 @@ class ScopeTreeModel(QAbstractItemModel):
             f = QFont()
             f.setItalic(True)
             return f
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and n.scope is None:
-            return "A group: select one of its resources"
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            if n.scope is None:
+                return "A group: select one of its resources"
+            # The whole name: the view elides it in the middle where the pane is narrow.
+            return plain_tooltip(f"{n.label}\n{n.count:,} entries")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{cell_text(n.label, 80)}, {n.count} entries"
         return None
@@ -139,6 +142,8 @@ class ScopeTree(QTreeView):
         self.scope_model = ScopeTreeModel(self)
         self.setModel(self.scope_model)
         self.setUniformRowHeights(True)
+        # "dragon-prod-1" and "dragon-prod-2" differ at their end: keep both ends.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Scope: organization, titles and resources")

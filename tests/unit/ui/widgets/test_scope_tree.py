@@ -89,3 +89,22 @@ def test_selection_clears_when_the_scope_has_no_node(qtbot: Any) -> None:
     assert not tree.currentIndex().isValid()
     assert tree.selectionModel().selectedRows() == []
     assert tree.breadcrumb() == STAGING.label
+
+
+def test_names_elided_in_the_middle_with_tooltips(qtbot: Any) -> None:
+    """Defect 13.12: deployments sharing a prefix stay told apart in a narrow pane."""
+    from PySide6.QtCore import Qt
+
+    tree = ScopeTree()
+    qtbot.addWidget(tree)
+    rows = [ResourceCount("ttl_1", "Dragon Tactics", "nakama_deployment", f"dep_{i}",
+                          f"dragon-production-eu-west-{i}", 10 + i) for i in (1, 2)]
+    tree.set_rows(rows, "Acme Games")
+    assert tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    fm = tree.fontMetrics()
+    shown = [fm.elidedText(r.resource_name or "", tree.textElideMode(), 90) for r in rows]
+    assert shown[0] != shown[1]  # the end that differs stays visible
+    idx = tree.scope_model.find(Scope("resource", resource_type="nakama_deployment",
+                                      resource_id="dep_2"))
+    tip = idx.data(Qt.ItemDataRole.ToolTipRole)
+    assert "dragon-production-eu-west-2" in tip and "12 entries" in tip
