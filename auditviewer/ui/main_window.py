@@ -982,6 +982,7 @@ class MainWindow(QMainWindow):
         self.integrity.set_report(None)
         self.state = FilterState(utc=self.state.utc)
         self.scope_tree.clear()
+        self.timeline.clear()
         self.search.set_checker(None)
         self.search.edit.clear()
         self.category_facet.model.set_checked((), notify=False)

@@ -27,8 +27,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.display import json_text
-from auditviewer.core.resources_path import resource
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.resources_path import resource
 from auditviewer.core.summary import summarize
 from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.core.times import format_time
