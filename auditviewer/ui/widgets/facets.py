@@ -6,6 +6,10 @@ middle (whole in the tooltip) so that its count stays in view, and Clear is
 enabled exactly while something is ticked, however the ticks changed (the
 window clears them quietly, without ``selectionChanged``: ``checkedChanged``
 tells the widget all the same).
+
+Each box is outlined in a colour between the text and the background
+(:func:`indicator_outline`): Fusion outlines it a shade darker than the window,
+which in a dark palette is all but invisible against the list.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListView,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
@@ -151,6 +156,18 @@ class FacetModel(QAbstractListModel):
         return True
 
 
+def indicator_outline(palette: QPalette) -> QColor:
+    """A check box's outline that shows on light and dark lists alike."""
+    text = palette.color(QPalette.ColorRole.Text)
+    base = palette.color(QPalette.ColorRole.Base)
+    mix = 0.55
+    return QColor(
+        round(text.red() * mix + base.red() * (1 - mix)),
+        round(text.green() * mix + base.green() * (1 - mix)),
+        round(text.blue() * mix + base.blue() * (1 - mix)),
+    )
+
+
 class CountDelegate(QStyledItemDelegate):
     """Draws the count right-aligned in a muted colour beside the value."""
 
@@ -162,6 +179,7 @@ class CountDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         opt.rect = option.rect.adjusted(0, 0, -width, 0)
         super().paint(painter, opt, index)
+        self._outline_check(painter, opt, index)
         painter.save()
         role = QPalette.ColorRole.PlaceholderText if count == 0 else QPalette.ColorRole.Text
         painter.setPen(option.palette.color(role))
@@ -169,6 +187,25 @@ class CountDelegate(QStyledItemDelegate):
         painter.drawText(
             rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text
         )
+        painter.restore()
+
+    def _outline_check(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: Index
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            return
+        box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, opt, widget)
+        if not box.isValid():
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(indicator_outline(opt.palette), 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box.adjusted(1, 1, -1, -1).toRectF().adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:

@@ -81,3 +81,38 @@ def test_clear_follows_quiet_changes(qtbot: Any) -> None:
     assert not facet.clear_button.isEnabled()
     facet.model.setData(facet.model.index(0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert facet.clear_button.isEnabled()
+
+
+def test_check_boxes_visible_in_a_dark_palette(qtbot: Any) -> None:
+    """Defect 13.12: an unticked box stands out from a dark list."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QStyle, QStyleFactory, QStyleOptionViewItem
+
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2b"),
+                         (QPalette.ColorRole.Base, "#1f1f1f"),
+                         (QPalette.ColorRole.Text, "#e6e6e6"),
+                         (QPalette.ColorRole.WindowText, "#e6e6e6")):
+        dark.setColor(role, QColor(colour))
+    facet = FacetList("Category")
+    qtbot.addWidget(facet)
+    style = QStyleFactory.create("Fusion")
+    for w in (facet, facet.view, facet.view.viewport()):
+        w.setStyle(style)
+    facet.setPalette(dark)
+    facet.model.set_counts([("Nakama Deployment", 10), ("Satori Deployment", 4)])
+    facet.resize(220, 120)
+    facet.show()
+    qtbot.waitExposed(facet)
+    image = facet.view.viewport().grab().toImage()
+    index = facet.model.index(0)
+    opt = QStyleOptionViewItem()
+    facet.view.itemDelegate().initStyleOption(opt, index)
+    opt.rect = facet.view.visualRect(index)
+    opt.widget = facet.view
+    box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, opt, facet.view)
+    base = QColor("#1f1f1f").lightness()
+    y = box.center().y()
+    edge = max(abs(image.pixelColor(x, y).lightness() - base)
+               for x in range(box.left(), box.left() + 4))
+    assert edge >= 60, edge
