@@ -44,6 +44,7 @@ from auditviewer.core.errors import TrustStoreError
 from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.report import FAILURE, INCOMPLETE, CheckpointResult, Finding, Report
+from auditviewer.ui.theme import is_dark
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -233,8 +234,7 @@ class IntegrityBanner(QFrame):
     def _apply_colours(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        base = QApplication.palette()
-        dark = base.color(QPalette.ColorRole.Window).lightness() < 128
+        dark = is_dark(QApplication.palette())
         bg, fg = status_colours(self._status, dark)
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Window, bg)
