@@ -84,6 +84,7 @@ from auditviewer.ui.models.table_model import (
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
 from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
+from auditviewer.ui.widgets.find_bar import FindBar
 from auditviewer.ui.widgets.integrity_panel import (
     IntegrityBanner,
     IntegrityPanel,
@@ -413,6 +414,7 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setAccessibleName("Audit log entries")
+        self.find_bar = FindBar(self.table)  # find without filtering: / n N F3 Shift+F3
         vh = self.table.verticalHeader()
         vh.setVisible(False)
         vh.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))

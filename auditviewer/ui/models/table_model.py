@@ -374,6 +374,11 @@ class EntryTableModel(QAbstractTableModel):
     def cached_pages(self) -> int:
         return len(self._pages)
 
+    def row_texts(self, row: int) -> tuple[str, ...] | None:
+        """The texts a row's cells show, its page fetched now if need be (what find reads)."""
+        r = self.row(row, wait=True)
+        return None if r is None else tuple(self._display(r, c) for c in range(COLUMN_COUNT))
+
     # -- Qt --------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._count
