@@ -125,10 +125,18 @@ def summary_line(report: Report) -> str:
             "entry authentic and none missing."
         )
     if status == STATUS_FORK:
+        proven = counts["verified"]
+        if proven == total:
+            entries = f"the {total:,} entries themselves are consistent"
+        else:
+            entries = (
+                f"the entries themselves are consistent ({proven:,} of {total:,} proven by "
+                f"an undisputed checkpoint, {counts['unverified']:,} covered by none)"
+            )
         return (
             "The checkpoints disagree: two different heads are signed for the same log "
-            "size, so the log was forked or rewritten (Save Fork Evidence keeps both); the "
-            f"{total:,} entries themselves are consistent."
+            "size, so the log was forked or rewritten (Save Fork Evidence keeps both); "
+            f"{entries}."
         )
     # A run or a summary finding stands for ``count`` problems: the banner counts them all.
     failures = sum(f.count or 1 for f in report.findings if f.severity == FAILURE)

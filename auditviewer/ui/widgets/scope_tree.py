@@ -26,7 +26,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, ScopeNode, build_tree
@@ -131,6 +138,21 @@ class ScopeTreeModel(QAbstractItemModel):
         return None
 
 
+class ScopeDelegate(QStyledItemDelegate):
+    """Resources elided in the middle (the view's mode), every other node at its end."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == 0:
+            node = index.internalPointer()
+            is_resource = (
+                isinstance(node, ScopeNode) and node.scope is not None
+                and node.scope.kind == "resource"
+            )
+            if not is_resource:
+                option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 class ScopeTree(QTreeView):
     """Emits ``scopeSelected(Scope)`` when a node that selects something is chosen."""
 
@@ -142,8 +164,10 @@ class ScopeTree(QTreeView):
         self.scope_model = ScopeTreeModel(self)
         self.setModel(self.scope_model)
         self.setUniformRowHeights(True)
-        # "dragon-prod-1" and "dragon-prod-2" differ at their end: keep both ends.
+        # "dragon-prod-1" and "dragon-prod-2" differ at their end: a resource's name
+        # keeps both ends; titles and groups ("Satori deployments") read from the left.
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setItemDelegate(ScopeDelegate(self))
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Scope: organization, titles and resources")

@@ -172,3 +172,11 @@ def test_fork_says_the_checkpoints_disagree(qtbot: Any) -> None:
     panel.set_report(report)
     assert panel.headline.text().startswith("Checkpoints disagree: The checkpoints disagree")
     assert panel.save_evidence.isVisibleTo(panel)
+
+
+def test_fork_with_entries_no_checkpoint_proves_says_so() -> None:
+    report, _ = verify_vector("fork")
+    report.state_counts = {"verified": 16, "unverified": 2984}
+    line = summary_line(report)
+    assert line.startswith("The checkpoints disagree")
+    assert "16 of 3,000 proven by an undisputed checkpoint, 2,984 covered by none" in line

@@ -108,3 +108,16 @@ def test_names_elided_in_the_middle_with_tooltips(qtbot: Any) -> None:
                                       resource_id="dep_2"))
     tip = idx.data(Qt.ItemDataRole.ToolTipRole)
     assert "dragon-production-eu-west-2" in tip and "12 entries" in tip
+    # Titles and groups keep their beginning ("Satori deployments", not "Satori…yments").
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    delegate = tree.itemDelegate()
+    modes = {}
+    for index in (idx, idx.parent(), idx.parent().parent()):
+        opt = QStyleOptionViewItem()
+        opt.textElideMode = tree.textElideMode()
+        delegate.initStyleOption(opt, index)
+        modes[index.data()] = opt.textElideMode
+    assert modes == {"dragon-production-eu-west-2": Qt.TextElideMode.ElideMiddle,
+                     "Deployments": Qt.TextElideMode.ElideRight,
+                     "Dragon Tactics": Qt.TextElideMode.ElideRight}
