@@ -55,6 +55,7 @@ Index = QModelIndex | QPersistentModelIndex
 MAX_SCAN_ROWS = 50_000
 #: (text, from row, forward) → the next row holding the text, or None.
 Locator = Callable[[str, int, bool], int | None]
+BAR_WIDTH = 420  # px, when the table is wide enough
 MATCH_LIGHT = QColor(255, 214, 0, 140)
 MATCH_DARK = QColor(255, 190, 0, 110)
 
@@ -154,7 +155,6 @@ class FindBar(QFrame):
         layout.addWidget(self.next_button)
         layout.addWidget(self.status)
         layout.addWidget(self.close_button)
-        self.setFixedWidth(380)
 
         self.delegate = FindDelegate(view)
         view.setItemDelegate(self.delegate)
@@ -179,7 +179,10 @@ class FindBar(QFrame):
                 "Shift+Return", self.edit, self.find_previous, Qt.ShortcutContext.WidgetShortcut
             ),
         ]
+        # The view, and its viewport: a scroll bar appearing narrows only the viewport.
+        self._viewport = view.viewport()
         view.installEventFilter(self)
+        self._viewport.installEventFilter(self)
         # Escape in the bar is the bar's, even where the window binds Escape too
         # (a second shortcut would make the key ambiguous, and neither would run).
         self.edit.installEventFilter(self)
@@ -266,7 +269,7 @@ class FindBar(QFrame):
         index = model.index(row, column)
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.status.setText(f"Row {row + 1:,}" + (" (wrapped)" if wrapped else ""))
+        self.status.setText(f"Row {row + 1:,} of {count:,}" + (" (wrapped)" if wrapped else ""))
         self.view.viewport().update()
         self.matchFound.emit(row)
         return row
@@ -294,11 +297,14 @@ class FindBar(QFrame):
     def _place(self) -> None:
         """The top right corner of the table's viewport."""
         viewport = self.view.viewport()
-        top_left = viewport.mapTo(self.view, viewport.rect().topRight())
-        width = min(self.width(), max(200, viewport.width() - 8))
+        top_right = viewport.mapTo(self.view, viewport.rect().topRight())
+        self.setMinimumWidth(0)
+        self.setMaximumWidth(16_777_215)
+        wanted = max(BAR_WIDTH, self.sizeHint().width())
+        width = max(200, min(wanted, viewport.width() - 8))
         self.setFixedWidth(width)
-        self.adjustSize()
-        self.move(top_left.x() - width - 4, top_left.y() + 4)
+        self.setFixedHeight(self.sizeHint().height())
+        self.move(top_right.x() - width - 4, top_right.y() + 4)
 
     @staticmethod
     def _is_escape(event: QEvent) -> bool:
@@ -309,7 +315,11 @@ class FindBar(QFrame):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Resize and self.isVisible():
+        if (
+            (watched is self.view or watched is self._viewport)
+            and event.type() == QEvent.Type.Resize
+            and self.isVisible()
+        ):
             self._place()
         elif watched is self.edit and self._is_escape(event):
             event.accept()

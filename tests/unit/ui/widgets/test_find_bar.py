@@ -112,3 +112,17 @@ def test_paged_log_model_and_locator(qtbot: Any) -> None:
     calls: list[tuple[str, int, bool]] = []
     bar.set_locator(lambda text, row, forward: calls.append((text, row, forward)) or 5)
     assert bar.find_previous() == 5 and calls == [("user777@", 777, False)]
+
+
+def test_bar_stays_inside_the_viewport(qtbot: Any) -> None:
+    """The bar floats in the viewport's corner, clear of a scroll bar appearing later."""
+    view, bar = table(qtbot, [("a", "b")])
+    bar.open("a")
+    model = view.model()
+    assert isinstance(model, QStandardItemModel)
+    for i in range(200):  # rows enough for a vertical scroll bar
+        model.appendRow([QStandardItem(f"r{i}"), QStandardItem("x")])
+    qtbot.waitUntil(view.verticalScrollBar().isVisible)
+    viewport = view.viewport().geometry()
+    qtbot.waitUntil(lambda: bar.geometry().right() <= viewport.right())
+    assert bar.geometry().top() >= viewport.top()
