@@ -18,13 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,35 +30,24 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.ui.models.tree_model import TreeModel
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, ScopeNode, build_tree
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ScopeTreeModel(QAbstractItemModel):
+class ScopeTreeModel(TreeModel[ScopeNode]):
+    node_type = ScopeNode
+    headers = ("Scope", "Entries")
+
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._root = ScopeNode("", 0, None)
-        self._previous = self._root
+        super().__init__(ScopeNode("", 0, None), parent)
 
     def set_rows(self, rows: Iterable[ResourceCount], org_name: str = "Organization") -> None:
         self.set_root(build_tree(rows, org_name))
 
-    def set_root(self, root: ScopeNode) -> None:
-        self.beginResetModel()
-        # Indexes point at nodes without owning them: keep the previous tree
-        # alive one generation, so an index held across a reset reads stale
-        # data instead of freed memory.
-        self._previous = self._root
-        self._root = root
-        self.endResetModel()
-
-    def node(self, index: Index) -> ScopeNode:
-        if index.isValid():
-            n = index.internalPointer()
-            assert isinstance(n, ScopeNode)
-            return n
-        return self._root
+    def children_of(self, node: ScopeNode) -> list[ScopeNode]:
+        return node.children
 
     def find(self, scope: Scope) -> QModelIndex:
         """The index of the node selecting ``scope`` (or invalid)."""
@@ -85,36 +68,10 @@ class ScopeTreeModel(QAbstractItemModel):
                 stack.append((child, cidx))
         return QModelIndex()
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        return self.createIndex(row, column, self.node(parent).children[row])
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        up = self.node(index).parent
-        if up is None or up is self._root:
-            return QModelIndex()
-        return self.createIndex(up.row, 0, up)
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self.node(parent).children)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Scope", "Entries")[section] if section in (0, 1) else None
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
