@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.times import DAY_MS
+from auditviewer.core.times import DAY_MS, zone_name
 
 PRESET_ALL = "all"
 PRESET_24H = "24h"
@@ -221,7 +221,8 @@ class TimeRangeBar(QWidget):
         self.utcChanged.emit(on)
 
     def _update_zone(self) -> None:
-        self.utc_button.setText("UTC" if self._utc else "Local")
+        # The zone named, not just "Local": what the table's times are read in.
+        self.utc_button.setText("UTC" if self._utc else f"Local ({zone_name(False)})")
         for edit in (self.start_edit, self.end_edit):
             edit.setTimeZone(self._zone())
 

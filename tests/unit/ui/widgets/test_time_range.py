@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditviewer.core.times import DAY_MS, format_time, parse_rfc3339_ms
+from auditviewer.core.times import DAY_MS, format_time, parse_rfc3339_ms, zone_name
 from auditviewer.ui.widgets.time_range import PRESET_7D, PRESET_CUSTOM, TimeRangeBar
 
 NEWEST = parse_rfc3339_ms("2026-10-19T12:00:00Z") or 0
@@ -45,7 +45,8 @@ def test_utc_toggle(qtbot: Any) -> None:
     with qtbot.waitSignal(bar.utcChanged) as sig:
         bar.utc_button.click()
     assert sig.args == [False]
-    assert bar.utc_button.text() == "Local"
+    # The zone is named (issue 13.12), e.g. "Local (CET)".
+    assert bar.utc_button.text() == f"Local ({zone_name(False)})"
 
 
 def test_format_time() -> None:
