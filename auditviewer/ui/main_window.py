@@ -1019,6 +1019,7 @@ class MainWindow(QMainWindow):
         self.utc_action.blockSignals(False)
         self.model.set_utc(utc)
         self.timeline.set_utc(utc)
+        self.pane.set_utc(utc)
         self.state = self.state.with_(utc=utc)
         self.settings.setValue("view/utc", utc)
         if self.search.text().strip():
