@@ -13,9 +13,10 @@ the window needs no layout for it) and installs on the table:
 
 Matching is case-insensitive on the text a cell shows. Jumping reads rows through
 the model's ``row_texts(row)`` when it has one (the log's paged model fetches the
-pages it needs), else through ``data()``; at most ``MAX_SCAN_ROWS`` rows are read
-per jump, so a rare text in a million rows never freezes the window: the bar says
-how far it looked and the next press goes on from there. A window with a faster
+pages it needs), else through ``data()``; at most ``MAX_SCAN_ROWS`` rows, and for at
+most ``SCAN_BUDGET_S`` seconds, are read per jump, so a rare text in a million rows
+never freezes the window: the bar says how far it looked and the next press goes on
+from there (``benchmarks/bench_find_bar.py`` measures it). A window with a faster
 way (the store can find the next match in SQL) hands it in with
 :meth:`FindBar.set_locator`.
 
@@ -25,6 +26,7 @@ put :meth:`FindBar.open` in its Edit menu.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -51,8 +53,11 @@ from PySide6.QtWidgets import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-#: Rows read per jump before the bar reports how far it looked.
+#: Rows read per jump, at most, before the bar reports how far it looked ...
 MAX_SCAN_ROWS = 50_000
+#: ... and seconds spent reading them (a press never freezes the window for longer;
+#: about 1,500 rows of the paged log model, fetched from the store, per 0.3 s).
+SCAN_BUDGET_S = 0.3
 #: (text, from row, forward) → the next row holding the text, or None.
 Locator = Callable[[str, int, bool], int | None]
 BAR_WIDTH = 420  # px, when the table is wide enough
@@ -282,7 +287,10 @@ class FindBar(QFrame):
         pin = needle.casefold()
         step = 1 if forward else -1
         limit = min(count, MAX_SCAN_ROWS)
+        deadline = time.monotonic() + SCAN_BUDGET_S
         for looked in range(1, limit + 1):
+            if looked % 64 == 0 and time.monotonic() > deadline:
+                return None, False, looked - 1
             row = (here + step * looked) % count
             if texts_of is not None:
                 texts = texts_of(row)

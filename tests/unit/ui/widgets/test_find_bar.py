@@ -126,3 +126,17 @@ def test_bar_stays_inside_the_viewport(qtbot: Any) -> None:
     viewport = view.viewport().geometry()
     qtbot.waitUntil(lambda: bar.geometry().right() <= viewport.right())
     assert bar.geometry().top() >= viewport.top()
+
+
+def test_scan_stops_at_its_time_budget(qtbot: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(find_bar, "SCAN_BUDGET_S", 0.0)
+    rows = [(f"row{i}", "x") for i in range(300)] + [("needle", "x")]
+    _view, bar = table(qtbot, rows)
+    bar.open("needle")
+    assert bar.find_next() is None and "next 63 rows" in bar.status.text()
+    found = None
+    for _ in range(10):  # each press goes on where the last stopped
+        found = bar.find_next()
+        if found is not None:
+            break
+    assert found == 300
