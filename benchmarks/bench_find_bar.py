@@ -6,8 +6,9 @@ pages fetched from the store on the GUI thread) until its budget (``MAX_SCAN_ROW
 rows, ``SCAN_BUDGET_S`` seconds) runs out and says how far it looked; then a text in
 a row 2,000 rows ahead. Target: no press over 0.5 s.
 
-Measured (2 shared cores, 100,000 entries): a press finding nothing 0.31 s
-(2,495 rows read); a match 2,000 rows ahead 0.011 s.
+Measured (2 cores shared with other work, 100,000 entries): a press finding nothing
+0.31–0.34 s (831–2,495 rows read, as the machine's load varied); a match 2,000 rows
+ahead 0.011–0.031 s.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_find_bar.py
 [--entries 100000]``.
