@@ -109,28 +109,12 @@ def main() -> int:
     print(path)
     dialog.reject()
 
-    # The same in a dark palette (what a system in dark mode gives Qt).
-    from PySide6.QtGui import QColor, QPalette
+    # The same in the dark theme (ui/theme.py), then back to the system's.
+    from auditviewer.ui.theme import DARK, SYSTEM, apply_theme
 
-    light = app.palette()
-    dark = QPalette()
-    for role, colour in (
-        (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
-        (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#262626"),
-        (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#333333"),
-        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d6ea8"),
-        (QPalette.ColorRole.HighlightedText, "#ffffff"),
-        (QPalette.ColorRole.PlaceholderText, "#8a8a8a"), (QPalette.ColorRole.ToolTipBase, "#333333"),
-        (QPalette.ColorRole.ToolTipText, "#e6e6e6"),
-    ):
-        dark.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText):
-        dark.setColor(QPalette.ColorGroup.Disabled, role, QColor("#777777"))
-    app.setStyle("Fusion")
-    app.setPalette(dark)
+    apply_theme(app, DARK)
     shot(w, "organization-log-dark")
-    app.setPalette(light)
+    apply_theme(app, SYSTEM)
 
     tree = w.scope_tree.scope_model
     org = tree.index(0, 0)
@@ -192,6 +176,20 @@ def main() -> int:
             w.integrity.findings.selectRow(r)
             break
     shot(w, "fork-report")
+
+    # A plain export: no integrity data, said in a neutral colour.
+    w.open_paths([str(VECTORS / "dashboard-export.json")], remember=False)
+    print("plain export:", wait_loaded(w))
+    w.show_report()
+    shot(w, "plain-export")
+
+    # Find without filtering: matches tinted, the current one selected.
+    w.open_demo()
+    print("demo:", wait_loaded(w))
+    w.find_bar.open("dragon-prod")
+    w.find_bar.find_next()
+    w.find_bar.find_next()
+    shot(w, "find-highlights")
     w.close()
     return 0
 

@@ -30,6 +30,14 @@ def format_time(ms: int | None, utc: bool, *, millis: bool = False) -> str:
     return text
 
 
+def format_range(start_ms: int, end_ms: int, utc: bool) -> str:
+    """``2026-10-09 14:00:00 – 15:00:00``: a span, its end's date left out when shared."""
+    start, end = format_time(start_ms, utc), format_time(end_ms, utc)
+    if start[:10] == end[:10] and len(end) > 11:
+        end = end[11:]
+    return f"{start} – {end}"
+
+
 def zone_name(utc: bool) -> str:
     if utc:
         return "UTC"

@@ -85,6 +85,7 @@ from auditviewer.ui.models.table_model import (
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, PageFetcher, Refresher, ViewResult
 from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
+from auditviewer.ui.widgets.find_bar import FindBar
 from auditviewer.ui.widgets.integrity_panel import (
     IntegrityBanner,
     IntegrityPanel,
@@ -425,6 +426,7 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setAccessibleName("Audit log entries")
+        self.find_bar = FindBar(self.table)  # find without filtering: / n N F3 Shift+F3
         vh = self.table.verticalHeader()
         vh.setVisible(False)
         vh.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))
@@ -993,6 +995,8 @@ class MainWindow(QMainWindow):
         self.pane.clear()
         self.integrity.set_report(None)
         self.state = FilterState(utc=self.state.utc)
+        self.scope_tree.clear()
+        self.timeline.clear()
         self.search.set_checker(None)
         self.search.edit.clear()
         self.category_facet.model.set_checked((), notify=False)
@@ -1027,6 +1031,7 @@ class MainWindow(QMainWindow):
         self.utc_action.blockSignals(False)
         self.model.set_utc(utc)
         self.timeline.set_utc(utc)
+        self.pane.set_utc(utc)
         self.state = self.state.with_(utc=utc)
         self.settings.setValue("view/utc", utc)
         if self.search.text().strip():

@@ -3,7 +3,9 @@
 A :class:`Scope` is what one node of the viewer's sidebar selects (everything, one
 title, one resource); :class:`ResourceCount` is one row of the store's scope counts;
 :func:`build_tree` arranges those rows as Organization ▸ Titles ▸ groups (deployments,
-builders, Satori deployments, users, billing) ▸ resources, counts summed upwards.
+builders, Satori deployments, users, billing) ▸ resources, counts summed upwards;
+a row naming neither a title nor a resource (every entry of a plain export) counts
+towards the organization only.
 The session (:mod:`.session`) filters by a ``Scope`` and answers ``ResourceCount``
 rows; the Qt model and view over the tree stay in ``ui/widgets/scope_tree.py``.
 """
@@ -80,6 +82,8 @@ def build_tree(rows: Iterable[ResourceCount], org_name: str = "Organization") ->
             title_names[r.title_id] = r.title_name
     for r in data:
         org.count += r.count
+        if r.title_id is None and r.resource_type is None and r.resource_id is None:
+            continue  # naming nothing: counted by the organization, no node of its own
         rtype = r.resource_type or "other"
         if rtype in ("title", "organization") and r.title_id is None:
             title_key: str | None = None

@@ -319,6 +319,8 @@ class StoreSession:
                 )
         for r in tree.untitled:
             out.append(ResourceCount(None, None, r.type, r.id, r.name, r.count))
+        if tree.unscoped_count:  # entries naming no title and no resource (a plain export's)
+            out.append(ResourceCount(None, None, None, None, None, tree.unscoped_count))
         return out
 
     def entry(self, seq: int) -> tuple[dict[str, Any], str, str | None] | None:

@@ -20,15 +20,11 @@ import re
 from itertools import islice
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from auditviewer.core.display import json_text
 from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.ui.models.tree_model import TreeModel
 
 COLUMN_KEY = 0
 COLUMN_VALUE = 1
@@ -41,7 +37,6 @@ MORE_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CHILD_PAGE = 500  # children made at a time (a page); the rest on request
-_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -92,26 +87,28 @@ def value_text(value: Any) -> str:
     return compact_json(value)
 
 
-class JsonTreeModel(QAbstractItemModel):
+class JsonTreeModel(TreeModel[JsonNode]):
     """Read-only tree of a JSON value; replace it with :meth:`set_value`."""
 
+    node_type = JsonNode
+    headers = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._root = JsonNode(None, None, None, 0, "$")
-        self._previous = self._root
+        super().__init__(JsonNode(None, None, None, 0, "$"), parent)
 
     # -- content ---------------------------------------------------------
     def set_value(self, value: Any) -> None:
-        self.beginResetModel()
-        self._previous = self._root  # indexes held across a reset stay readable
-        self._root = JsonNode(None, value, None, 0, "$")
-        self.endResetModel()
+        self.set_root(JsonNode(None, value, None, 0, "$"))
 
     def clear(self) -> None:
-        self.beginResetModel()
-        self._previous = self._root
-        self._root = JsonNode(None, None, None, 0, "$")
-        self.endResetModel()
+        self.set_root(JsonNode(None, None, None, 0, "$"))
+
+    def children_of(self, node: JsonNode) -> list[JsonNode]:
+        return self._children(node)
+
+    def child_at(self, node: JsonNode, row: int) -> JsonNode:
+        children = self._children(node)
+        return children[row] if row < len(children) else self._more_node(node)
 
     def _children(self, node: JsonNode) -> list[JsonNode]:
         if node.children is None:
@@ -171,32 +168,7 @@ class JsonTreeModel(QAbstractItemModel):
             self.endRemoveRows()
         return add
 
-    def node(self, index: Index) -> JsonNode:
-        if index.isValid():
-            node = index.internalPointer()
-            assert isinstance(node, JsonNode)
-            return node
-        return self._root
-
     # -- QAbstractItemModel ----------------------------------------------
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        node = self.node(parent)
-        children = self._children(node)
-        if row < len(children):
-            return self.createIndex(row, column, children[row])
-        return self.createIndex(row, column, self._more_node(node))
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        node = self.node(index)
-        up = node.parent
-        if up is None or up is self._root:
-            return QModelIndex()
-        return self.createIndex(up.row, 0, up)
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
@@ -210,25 +182,6 @@ class JsonTreeModel(QAbstractItemModel):
         if parent.isValid() and (parent.column() != 0 or self.is_more(parent)):
             return False
         return self.node(parent).size() > 0
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return COLUMN_COUNT
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return _FLAGS
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < COLUMN_COUNT
-        ):
-            return HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

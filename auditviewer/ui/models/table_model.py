@@ -4,6 +4,9 @@ The model never holds the log. It asks its :class:`WindowSource` for the row
 count and for pages of ``PAGE_SIZE`` rows (Arrow tables) as the view scrolls,
 keeping the most recently used ``MAX_PAGES`` pages. A million-row view costs
 a few pages of Python objects, whatever the scroll position.
+
+The retention marker is an icon shipped in ``resources/`` (``retention.svg``), not
+the character ⌛, which no commonly installed font draws (issue 13.12).
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.display import json_text
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.resources_path import resource
 from auditviewer.core.summary import summarize
 from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.core.times import format_time
@@ -93,6 +97,16 @@ STATE_TEXT = {
 }
 STATE_COLOUR = {VERIFIED: "#2e7d32", FAILED: "#c62828", UNVERIFIED: "#b26a00"}
 RETENTION_TEXT = "Older than the dashboard's 90-day retention at export time"
+RETENTION_ICON = "retention.svg"
+_icons: dict[str, QIcon] = {}
+
+
+def retention_icon() -> QIcon:
+    """The hourglass marking entries beyond retention (loaded once)."""
+    icon = _icons.get(RETENTION_ICON)
+    if icon is None:
+        icon = _icons[RETENTION_ICON] = QIcon(str(resource(RETENTION_ICON)))
+    return icon
 
 
 class WindowSource(Protocol):
@@ -360,6 +374,11 @@ class EntryTableModel(QAbstractTableModel):
     def cached_pages(self) -> int:
         return len(self._pages)
 
+    def row_texts(self, row: int) -> tuple[str, ...] | None:
+        """The texts a row's cells show, its page fetched now if need be (what find reads)."""
+        r = self.row(row, wait=True)
+        return None if r is None else tuple(self._display(r, c) for c in range(COLUMN_COUNT))
+
     # -- Qt --------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._count
@@ -375,7 +394,7 @@ class EntryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMN_TITLES[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == COL_STATE:
-            return "Integrity: ✔ verified, ✖ failed, ◐ unverified; ⌛ beyond retention"
+            return "Integrity: ✔ verified, ✖ failed, ◐ unverified; hourglass: beyond retention"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return COLUMN_NAMES[section]
         return None
@@ -426,8 +445,11 @@ class EntryTableModel(QAbstractTableModel):
             if col == COL_SEQ:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_STATE and r.beyond_retention:
+            return retention_icon()
         if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_STATE:
-            return STATE_TEXT.get(r.state or "", "Integrity not known")
+            text = STATE_TEXT.get(r.state or "", "Integrity not known")
+            return f"{text}; {RETENTION_TEXT}" if r.beyond_retention else text
         if role == SEQ_ROLE:
             return r.seq
         return None
@@ -435,8 +457,7 @@ class EntryTableModel(QAbstractTableModel):
     @staticmethod
     def _display(r: Row, col: int) -> str:
         if col == COL_STATE:
-            badge = STATE_BADGE.get(r.state or "", "")
-            return badge + (" ⌛" if r.beyond_retention else "")
+            return STATE_BADGE.get(r.state or "", "")
         if col == COL_TIME:
             return r.time_text
         if col == COL_EVENT:

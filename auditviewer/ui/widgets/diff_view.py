@@ -1,5 +1,10 @@
 """Before/after: every ``{"before": x, "after": y}`` pair in an entry's metadata,
 side by side, with the part that changed highlighted.
+
+A cell too narrow for its value keeps the part that changed: :func:`fit_change`
+elides the common prefix from the left and the common suffix from the right
+around the differing middle (``…co/nakama:3.24.2`` beside ``…co/nakama:3.25.0``),
+so the change shows at any pane width; the whole value is in the tooltip.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -122,6 +127,34 @@ def split_change(before: str, after: str) -> tuple[tuple[str, str, str], tuple[s
     return b, a
 
 
+def fit_change(
+    parts: tuple[str, str, str], fm: QFontMetrics, width: int
+) -> tuple[str, str, str]:
+    """(prefix, middle, suffix) shortened to ``width`` pixels, the middle kept first.
+
+    What fits is returned unchanged. Otherwise the middle is kept whole (elided only
+    when it alone is too wide), the suffix gets what it needs up to half the room
+    left, and the prefix the rest, elided from the left so that the characters
+    next to the change stay."""
+    prefix, middle, suffix = parts
+    adv = fm.horizontalAdvance
+    if adv(prefix) + adv(middle) + adv(suffix) <= width:
+        return parts
+    ell = "…"
+    if adv(middle) + (adv(ell) if prefix else 0) > width:
+        lead = ell if prefix else ""
+        return lead, fm.elidedText(middle, Qt.TextElideMode.ElideRight, width - adv(lead)), ""
+    room = width - adv(middle)
+    half = room // 2
+    suffix_room = room - adv(prefix) if adv(prefix) <= half else min(adv(suffix), half)
+    shown_suffix = fm.elidedText(suffix, Qt.TextElideMode.ElideRight, suffix_room) if suffix else ""
+    shown_prefix = (
+        fm.elidedText(prefix, Qt.TextElideMode.ElideLeft, room - adv(shown_suffix))
+        if prefix else ""
+    )
+    return shown_prefix, middle, shown_suffix
+
+
 class ChangesModel(QAbstractTableModel):
     """Field | Before | After, one row per before/after pair."""
 
@@ -210,6 +243,7 @@ class ChangeDelegate(QStyledItemDelegate):
             tint = QColor(30, 100, 40) if dark else QColor(200, 240, 200)
         rect: QRect = opt.rect.adjusted(4, 0, -4, 0)
         fm = opt.fontMetrics
+        prefix, middle, suffix = fit_change((prefix, middle, suffix), fm, rect.width())
         painter.save()
         painter.setClipRect(rect)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)

@@ -1,5 +1,15 @@
 """Facet lists (category, action): every value with its live count under the
 current filter; tick several to keep only those. Clearing is one click.
+
+The list never scrolls sideways: a value too long for the pane is elided in its
+middle (whole in the tooltip) so that its count stays in view, and Clear is
+enabled exactly while something is ticked, however the ticks changed (the
+window clears them quietly, without ``selectionChanged``: ``checkedChanged``
+tells the widget all the same).
+
+Each box is outlined in a colour between the text and the background
+(:func:`indicator_outline`): Fusion outlines it a shade darker than the window,
+which in a dark palette is all but invisible against the list.
 """
 
 from __future__ import annotations
@@ -16,12 +26,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListView,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
@@ -29,18 +40,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import cell_text
+from auditviewer.core.text import cell_text, plain_tooltip
 
 COUNT_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 VALUE_ROLE = int(Qt.ItemDataRole.UserRole) + 21
 
 Index = QModelIndex | QPersistentModelIndex
+MIN_ROW_WIDTH = 60
 
 
 class FacetModel(QAbstractListModel):
     """Checkable values with counts; ``selectionChanged`` carries the ticked set."""
 
-    selectionChanged = Signal(object)  # frozenset[str]
+    selectionChanged = Signal(object)  # frozenset[str]: the person changed the ticks
+    checkedChanged = Signal(object)  # frozenset[str]: the ticks changed, quietly or not
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -76,6 +89,7 @@ class FacetModel(QAbstractListModel):
         if new == self._checked:
             return
         self._checked = new
+        self.checkedChanged.emit(self.checked())
         missing = [v for v in new if v not in self._counts]
         if missing:
             self.set_counts([*self._counts.items(), *((v, 0) for v in missing)])
@@ -121,6 +135,8 @@ class FacetModel(QAbstractListModel):
             return self._counts.get(value, 0)
         if role == VALUE_ROLE:
             return value
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(f"{value or '(none)'}: {self._counts.get(value, 0):,} entries")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{cell_text(value, 80) or '(none)'}: {self._counts.get(value, 0)} entries"
         return None
@@ -135,8 +151,21 @@ class FacetModel(QAbstractListModel):
         else:
             self._checked.discard(name)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.checkedChanged.emit(self.checked())
         self.selectionChanged.emit(self.checked())
         return True
+
+
+def indicator_outline(palette: QPalette) -> QColor:
+    """A check box's outline that shows on light and dark lists alike."""
+    text = palette.color(QPalette.ColorRole.Text)
+    base = palette.color(QPalette.ColorRole.Base)
+    mix = 0.55
+    return QColor(
+        round(text.red() * mix + base.red() * (1 - mix)),
+        round(text.green() * mix + base.green() * (1 - mix)),
+        round(text.blue() * mix + base.blue() * (1 - mix)),
+    )
 
 
 class CountDelegate(QStyledItemDelegate):
@@ -150,6 +179,7 @@ class CountDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         opt.rect = option.rect.adjusted(0, 0, -width, 0)
         super().paint(painter, opt, index)
+        self._outline_check(painter, opt, index)
         painter.save()
         role = QPalette.ColorRole.PlaceholderText if count == 0 else QPalette.ColorRole.Text
         painter.setPen(option.palette.color(role))
@@ -159,9 +189,30 @@ class CountDelegate(QStyledItemDelegate):
         )
         painter.restore()
 
+    def _outline_check(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: Index
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            return
+        box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, opt, widget)
+        if not box.isValid():
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(indicator_outline(opt.palette), 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box.adjusted(1, 1, -1, -1).toRectF().adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
+        painter.restore()
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        # Never wider than the list: the list view stretches each row to its width,
+        # the value is elided there and the count stays in view (no sideways scroll).
         size = super().sizeHint(option, index)
-        return QSize(size.width() + 60, size.height())
+        return QSize(MIN_ROW_WIDTH, size.height())
 
 
 class FacetList(QWidget):
@@ -185,6 +236,8 @@ class FacetList(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(CountDelegate(self.view))
         self.view.setUniformItemSizes(True)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.activated.connect(self._toggle)
@@ -199,7 +252,7 @@ class FacetList(QWidget):
         layout.setSpacing(2)
         layout.addLayout(head)
         layout.addWidget(self.view, 1)
-        self.model.selectionChanged.connect(self._update_clear)
+        self.model.checkedChanged.connect(self._update_clear)
         self._update_clear(frozenset())
 
     def _toggle(self, index: QModelIndex) -> None:

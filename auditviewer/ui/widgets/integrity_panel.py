@@ -1,6 +1,14 @@
 """Integrity at a glance: the banner over the log, and the report panel with
 every finding (each jumps to its entries), the checkpoints with their
 signers, and what to compare before trusting a key.
+
+Two reports are worded for what they are rather than counted (issue 13.6, 13.8):
+a plain export carries no integrity data at all, so it is shown in a neutral
+colour as "No integrity data" with one sentence on what a bundle would add,
+never as an incomplete verification of 0 entries; and a fork, where the entries
+are consistent but two checkpoints sign different heads, says that the
+checkpoints disagree rather than "Failed: 3,000 of 3,000 entries verified".
+:func:`banner_status` picks the status shown, :func:`summary_line` the sentence.
 """
 
 from __future__ import annotations
@@ -36,10 +44,15 @@ from auditviewer.core.errors import TrustStoreError
 from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.report import FAILURE, INCOMPLETE, CheckpointResult, Finding, Report
+from auditviewer.ui.theme import is_dark
 
 Index = QModelIndex | QPersistentModelIndex
 
+STATUS_PLAIN = "plain"
+STATUS_FORK = "fork"
 STATUS_TEXT = {
+    STATUS_PLAIN: "No integrity data",
+    STATUS_FORK: "Checkpoints disagree",
     "verified": "Verified",
     "incomplete": "Incomplete",
     "failed": "Failed",
@@ -48,6 +61,8 @@ STATUS_TEXT = {
     "none": "No workspace",
 }
 STATUS_ICON = {
+    STATUS_PLAIN: "○",
+    STATUS_FORK: "✖",
     "verified": "✔",
     "incomplete": "◐",
     "failed": "✖",
@@ -57,6 +72,8 @@ STATUS_ICON = {
 }
 # (light background, light text, dark background, dark text)
 STATUS_COLOURS = {
+    STATUS_PLAIN: ("#eeeeee", "#444444", "#2a2a2a", "#cccccc"),
+    STATUS_FORK: ("#fde2e1", "#8e1c15", "#4a1e1c", "#ff9e97"),
     "verified": ("#dff3e3", "#1b5e20", "#1e3a24", "#a5d6a7"),
     "incomplete": ("#fff4d6", "#7a4f00", "#3d3218", "#ffd180"),
     "failed": ("#fde2e1", "#8e1c15", "#4a1e1c", "#ff9e97"),
@@ -71,12 +88,56 @@ def status_colours(status: str, dark: bool) -> tuple[QColor, QColor]:
     return (QColor(bg_d), QColor(fg_d)) if dark else (QColor(bg_l), QColor(fg_l))
 
 
+def is_plain(report: Report) -> bool:
+    """A plain export: no manifest, no checkpoints, nothing that could be verified."""
+    return report.status != "error" and any(
+        f.kind == "no_integrity_data" for f in report.findings
+    )
+
+
+def banner_status(report: Report) -> str:
+    """The status shown: the report's, or ``plain`` / ``fork`` when those say it better."""
+    if is_plain(report):
+        return STATUS_PLAIN
+    if report.status == "failed" and has_fork(report) and _only_forks_failed(report):
+        return STATUS_FORK
+    return report.status
+
+
+def _only_forks_failed(report: Report) -> bool:
+    return report.counts()["failed"] == 0 and all(
+        f.kind == "fork" for f in report.findings if f.severity == FAILURE
+    )
+
+
 def summary_line(report: Report) -> str:
     """One sentence for the banner."""
     counts = report.counts()
     total = report.entries
     if report.status == "error":
         return f"The input cannot be read: {cell_text(report.error or 'unknown error', 400)}"
+    status = banner_status(report)
+    if status == STATUS_PLAIN:
+        return (
+            f"This plain export carries no integrity data, so its {total:,} "
+            f"entr{'y is' if total == 1 else 'ies are'} shown as exported and cannot be "
+            "checked; a bundle export would add the signed checkpoints that prove each "
+            "entry authentic and none missing."
+        )
+    if status == STATUS_FORK:
+        proven = counts["verified"]
+        if proven == total:
+            entries = f"the {total:,} entries themselves are consistent"
+        else:
+            entries = (
+                f"the entries themselves are consistent ({proven:,} of {total:,} proven by "
+                f"an undisputed checkpoint, {counts['unverified']:,} covered by none)"
+            )
+        return (
+            "The checkpoints disagree: two different heads are signed for the same log "
+            "size, so the log was forked or rewritten (Save Fork Evidence keeps both); "
+            f"{entries}."
+        )
     # A run or a summary finding stands for ``count`` problems: the banner counts them all.
     failures = sum(f.count or 1 for f in report.findings if f.severity == FAILURE)
     incompletes = sum(f.count or 1 for f in report.findings if f.severity == INCOMPLETE)
@@ -154,7 +215,7 @@ class IntegrityBanner(QFrame):
         self._recolour()
 
     def set_report(self, report: Report) -> None:
-        self.set_status(report.status, summary_line(report))
+        self.set_status(banner_status(report), summary_line(report))
 
     def set_notes(self, lines: Iterable[str]) -> None:
         """Extra lines under the summary: files that failed mid-load, memory problems."""
@@ -181,8 +242,7 @@ class IntegrityBanner(QFrame):
     def _apply_colours(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        base = QApplication.palette()
-        dark = base.color(QPalette.ColorRole.Window).lightness() < 128
+        dark = is_dark(QApplication.palette())
         bg, fg = status_colours(self._status, dark)
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Window, bg)
@@ -215,6 +275,21 @@ def seq_range_text(first: int | None, last: int | None) -> str:
     if last is None or last == first:
         return f"{first:,}"
     return f"{first:,} – {last:,}"
+
+
+def finding_tooltip(f: Finding) -> str:
+    """The message whole, then the codes the table leaves out (kind, checkpoint)."""
+    codes = f"{f.severity} · {f.kind}"
+    if f.checkpoint is not None:
+        codes += f" · checkpoint at size {f.checkpoint:,}"
+    return f"{f.message}\n\n{codes}"
+
+
+#: Columns of codes the table hides (their text is in every row's tooltip and the
+#: detail under the table), so that the message has the room (issue 13.5).
+FINDING_HIDDEN_COLUMNS = (F_KIND, F_CHECKPOINT)
+#: Lines of a message shown in its row (wrapped; the rest in the detail below).
+FINDING_LINES = 2
 
 
 class FindingsModel(QAbstractTableModel):
@@ -261,8 +336,8 @@ class FindingsModel(QAbstractTableModel):
             if col == F_CHECKPOINT:
                 return "" if f.checkpoint is None else f"{f.checkpoint:,}"
             return cell_text(f.message, 400)
-        if role == Qt.ItemDataRole.ToolTipRole and col == F_MESSAGE:
-            return plain_tooltip(f.message)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (F_SEVERITY, F_ENTRIES, F_MESSAGE):
+            return plain_tooltip(finding_tooltip(f))
         if role == Qt.ItemDataRole.ForegroundRole and col == F_SEVERITY:
             if f.severity == FAILURE:
                 return QColor("#c62828")
@@ -477,6 +552,13 @@ class IntegrityPanel(QWidget):
         self.findings.horizontalHeader().setSectionResizeMode(
             F_MESSAGE, QHeaderView.ResizeMode.Stretch
         )
+        for column in FINDING_HIDDEN_COLUMNS:
+            self.findings.setColumnHidden(column, True)
+        self.findings.setWordWrap(True)
+        self.findings.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.findings.verticalHeader().setDefaultSectionSize(
+            self.findings.fontMetrics().lineSpacing() * FINDING_LINES + 8
+        )
         self.findings.activated.connect(self._finding_activated)
         self.finding_detail = self._detail_label("findingDetail")
         self.findings.selectionModel().currentRowChanged.connect(self._show_finding_detail)
@@ -609,7 +691,7 @@ class IntegrityPanel(QWidget):
                 self.key_boxes.append(box)
         self.headline.setText(
             "No report yet." if report is None
-            else f"{STATUS_TEXT.get(report.status, report.status)}: {summary_line(report)}"
+            else f"{STATUS_TEXT.get(banner_status(report), report.status)}: {summary_line(report)}"
         )
         self.save_json.setEnabled(report is not None)
         self.save_html.setEnabled(report is not None)

@@ -17,6 +17,11 @@ containers, and an entry whose text exceeds ``TEXT_LIMIT`` characters is shown
 compact and cut there, uncoloured, with a "Show all" button (the person's
 choice to wait).
 
+The header's time follows the window's one time setting (:meth:`MetadataPane.set_utc`,
+the same as the table's), its zone named: ``2026-11-19 13:35:42.600 CET``; the stored
+text is in the tooltip, the tree and the JSON, and a time that does not parse is shown
+as stored.
+
 Copies are exact and safe: a value or path is copied as JSON in which every
 control, bidi or invisible character is a ``\\uXXXX`` escape
 (:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
@@ -55,7 +60,8 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.display import json_text
-from auditviewer.core.text import visible_text
+from auditviewer.core.text import plain_tooltip, visible_text
+from auditviewer.core.times import format_time, parse_rfc3339_ms, zone_name
 from auditviewer.ui.models.json_model import JSON_PATH_ROLE, JsonTreeModel
 from auditviewer.ui.widgets.diff_view import DiffView
 from auditviewer.ui.widgets.elided_label import ElidedLabel
@@ -130,6 +136,7 @@ class MetadataPane(QWidget):
         super().__init__(parent)
         self._entry: dict[str, Any] | None = None
         self._leaf: str | None = None
+        self._utc = True
 
         # The app's words: its own label, first, never holding data.
         self.verdict = QLabel(self)
@@ -265,6 +272,35 @@ class MetadataPane(QWidget):
     def entry(self) -> dict[str, Any] | None:
         return self._entry
 
+    def set_utc(self, utc: bool) -> None:
+        """Show the entry's time in UTC or local time (the window's one setting)."""
+        if utc == self._utc:
+            return
+        self._utc = utc
+        if self._entry is not None:
+            self._set_subtitle(self._entry)
+
+    def _set_subtitle(self, entry: dict[str, Any]) -> None:
+        bits = []
+        if "seq" in entry:
+            bits.append(f"seq {entry['seq']}")
+        if entry.get("time"):
+            bits.append(self.time_text(entry["time"]))
+        if entry.get("id"):
+            bits.append(str(entry["id"]))
+        self.subtitle.setText("  ·  ".join(bits))
+        if entry.get("time"):  # the stored text, through the one display-safety path
+            self.subtitle.setToolTip(plain_tooltip(
+                f"{self.subtitle.full_text()}\nTime as stored: {entry['time']}"
+            ))
+
+    def time_text(self, stored: Any) -> str:
+        """The stored time in the window's zone, named; as stored if it does not parse."""
+        ms = parse_rfc3339_ms(stored) if isinstance(stored, str) else None
+        if ms is None:
+            return str(stored)
+        return f"{format_time(ms, self._utc, millis=True)} {zone_name(self._utc)}"
+
     def set_entry(
         self,
         entry: dict[str, Any],
@@ -286,14 +322,7 @@ class MetadataPane(QWidget):
         action = str(entry.get("action") or "")
         event_type = " ".join(p for p in (category, action) if p) or "Entry"
         self.title.setText(event_type)
-        bits = []
-        if "seq" in entry:
-            bits.append(f"seq {entry['seq']}")
-        if entry.get("time"):
-            bits.append(str(entry["time"]))
-        if entry.get("id"):
-            bits.append(str(entry["id"]))
-        self.subtitle.setText("  ·  ".join(bits))
+        self._set_subtitle(entry)
         self.tree_model.set_value(entry)
         self._expand_defaults()
         self._set_text(self._entry_text(entry, limit=TEXT_LIMIT), full=False)

@@ -2,6 +2,12 @@
 builders, Satori deployments (and users, billing), each with its entry count.
 Selecting a node scopes the log to it.
 
+The highlighted node always follows the scope in force (``scope()``): a tree rebuilt
+with new counts selects that scope's node again, or nothing when the scope has no
+node in it; ``clear()`` (another workspace, the same one reloaded after trusting a
+key) forgets the scope along with the tree, so no node stays highlighted from
+before and clicking it scopes again.
+
 The Qt model and view only: what a node selects (``Scope``), the store's rows
 (``ResourceCount``) and the tree built from them (``build_tree``) are Qt-free, in
 :mod:`auditviewer.workspace.scopes`.
@@ -12,46 +18,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
-from auditviewer.core.text import cell_text
+from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.ui.models.tree_model import TreeModel
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, ScopeNode, build_tree
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ScopeTreeModel(QAbstractItemModel):
+class ScopeTreeModel(TreeModel[ScopeNode]):
+    node_type = ScopeNode
+    headers = ("Scope", "Entries")
+
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._root = ScopeNode("", 0, None)
-        self._previous = self._root
+        super().__init__(ScopeNode("", 0, None), parent)
 
     def set_rows(self, rows: Iterable[ResourceCount], org_name: str = "Organization") -> None:
         self.set_root(build_tree(rows, org_name))
 
-    def set_root(self, root: ScopeNode) -> None:
-        self.beginResetModel()
-        # Indexes point at nodes without owning them: keep the previous tree
-        # alive one generation, so an index held across a reset reads stale
-        # data instead of freed memory.
-        self._previous = self._root
-        self._root = root
-        self.endResetModel()
-
-    def node(self, index: Index) -> ScopeNode:
-        if index.isValid():
-            n = index.internalPointer()
-            assert isinstance(n, ScopeNode)
-            return n
-        return self._root
+    def children_of(self, node: ScopeNode) -> list[ScopeNode]:
+        return node.children
 
     def find(self, scope: Scope) -> QModelIndex:
         """The index of the node selecting ``scope`` (or invalid)."""
@@ -72,36 +68,10 @@ class ScopeTreeModel(QAbstractItemModel):
                 stack.append((child, cidx))
         return QModelIndex()
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        return self.createIndex(row, column, self.node(parent).children[row])
-
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        up = self.node(index).parent
-        if up is None or up is self._root:
-            return QModelIndex()
-        return self.createIndex(up.row, 0, up)
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self.node(parent).children)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Scope", "Entries")[section] if section in (0, 1) else None
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -115,11 +85,29 @@ class ScopeTreeModel(QAbstractItemModel):
             f = QFont()
             f.setItalic(True)
             return f
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and n.scope is None:
-            return "A group: select one of its resources"
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            if n.scope is None:
+                return "A group: select one of its resources"
+            # The whole name: the view elides it in the middle where the pane is narrow.
+            return plain_tooltip(f"{n.label}\n{n.count:,} entries")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{cell_text(n.label, 80)}, {n.count} entries"
         return None
+
+
+class ScopeDelegate(QStyledItemDelegate):
+    """Resources elided in the middle (the view's mode), every other node at its end."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == 0:
+            node = index.internalPointer()
+            is_resource = (
+                isinstance(node, ScopeNode) and node.scope is not None
+                and node.scope.kind == "resource"
+            )
+            if not is_resource:
+                option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class ScopeTree(QTreeView):
@@ -133,6 +121,10 @@ class ScopeTree(QTreeView):
         self.scope_model = ScopeTreeModel(self)
         self.setModel(self.scope_model)
         self.setUniformRowHeights(True)
+        # "dragon-prod-1" and "dragon-prod-2" differ at their end: a resource's name
+        # keeps both ends; titles and groups ("Satori deployments") read from the left.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setItemDelegate(ScopeDelegate(self))
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAccessibleName("Scope: organization, titles and resources")
@@ -157,6 +149,12 @@ class ScopeTree(QTreeView):
                     self.expand(child)  # titles open, groups closed
         self.select_scope(self._scope, emit=False)
 
+    def clear(self) -> None:
+        """No tree and no scope: the workspace is closed (a new one shows everything)."""
+        self.scope_model.set_root(ScopeNode("", 0, None))
+        self._scope = ALL
+        self._unselect()
+
     def scope(self) -> Scope:
         return self._scope
 
@@ -164,6 +162,7 @@ class ScopeTree(QTreeView):
         idx = self.scope_model.index(0, 0) if scope.is_all else self.scope_model.find(scope)
         self._scope = scope
         if not idx.isValid():
+            self._unselect()  # never leave another node highlighted
             return
         self.blockSignals(not emit)
         try:
@@ -171,6 +170,15 @@ class ScopeTree(QTreeView):
             self.scrollTo(idx)
         finally:
             self.blockSignals(False)
+
+    def _unselect(self) -> None:
+        model = self.selectionModel()
+        model.blockSignals(True)
+        try:
+            model.clear()
+        finally:
+            model.blockSignals(False)
+        self.viewport().update()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

@@ -1,6 +1,12 @@
 """Time range: presets relative to the newest entry (last 24 h, 7 days, 30 days,
 all), a custom range, and the UTC/Local switch that also governs how typed
 times are read.
+
+One source of truth: ``time_range()`` (the range last emitted) is the filter, and
+the From/To fields only ever show it. The workspace's bounds (``set_bounds``, sent
+on every refresh) fill the fields only while no range is chosen, so a range chosen
+by dragging on the timeline (``set_range``) or typed in the fields stays what the
+fields show until the person changes it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.times import DAY_MS
+from auditviewer.core.times import DAY_MS, zone_name
 
 PRESET_ALL = "all"
 PRESET_24H = "24h"
@@ -108,13 +114,12 @@ class TimeRangeBar(QWidget):
     def set_bounds(self, oldest_ms: int | None, newest_ms: int | None) -> None:
         """The workspace's first and last entry times (presets count back from newest)."""
         self._oldest, self._newest = oldest_ms, newest_ms
-        if oldest_ms is not None and newest_ms is not None:
-            self._block(True)
-            self.start_edit.setDateTime(self._qdt(oldest_ms))
-            self.end_edit.setDateTime(self._qdt(newest_ms + 1000))
-            self._block(False)
-        if self.preset_key() not in (PRESET_ALL, PRESET_CUSTOM):
+        if self.preset_key() == PRESET_CUSTOM:
+            self._show_range()  # a chosen range is never overwritten by the bounds
+            return
+        if self.preset_key() != PRESET_ALL:
             self._preset_changed()
+        self._show_range()
 
     def set_range(self, start_ms: int | None, end_ms: int | None) -> None:
         """Set a custom range (the timeline's drag) and emit it."""
@@ -152,6 +157,20 @@ class TimeRangeBar(QWidget):
     def _qdt(self, ms: int) -> QDateTime:
         return QDateTime.fromMSecsSinceEpoch(ms, self._zone())
 
+    def _show_range(self) -> None:
+        """The From/To fields show the current range, its open ends at the bounds."""
+        start, end = self._range
+        if start is None:
+            start = self._oldest
+        if end is None and self._newest is not None:
+            end = self._newest + 1000
+        self._block(True)
+        if start is not None:
+            self.start_edit.setDateTime(self._qdt(start))
+        if end is not None:
+            self.end_edit.setDateTime(self._qdt(end))
+        self._block(False)
+
     def _show_custom(self, on: bool) -> None:
         for w in (self.start_edit, self.dash, self.end_edit):
             w.setVisible(on)
@@ -161,6 +180,7 @@ class TimeRangeBar(QWidget):
         key = self.preset_key()
         self._show_custom(key == PRESET_CUSTOM)
         if key == PRESET_CUSTOM:
+            self._show_range()  # Custom starts from the range in force, not the bounds
             self._custom_changed()
             return
         span = next(s for k, _, s in PRESETS if k == key)
@@ -183,6 +203,8 @@ class TimeRangeBar(QWidget):
         if new == self._range:
             return
         self._range = new
+        if self.preset_key() != PRESET_CUSTOM:
+            self._show_range()
         self.rangeChanged.emit(new)
 
     def _utc_toggled(self, on: bool) -> None:
@@ -199,7 +221,8 @@ class TimeRangeBar(QWidget):
         self.utcChanged.emit(on)
 
     def _update_zone(self) -> None:
-        self.utc_button.setText("UTC" if self._utc else "Local")
+        # The zone named, not just "Local": what the table's times are read in.
+        self.utc_button.setText("UTC" if self._utc else f"Local ({zone_name(False)})")
         for edit in (self.start_edit, self.end_edit):
             edit.setTimeZone(self._zone())
 

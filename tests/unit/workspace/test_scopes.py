@@ -37,6 +37,17 @@ def test_resource_node_selects_its_resource_and_unknown_types_get_a_label() -> N
     assert leaf.label == "x1"  # no name: the id
     assert leaf.scope is not None and leaf.scope.kind == "resource"
     assert (leaf.scope.resource_type, leaf.scope.resource_id) == ("leaderboard_thing", "x1")
-    other = by_label["Other"].children[0]
-    assert other.label == "(unnamed)" and other.scope is None
+    assert "Other" not in by_label  # the row naming nothing is counted by the organization
     assert ALL.is_all and not leaf.scope.is_all
+
+
+def test_rows_naming_nothing_count_towards_the_organization() -> None:
+    """Issue 13.6: a plain export's entries name no resource; the tree still counts them."""
+    root = build_tree([ResourceCount(None, None, None, None, None, 200)], "Organization")
+    org = root.children[0]
+    assert org.count == 200 and org.children == []
+    mixed = build_tree([
+        ResourceCount(None, None, None, None, None, 5),
+        ResourceCount(None, None, "user", "usr_1", "hana", 2),
+    ]).children[0]
+    assert mixed.count == 7 and [c.label for c in mixed.children] == ["Users"]

@@ -165,3 +165,13 @@ def test_a_full_disk_mid_load_falls_back_to_memory_with_a_notice(
     finally:
         session.close()
     assert not any(databases.glob("*.duckdb"))
+
+
+def test_scope_counts_include_entries_naming_no_resource() -> None:
+    """Issue 13.6: the scope tree of a plain export counts its 200 rows."""
+    session = load_session([str(VECTORS / "dashboard-export.json")], Ctx())
+    try:
+        rows = session.scope_counts(FilterState())
+        assert sum(r.count for r in rows) == 200
+    finally:
+        session.close()

@@ -87,12 +87,20 @@ def test_paging_and_lru() -> None:
     assert model.cached_pages() == MAX_PAGES
 
 
-def test_retention_marker() -> None:
+def test_retention_marker(qtbot: Any) -> None:
+    """An icon from resources/, not ⌛ (no installed font draws it: issue 13.12)."""
+    from PySide6.QtGui import QIcon
+
     model = EntryTableModel()
     model.set_retention_cutoff(BASE_MS + 5000)
     model.set_source(FakeSource(10))
-    assert model.index(0, COL_STATE).data() == "✔ ⌛"
+    assert model.index(0, COL_STATE).data() == "✔"
+    icon = model.index(0, COL_STATE).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(icon, QIcon) and not icon.pixmap(16, 16).toImage().isNull()
+    assert not icon.pixmap(16, 16).toImage().allGray()  # drawn, not blank
     assert model.index(9, COL_STATE).data() == "✔"
+    assert model.index(9, COL_STATE).data(Qt.ItemDataRole.DecorationRole) is None
+    assert "retention" in model.index(0, COL_STATE).data(Qt.ItemDataRole.AccessibleTextRole)
     assert "retention" in model.index(0, COL_TIME).data(Qt.ItemDataRole.ToolTipRole)
 
 

@@ -9,6 +9,7 @@ from auditviewer.ui.widgets.diff_view import (
     ChangesModel,
     DiffView,
     find_changes,
+    fit_change,
     split_change,
 )
 
@@ -66,3 +67,39 @@ def test_view_shows_and_paints(qtbot: Any) -> None:
     view.grab()  # runs the delegate's paint
     view.set_entry({"metadata": {"plan": "pro"}})
     assert not view.has_changes() and view.empty.isVisible()
+
+
+IMAGE = ("registry.heroiclabs.com/nakama:3.24.2", "registry.heroiclabs.com/nakama:3.25.0")
+
+
+def test_narrow_cell_keeps_the_change() -> None:
+    """Defect 13.4: the differing part shows at any width (the common prefix elided)."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    fm = QFontMetrics(QFont())
+    before, after = split_change(*IMAGE)
+    assert fit_change(after, fm, 10_000) == after  # what fits is unchanged
+    whole = "".join(after)
+    for width in (fm.horizontalAdvance(whole) - 1, fm.horizontalAdvance("…co/nakama:3.25.0"), 90):
+        for parts in (before, after):
+            prefix, middle, suffix = fit_change(parts, fm, width)
+            assert middle == parts[1]  # the change, whole
+            assert prefix.startswith("…") and parts[0].endswith(prefix[1:])
+            assert fm.horizontalAdvance(prefix + middle + suffix) <= width
+    assert "".join(fit_change(after, fm, fm.horizontalAdvance("…co/nakama:3.25.0"))).endswith(
+        "3.25.0")
+    # Narrower than the change itself: the change, elided, still comes first.
+    prefix, middle, suffix = fit_change(("x" * 30, "y" * 40, "z"), fm, 60)
+    assert prefix == "…" and middle.startswith("y") and suffix == ""
+    assert fm.horizontalAdvance(prefix + middle) <= 60
+
+
+def test_suffix_shares_the_room() -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    fm = QFontMetrics(QFont())
+    parts = ("p" * 40, "CHANGED", "s" * 40)
+    width = fm.horizontalAdvance("CHANGED") + 120
+    prefix, middle, suffix = fit_change(parts, fm, width)
+    assert middle == "CHANGED" and prefix.startswith("…") and suffix.endswith("…")
+    assert fm.horizontalAdvance(prefix + middle + suffix) <= width

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from auditviewer.integrity.report_html import report_html
 from auditviewer.ui.widgets.integrity_panel import (
     F_KIND,
@@ -110,3 +112,71 @@ def test_signer_text_tells_invalid_from_not_checked() -> None:
         "log+00000001 (trusted, INVALID); log+00000002 (trusted, not checked); "
         "witness+00000003 (not trusted)"
     )
+
+
+def test_finding_messages_have_the_room(qtbot: Any) -> None:
+    """Defect 13.5: the message gets the row's width and wraps; codes are in the tooltip."""
+    from auditviewer.ui.widgets.integrity_panel import F_CHECKPOINT, F_MESSAGE, F_SEVERITY
+
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    report, _ = verify_vector("modified-entry")
+    panel.set_report(report)
+    view = panel.findings
+    assert view.isColumnHidden(F_KIND) and view.isColumnHidden(F_CHECKPOINT)
+    assert view.columnWidth(F_MESSAGE) >= 0.6 * view.viewport().width()
+    assert view.wordWrap()
+    assert view.rowHeight(0) >= 2 * view.fontMetrics().lineSpacing()
+    model = panel.findings_model
+    f = model.finding(0)
+    for column in (F_SEVERITY, F_MESSAGE):
+        tip = model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+        assert f.kind in tip and f.message[:40] in tip
+
+
+def test_plain_export_reads_as_no_integrity_data(qtbot: Any) -> None:
+    """Defect 13.6: neutral, one sentence, what a bundle would add; no "0 of 200"."""
+    from auditviewer.ui.widgets.integrity_panel import STATUS_PLAIN, status_colours
+
+    report, _ = verify_vector("dashboard-export.json")
+    banner = IntegrityBanner()
+    qtbot.addWidget(banner)
+    banner.set_report(report)
+    assert banner.status_key() == STATUS_PLAIN
+    assert banner.status.text() == "No integrity data"
+    detail = banner.detail.text()
+    assert "0 of 200" not in detail and "incomplete" not in detail.lower()
+    assert "200 entries" in detail and "bundle" in detail and detail.count(".") == 1
+    assert status_colours(STATUS_PLAIN, False) == status_colours("none", False)
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(report)
+    assert panel.headline.text() == f"No integrity data: {detail}"
+
+
+def test_fork_says_the_checkpoints_disagree(qtbot: Any) -> None:
+    """Defect 13.8: not "Failed: 3,000 of 3,000 entries verified"."""
+    report, _ = verify_vector("fork")
+    banner = IntegrityBanner()
+    qtbot.addWidget(banner)
+    banner.set_report(report)
+    assert banner.status.text() == "Checkpoints disagree"
+    detail = banner.detail.text()
+    assert "checkpoints disagree" in detail and "entries themselves are consistent" in detail
+    assert "3,000 of 3,000" not in detail
+    panel = IntegrityPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(report)
+    assert panel.headline.text().startswith("Checkpoints disagree: The checkpoints disagree")
+    assert panel.save_evidence.isVisibleTo(panel)
+
+
+def test_fork_with_entries_no_checkpoint_proves_says_so() -> None:
+    report, _ = verify_vector("fork")
+    report.state_counts = {"verified": 16, "unverified": 2984}
+    line = summary_line(report)
+    assert line.startswith("The checkpoints disagree")
+    assert "16 of 3,000 proven by an undisputed checkpoint, 2,984 covered by none" in line

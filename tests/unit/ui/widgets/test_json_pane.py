@@ -77,3 +77,22 @@ def test_copy_value_path_entry(qtbot: Any) -> None:
 
 def test_pretty_json_visible() -> None:
     assert pretty_json({"a": "\u2066x"}) == '{\n  "a": "⟨U+2066⟩x"\n}'
+
+
+def test_the_entry_time_follows_the_windows_time_setting(qtbot: Any) -> None:
+    """Issue 13.12: one time setting for the whole window, the zone named."""
+    from auditviewer.core.times import format_time, parse_rfc3339_ms, zone_name
+
+    pane = MetadataPane()
+    qtbot.addWidget(pane)
+    stored = "2026-11-19T12:35:42.600Z"
+    pane.set_entry({"seq": 7, "time": stored, "id": "evt_1", "metadata": {}})
+    assert pane.subtitle.full_text() == "seq 7  ·  2026-11-19 12:35:42.600 UTC  ·  evt_1"
+    pane.set_utc(False)
+    ms = parse_rfc3339_ms(stored)
+    local = f"{format_time(ms, False, millis=True)} {zone_name(False)}"
+    assert local in pane.subtitle.full_text()
+    assert "Time as stored: 2026-11-19T12:35:42.600Z" in pane.subtitle.toolTip()
+    pane.set_entry({"seq": 8, "time": "not a time\u202e", "metadata": {}})
+    assert "not a time" in pane.subtitle.full_text()
+    assert "\u202e" not in pane.subtitle.toolTip()  # the stored text made visible
