@@ -286,9 +286,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
 
-        # status bar: progress + cancel
+        # status bar: what loading does (a label: the bar is too small for words), its share, cancel
+        self.progress_label = QLabel(self)
+        self.progress_label.setObjectName("progressLabel")
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_label.hide()
         self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(260)
+        self.progress.setFixedWidth(120)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel", self)
@@ -296,6 +300,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.status_label = ElidedLabel(parent=self)
         self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
 

@@ -212,7 +212,12 @@ class FilteringController(Controller):
     def update_counts(self) -> None:
         w = self.w
         rows = w.model.rowCount()
-        w.count_label.setText(f"Showing {rows:,} of {self.total:,}")
+        if w.loading.is_loading():
+            whole = w.loading.expected
+            of = f" of {whole:,}" if whole is not None else ""
+            w.count_label.setText(f"Showing {rows:,}{of} · loading…")
+        else:
+            w.count_label.setText(f"Showing {rows:,} of {self.total:,}")
         w.clear_all.setEnabled(w.state.is_filtered)
         if w.state.seq_range is not None:
             a, b = w.state.seq_range

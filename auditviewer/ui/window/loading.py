@@ -5,6 +5,21 @@ progress, Cancel, and closing the workspace.
 The session is shown as soon as the loader hands over its first rows
 (``partial``); newly stored rows are shown every ``LOADING_REFRESH_S``; the
 report, banner and panel follow when the load finishes.
+
+Progress is told in entries, per phase, in a label beside a small percentage bar
+(never inside it): "Reading and verifying: 120,000 of 300,000 entries · 85,000/s
+· about 2 s left" — the total exact when the inputs know it (Parquet footers),
+else estimated from the bytes read ("of about …"); then "Checking signatures"
+and "Storing".
+
+Cancel, closing the workspace (Ctrl+W) and quitting never wait for the loading
+thread. The window lets go of the job at once (:meth:`_let_go`): its signals are
+disconnected, the store it fills is interrupted (``JobContext.on_cancel``), and
+the job closes that store itself when it stops (at its next batch); the window
+returns to the start page, as before the open (docs/architecture.md, "Cancel").
+A session the job still fills is never closed on the GUI thread. Quitting waits
+at most ``QUIT_WAIT_S`` for the jobs to stop; :func:`jobs_running` tells
+:func:`auditviewer.ui.app.run` whether to end the process without them.
 """
 
 from __future__ import annotations
@@ -29,10 +44,26 @@ if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
 
 MAX_RECENT = 10
+QUIT_WAIT_S = 0.5
+PROGRESS_TICK_MS = 500  # the progress text is redrawn this often while loading  # quitting: how long the GUI waits for a cancelled load to stop
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 OPEN_FILTER = (
     "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
 )
+
+
+#: Jobs let go of (cancelled, closed, quit) and their threads, kept referenced until
+#: their thread ends: a QThread or a Worker collected while its job runs crashes Qt.
+_LET_GO: list[tuple[Worker, QThread]] = []
+
+
+def jobs_running() -> bool:
+    """Whether a loading job let go of is still running (its thread not yet ended)."""
+    return any(thread.isRunning() for _, thread in _LET_GO)
+
+
+def _forget_ended() -> None:
+    _LET_GO[:] = [(worker, thread) for worker, thread in _LET_GO if thread.isRunning()]
 
 
 class LoadingController(Controller):
@@ -40,6 +71,18 @@ class LoadingController(Controller):
         super().__init__(window)
         #: Keys trusted for this workspace only (the demo's), kept to verify again.
         self.extra_trust: list[str] = []
+        #: The session on show is the running job's (it fills it, and closes it if cancelled).
+        self._session_is_jobs = False
+        self._phase = ""
+        self._bytes: tuple[int, int] = (0, 0)
+        self._read = 0
+        #: Entries the inputs hold, when known before reading them (Parquet footers).
+        self.expected: int | None = None
+        self._reading_since: float | None = None
+        # Rate and time left change between two batches too.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(PROGRESS_TICK_MS)
+        self._ticker.timeout.connect(self._show_progress)
 
     #: The loading job, while one runs.
     worker: Worker | None = None
@@ -47,6 +90,8 @@ class LoadingController(Controller):
     _stored = 0
     _load_started = 0.0
     _last_load_refresh = 0.0
+    _read_at_start = 0
+    _estimate = 0
 
     # -- choosing what to open -------------------------------------------
     def open_dialog(self) -> None:
@@ -117,7 +162,7 @@ class LoadingController(Controller):
         if w.loader is None:
             QMessageBox.warning(w, APP_NAME, "No loader is available.")
             return
-        self.cancel_loading(wait=True)
+        self._let_go()
         self.close_workspace(show_start=False)
         w.paths = [str(p) for p in paths]
         self.extra_trust = list(trust or [])
@@ -138,20 +183,33 @@ class LoadingController(Controller):
         # loader): DuckDB's threads, started when it opens, keep the GUI's priority for the
         # filter changes that follow.
         self.worker = Worker(job)
-        self.worker.progress.connect(self.on_progress)
-        self.worker.rowsStored.connect(self.on_rows_stored)
-        self.worker.partial.connect(self.on_partial)
-        self.worker.finished.connect(self.on_loaded)
-        self.worker.failed.connect(self.on_failed)
-        self.worker.cancelled.connect(self.on_cancelled)
+        for signal, slot in self._wiring(self.worker):
+            signal.connect(slot)
         w.banner.set_status("loading", "Reading and verifying " + self.inputs_text() + "…")
+        self._phase, self._bytes, self._read, self.expected = "Opening", (0, 0), 0, None
+        self._reading_since = None
+        self._estimate = 0
         w.progress.setRange(0, 0)
         w.progress.show()
+        w.progress_label.setText("Opening…")
+        w.progress_label.show()
         w.cancel_button.show()
         w.status("Opening " + self.inputs_text() + "…")
         self._load_started = time.monotonic()
-        self._thread = start(self.worker, w)
+        self._thread = start(self.worker, None)
+        self._ticker.start()
         w.menus.update_actions()
+
+    def _wiring(self, worker: Worker) -> list[tuple[Any, Any]]:
+        return [
+            (worker.progress, self.on_progress),
+            (worker.entriesRead, self.on_entries_read),
+            (worker.rowsStored, self.on_rows_stored),
+            (worker.partial, self.on_partial),
+            (worker.finished, self.on_loaded),
+            (worker.failed, self.on_failed),
+            (worker.cancelled, self.on_cancelled),
+        ]
 
     def inputs_text(self) -> str:
         names = [Path(p).name or p for p in self.w.paths]
@@ -161,25 +219,112 @@ class LoadingController(Controller):
     def is_loading(self) -> bool:
         return self.worker is not None
 
-    def cancel_loading(self, *_: Any, wait: bool = False) -> None:
-        worker = self.worker
+    def cancel_loading(self, *_: Any) -> None:
+        """Stop the load: at once for the window (start page, "cancelled"), within a batch
+        or an interrupted statement for the job."""
+        if self.worker is None:
+            return
+        self._let_go()
+        self.close_workspace(show_start=True)
+        self.w.status("Opening was cancelled.")
+        self.w.loadFinished.emit("cancelled")
+
+    def _let_go(self) -> None:
+        """Cancel the job and stop listening to it, without waiting for it to stop."""
+        worker, thread = self.worker, self._thread
         if worker is None:
             return
         worker.cancel()
-        if wait and self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10_000)
+        for signal, slot in self._wiring(worker):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+        if thread is not None:
+            _forget_ended()
+            _LET_GO.append((worker, thread))
+        self.worker, self._thread = None, None
+        self._hide_progress()
+        self.w.menus.update_actions()
+
+    def wait_for_jobs(self, seconds: float) -> bool:
+        """Wait (blocking) up to ``seconds`` for the jobs let go of to stop; whether they did."""
+        deadline = time.monotonic() + seconds
+        for _, thread in list(_LET_GO):
+            left = deadline - time.monotonic()
+            if left <= 0 or not thread.wait(max(1, int(left * 1000))):
+                break
+        _forget_ended()
+        return not jobs_running()
 
     @Slot(str, int, int)
     def on_progress(self, phase: str, done: int, total: int) -> None:
+        self._phase = phase
+        if phase == "Reading and verifying":
+            self._bytes = (done, total)
+        self._show_progress()
+
+    @Slot(int, int)
+    def on_entries_read(self, count: int, expected: int) -> None:
+        if self._reading_since is None:
+            self._reading_since = time.monotonic()
+            self._read_at_start = count
+        self._read = count
+        known = expected if expected >= 0 else None
+        if known != self.expected:
+            self.expected = known
+            self.w.filtering.update_counts()
+        self._show_progress()
+
+    def _show_progress(self) -> None:
         w = self.w
-        if total > 0:
-            w.progress.setRange(0, 1000)
-            w.progress.setValue(int(1000 * done / max(total, 1)))
+        fraction = self._fraction()
+        if fraction is None:
+            w.progress.setRange(0, 0)  # busy: checking signatures, storing
         else:
-            w.progress.setRange(0, 0)
-        w.progress.setFormat(f"{phase} %p%")
-        w.status(f"{phase}…")
+            w.progress.setRange(0, 1000)
+            w.progress.setValue(int(1000 * fraction))
+        w.progress.setFormat("%p%")
+        w.progress_label.setText(self.progress_text())
+
+    def _fraction(self) -> float | None:
+        if self._phase != "Reading and verifying":
+            return None
+        if self.expected:
+            return min(1.0, self._read / self.expected)
+        done, total = self._bytes
+        return min(1.0, done / total) if total > 0 else None
+
+    def _estimated_total(self) -> tuple[int | None, bool]:
+        """Entries in all, and whether that is exact (known) or estimated from bytes read."""
+        if self.expected is not None:
+            return self.expected, True
+        done, total = self._bytes
+        if done > 0 and total > 0 and self._read > 0:
+            # The bytes count runs ahead of the entries verified (reading is pipelined), so
+            # each estimate falls short: the largest so far is the best.
+            estimate = max(self._read, round(self._read * total / done))
+            self._estimate = max(self._estimate, estimate)
+            return self._estimate, False
+        return None, False
+
+    def progress_text(self) -> str:
+        """What the loading is doing, in entries: done of total, rate, time left."""
+        phase, read = self._phase, self._read
+        if phase != "Reading and verifying":
+            return f"{phase}: {read:,} entries…" if read else f"{phase}…"
+        total, exact = self._estimated_total()
+        text = f"{phase}: {read:,}"
+        if total is not None:
+            text += f" of {total:,}" if exact else f" of about {total:,}"
+        text += " entries"
+        since = self._reading_since
+        if since is not None:
+            seconds = time.monotonic() - since
+            rate = (read - self._read_at_start) / seconds if seconds >= 0.5 else 0.0
+            if rate > 0:
+                text += f" · {rate:,.0f}/s"
+                if total is not None and total > read:
+                    text += f" · about {_duration((total - read) / rate)} left"
+        return text
 
     @Slot(object)
     def on_partial(self, session: object) -> None:
@@ -187,6 +332,7 @@ class LoadingController(Controller):
         if self.worker is None:
             return
         self.install_session(session)  # type: ignore[arg-type]
+        self._session_is_jobs = True
 
     @Slot(int)
     def on_rows_stored(self, count: int) -> None:
@@ -257,22 +403,30 @@ class LoadingController(Controller):
 
     @Slot()
     def on_cancelled(self) -> None:
+        """The job stopped by itself as cancelled (the window's own Cancel lets go first)."""
         self._finish_worker()
         self.close_workspace(show_start=True)
         self.w.status("Opening was cancelled.")
         self.w.loadFinished.emit("cancelled")
 
     def _finish_worker(self) -> None:
-        w = self.w
+        """The job has ended (finished, failed, cancelled): its thread ends now too."""
         self.worker = None
-        w.progress.hide()
-        w.cancel_button.hide()
+        self._session_is_jobs = False
+        self._hide_progress()
         if self._thread is not None:
             self._thread.quit()
             self._thread.wait(5000)
             self._thread.deleteLater()
             self._thread = None
-        w.menus.update_actions()
+        self.w.menus.update_actions()
+
+    def _hide_progress(self) -> None:
+        w = self.w
+        self._ticker.stop()
+        w.progress.hide()
+        w.progress_label.hide()
+        w.cancel_button.hide()
 
     def install_session(self, session: Session) -> None:
         w = self.w
@@ -293,17 +447,23 @@ class LoadingController(Controller):
         w.sessionReady.emit()
 
     def close_workspace(self, *_: Any, show_start: bool = True) -> None:
+        """Close the workspace (Ctrl+W): a load in progress is let go of, never waited for."""
         w = self.w
         if self.worker is not None and show_start:
-            self.cancel_loading(wait=True)
+            self._let_go()
+            w.status("Opening was cancelled.")
+            w.loadFinished.emit("cancelled")
         w.export.close_dialog()
         w.banner.set_notes([])
         session = w.session
+        if self._session_is_jobs and self.worker is None:
+            session = None  # the job let go of closes it when it stops: never here, mid-insert
+        self._session_is_jobs = False
         w.session = None
         w.report = None
         w.refresher.cancel_pending()
         w.filtering.forget_shown()
-        w.filtering.release_view(w.model.source())
+        w.refresher.release(w.model.source())  # on the query thread: the store may be busy
         w.model.set_source(None)
         w.pane.clear()
         w.integrity.set_report(None)
@@ -320,9 +480,15 @@ class LoadingController(Controller):
             w.show_start()
 
     def shut_down(self) -> None:
-        """The window closes: stop the load, then close the workspace."""
-        self.cancel_loading(wait=True)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10_000)
+        """The window closes: let go of the load, close the workspace, and give the jobs
+        ``QUIT_WAIT_S`` to stop (the app ends the process without them after that)."""
+        self._let_go()
         self.close_workspace(show_start=False)
+        self.wait_for_jobs(QUIT_WAIT_S)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
