@@ -214,8 +214,11 @@ class FilteringController(Controller):
         rows = w.model.rowCount()
         if w.loading.is_loading():
             whole = w.loading.expected
-            of = f" of {whole:,}" if whole is not None else ""
-            w.count_label.setText(f"Showing {rows:,}{of} · loading…")
+            if self._shown_state is None:  # no view yet: nothing is shown
+                w.count_label.setText(f"Loading {whole:,} entries…" if whole is not None else "Loading…")
+            else:
+                of = f" of {whole:,}" if whole is not None else ""
+                w.count_label.setText(f"Showing {rows:,}{of} · loading…")
         else:
             w.count_label.setText(f"Showing {rows:,} of {self.total:,}")
         w.clear_all.setEnabled(w.state.is_filtered)

@@ -8,9 +8,9 @@ report, banner and panel follow when the load finishes.
 
 Progress is told in entries, per phase, in a label beside a small percentage bar
 (never inside it): "Reading and verifying: 120,000 of 300,000 entries · 85,000/s
-· about 2 s left" — the total exact when the inputs know it (Parquet footers),
-else estimated from the bytes read ("of about …"); then "Checking signatures"
-and "Storing".
+· about 2 s left" when the inputs know their total (Parquet footers); else the
+entries read, and the time left from the bytes left (the bar then shows the bytes'
+share); then "Checking signatures" and "Storing".
 
 Cancel, closing the workspace (Ctrl+W) and quitting never wait for the loading
 thread. The window lets go of the job at once (:meth:`_let_go`): its signals are
@@ -91,7 +91,6 @@ class LoadingController(Controller):
     _load_started = 0.0
     _last_load_refresh = 0.0
     _read_at_start = 0
-    _estimate = 0
 
     # -- choosing what to open -------------------------------------------
     def open_dialog(self) -> None:
@@ -188,7 +187,6 @@ class LoadingController(Controller):
         w.banner.set_status("loading", "Reading and verifying " + self.inputs_text() + "…")
         self._phase, self._bytes, self._read, self.expected = "Opening", (0, 0), 0, None
         self._reading_since = None
-        self._estimate = 0
         w.progress.setRange(0, 0)
         w.progress.show()
         w.progress_label.setText("Opening…")
@@ -268,6 +266,8 @@ class LoadingController(Controller):
             self._reading_since = time.monotonic()
             self._read_at_start = count
         self._read = count
+        if count and self._phase == "Opening":
+            self._phase = "Reading and verifying"  # the first batch came before its progress
         known = expected if expected >= 0 else None
         if known != self.expected:
             self.expected = known
@@ -293,37 +293,30 @@ class LoadingController(Controller):
         done, total = self._bytes
         return min(1.0, done / total) if total > 0 else None
 
-    def _estimated_total(self) -> tuple[int | None, bool]:
-        """Entries in all, and whether that is exact (known) or estimated from bytes read."""
-        if self.expected is not None:
-            return self.expected, True
-        done, total = self._bytes
-        if done > 0 and total > 0 and self._read > 0:
-            # The bytes count runs ahead of the entries verified (reading is pipelined), so
-            # each estimate falls short: the largest so far is the best.
-            estimate = max(self._read, round(self._read * total / done))
-            self._estimate = max(self._estimate, estimate)
-            return self._estimate, False
-        return None, False
-
-    def progress_text(self) -> str:
-        """What the loading is doing, in entries: done of total, rate, time left."""
+    def progress_text(self, now: float | None = None) -> str:
+        """What the loading is doing, in entries: done of the total when known, rate, time left
+        (from the entries left, or from the bytes left when the total is not known)."""
         phase, read = self._phase, self._read
         if phase != "Reading and verifying":
             return f"{phase}: {read:,} entries…" if read else f"{phase}…"
-        total, exact = self._estimated_total()
-        text = f"{phase}: {read:,}"
-        if total is not None:
-            text += f" of {total:,}" if exact else f" of about {total:,}"
-        text += " entries"
+        total = self.expected
+        text = f"{phase}: {read:,}" + (f" of {total:,}" if total is not None else "") + " entries"
         since = self._reading_since
-        if since is not None:
-            seconds = time.monotonic() - since
-            rate = (read - self._read_at_start) / seconds if seconds >= 0.5 else 0.0
-            if rate > 0:
-                text += f" · {rate:,.0f}/s"
-                if total is not None and total > read:
-                    text += f" · about {_duration((total - read) / rate)} left"
+        if since is None:
+            return text
+        seconds = (time.monotonic() if now is None else now) - since
+        rate = (read - self._read_at_start) / seconds if seconds >= 0.5 else 0.0
+        if rate <= 0:
+            return text
+        text += f" · {rate:,.0f}/s"
+        if total is not None:
+            left = (total - read) / rate if total > read else None
+        else:
+            done, size = self._bytes
+            share = done / size if size > 0 else 0.0
+            left = seconds * (1 - share) / share if 0 < share < 1 else None
+        if left is not None:
+            text += f" · about {_duration(left)} left"
         return text
 
     @Slot(object)
@@ -339,8 +332,7 @@ class LoadingController(Controller):
         w = self.w
         if w.session is None:
             return
-        self._stored = count
-        w.status(f"{count:,} entries stored…")
+        self._stored = count  # the progress label tells how many were read
         now = time.monotonic()
         if now - self._last_load_refresh >= LOADING_REFRESH_S and not w.refresher.pending():
             self._last_load_refresh = now

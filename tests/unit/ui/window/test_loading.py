@@ -71,17 +71,19 @@ def test_progress_counts_entries_of_the_known_total_and_the_count_says_loading(
     assert not window.progress_label.isVisible() and not window.progress.isVisible()
 
 
-def test_progress_text_estimates_a_total_it_does_not_know(qtbot: Any) -> None:
-    """JSONL: the total is estimated from the bytes read, and says so; rate and time left."""
+def test_progress_text_without_a_known_total_tells_time_left_from_the_bytes(qtbot: Any) -> None:
+    """JSONL: no total is claimed; the entries read, their rate, and the time left from the
+    bytes left (a quarter read in two seconds: six to go)."""
     window = shown_window(qtbot, load_session)
     loading: LoadingController = window.loading
     loading.on_progress("Reading and verifying", 250, 1000)
     loading.on_entries_read(0, -1)
-    loading._reading_since = time.monotonic() - 2.0  # two seconds of reading so far
     loading.on_entries_read(5_000, -1)
-    text = loading.progress_text()
-    assert text.startswith("Reading and verifying: 5,000 of about 20,000 entries · ")
-    assert "/s · about " in text and text.endswith(" s left")
+    assert loading._reading_since is not None
+    now = loading._reading_since + 2.0  # two seconds of reading
+    assert loading.progress_text(now) == "Reading and verifying: 5,000 entries · 2,500/s · about 6 s left"
+    loading.on_entries_read(5_000, 20_000)  # a known total: the time left from the entries left
+    assert loading.progress_text(now) == "Reading and verifying: 5,000 of 20,000 entries · 2,500/s · about 6 s left"
     loading.on_progress("Storing", 0, 0)
     assert loading.progress_text() == "Storing: 5,000 entries…"
 
