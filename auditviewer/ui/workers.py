@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from auditviewer.core.errors import AuditViewerError, Cancelled
 
@@ -200,7 +200,9 @@ def start(worker: Worker, parent: QObject | None = None) -> QThread:
     worker.moveToThread(thread)
     worker.qthread = thread
     thread.started.connect(worker.run)
+    # Direct: the thread quits from the job's own thread as it ends, even while the GUI
+    # thread (where the QThread object lives) is blocked waiting for it (quitting).
     for signal in (worker.finished, worker.failed, worker.cancelled):
-        signal.connect(thread.quit)
+        signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread

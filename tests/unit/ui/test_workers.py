@@ -251,3 +251,23 @@ def test_a_result_finished_after_cancel_is_closed(qtbot: Any) -> None:
     qtbot.waitUntil(thread.isFinished, timeout=5000)
     qtbot.waitUntil(lambda: rec.last() == ("cancelled", None), timeout=5000)
     assert result.closed  # nobody else will: the window has let go of the job
+
+
+def test_the_thread_ends_while_the_gui_thread_waits_for_it(qtbot: Any) -> None:
+    """Quitting waits (blocking the GUI thread) for a cancelled job: its thread must end
+    without the GUI's event loop running (the quit is not queued to the GUI thread)."""
+    running = threading.Event()
+
+    def job(ctx: JobContext) -> None:
+        running.set()
+        while True:
+            ctx.check()
+            time.sleep(0.005)
+
+    worker = Worker(job)
+    thread = start(worker)
+    assert running.wait(5)
+    worker.cancel()
+    began = time.perf_counter()
+    assert thread.wait(2000), "the thread waited for the GUI's event loop to quit"
+    assert time.perf_counter() - began < 0.5
