@@ -208,15 +208,14 @@ class StoreSession:
         self.memory_problems: list[str] = []
         #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
         self.remembered: int | None = None
-        #: The (closed) workspace and the keys it was verified with, for exporting.
+        #: The (closed) workspace and the keys it was verified with, for exporting
+        #: (the export dialog's source is built from them: ``ui/window/export.py``).
         self.workspace: Workspace | None = None
         self.keys: list[VerifierKey] = []
         #: A store a full disk made the load give up (the window may have shown its first
         #: rows), closed with this session; and its partial database file, removed then.
         self.retired: list[Store] = []
         self.remove_on_close: list[str | Path] = []
-        self._export_source: Any = None
-        self._export_lock = threading.Lock()
         # Facets, timeline and scope counts of recent filters (the store does not
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -345,27 +344,7 @@ class StoreSession:
     def can_export(self) -> bool:
         return self.finished and self.report is not None and self.workspace is not None
 
-    def export_source(self) -> Any:
-        """The :class:`~auditviewer.export.source.ExportSource` of this session (built once).
-
-        The loader closed the workspace's inputs, so entries are read back from
-        the store (``source_from_store``); hashing the stored texts takes about a
-        second per million entries: call it off the GUI thread.
-        """
-        from auditviewer.export.source import source_from_store
-
-        if not self.can_export():
-            raise RuntimeError("the workspace is still loading")
-        with self._export_lock:
-            if self._export_source is None:
-                assert self.workspace is not None and self.report is not None
-                self._export_source = source_from_store(
-                    self.workspace, self.store, self.report, keys=self.keys
-                )
-            return self._export_source
-
     def close(self) -> None:
-        self._export_source = None
         self.store.close()  # a cached database file stays for the next opening
         for store in self.retired:
             store.close()

@@ -446,6 +446,7 @@ class LoadingController(Controller):
             w.status("Opening was cancelled.")
             w.loadFinished.emit("cancelled")
         w.export.close_dialog()
+        w.export.forget_source()
         w.banner.set_notes([])
         session = w.session
         if self._session_is_jobs and self.worker is None:
