@@ -15,7 +15,8 @@ share); then "Checking signatures" and "Storing".
 Cancel, closing the workspace (Ctrl+W) and quitting never wait for the loading
 thread. The window lets go of the job at once (:meth:`_let_go`): its signals are
 disconnected, the store it fills is interrupted (``JobContext.on_cancel``), and
-the job closes that store itself when it stops (at its next batch); the window
+the job closes that store itself when it stops (at its next batch, or at once in
+an interrupted statement); the window
 returns to the start page, as before the open (docs/architecture.md, "Cancel").
 A session the job still fills is never closed on the GUI thread. Quitting waits
 at most ``QUIT_WAIT_S`` for the jobs to stop; :func:`jobs_running` tells
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
 
 MAX_RECENT = 10
-QUIT_WAIT_S = 0.5
-PROGRESS_TICK_MS = 500  # the progress text is redrawn this often while loading  # quitting: how long the GUI waits for a cancelled load to stop
+QUIT_WAIT_S = 0.5  # quitting: how long the GUI waits for a cancelled load to stop
+PROGRESS_TICK_MS = 500  # the progress text is redrawn this often while loading
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 OPEN_FILTER = (
     "Audit exports (*.zip *.json *.jsonl *.jsonl.gz *.csv *.parquet manifest.json);;All files (*)"
@@ -209,6 +210,11 @@ class LoadingController(Controller):
             (worker.cancelled, self.on_cancelled),
         ]
 
+    def _stale(self) -> bool:
+        """A signal of a job let go of, posted before its disconnection: ignored."""
+        sender = self.sender()
+        return sender is not None and sender is not self.worker
+
     def inputs_text(self) -> str:
         names = [Path(p).name or p for p in self.w.paths]
         text = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -255,6 +261,8 @@ class LoadingController(Controller):
 
     @Slot(str, int, int)
     def on_progress(self, phase: str, done: int, total: int) -> None:
+        if self._stale():
+            return
         self._phase = phase
         if phase == "Reading and verifying":
             self._bytes = (done, total)
@@ -262,6 +270,8 @@ class LoadingController(Controller):
 
     @Slot(int, int)
     def on_entries_read(self, count: int, expected: int) -> None:
+        if self._stale():
+            return
         if self._reading_since is None:
             self._reading_since = time.monotonic()
             self._read_at_start = count
@@ -322,6 +332,8 @@ class LoadingController(Controller):
     @Slot(object)
     def on_partial(self, session: object) -> None:
         """The store has its first rows: show them while loading goes on."""
+        if self._stale():
+            return
         if self.worker is None:
             return
         self.install_session(session)  # type: ignore[arg-type]
@@ -329,6 +341,8 @@ class LoadingController(Controller):
 
     @Slot(int)
     def on_rows_stored(self, count: int) -> None:
+        if self._stale():
+            return
         w = self.w
         if w.session is None:
             return
@@ -340,6 +354,8 @@ class LoadingController(Controller):
 
     @Slot(object)
     def on_loaded(self, session: object) -> None:
+        if self._stale():
+            return
         w = self.w
         self._finish_worker()
         if w.session is not session:
@@ -386,6 +402,8 @@ class LoadingController(Controller):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
+        if self._stale():
+            return
         w = self.w
         self._finish_worker()
         self.close_workspace(show_start=True)
@@ -396,6 +414,8 @@ class LoadingController(Controller):
     @Slot()
     def on_cancelled(self) -> None:
         """The job stopped by itself as cancelled (the window's own Cancel lets go first)."""
+        if self._stale():
+            return
         self._finish_worker()
         self.close_workspace(show_start=True)
         self.w.status("Opening was cancelled.")
