@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
 
 MAX_RECENT = 10
-QUIT_WAIT_S = 0.5  # quitting: how long the GUI waits for a cancelled load to stop
+QUIT_WAIT_S = 0.3  # quitting: how long the GUI waits for a cancelled load to stop
 PROGRESS_TICK_MS = 500  # the progress text is redrawn this often while loading
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 OPEN_FILTER = (
