@@ -179,14 +179,14 @@ def main() -> int:
     for state in states:
         window.state = state.with_(scope=ALL)
         t = time.perf_counter()
-        window._apply()
+        window.filtering.apply()
         while not window.is_idle():
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
         window.table.viewport().repaint()
         whole.append((time.perf_counter() - t) * 1000)
-        table_facets.append(window.last_apply_ms)
+        table_facets.append(window.filtering.last_apply_ms)
         print(f"    {state.query or sorted(state.categories | state.actions)}: "
-              f"{window.model.rowCount():,} rows, table+facets {window.last_apply_ms:.0f} ms, "
+              f"{window.model.rowCount():,} rows, table+facets {window.filtering.last_apply_ms:.0f} ms, "
               f"whole {whole[-1]:.0f} ms")
     print(f"\nfilter change ({len(states)} filters, {total:,} entries)")
     print(

@@ -7,6 +7,7 @@ all come here (wired in :mod:`auditviewer.cli`).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from auditviewer.core.paths import APP
 from auditviewer.ui.main_window import APP_NAME, MainWindow
 from auditviewer.workspace import cache_folder
+from auditviewer.ui.window.loading import jobs_running
 
 log = logging.getLogger(__name__)
 #: The desktop entry's base name (auditviewer.desktop): Wayland compositors and
@@ -91,4 +93,12 @@ def run(paths: list[str], *, demo: bool = False, quit_after: float | None = None
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
     code = app.exec()
+    if jobs_running():
+        # A cancelled load that has not stopped within the window's wait (a long
+        # statement or the checkpoint judging between two cancel checks): end the
+        # process rather than wait. Its cache file was never marked complete, so
+        # the next opening sets it aside and rebuilds it (workspace/cache.py).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
     return int(code)

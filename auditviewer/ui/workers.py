@@ -2,12 +2,21 @@
 through signals (throttled, so the GUI is never flooded), and stops at the
 next batch when cancelled.
 
+Cancelling never waits: :meth:`Worker.cancel` sets the flag the job checks
+between batches and calls what the job registered with
+:meth:`JobContext.on_cancel` (the loader registers its store's ``interrupt``,
+so a long DuckDB statement stops too). Whatever the job does after that —
+an exception from the interrupted statement, or a result it finished anyway —
+ends as ``cancelled``, and such an orphaned result is closed here (it is
+nobody's: the window has moved on).
+
 A *background* job (loading a workspace) also gives way to the GUI thread for
 the CPU: see :func:`lower_thread_priority`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -16,7 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from auditviewer.core.errors import AuditViewerError, Cancelled
 
@@ -62,6 +71,7 @@ class JobContext:
         self._worker = worker
         self._last = 0.0
         self._last_rows = 0.0
+        self._last_read = 0.0
 
     @property
     def cancelled(self) -> bool:
@@ -84,6 +94,20 @@ class JobContext:
             self._last_rows = now
             self._worker.rowsStored.emit(int(count))
 
+    def entries_read(self, count: int, expected: int | None, *, force: bool = False) -> None:
+        """Entries read and verified so far, and how many the inputs hold when known
+        (Parquet footers), else None; at most ten times a second."""
+        now = time.monotonic()
+        if force or now - self._last_read >= PROGRESS_INTERVAL_S:
+            self._last_read = now
+            self._worker.entriesRead.emit(int(count), -1 if expected is None else int(expected))
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from the cancelling thread) when the job is cancelled; at once
+        if it already was. For work the job cannot check between, such as a database
+        statement (``Store.interrupt``)."""
+        self._worker.on_cancel(callback)
+
     def partial(self, value: Any) -> None:
         """Hand something to the GUI before the job ends (e.g. the session, once rows exist)."""
         self._worker.partial.emit(value)
@@ -100,6 +124,8 @@ class Worker(QObject):
     """Runs ``job(context)`` on its own thread; exactly one of finished/failed/cancelled follows."""
 
     progress = Signal(str, int, int)
+    #: entries read and verified so far, entries the inputs hold (-1: not known)
+    entriesRead = Signal(int, int)
     rowsStored = Signal(int)
     partial = Signal(object)
     finished = Signal(object)
@@ -115,9 +141,25 @@ class Worker(QObject):
         self.background = background
         self.cancel_event = threading.Event()
         self.qthread: QThread | None = None
+        self._on_cancel: list[Callable[[], None]] = []
+        self._cancel_lock = threading.Lock()
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        with self._cancel_lock:
+            if not self.cancel_event.is_set():
+                self._on_cancel.append(callback)
+                return
+        _call_quietly(callback)
 
     def cancel(self) -> None:
-        self.cancel_event.set()
+        """Ask the job to stop; returns at once (never waits for the job)."""
+        with self._cancel_lock:
+            if self.cancel_event.is_set():
+                return
+            self.cancel_event.set()
+            callbacks, self._on_cancel = self._on_cancel, []
+        for callback in callbacks:
+            _call_quietly(callback)
 
     @Slot()
     def run(self) -> None:
@@ -128,16 +170,28 @@ class Worker(QObject):
             result = self._job(context)
         except Cancelled:
             self.cancelled.emit()
-        except AuditViewerError as exc:
-            self.failed.emit(str(exc))
         except Exception as exc:  # the GUI must hear of every failure
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            self.failed.emit(detail)
+            if self.cancel_event.is_set():
+                self.cancelled.emit()  # e.g. the interrupted statement's error
+            elif isinstance(exc, AuditViewerError):
+                self.failed.emit(str(exc))
+            else:
+                detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                self.failed.emit(detail)
         else:
             if self.cancel_event.is_set():
+                close = getattr(result, "close", None)
+                if callable(close):
+                    _call_quietly(close)  # finished anyway: nobody will use it
                 self.cancelled.emit()
             else:
                 self.finished.emit(result)
+
+
+def _call_quietly(callback: Callable[[], Any]) -> None:
+    """Cancelling and cleaning up must not fail the caller (the GUI thread)."""
+    with contextlib.suppress(Exception):  # a closed store refusing an interrupt, and the like
+        callback()
 
 
 def start(worker: Worker, parent: QObject | None = None) -> QThread:
@@ -146,7 +200,9 @@ def start(worker: Worker, parent: QObject | None = None) -> QThread:
     worker.moveToThread(thread)
     worker.qthread = thread
     thread.started.connect(worker.run)
+    # Direct: the thread quits from the job's own thread as it ends, even while the GUI
+    # thread (where the QThread object lives) is blocked waiting for it (quitting).
     for signal in (worker.finished, worker.failed, worker.cancelled):
-        signal.connect(thread.quit)
+        signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread

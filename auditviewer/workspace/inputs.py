@@ -89,6 +89,24 @@ class Workspace:
     def total_bytes(self) -> int:
         return sum(f.container.size(f.name) for f in self.entry_files)
 
+    def known_entry_count(self) -> int | None:
+        """How many entries the entry files hold, when their footers say so (every file
+        Parquet on disk: its footer's row count); else None (JSONL, plain exports,
+        members of a zip). For progress only: nothing is verified by it."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        total = 0
+        for entry_file in self.entry_files:
+            path = None if entry_file.plain else entry_file.container.local_path(entry_file.name)
+            if path is None or not entry_file.name.lower().endswith(".parquet"):
+                return None
+            try:
+                total += pq.read_metadata(path).num_rows
+            except (OSError, pa.ArrowException):
+                return None
+        return total
+
     def close(self) -> None:
         for container in self.containers:
             container.close()

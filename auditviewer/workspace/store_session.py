@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.core.domain import DEMO_ORIGIN
-from auditviewer.core.errors import StoreError
+from auditviewer.core.errors import Cancelled, StoreError
 from auditviewer.core.summary import MAX_TEXT as SUMMARY_TEXT
 from auditviewer.core.summary import summarize
 from auditviewer.core.times import parse_rfc3339_ms
@@ -134,6 +134,10 @@ class Context(Protocol):
 
     def give_way(self) -> None: ...
 
+    # Optional (read with getattr; a plain test context may lack them):
+    # entries_read(count, expected) — progress in entries; on_cancel(callback) — called
+    # when the load is cancelled (the store's interrupt is registered).
+
 
 def local_zone() -> tzinfo:
     zone = datetime.now().astimezone().tzinfo
@@ -204,15 +208,14 @@ class StoreSession:
         self.memory_problems: list[str] = []
         #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
         self.remembered: int | None = None
-        #: The (closed) workspace and the keys it was verified with, for exporting.
+        #: The (closed) workspace and the keys it was verified with, for exporting
+        #: (the export dialog's source is built from them: ``ui/window/export.py``).
         self.workspace: Workspace | None = None
         self.keys: list[VerifierKey] = []
         #: A store a full disk made the load give up (the window may have shown its first
         #: rows), closed with this session; and its partial database file, removed then.
         self.retired: list[Store] = []
         self.remove_on_close: list[str | Path] = []
-        self._export_source: Any = None
-        self._export_lock = threading.Lock()
         # Facets, timeline and scope counts of recent filters (the store does not
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -343,27 +346,7 @@ class StoreSession:
     def can_export(self) -> bool:
         return self.finished and self.report is not None and self.workspace is not None
 
-    def export_source(self) -> Any:
-        """The :class:`~auditviewer.export.source.ExportSource` of this session (built once).
-
-        The loader closed the workspace's inputs, so entries are read back from
-        the store (``source_from_store``); hashing the stored texts takes about a
-        second per million entries: call it off the GUI thread.
-        """
-        from auditviewer.export.source import source_from_store
-
-        if not self.can_export():
-            raise RuntimeError("the workspace is still loading")
-        with self._export_lock:
-            if self._export_source is None:
-                assert self.workspace is not None and self.report is not None
-                self._export_source = source_from_store(
-                    self.workspace, self.store, self.report, keys=self.keys
-                )
-            return self._export_source
-
     def close(self) -> None:
-        self._export_source = None
         self.store.close()  # a cached database file stays for the next opening
         for store in self.retired:
             store.close()
@@ -438,6 +421,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         choice = choose_database(workspace)
         database = choice.database
         opened = open_store(choice)
+        _interrupt_on_cancel(ctx, opened.store)
         # Giving way here rather than from the job's start keeps DuckDB's threads at the
         # GUI's priority for the session. Measured (bench_ui, 1M, idle): loaded in 9.1-13.4 s,
         # longest stall 45-89 ms, median 55 over 5 runs (from the start: 10-15 s, 53-86 ms).
@@ -451,6 +435,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
             # A reused file that does not hold exactly the rows read (edited in the
             # cache folder): nothing of it was shown; load afresh.
             opened = rebuild(opened, str(mismatch))
+            _interrupt_on_cancel(ctx, opened.store)
             workspace.findings[:] = findings_before
             session = _fill_session(workspace, paths, opened, keys, memory, ctx)
         except (StoreError, duckdb.Error) as exc:
@@ -462,6 +447,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
             # closed with the new session, once the window has moved to that one.
             retired.append(opened.store)
             opened = in_memory_instead(opened, exc)
+            _interrupt_on_cancel(ctx, opened.store)
             workspace.findings[:] = findings_before
             session = _fill_session(workspace, paths, opened, keys, memory, ctx)
             session.retired = retired
@@ -481,6 +467,13 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         workspace.close()
 
 
+def _interrupt_on_cancel(ctx: Context, store: Store) -> None:
+    """A cancel interrupts the store's running statement (an INSERT, the finishing passes)."""
+    on_cancel = getattr(ctx, "on_cancel", None)
+    if on_cancel is not None:
+        on_cancel(store.interrupt)
+
+
 def _fill_session(
     workspace: Workspace,
     paths: list[str],
@@ -498,6 +491,10 @@ def _fill_session(
     since_flush = 0
     announced = threading.Event()
     # A reused file's rows are shown only once proven (after the pass, below).
+    expected = workspace.known_entry_count()
+    entries_read = getattr(ctx, "entries_read", None)
+    if entries_read is not None:
+        entries_read(0, expected, force=True)  # the total, before the first rows are shown
 
     def on_batch(batch: LeafBatch) -> None:
         nonlocal stored, since_flush
@@ -514,10 +511,14 @@ def _fill_session(
                 announced.set()
                 ctx.partial(session)
             ctx.rows_stored(stored)
+        if entries_read is not None:
+            entries_read(stored, expected)
         give_way()
 
     def progress(done: int, total: int) -> None:
         ctx.progress("Reading and verifying", done, total)
+        if total > 0 and done >= total:  # every byte read: verify() judges the checkpoints
+            ctx.progress("Checking signatures", 0, 0, force=True)
 
     if memory is not None:
         report = verify_with_memory(
@@ -548,7 +549,11 @@ def _fill_session(
         session.remembered = memory.remember(report, origin)
     if memory is not None:
         session.memory_problems = memory.take_problems()
-    ctx.progress("Recording entry states", 0, 0, force=True)
+    if ctx.cancelled:
+        raise Cancelled("loading was cancelled")
+    if entries_read is not None:
+        entries_read(stored, expected, force=True)
+    ctx.progress("Storing", 0, 0, force=True)
     finish_store(opened, report)
     session.report = report
     session.finished = True

@@ -37,10 +37,6 @@ ALLOWED: dict[str, set[str]] = {
 KNOWN_UPWARD = {
     # Checkpoint parsing belongs in integrity/, the file reading in input/ (step 8).
     ("auditviewer/input/formats/checkpoints.py", "integrity"),
-    # Was ui/loader.py (ui may import export/): the viewer's session builds the export
-    # dialog's source, lazily. The dialog's controller should build it from the session's
-    # workspace, store and report (step 6, ui/window/).
-    ("auditviewer/workspace/store_session.py", "export"),
 }
 
 

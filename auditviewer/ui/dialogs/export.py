@@ -115,7 +115,10 @@ class ExportDialog(QDialog):
         title: str = "Export",
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        source: Callable[[], Any] | None = None,
     ) -> None:
+        """``source()`` builds what the export reads (an ``ExportSource``; called off the GUI
+        thread, it may take a second per million entries); by default the session's own."""
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(title)
@@ -126,6 +129,7 @@ class ExportDialog(QDialog):
         self.summary: ExportSummary | None = None
         self.error: str | None = None
         self._source: Any = None
+        self._make_source: Callable[[], Any] = source if source is not None else lambda: session.export_source()
         self._worker: Worker | None = None
         self._thread: QThread | None = None
         self._handlers: tuple[Callable[[Any], None], Callable[[str], None], Callable[[], None]] = (
@@ -323,11 +327,11 @@ class ExportDialog(QDialog):
         self.summary_label.setText("Planning the export…")
         self.warnings_label.hide()
         self.failed_note.hide()
-        session, filt, fmt = self.session, self.filter, self.choice.fmt
+        make_source, filt, fmt = self._make_source, self.filter, self.choice.fmt
         have = self._source
 
         def job(ctx: JobContext) -> tuple[Any, ExportPlan]:
-            source = have if have is not None else session.export_source()
+            source = have if have is not None else make_source()
             ctx.check()
             return source, plan_export(source, filter=filt, fmt=fmt)  # type: ignore[arg-type]
 

@@ -132,9 +132,9 @@ def test_tampered_bundle_flagged(qtbot: Any, window: MainWindow, tmp_path: Path)
     pane_ready(qtbot, window)
     assert window.pane.entry()["seq"] == finding.seq  # type: ignore[index]
     # save the report both ways
-    saved = window.save_report_json(str(tmp_path / "r.json"))
+    saved = window.reports.save_report_json(str(tmp_path / "r.json"))
     assert saved and json.loads(Path(saved).read_text())["status"] == "failed"
-    html = window.save_report_html(str(tmp_path / "r.html"))
+    html = window.reports.save_report_html(str(tmp_path / "r.html"))
     assert html and "chain_mismatch" in Path(html).read_text()
 
 

@@ -49,7 +49,7 @@ def test_open_shows_log_and_banner(qtbot: Any, window: MainWindow) -> None:
     assert window.model.rowCount() == 3000
     assert window.count_label.text() == "Showing 3,000 of 3,000"
     assert window.banner.status.text() == "Verified"
-    assert window.recent_paths() == ["/tmp/fake-bundle"]
+    assert window.loading.recent_paths() == ["/tmp/fake-bundle"]
     assert window.windowTitle() == "fake-bundle — AuditViewer"  # the file, not the claimed name
     cats = window.category_facet.model
     assert sum(cats.count_of(v) for v in cats.values()) == 3000
@@ -113,7 +113,7 @@ def test_select_entry_fills_pane_and_copy_tsv(qtbot: Any, window: MainWindow) ->
 
 def test_finding_jumps_to_entries(qtbot: Any, window: MainWindow) -> None:
     open_fake(qtbot, window)
-    window.show_finding(100, 109)
+    window.filtering.show_finding(100, 109)
     assert window.model.rowCount() == 10
     assert window.finding_chip.isVisible()
     assert window.model.seq_at(0) == 100
@@ -139,10 +139,10 @@ def test_settings_persist_columns_and_utc(qtbot: Any, window: MainWindow) -> Non
     qtbot.addWidget(again)
     hh = again.table.horizontalHeader()
     assert hh.isSectionHidden(COL_SEQ)
-    assert not again.column_actions[COL_SEQ].isChecked()
+    assert not again.menus.column_actions[COL_SEQ].isChecked()
     assert hh.sectionSize(COL_EVENT) == 333
     assert again.state.utc is False
-    assert again.utc_action.isChecked() is False
+    assert again.menus.utc_action.isChecked() is False
 
 
 def test_escape_clears_search(qtbot: Any, window: MainWindow) -> None:
@@ -179,7 +179,7 @@ def test_drop_opens_exports(qtbot: Any, window: MainWindow) -> None:
 def test_keyboard_find_and_enter(qtbot: Any, window: MainWindow) -> None:
     open_fake(qtbot, window)
     window.activateWindow()
-    window.find_action.trigger()
+    window.menus.find_action.trigger()
     assert window.search.edit.hasFocus() or window.focusWidget() is window.search.edit
     window.table.setFocus()
     window.table.selectRow(3)

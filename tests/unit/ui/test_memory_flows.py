@@ -53,8 +53,8 @@ def test_older_export_continues_rewritten_is_a_fork_and_forget_clears_it(
     assert load(qtbot, window, full) == "verified"
     [summary] = CheckpointMemory().origins()  # remembered on the worker thread
     assert summary.origin == ORIGIN and summary.largest_size == 50
-    assert window.forget_action.isEnabled()
-    assert not window.evidence_action.isEnabled()
+    assert window.menus.forget_action.isEnabled()
+    assert not window.menus.evidence_action.isEnabled()
     assert not window.integrity.save_evidence.isVisible()
 
     older = write_bundle(tmp_path / "older", LEAVES[:32], checkpoint_sizes=[16, 32], key=KEY)
@@ -70,9 +70,9 @@ def test_older_export_continues_rewritten_is_a_fork_and_forget_clears_it(
                              checkpoint_sizes=[16, 32, 50], key=KEY)
     assert load(qtbot, window, rewritten) == "failed"
     assert "fork" in kinds(window)
-    assert window.evidence_action.isEnabled()
+    assert window.menus.evidence_action.isEnabled()
     assert window.integrity.save_evidence.isVisible()
-    evidence = window.save_fork_evidence(str(tmp_path / "evidence.json"))
+    evidence = window.reports.save_fork_evidence(str(tmp_path / "evidence.json"))
     assert evidence is not None
     saved = json.loads(Path(evidence).read_text())
     assert saved["origin"] == ORIGIN and {f["size"] for f in saved["forks"]} == {32, 50}
@@ -81,13 +81,13 @@ def test_older_export_continues_rewritten_is_a_fork_and_forget_clears_it(
     # Forget: confirmed, then verified again without the memory.
     from PySide6.QtWidgets import QMessageBox
 
-    assert window.forget_action.isEnabled()
+    assert window.menus.forget_action.isEnabled()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    assert window.forget_log() is None
+    assert window.trust.forget_log() is None
     assert CheckpointMemory().origins()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as sig:
-        assert window.forget_log() == 3
+        assert window.trust.forget_log() == 3
     assert sig.args == ["verified"]
     assert "fork" not in kinds(window)
     assert not window.integrity.save_evidence.isVisible()
@@ -100,7 +100,7 @@ def test_preference_off_remembers_nothing(qtbot: Any, window: MainWindow, tmp_pa
     assert dialog.remember.isChecked()  # on by default
     dialog.remember.setChecked(False)
     dialog.accept()
-    assert window.checkpoint_memory() is None
+    assert window.trust.checkpoint_memory() is None
     full = write_bundle(tmp_path / "full", LEAVES, checkpoint_sizes=[16, 32, 50], key=KEY)
     assert load(qtbot, window, full) == "verified"
     assert not CheckpointMemory().origins()

@@ -130,7 +130,7 @@ def test_walk_every_widget(qtbot: Any, window: MainWindow, tmp_path: Path,
     window.table.selectRow(0)
     qtbot.waitUntil(lambda: window.pane.entry() is not None, timeout=30_000)
     window.show_entry_pane()
-    window._remember([str(tmp_path / "R&D \u202e&&x")])  # a recent file with & and bidi
+    window.loading.remember([str(tmp_path / "R&D \u202e&&x")])  # a recent file with & and bidi
     for tab in (TAB_CHANGES, TAB_TREE, TAB_TEXT):
         window.pane.tabs.setCurrentIndex(tab)
         assert assert_all_visible(window) > 200
@@ -148,7 +148,7 @@ def test_walk_every_widget(qtbot: Any, window: MainWindow, tmp_path: Path,
     assert window.breadcrumb.full_text().startswith("Organization (from manifest, unsigned): “")
     assert "Verified" not in window.windowTitle()
     assert not window.breadcrumb.font().bold()
-    html = Path(window.save_report_html(str(tmp_path / "r.html")) or "").read_text("utf-8")
+    html = Path(window.reports.save_report_html(str(tmp_path / "r.html")) or "").read_text("utf-8")
     assert f"<h1>{HEADING}</h1>" in html
     assert "Organization (from manifest, unsigned)" in html
 
@@ -176,8 +176,8 @@ def test_walk_every_widget(qtbot: Any, window: MainWindow, tmp_path: Path,
 
     monkeypatch.setattr(QMessageBox, "question", fake_question)
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text, *_a: asked.extend([title, text]))
-    window.forget_log()
-    window._on_failed(f"cannot read {bundle}/\u202eentries\u2028✔ Safe to forget.jsonl")
+    window.trust.forget_log()
+    window.loading.on_failed(f"cannot read {bundle}/\u202eentries\u2028✔ Safe to forget.jsonl")
     assert len(asked) == 4
     for text in asked:
         assert HIDDEN_RE.search(text) is None, repr(text)

@@ -82,8 +82,8 @@ def test_lookalike_values_read_differently(qtbot: Any, window: MainWindow, tmp_p
 
 
 def test_ampersand_in_recent_file_names(window: MainWindow) -> None:
-    window._remember(["/tmp/R&D &&x"])
-    action = window.recent_menu.actions()[0]
+    window.loading.remember(["/tmp/R&D &&x"])
+    action = window.menus.recent_menu.actions()[0]
     assert action.text() == "/tmp/R&&D &&&&x"
 
 
@@ -129,10 +129,10 @@ def test_row_copies_are_exact_and_escaped(qtbot: Any, window: MainWindow, tmp_pa
     bundle = write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[1], key=KEY)
     open_bundle(qtbot, window, bundle)
     window.table.selectRow(0)
-    window.copy_selected_rows()
+    window.entries.copy_selected_rows()
     text = QGuiApplication.clipboard().text()
     header, row, _ = text.split("\n")
     cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
     assert json.loads(f'"{cells["Actor"]}"') == hostile  # exact, not cut at 300
     assert "\x1b" not in text and "\u202e" not in text
-    assert window.copy_rows_action.text() == "&Copy Rows (TSV, JSON-escaped)"
+    assert window.menus.copy_rows_action.text() == "&Copy Rows (TSV, JSON-escaped)"

@@ -191,3 +191,83 @@ def test_a_job_gives_way_when_it_says_so(qtbot: Any) -> None:
     assert rec.last() == ("finished", "done")
     assert seen["job"] == min(19, gui + BACKGROUND_NICENESS) > gui
     assert seen["started before"] == gui == _nice()
+
+
+def test_cancel_calls_what_the_job_registered_and_never_waits(qtbot: Any) -> None:
+    """on_cancel: the loader registers its store's interrupt; cancel() calls it at once,
+    from the cancelling thread, and an error the interrupted statement raises ends as
+    cancelled, not failed."""
+    registered = threading.Event()
+    interrupted = threading.Event()
+    calls: list[int] = []
+
+    def job(ctx: JobContext) -> None:
+        def interrupt() -> None:
+            calls.append(threading.get_ident())
+            interrupted.set()
+
+        ctx.on_cancel(interrupt)
+        registered.set()
+        interrupted.wait(5)  # a statement that only an interrupt ends
+        raise InputError("statement interrupted", path="store")
+
+    worker = Worker(job)
+    rec = Receiver(worker)
+    thread = start(worker)
+    assert registered.wait(5)
+    began = time.perf_counter()
+    worker.cancel()
+    assert time.perf_counter() - began < 0.05
+    assert calls == [threading.get_ident()]
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    qtbot.waitUntil(lambda: rec.last() == ("cancelled", None), timeout=5000)
+    assert "failed" not in rec.kinds()
+    late: list[str] = []
+    worker.on_cancel(lambda: late.append("called"))  # registered after the cancel: called at once
+    assert late == ["called"]
+
+
+def test_a_result_finished_after_cancel_is_closed(qtbot: Any) -> None:
+    cancelled = threading.Event()
+
+    class Result:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    result = Result()
+
+    def job(ctx: JobContext) -> Result:
+        ctx.on_cancel(cancelled.set)
+        cancelled.wait(5)
+        return result  # finished anyway, between two checks
+
+    worker = Worker(job)
+    rec = Receiver(worker)
+    thread = start(worker)
+    qtbot.wait(50)
+    worker.cancel()
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    qtbot.waitUntil(lambda: rec.last() == ("cancelled", None), timeout=5000)
+    assert result.closed  # nobody else will: the window has let go of the job
+
+
+def test_the_thread_ends_while_the_gui_thread_waits_for_it(qtbot: Any) -> None:
+    """Quitting waits (blocking the GUI thread) for a cancelled job: its thread must end
+    without the GUI's event loop running (the quit is not queued to the GUI thread)."""
+    running = threading.Event()
+
+    def job(ctx: JobContext) -> None:
+        running.set()
+        while True:
+            ctx.check()
+            time.sleep(0.005)
+
+    worker = Worker(job)
+    thread = start(worker)
+    assert running.wait(5)
+    worker.cancel()
+    began = time.perf_counter()
+    assert thread.wait(2000), "the thread waited for the GUI's event loop to quit"
+    assert time.perf_counter() - began < 0.5

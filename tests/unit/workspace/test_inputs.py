@@ -136,3 +136,26 @@ def test_the_workspace_limits_reach_the_manifest(tmp_path: Path) -> None:
     open_workspace([folder]).close()  # fine under the default depth
     with pytest.raises(Error, match="max_json_depth"):
         open_workspace([folder], limits=Limits(max_json_depth=3))
+
+
+def test_known_entry_count_comes_from_parquet_footers_only(tmp_path: Path) -> None:
+    """Progress counts entries of a known total: Parquet footers know it; JSONL does not."""
+    from auditviewer.demo import write_sample_bundle
+
+    parquet = write_sample_bundle(tmp_path / "p", entries=1500, fmt="parquet").path
+    jsonl = write_sample_bundle(tmp_path / "j", entries=1500).path
+    ws = open_workspace([parquet])
+    try:
+        assert ws.known_entry_count() == 1500
+    finally:
+        ws.close()
+    ws = open_workspace([parquet, tmp_path / "j"])
+    try:
+        assert ws.known_entry_count() is None  # one file without a footer: not known
+    finally:
+        ws.close()
+    ws = open_workspace([jsonl])
+    try:
+        assert ws.known_entry_count() is None
+    finally:
+        ws.close()

@@ -65,25 +65,25 @@ def test_format_choices_follow_the_core_file_types() -> None:
 def test_export_the_filtered_view_as_a_bundle(
     qtbot: Any, window: MainWindow, bundle: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    assert not window.export_action.isEnabled()  # nothing open
+    assert not window.menus.export_action.isEnabled()  # nothing open
     window.open_paths([str(bundle)], trust=[KEY.verifier_string])
-    assert not window.export_action.isEnabled() and not window.export_button.isEnabled()  # loading
+    assert not window.menus.export_action.isEnabled() and not window.export_button.isEnabled()  # loading
     qtbot.waitSignal(window.loadFinished, timeout=60_000).wait()
     qtbot.waitUntil(window.is_idle, timeout=30_000)
-    assert window.export_action.isEnabled()
-    assert window.export_action.shortcut().toString() == "Ctrl+E"
+    assert window.menus.export_action.isEnabled()
+    assert window.menus.export_action.shortcut().toString() == "Ctrl+E"
 
     # The whole filter state: a query and a scope.
     window.search.set_text("actor:user1@example.com")
-    window.scope_to(Scope("resource", resource_type="nakama_deployment", resource_id="dep_1",
+    window.filtering.scope_to(Scope("resource", resource_type="nakama_deployment", resource_id="dep_1",
                           label="dragon-1"))
     qtbot.waitUntil(window.is_idle, timeout=30_000)
     shown = window.model.rowCount()
     expected = [s for s in range(50) if s % 5 == 1 and s % 3 == 1]
     assert shown == len(expected)
 
-    window.export_action.trigger()
-    dialog = window.export_dialog
+    window.menus.export_action.trigger()
+    dialog = window.export.dialog
     assert dialog is not None
     planned(qtbot, dialog)
     plan = dialog.plan
@@ -206,7 +206,7 @@ def test_export_one_resources_history(
     assert export(qtbot, dialog) == "done"
     # Closing the workspace closes the dialog.
     window.close_workspace()
-    assert window.export_dialog is None
+    assert window.export.dialog is None
 
 
 def test_context_menus_offer_the_resources_history(
@@ -214,16 +214,16 @@ def test_context_menus_offer_the_resources_history(
 ) -> None:
     assert load(qtbot, window, [str(bundle)], [KEY.verifier_string]) == "verified"
     menus: list[list[Any]] = []
-    monkeypatch.setattr(window, "_popup", lambda menu, at: menus.append(menu.actions()))
+    monkeypatch.setattr(window.entries, "popup", lambda menu, at: menus.append(menu.actions()))
 
     # the table: the row's resource
     window.model.index(0, 0).data()
     qtbot.waitUntil(lambda: window.model.is_loaded(0), timeout=30_000)
-    window._table_menu(window.table.visualRect(window.model.index(0, 1)).center())
+    window.entries.table_menu(window.table.visualRect(window.model.index(0, 1)).center())
     act = next(a for a in menus[-1] if a.text() == "Export this resource's history…")
     assert act.isEnabled()
     act.trigger()
-    dialog = window.export_dialog
+    dialog = window.export.dialog
     assert dialog is not None
     planned(qtbot, dialog)
     assert dialog.plan is not None and dialog.plan.entries in (16, 17)  # one of dep_0..2
@@ -247,10 +247,10 @@ def test_context_menus_offer_the_resources_history(
 
     idx = resource_index()
     tree.scrollTo(idx)
-    window._scope_menu(tree.visualRect(idx).center())
+    window.entries.scope_menu(tree.visualRect(idx).center())
     act = next(a for a in menus[-1] if a.text() == "Export this resource's history…")
     act.trigger()
-    dialog = window.export_dialog
+    dialog = window.export.dialog
     assert dialog is not None
     planned(qtbot, dialog)
     assert dialog.plan is not None and dialog.plan.entries == int(
