@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.paths import APP
 from auditviewer.ui.main_window import APP_NAME, MainWindow
-from auditviewer.workspace import cache_folder
 from auditviewer.ui.window.loading import jobs_running
+from auditviewer.workspace import cache_folder
 
 log = logging.getLogger(__name__)
 #: The desktop entry's base name (auditviewer.desktop): Wayland compositors and

@@ -53,10 +53,12 @@ from PySide6.QtWidgets import (
 
 from auditviewer.core.paths import settings_path
 from auditviewer.integrity.report import Report
+from auditviewer.ui.dialogs.cache_settings import CacheSettings
 from auditviewer.ui.models.table_model import EntryTableModel
 from auditviewer.ui.refresher import PageFetcher, Refresher
 from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
+from auditviewer.ui.widgets.find_bar import FindBar
 from auditviewer.ui.widgets.integrity_panel import IntegrityBanner, IntegrityPanel
 from auditviewer.ui.widgets.json_pane import MetadataPane
 from auditviewer.ui.widgets.scope_tree import ScopeTree
@@ -70,8 +72,6 @@ from auditviewer.ui.window.filtering import FilteringController
 from auditviewer.ui.window.layout import LEFT_WIDTH, LayoutController
 from auditviewer.ui.window.loading import LoadingController
 from auditviewer.ui.window.menus import Menus
-from auditviewer.ui.dialogs.cache_settings import CacheSettings
-from auditviewer.ui.widgets.find_bar import FindBar
 from auditviewer.ui.window.pages import LogTable, StartPage, set_up_log_table
 from auditviewer.ui.window.reports import ReportsController
 from auditviewer.ui.window.trust import TrustController

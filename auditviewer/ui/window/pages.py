@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.text import visible_text
-from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
-
+from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 
 #: After a recent file whose database is in the workspace cache.
 FAST_MARK = "  — opens fast"
