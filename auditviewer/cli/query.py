@@ -1,18 +1,23 @@
-"""``auditviewer query``: search entries from the command line with the query language."""
+"""``auditviewer query``: search entries from the command line with the query language.
+
+The store (DuckDB) and the pipeline are imported when the command runs, not when
+the parser is built, so that ``verify`` and ``--help`` never load DuckDB.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditviewer.cli.options import as_paths, quiet_option
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
-from auditviewer.export.plain import CsvCells
-from auditviewer.store.store import Filter, Store, View
-from auditviewer.workspace.loading import load
-from auditviewer.workspace.verification import trusted_keys
+
+if TYPE_CHECKING:
+    from auditviewer.store.store import Store, View
 
 TABLE_COLUMNS = (
     ("seq", "seq"),
@@ -41,6 +46,35 @@ CSV_COLUMNS = (
 )
 
 
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser("query", help="search entries with the query language")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--count", action="store_true", help="print only the number of matching entries")
+    out.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv"),
+        default="table",
+        help="table (default), jsonl (each entry's stored text in seq order), csv",
+    )
+    quiet_option(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    with ProgressLine("reading", quiet=args.quiet) as line:
+        return run_query(
+            as_paths(args.paths),
+            query=args.query,
+            count=args.count,
+            fmt=args.format,
+            trust=args.trust,
+            progress=line if line.enabled else None,
+        )
+
+
 def run_query(
     paths: list[Path],
     *,
@@ -51,6 +85,11 @@ def run_query(
     progress: ProgressLine | None = None,
 ) -> int:
     """Load ``paths``, print the entries ``query`` matches; ``progress`` shows the loading, then is erased."""
+    from auditviewer.export.plain import CsvCells
+    from auditviewer.store.store import Filter
+    from auditviewer.workspace.loading import load
+    from auditviewer.workspace.verification import trusted_keys
+
     # Compile first: a malformed query is reported before any loading.
     Filter(query=query).to_sql()
     watch: dict[str, Any] = {} if progress is None else {"progress": progress.bytes_read, "on_rows": progress.rows}
