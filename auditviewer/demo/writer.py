@@ -28,7 +28,7 @@ import random
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from auditviewer.core import paths
 from auditviewer.core.atomic import atomic_output
 from auditviewer.core.domain import ACTIONS, CATEGORIES, DEMO_ORIGIN
 from auditviewer.core.errors import ExportError
+from auditviewer.core.progress import Progress
 from auditviewer.demo.entries import EntryStream
 from auditviewer.demo.events import COVERAGE
 from auditviewer.demo.world import World
@@ -84,8 +85,6 @@ DEMO_ENTRIES = 3000
 DEMO_SEED = 1
 # Bump when the generator's output changes, so cached demos are regenerated.
 DEMO_GENERATION = 1
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

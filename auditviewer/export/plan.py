@@ -35,6 +35,7 @@ from typing import Any, Literal
 from auditviewer.core.atomic import SafeFile, atomic_output, check_replaceable
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.errors import ExportError
+from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.export.bundle import (
     CHECKPOINTS,
     ENTRIES_JSONL,
@@ -63,10 +64,6 @@ from auditviewer.integrity.keys import VerifierKey
 
 Format = Literal["bundle", "jsonl", "parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("bundle", "jsonl", "parquet", "csv")
-
-#: progress(units done, units in all): entries written plus proof rows.
-Progress = Callable[[int, int], None]
-Cancelled = Callable[[], bool]
 
 _SUFFIX_FORMATS: dict[str, Format] = {
     ".zip": "bundle",
@@ -401,7 +398,7 @@ def _with_source(
     keys: Iterable[VerifierKey],
     needs_store: bool | str | None,
     progress: Progress | None,
-    cancelled: Cancelled | None,
+    cancelled: CancelCheck | None,
 ) -> tuple[ExportSource, bool]:
     if isinstance(source, ExportSource):
         return source, False
@@ -544,7 +541,7 @@ class SelectedEntries:
     """
 
     def __init__(
-        self, source: ExportSource, selected: list[int], cancelled: Cancelled | None, *, chunk: int | None = None
+        self, source: ExportSource, selected: list[int], cancelled: CancelCheck | None, *, chunk: int | None = None
     ) -> None:
         self._source = source
         self._selected = selected
@@ -628,7 +625,7 @@ def export_slice(
     keys: Iterable[VerifierKey] = (),
     overwrite: bool = False,
     progress: Progress | None = None,
-    cancelled: Cancelled | None = None,
+    cancelled: CancelCheck | None = None,
     description: str | None = None,
     exported_at: datetime | None = None,
     self_check: bool = True,
@@ -643,7 +640,7 @@ def export_slice(
     ``keys`` are the verifier keys to verify with when ``source`` is paths (an
     opened source brings its own). ``description`` replaces the manifest's
     ``query`` text for explicit seqs. ``self_check`` verifies a bundle before
-    publishing it. ``progress`` follows the writing (units, see ``Progress``);
+    publishing it. ``progress`` follows the writing (units: entries written plus proof rows);
     ``read_progress(bytes done, bytes in all)`` the reading of paths. Raises :class:`ExportError` (e.g. ``out`` exists and not
     ``overwrite``), :class:`~auditviewer.core.errors.Cancelled` or the input's errors.
     """
@@ -824,7 +821,7 @@ def _size_of(path: Path) -> int:
 
 
 def _self_check(
-    staged: Path, source: ExportSource, selected: list[int], cancelled: Cancelled | None = None
+    staged: Path, source: ExportSource, selected: list[int], cancelled: CancelCheck | None = None
 ) -> str:
     """Verify the written slice with the exporter's keys before it is published.
 

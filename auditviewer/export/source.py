@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from auditviewer.core.domain import UNVERIFIED
 from auditviewer.core.errors import Cancelled, ExportError, InputError
+from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.input.containers import CHUNK, HashingReader, decompressed
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.input.formats.manifest import Manifest
@@ -37,7 +38,7 @@ from auditviewer.input.formats.parquet import BATCH_ROWS, open_parquet, read_par
 from auditviewer.input.formats.plain import read_plain
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.report import Report
-from auditviewer.workspace.inputs import EntryFile, Progress, Workspace, open_workspace
+from auditviewer.workspace.inputs import EntryFile, Workspace, open_workspace
 
 _LEAF_PREFIX = b"\x00"
 
@@ -353,7 +354,7 @@ def open_source(
     keys: Iterable[VerifierKey],
     with_store: bool = False,
     progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ExportSource:
     """Open and verify ``paths`` (one workspace) in one pass, keeping what an export needs.
 
@@ -638,7 +639,7 @@ def _parquet_rows(
             break
 
 
-def check_cancel(cancelled: Callable[[], bool] | None) -> None:
+def check_cancel(cancelled: CancelCheck | None) -> None:
     if cancelled is not None and cancelled():
         raise Cancelled("the export was cancelled")
 

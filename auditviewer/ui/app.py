@@ -14,8 +14,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.paths import APP
-from auditviewer.ui.main_window import APP_NAME, MainWindow
+from auditviewer.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 #: The desktop entry's base name (auditviewer.desktop): Wayland compositors and

@@ -61,6 +61,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.about import APP_NAME
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError, TrustStoreError
 from auditviewer.core.paths import settings_path
 from auditviewer.core.text import elide, visible_text
@@ -99,7 +101,6 @@ from auditviewer.ui.workers import JobContext, Worker, start
 from auditviewer.workspace.scopes import ALL, Scope
 from auditviewer.workspace.session import FilterState, Session
 
-APP_NAME = "AuditViewer"
 MAX_RECENT = 10
 LOADING_REFRESH_S = 2.0  # while loading, show newly stored rows this often
 SETTINGS_VERSION = 1
@@ -1398,13 +1399,9 @@ class MainWindow(QMainWindow):
         return path
 
     def _write(self, path: str, text: str) -> None:
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            write_file(Path(path), text.encode("utf-8"))
+        except AuditViewerError as exc:
             QMessageBox.warning(self, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
             return
         self.status(f"Saved {shown(path)}.")
