@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditviewer.cli.options import as_paths, quiet_option
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
+from auditviewer.core.times import format_rfc3339
 
 if TYPE_CHECKING:
     from auditviewer.store.store import Store, View
@@ -136,7 +137,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_rfc3339(value, millis=True)
     return str(value)
 
 

@@ -41,6 +41,7 @@ from auditviewer.core.atomic import atomic_output
 from auditviewer.core.domain import ACTIONS, CATEGORIES, DEMO_ORIGIN
 from auditviewer.core.errors import ExportError
 from auditviewer.core.progress import Progress
+from auditviewer.core.times import format_rfc3339, format_rfc3339_ms
 from auditviewer.demo.entries import EntryStream
 from auditviewer.demo.events import COVERAGE
 from auditviewer.demo.world import World
@@ -248,7 +249,7 @@ def _file_digest(path: Path) -> tuple[str, int]:
 
 
 def _rfc3339_seconds(ms: int) -> str:
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339_ms(ms)
 
 
 class _Signer:
@@ -498,7 +499,7 @@ def _write_bundle_files(
         "origin": origin,
         "organization": plan.world.organization,
         "scope": {"type": "organization"},
-        "exported_at": exported_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_at": format_rfc3339(exported_at),
         "files": [
             {
                 "path": rel,

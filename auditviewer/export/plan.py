@@ -36,6 +36,7 @@ from auditviewer.core.atomic import SafeFile, atomic_output, check_replaceable
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.errors import ExportError
 from auditviewer.core.progress import CancelCheck, Progress
+from auditviewer.core.times import format_rfc3339, parse_rfc3339
 from auditviewer.export.bundle import (
     CHECKPOINTS,
     ENTRIES_JSONL,
@@ -288,9 +289,9 @@ def describe_filter(filter: Any) -> str:
     if start is not None or end is not None:
         parts.append(
             "time in ["
-            + (start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if start else "")
+            + (format_rfc3339(start) if start else "")
             + ", "
-            + (end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if end else "")
+            + (format_rfc3339(end) if end else "")
             + ")"
         )
     return " ".join(parts)
@@ -582,8 +583,7 @@ class SelectedEntries:
 
 
 def _exported_at(moment: datetime | None) -> str:
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339(moment or datetime.now(UTC))
 
 
 def _manifest(
@@ -769,7 +769,7 @@ def _write_bundle(
     manifest_fields: dict[str, Any],
     step: Callable[[int], None],
 ) -> None:
-    date_time = datetime.strptime(manifest_fields["exported_at"], "%Y-%m-%dT%H:%M:%SZ")
+    date_time = parse_rfc3339(manifest_fields["exported_at"])  # as _exported_at wrote it (UTC)
     zip_file = SafeFile(staged) if zipped else None
     writer = BundleWriter(folder=None if zipped else staged, zip_file=zip_file, top=top, date_time=date_time)
     try:

@@ -14,7 +14,6 @@ import operator
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -23,6 +22,7 @@ import pyarrow as pa
 from auditviewer.core.display import quoted
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.native import NATIVE
+from auditviewer.core.times import parse_rfc3339
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.input.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.chain import ZERO_HEAD, extend, extend_runs, heads
@@ -475,14 +475,12 @@ def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _time_order(later: str, earlier: str) -> bool:
-    """True when ``later`` is an earlier moment than ``earlier`` (both RFC 3339)."""
+    """True when ``later`` is an earlier moment than ``earlier``; False unless both are
+    RFC 3339 times (a time without an offset names no moment: ``core/times.py``)."""
     if len(later) == len(earlier) and later.endswith("Z") and earlier.endswith("Z"):
         return later < earlier
-    try:
-        a, b = datetime.fromisoformat(later), datetime.fromisoformat(earlier)
-        return a.tzinfo is not None and b.tzinfo is not None and a < b
-    except ValueError:
-        return False
+    a, b = parse_rfc3339(later), parse_rfc3339(earlier)
+    return a is not None and b is not None and a < b
 
 
 @dataclass(slots=True)

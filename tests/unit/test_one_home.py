@@ -43,3 +43,21 @@ def _definitions() -> dict[str, set[str]]:
 @pytest.mark.parametrize("name", sorted(HOMES))
 def test_defined_once_in_its_home(name: str) -> None:
     assert _definitions().get(name) == {HOMES[name]}
+
+
+def test_rfc3339_is_read_and_written_only_in_core_times() -> None:
+    # One grammar and one format: no second fromisoformat, strptime/strftime of a date-time,
+    # or isoformat with its own zone handling (core/times.py; docs/verification.md).
+    elsewhere = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        if module == "core/times.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("fromisoformat", "strptime"):
+                elsewhere.add((module, node.attr))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "%Y-%m-%dT" in node.value:
+                elsewhere.add((module, node.value))
+            if isinstance(node, ast.keyword) and node.arg == "timespec":
+                elsewhere.add((module, "isoformat(timespec=…)"))
+    assert not elsewhere

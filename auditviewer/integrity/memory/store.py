@@ -37,6 +37,7 @@ from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError, ExportError
 from auditviewer.core.paths import data_dir
 from auditviewer.core.strict_json import loads_object
+from auditviewer.core.times import format_rfc3339
 from auditviewer.input.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
 from auditviewer.integrity.report import (
@@ -125,7 +126,7 @@ def now() -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339(moment)
 
 
 def file_name(origin: str) -> str:
