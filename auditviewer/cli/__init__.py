@@ -26,11 +26,11 @@ from collections.abc import Sequence
 from typing import Any, NoReturn, Protocol, cast
 
 from auditviewer import __version__
-from auditviewer.cli.output import json_text, printable, say_error, shortened
+from auditviewer.cli.output import printable, say_error, shortened
 from auditviewer.cli.report_text import format_report
 from auditviewer.core.errors import AuditViewerError, QueryError
 
-__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "Parser", "build_parser", "format_report", "json_text", "main"]
+__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "Parser", "build_parser", "format_report", "main"]
 
 EXIT_OK = 0
 EXIT_ERROR = 2

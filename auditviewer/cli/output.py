@@ -6,14 +6,13 @@ findings, error messages quoting them) passes
 :func:`auditviewer.core.display.visible` on its way to stdout or stderr
 (:func:`printable`; :func:`say_error` and :func:`warn` for stderr), so no
 control, C1, bidi or invisible character is obeyed by the terminal. ``--json``
-output stays JSON of the same shape: JSON escapes what it must, and
-:func:`json_text` also writes as ``\\uXXXX`` every character ``visible`` would
+output stays JSON of the same shape: :func:`auditviewer.core.display.json_text`
+(``compact=False``) also writes as ``\\uXXXX`` every character ``visible`` would
 escape, so the document is valid, equal in value, and safe to print.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 from auditviewer.core.display import elide, visible
@@ -37,23 +36,3 @@ def warn(message: str) -> None:
 
 def shortened(text: str, limit: int = 200) -> str:
     return elide(text, limit)
-
-
-def json_text(document: object) -> str:
-    """``document`` as one line of JSON, readable (UTF-8), with every character that
-    :func:`auditviewer.core.display.visible` would escape written as ``\\uXXXX``: the same
-    JSON values, nothing a terminal obeys."""
-    text = json.dumps(document, ensure_ascii=False)
-    if text.isascii() and text.isprintable():
-        return text
-    for ch in sorted({ch for ch in text if visible(ch) != ch}):
-        escaped = json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair past the BMP)
-        if escaped == ch:
-            escaped = "".join(f"\\u{unit:04x}" for unit in _utf16_units(ch))
-        text = text.replace(ch, escaped)
-    return text
-
-
-def _utf16_units(ch: str) -> list[int]:
-    data = ch.encode("utf-16-be", errors="surrogatepass")
-    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]

@@ -13,9 +13,10 @@ from typing import Any
 
 from auditviewer.cli import EXIT_ERROR
 from auditviewer.cli.options import as_paths, quiet_option
-from auditviewer.cli.output import json_text, say_error, warn
+from auditviewer.cli.output import say_error, warn
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.cli.report_text import format_report
+from auditviewer.core.display import json_text
 from auditviewer.core.errors import AuditViewerError
 
 
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     except AuditViewerError as exc:
         report = error_report(str(exc))
         if args.json:
-            print(json_text(report.to_json()))
+            print(json_text(report.to_json(), compact=False))
         say_error(str(exc))
         return report.exit_code
     exit_code = report.exit_code
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             say_error(str(exc))
             exit_code = EXIT_ERROR
     if args.json:
-        print(json_text(report.to_json()))
+        print(json_text(report.to_json(), compact=False))
     else:
         print(format_report(report, verbose=args.verbose))
     return exit_code

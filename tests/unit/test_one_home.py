@@ -20,6 +20,13 @@ HOMES = {
     "Progress": "core/progress.py",
     "CancelCheck": "core/progress.py",
     "APP_NAME": "core/about.py",
+    "json_text": "core/display.py",
+    "cell_text": "core/display.py",
+    "plain_tooltip": "core/display.py",
+    "format_report": "cli/report_text.py",
+    "write_file": "core/atomic.py",
+    "parse_rfc3339": "core/times.py",
+    "format_rfc3339": "core/times.py",
 }
 
 
