@@ -24,8 +24,8 @@ from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.native import NATIVE
 from auditviewer.core.times import parse_rfc3339
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.input.formats.checkpoints import CheckpointLine
 from auditviewer.integrity.chain import ZERO_HEAD, extend, extend_runs, heads
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.notes import Checkpoint, check_signatures
 from auditviewer.integrity.report import (

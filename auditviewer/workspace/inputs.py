@@ -26,7 +26,6 @@ from auditviewer.input.containers import (
     open_container,
 )
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.input.formats.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.input.formats.jsonl import read_jsonl
 from auditviewer.input.formats.manifest import Manifest, parse_manifest
 from auditviewer.input.formats.parquet import (
@@ -36,6 +35,7 @@ from auditviewer.input.formats.parquet import (
     read_proof,
 )
 from auditviewer.input.formats.plain import is_plain_export, read_plain
+from auditviewer.integrity.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.integrity.report import Finding
 
 MANIFEST = "manifest.json"

@@ -17,7 +17,7 @@ from typing import Any
 from auditviewer.core.errors import InputError
 from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.input.formats.checkpoints import CheckpointLine
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory.anchors import (
     annotate,

@@ -38,7 +38,7 @@ from auditviewer.core.errors import AuditViewerError, ExportError
 from auditviewer.core.paths import data_dir
 from auditviewer.core.strict_json import loads_object
 from auditviewer.core.times import format_rfc3339
-from auditviewer.input.formats.checkpoints import CheckpointLine
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
 from auditviewer.integrity.report import (
     STATUS_ERROR,
