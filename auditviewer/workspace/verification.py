@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 
 from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.integrity.checkpoints import judge_checkpoints
 from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.leaves import LeafCollector
 from auditviewer.integrity.report import CheckpointResult, Report
 from auditviewer.integrity.trust import TrustStore, keys_from_argument
-from auditviewer.integrity.verify import LeafCollector, judge_checkpoints, verify
+from auditviewer.integrity.verify import verify
 from auditviewer.workspace.inputs import Workspace
 
 

@@ -24,7 +24,7 @@ from auditviewer.core.times import (
     parse_rfc3339,
     parse_rfc3339_ms,
 )
-from auditviewer.integrity.verify import TimeWatch
+from auditviewer.integrity.time_watch import TimeWatch
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
 KEY = signer(b"times")
