@@ -1,6 +1,6 @@
 """``auditviewer export``: re-export a selection as a verifiable slice bundle, JSONL, Parquet or CSV.
 
-The work is :func:`auditviewer.export.plan.export_slice` (imported when the
+The work is :func:`auditviewer.export.write.export_slice` (imported when the
 command runs); this module shows its two stages on the progress line (reading,
 then exporting) and prints its summary and warnings, made visible.
 """
@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from auditviewer.export.plan import export_slice, summary_lines
+    from auditviewer.export.write import export_slice, summary_lines
     from auditviewer.workspace.verification import trusted_keys
 
     with ProgressLine("reading", quiet=args.quiet) as shown:

@@ -3,7 +3,7 @@ verifiable slice bundle or a plain file.
 
 The dialog plans first (:func:`auditviewer.export.plan.plan_export`: entries, proof
 rows and size, checkpoints, failed and unverified entries, warnings), then
-writes with :func:`auditviewer.export.plan.export_slice` in a worker, with a
+writes with :func:`auditviewer.export.write.export_slice` in a worker, with a
 progress bar and Cancel. An existing target is replaced only after the person
 confirms it.
 """
@@ -36,14 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.display import elide, visible
-from auditviewer.export.plan import (
-    FILE_TYPES,
-    ExportPlan,
-    ExportSummary,
-    export_slice,
-    plan_export,
-    suggest_name,
-)
+from auditviewer.export.naming import FILE_TYPES, suggest_name
+from auditviewer.export.plan import ExportPlan, plan_export
+from auditviewer.export.write import ExportSummary, export_slice
 from auditviewer.ui.workers import JobContext, Worker, start
 
 
