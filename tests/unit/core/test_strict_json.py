@@ -38,6 +38,8 @@ def test_brackets_inside_strings_are_not_depth() -> None:
 
 def _depth_by_bytes(raw: bytes) -> int:
     """The nesting depth outside strings, one byte at a time (the reference)."""
+    if raw.count(b"{") + raw.count(b"[") <= 1:  # one bracket at most: no scan (as _depth)
+        return raw.count(b"{") + raw.count(b"[")
     deepest = depth = 0
     in_string = escaped = False
     for byte in raw:
