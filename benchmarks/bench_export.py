@@ -34,7 +34,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from nacl.signing import SigningKey
 
-from auditviewer.export.plan import export_slice, open_source, plan_export
+from auditviewer.export.plan import plan_export
+from auditviewer.export.source import open_source
+from auditviewer.export.write import export_slice
 from auditviewer.integrity.chain import ZERO_HEAD, heads, leaf_hashes
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.notes import checkpoint_text, sign_note

@@ -24,9 +24,12 @@ EXIT_OK = 0
 EXIT_ERROR = 2
 
 
-def add_cache_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``cache list`` and ``cache clear`` with the command's subparsers ``sub``."""
-    p = sub.add_parser("cache", help="the workspace databases kept for fast reopening: list, clear")
+    from auditviewer.cli import Parser
+
+    parser_class = Parser
+    p: argparse.ArgumentParser = sub.add_parser("cache", help="the workspace databases kept for fast reopening: list, clear")
     actions = p.add_subparsers(dest="cache_command", metavar="ACTION", parser_class=parser_class)
     actions.add_parser("list", help="each database: its exports and their size, its size, when last opened")
     c = actions.add_parser("clear", help="remove databases no process is using (say what was freed)")
@@ -37,6 +40,11 @@ def add_cache_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> N
         metavar="DAYS",
         help="only those last opened more than DAYS days ago",
     )
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_cache(args)
 
 
 def _days(text: str) -> float:

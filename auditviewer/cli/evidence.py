@@ -19,8 +19,8 @@ from typing import Any
 from auditviewer.core.display import visible
 
 
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser("report", help="write an evidence report (HTML or PDF): verdict, keys, checkpoints, entries, notes")
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser("report", help="write an evidence report (HTML or PDF): verdict, keys, checkpoints, entries, notes")
     p.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder, .zip or plain export")
     which = p.add_mutually_exclusive_group()
     which.add_argument("-q", "--query", default="", help="select entries with a query")
@@ -30,6 +30,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="report.html or report.pdf")
     p.add_argument("--title", default="Evidence report", help="the report's heading")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_report(args)
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -25,9 +25,12 @@ if TYPE_CHECKING:  # imported when a notes action runs: the parser is built for 
     from auditviewer.casework.annotations import Annotation, AnnotationStore
 
 
-def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``notes`` and its actions on the main parser's subcommands."""
-    p = sub.add_parser("notes", help="annotations (star, tags, notes) of a log: list, export, import, add, undo")
+    from auditviewer.cli import Parser
+
+    parser_class = Parser
+    p: argparse.ArgumentParser = sub.add_parser("notes", help="annotations (star, tags, notes) of a log: list, export, import, add, undo")
     nsub = p.add_subparsers(dest="notes_command", metavar="ACTION", parser_class=parser_class)
     log_help = "a bundle (folder or .zip) or a log's origin"
     n = nsub.add_parser("list", help="list the annotations of a log (with a bundle: flag those made on other content)")
@@ -50,6 +53,11 @@ def add_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     star.add_argument("--unstar", dest="star", action="store_const", const=False)
     n = nsub.add_parser("undo", help="undo the last change to a log's annotations")
     n.add_argument("log", metavar="LOG", help=log_help)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_notes(args)
 
 
 def _origin_of(log: str) -> tuple[str, Path | None]:

@@ -2,7 +2,7 @@
 
 The core reports progress through plain callables (``progress(done, total)``:
 bytes read in :mod:`auditviewer.workspace.inputs`, entries written in
-:mod:`auditviewer.demo.sample`, units of work in :mod:`auditviewer.export.plan`) and
+:mod:`auditviewer.demo.sample`, units of work in :mod:`auditviewer.export.write`) and
 batches through ``on_batch``; :class:`ProgressLine` is a set of such
 callables that draws one line on standard error::
 

@@ -1,18 +1,25 @@
-"""``auditviewer query``: search entries from the command line with the query language."""
+"""``auditviewer query``: search entries from the command line with the query language.
+
+The store (DuckDB) and the pipeline are imported when the command runs, not when
+the parser is built, so that ``verify`` and ``--help`` never load DuckDB.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditviewer.cli.options import as_paths, quiet_option
+from auditviewer.cli.output import printable
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
-from auditviewer.export.plain import CsvCells
-from auditviewer.store.store import Filter, Store, View
-from auditviewer.workspace.loading import load
-from auditviewer.workspace.verification import trusted_keys
+from auditviewer.core.times import format_rfc3339
+
+if TYPE_CHECKING:
+    from auditviewer.store.store import Store, View
 
 TABLE_COLUMNS = (
     ("seq", "seq"),
@@ -41,6 +48,48 @@ CSV_COLUMNS = (
 )
 
 
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = subparsers.add_parser("query", help="search entries with the query language")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("-q", "--query", default="", help="a query, e.g. 'actor:hana@* action:Update'")
+    which.add_argument(
+        "--saved", metavar="NAME", default=None, help="run the search saved as NAME (its query, time range and scope)"
+    )
+    p.add_argument("--save-as", metavar="NAME", default=None, help="save --query under NAME (for --saved and the viewer)")
+    p.add_argument("--trust", action="append", default=[], metavar="KEY_OR_FILE")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--count", action="store_true", help="print only the number of matching entries")
+    out.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv"),
+        default="table",
+        help="table (default), jsonl (each entry's stored text in seq order), csv",
+    )
+    quiet_option(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.save_as is not None:
+        from auditviewer.casework.searches import SavedSearch, SavedSearches
+        from auditviewer.store.store import Filter
+
+        Filter(query=args.query).to_sql()  # a malformed query is not saved
+        SavedSearches().save(SavedSearch(name=args.save_as, query=args.query))
+        print(f"auditviewer: saved the search as {printable(args.save_as)!r}", file=sys.stderr)
+    with ProgressLine("reading", quiet=args.quiet) as line:
+        return run_query(
+            as_paths(args.paths),
+            query=args.query,
+            count=args.count,
+            fmt=args.format,
+            trust=args.trust,
+            progress=line if line.enabled else None,
+            saved=args.saved,
+        )
+
+
 def run_query(
     paths: list[Path],
     *,
@@ -53,6 +102,11 @@ def run_query(
 ) -> int:
     """Load ``paths``, print the entries ``query`` (or the search saved as ``saved``, with its
     time range and scope) matches; ``progress`` shows the loading, then is erased."""
+    from auditviewer.export.plain import CsvCells
+    from auditviewer.store.store import Filter
+    from auditviewer.workspace.loading import load
+    from auditviewer.workspace.verification import trusted_keys
+
     if saved is not None:
         from auditviewer.casework.searches import SavedSearches
 
@@ -107,7 +161,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_rfc3339(value, millis=True)
     return str(value)
 
 

@@ -13,6 +13,9 @@ Usage::
     # published here, or nothing changed if the block raised
 
 ``kind="dir"`` stages a folder instead (a bundle written as a folder).
+:func:`write_file` is the short form for a small file written whole (the trust
+store, the checkpoint memory, a saved report): every such file in the
+application goes through it, never a hand-made ``.tmp`` and rename.
 
 Temporary names are ``.partial-<pid>-<random>.<target name>`` in the
 target's own folder, so the final rename never crosses filesystems, and the
@@ -363,6 +366,19 @@ def atomic_output(
         raise
 
 
+def write_file(target: Path, data: bytes, *, label: str | None = None) -> None:
+    """Put ``data`` at ``target`` (a new file, or replacing a file) atomically.
+
+    Staged beside ``target``, fsynced, renamed: a reader sees the old bytes or
+    the new ones, never a mix, and a failure leaves ``target`` as it was. Raises
+    :class:`~auditviewer.core.errors.ExportError` naming ``label`` (default:
+    the target's path) on any failure to write.
+    """
+    target = Path(target)
+    with atomic_output(target, overwrite=True) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
+        handle.write(data)
+
+
 __all__ = [
     "PARTIAL_PREFIX",
     "SafeFile",
@@ -370,4 +386,5 @@ __all__ = [
     "check_replaceable",
     "publish",
     "sweep_stale_partials",
+    "write_file",
 ]

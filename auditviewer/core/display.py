@@ -1,8 +1,11 @@
 """Making untrusted text safe to show: controls, bidi and invisible characters made visible.
 
-The one implementation for the terminal output and the viewer alike (the
-viewer's ``core/text.py`` builds cells and tooltips on it), so a bundle can
-never reorder or hide what a person reads, wherever they read it.
+The one implementation for the terminal output and the viewer alike, so a
+bundle can never reorder or hide what a person reads, wherever they read it:
+:func:`visible` (text), :func:`elide` and :func:`cell_text` (one-line cells),
+:func:`plain_tooltip` (a tooltip Qt cannot read as markup), :func:`quoted`
+(input inside our own messages), :func:`json_text` (JSON safe to print or
+paste: the CLI's ``--json`` and the viewer's clipboard).
 
 What is escaped is decided by Unicode properties, not a hand list: every
 character of general category Cc (controls, C0 and C1), Cf (format: bidi
@@ -24,6 +27,7 @@ everywhere they are shown (cells, facets, the scope tree, dialogs).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -167,6 +171,25 @@ def elide(text: str, limit: int = CELL_LIMIT) -> str:
     return text[: max(0, limit - 1)] + ELLIPSIS
 
 
+def cell_text(value: object, limit: int = CELL_LIMIT) -> str:
+    """A value as one line for a table cell: visible, elided."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return elide(visible(text), limit)
+
+
+def plain_tooltip(value: object, limit: int = 2000) -> str:
+    """A tooltip that shows ``value`` literally.
+
+    Qt guesses whether tooltip text is rich text; bundle text that looks like
+    HTML would be rendered. So the text is made visible, escaped and wrapped
+    in a ``<p>``: Qt renders our markup and the data as the characters it is.
+    """
+    text = elide(visible("" if value is None else str(value)), limit)
+    return '<p style="white-space:pre-wrap">' + html.escape(text, quote=False) + "</p>"
+
+
 #: How much of an input a message quotes (findings and errors that name a key, a path, a line).
 QUOTE_LIMIT = 80
 
@@ -198,12 +221,13 @@ def _json_escape_match(match: re.Match[str]) -> str:
     return f"\\u{cp:04x}"
 
 
-def json_text(value: object) -> str:
-    """``value`` as compact JSON that is exact and safe to paste: it parses back to
-    the same value, and every control, bidi or invisible character is a ``\\uXXXX``
-    escape (never raw), so a terminal or editor it is pasted into sees none of them.
-    What the viewer puts on the clipboard for a value, a path or rows."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if text.isascii():
+def json_text(value: object, *, compact: bool = True) -> str:
+    """``value`` as one line of JSON that is exact and safe to print or paste: it parses
+    back to the same value, readable (UTF-8), and every character :func:`visible` would
+    escape (control, bidi, invisible) is a ``\\uXXXX`` escape, never raw, so a terminal
+    or editor sees none of them. Compact for the viewer's clipboard (a value, a path,
+    rows); ``compact=False`` keeps ``json.dumps``' spacing (the CLI's ``--json``)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
+    if text.isascii() and text.isprintable():  # DEL (U+007F) is ASCII and not printable
         return text
     return _JSON_UNSAFE.sub(_json_escape_match, text)

@@ -28,7 +28,7 @@ import random
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,8 @@ from auditviewer.core import paths
 from auditviewer.core.atomic import atomic_output
 from auditviewer.core.domain import ACTIONS, CATEGORIES, DEMO_ORIGIN
 from auditviewer.core.errors import ExportError
+from auditviewer.core.progress import Progress
+from auditviewer.core.times import format_rfc3339, format_rfc3339_ms
 from auditviewer.demo.entries import EntryStream
 from auditviewer.demo.events import COVERAGE
 from auditviewer.demo.world import World
@@ -84,8 +86,6 @@ DEMO_ENTRIES = 3000
 DEMO_SEED = 1
 # Bump when the generator's output changes, so cached demos are regenerated.
 DEMO_GENERATION = 1
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +249,7 @@ def _file_digest(path: Path) -> tuple[str, int]:
 
 
 def _rfc3339_seconds(ms: int) -> str:
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339_ms(ms)
 
 
 class _Signer:
@@ -499,7 +499,7 @@ def _write_bundle_files(
         "origin": origin,
         "organization": plan.world.organization,
         "scope": {"type": "organization"},
-        "exported_at": exported_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_at": format_rfc3339(exported_at),
         "files": [
             {
                 "path": rel,

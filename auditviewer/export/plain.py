@@ -18,7 +18,6 @@ import io
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -27,6 +26,7 @@ import pyarrow.parquet as pq
 from auditviewer.core.atomic import SafeFile
 from auditviewer.core.display import visible
 from auditviewer.core.errors import ExportError
+from auditviewer.core.times import parse_rfc3339
 from auditviewer.input.formats.entry import dumps_opaque, loads_opaque
 
 #: Columns of the Parquet and CSV exports, in order. ``entry`` is the stored text.
@@ -198,16 +198,6 @@ def write_jsonl(
         on_rows(len(chunk))
 
 
-def _time_value(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 PARQUET_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
@@ -257,7 +247,7 @@ def write_parquet(
             for row in rows:
                 for name in schema.names:
                     if name == "time":
-                        columns[name].append(_time_value(row["time"]))
+                        columns[name].append(parse_rfc3339(row["time"]))
                     elif name == "time_text":
                         columns[name].append(row["time"])
                     else:

@@ -14,7 +14,7 @@ import html
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from auditviewer.core.text import visible_text
+from auditviewer.core.display import visible
 from auditviewer.integrity.report import Report
 
 _CSS = """
@@ -33,7 +33,7 @@ td.mono, span.mono { font-family: ui-monospace, monospace; font-size: 12px; word
 
 
 def _e(value: object) -> str:
-    return html.escape(visible_text("" if value is None else str(value)), quote=True)
+    return html.escape(visible("" if value is None else str(value)), quote=True)
 
 
 def _rows(rows: Iterable[Iterable[object]], mono: frozenset[int] = frozenset()) -> str:

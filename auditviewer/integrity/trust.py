@@ -7,11 +7,11 @@ Trust comes only from the person verifying: keys from this file and from
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from auditviewer.core.atomic import write_file
 from auditviewer.core.display import quoted
-from auditviewer.core.errors import TrustStoreError
+from auditviewer.core.errors import ExportError, TrustStoreError
 from auditviewer.core.paths import trust_store_path
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 
@@ -95,11 +95,7 @@ class TrustStore:
         body = "# AuditViewer trust store: one verifier key a line\n" + "".join(
             k.to_string() + "\n" for k in keys
         )
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".trusted-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            write_file(self.path, body.encode("utf-8"), label=f"the trust store {self.path}")
+        except ExportError as exc:  # the atomic writer names the file
+            raise TrustStoreError(str(exc)) from exc

@@ -15,8 +15,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.paths import APP
-from auditviewer.ui.main_window import APP_NAME, MainWindow
+from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.window.loading import jobs_running
 from auditviewer.workspace import cache_folder
 

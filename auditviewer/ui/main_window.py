@@ -51,6 +51,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.about import APP_NAME
+from auditviewer.core.atomic import write_file
+from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.paths import settings_path
 from auditviewer.integrity.report import Report
 from auditviewer.ui.dialogs.cache_settings import CacheSettings
@@ -77,8 +80,6 @@ from auditviewer.ui.window.reports import ReportsController
 from auditviewer.ui.window.trust import TrustController
 from auditviewer.ui.workers import JobContext
 from auditviewer.workspace.session import FilterState, Session
-
-APP_NAME = "AuditViewer"
 
 #: ``loader(paths, context) -> Session``: opens, stores and verifies (in a worker).
 Loader = Callable[[list[str], JobContext], Session]
@@ -404,13 +405,9 @@ class MainWindow(QMainWindow):
         self.filtering.update_title()
 
     def _write(self, path: str, text: str) -> None:
-        target = Path(path)
-        tmp = target.with_name(f".{target.name}.tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            write_file(Path(path), text.encode("utf-8"))
+        except AuditViewerError as exc:
             QMessageBox.warning(self, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
             return
         self.status(f"Saved {shown(path)}.")

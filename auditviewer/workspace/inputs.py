@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditviewer.core.display import quoted
 from auditviewer.core.errors import Cancelled, InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.core.progress import CancelCheck, Progress  # progress(bytes done, bytes in all)
 from auditviewer.input.containers import (
     CHUNK,
     Container,
@@ -25,7 +26,6 @@ from auditviewer.input.containers import (
     open_container,
 )
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.input.formats.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.input.formats.jsonl import read_jsonl
 from auditviewer.input.formats.manifest import Manifest, parse_manifest
 from auditviewer.input.formats.parquet import (
@@ -35,14 +35,11 @@ from auditviewer.input.formats.parquet import (
     read_proof,
 )
 from auditviewer.input.formats.plain import is_plain_export, read_plain
+from auditviewer.integrity.checkpoints import CheckpointLine, read_checkpoints
 from auditviewer.integrity.report import Finding
 
 MANIFEST = "manifest.json"
 ENTRY_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
-
-#: progress(bytes done, bytes in all)
-Progress = Callable[[int, int], None]
-
 
 @dataclass(slots=True)
 class EntryFile:
@@ -112,7 +109,7 @@ class Workspace:
             container.close()
 
     def iter_batches(
-        self, *, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+        self, *, progress: Progress | None = None, cancelled: CancelCheck | None = None
     ) -> Iterator[LeafBatch]:
         """Leaf batches of every entry file; manifest hash findings are added as files finish."""
         total = max(self.total_bytes, 1)

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from auditviewer.core.errors import InputError
+from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.input.formats.checkpoints import CheckpointLine
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory.anchors import (
     annotate,
@@ -28,7 +29,7 @@ from auditviewer.integrity.memory.anchors import (
 )
 from auditviewer.integrity.memory.store import CheckpointMemory
 from auditviewer.integrity.report import Report
-from auditviewer.workspace.inputs import Progress, Workspace
+from auditviewer.workspace.inputs import Workspace
 from auditviewer.workspace.verification import verify_workspace
 
 
@@ -39,7 +40,7 @@ def verify_with_memory(
     *,
     on_batch: Callable[[LeafBatch], None] | None = None,
     progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> Report:
     """verify_workspace() with the log's remembered checkpoints as extra anchors.
 

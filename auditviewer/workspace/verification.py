@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 
+from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.integrity.checkpoints import judge_checkpoints
 from auditviewer.integrity.keys import VerifierKey
+from auditviewer.integrity.leaves import LeafCollector
 from auditviewer.integrity.report import CheckpointResult, Report
 from auditviewer.integrity.trust import TrustStore, keys_from_argument
-from auditviewer.integrity.verify import LeafCollector, judge_checkpoints, verify
-from auditviewer.workspace.inputs import Progress, Workspace
+from auditviewer.integrity.verify import verify
+from auditviewer.workspace.inputs import Workspace
 
 
 def trusted_keys(extra: Iterable[str] = (), *, store: TrustStore | None = None) -> list[VerifierKey]:
@@ -31,7 +34,7 @@ def verify_workspace(
     *,
     on_batch: Callable[[LeafBatch], None] | None = None,
     progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> Report:
     keys = list(keys)
     collector = LeafCollector()

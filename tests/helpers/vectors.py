@@ -20,7 +20,8 @@ def verify_vector(name: str, *, trust: bool = True) -> tuple[Report, list[str]]:
     """The core's report on one spec vector (what the viewer's loader computes), and the
     manifest's key hints."""
     from auditviewer.integrity.keys import parse_verifier_key
-    from auditviewer.integrity.verify import LeafCollector, verify
+    from auditviewer.integrity.leaves import LeafCollector
+    from auditviewer.integrity.verify import verify
     from auditviewer.workspace.inputs import open_workspace
 
     ws = open_workspace([VECTORS / name])

@@ -15,17 +15,18 @@ manifest (docs/verification.md says why).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from auditviewer.core.display import quoted
 from auditviewer.core.errors import InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.core.strict_json import loads_object
 
 ROLES = frozenset({"entries", "checkpoints", "proof", "annotations"})
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,101 +73,115 @@ def path_problem(path: str) -> str | None:
     return None
 
 
-def _duplicate_guard(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key in manifest")
-    return obj
+class ManifestFileRecord(msgspec.Struct, forbid_unknown_fields=False):
+    """One ``files`` item as written (spec §5); ``role`` is checked after, by value."""
+
+    path: Annotated[str, msgspec.Meta(min_length=1)]
+    role: Any
+    sha256: Annotated[str, msgspec.Meta(pattern="\\A[0-9a-fA-F]{64}\\Z")]
+    size: Annotated[int, msgspec.Meta(ge=0)]
 
 
-def _depth_over(value: Any, max_depth: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        if depth > max_depth:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
+class ManifestRecord(msgspec.Struct, forbid_unknown_fields=False):
+    """The fields this reader uses, typed; other fields are kept in :attr:`Manifest.raw`.
+
+    ``format`` and ``version`` are checked by value first (their messages name the
+    value); optional fields of another type are ignored, as before.
+    """
+
+    origin: Annotated[str, msgspec.Meta(min_length=1, pattern="\\A[^\\n]*\\Z")]
+    files: list[ManifestFileRecord]
+    keys: list[str] | None = None
+    organization: Any = None
+    scope: Any = None
+    exported_at: Any = None
+    query: Any = None
+
+
+#: A field's path in a msgspec error (list indexes as ``[]``) → the message a person reads.
+_FIELD_PROBLEMS = {
+    "origin": "origin is missing or not a one-line string",
+    "files": "'files' is missing or not a list",
+    "files[]": "{where} is not an object",
+    "files[].path": "{where} is missing or not a string",
+    "files[].sha256": "{where} is not 64 hex digits",
+    "files[].size": "{where} is not a whole number",
+    "keys": "'keys' is not a list of strings",
+    "keys[]": "'keys' is not a list of strings",
+}
+_AT = re.compile(r"(?P<detail>.*?)(?: - at `\$(?P<where>[^`]*)`)?", re.DOTALL)
+_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]*)`")
+
+
+def _shape_problem(exc: msgspec.ValidationError) -> str:
+    """msgspec's error (``Expected `int` >= 0 - at `$.files[3].size```) as the manifest's own words."""
+    match = _AT.fullmatch(str(exc))
+    detail, where = (match.group("detail"), match.group("where") or "") if match else (str(exc), "")
+    missing = _MISSING.match(detail)
+    if missing:
+        where = f"{where}.{missing.group('field')}"
+    where = where.lstrip(".")
+    message = _FIELD_PROBLEMS.get(re.sub(r"\[\d+\]", "[]", where))
+    return message.format(where=where) if message else f"{where or 'the manifest'}: {detail}"
 
 
 def parse_manifest(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> Manifest:
-    """Parse and check a manifest; anything unusable is an :class:`InputError` naming the file."""
+    """Parse and check a manifest; anything unusable is an :class:`InputError` naming the file.
+
+    The bytes are one JSON object by :func:`auditviewer.core.strict_json.loads_object`
+    (no duplicate key, no ``NaN``, bounded depth); its shape is
+    :class:`ManifestRecord`'s, checked by ``msgspec.convert``.
+    """
     if len(data) > limits.max_manifest_bytes:
         raise InputError(
             f"is larger than {limits.max_manifest_bytes} bytes (limit max_manifest_bytes)", path=label
         )
     try:
-        raw = json.loads(data.decode("utf-8"), object_pairs_hook=_duplicate_guard)
-    except RecursionError as exc:
-        raise InputError(
-            f"is not valid JSON (nested deeper than {limits.max_json_depth} levels; limit max_json_depth)",
-            path=label,
-        ) from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"is not valid JSON ({exc})", path=label) from exc
-    if _depth_over(raw, limits.max_json_depth):
-        raise InputError(
-            f"JSON is nested deeper than {limits.max_json_depth} levels (limit max_json_depth)",
-            path=label,
-        )
-    if not isinstance(raw, dict):
-        raise InputError("is not a JSON object", path=label)
+        raw = loads_object(data, max_depth=limits.max_json_depth)
+    except ValueError as exc:
+        reason = str(exc)
+        raise InputError("is not a JSON object" if reason == "not a JSON object" else f"is not valid JSON: {reason}", path=label) from exc
     if raw.get("format") != "audit-bundle":
         raise InputError(f"format is {raw.get('format')!r}, not 'audit-bundle'", path=label)
-    if raw.get("version") != 1:
+    if raw.get("version") != 1 or isinstance(raw.get("version"), bool):
         raise InputError(
             f"bundle version {raw.get('version')!r} is not supported (this reader knows version 1)",
             path=label,
         )
-    origin = raw.get("origin")
-    if not isinstance(origin, str) or not origin or "\n" in origin:
-        raise InputError("origin is missing or not a one-line string", path=label)
-    files_raw = raw.get("files")
-    if not isinstance(files_raw, list):
-        raise InputError("'files' is missing or not a list", path=label)
+    try:
+        record = msgspec.convert(raw, ManifestRecord)
+    except msgspec.ValidationError as exc:
+        raise InputError(_shape_problem(exc), path=label) from exc
     files = []
     seen: set[str] = set()
-    for i, item in enumerate(files_raw):
+    for i, item in enumerate(record.files):
         where = f"files[{i}]"
-        if not isinstance(item, dict):
-            raise InputError(f"{where} is not an object", path=label)
-        path, role, sha, size = item.get("path"), item.get("role"), item.get("sha256"), item.get("size")
-        if not isinstance(path, str) or not path:
-            raise InputError(f"{where}.path is missing or not a string", path=label)
-        if role not in ROLES:
+        if item.role not in ROLES:
             raise InputError(
-                f"{where}.role {quoted(role)} is not entries, checkpoints, proof or annotations "
+                f"{where}.role {quoted(item.role)} is not entries, checkpoints, proof or annotations "
                 "(a file of a role this reader does not know could hold what it would fail to check)",
                 path=label,
             )
-        if not isinstance(sha, str) or not _HEX64.fullmatch(sha.lower()):
-            raise InputError(f"{where}.sha256 is not 64 hex digits", path=label)
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise InputError(f"{where}.size is not a whole number", path=label)
-        if path in seen:
+        if item.path in seen:
             # Listing one file many times would make it read (and verified) many times over.
-            raise InputError(f"{where}.path {quoted(path)} is listed more than once", path=label)
-        seen.add(path)
+            raise InputError(f"{where}.path {quoted(item.path)} is listed more than once", path=label)
+        seen.add(item.path)
         files.append(
-            ManifestFile(path=path, role=str(role), sha256=sha.lower(), size=size, problem=path_problem(path))
+            ManifestFile(
+                path=item.path,
+                role=str(item.role),
+                sha256=item.sha256.lower(),
+                size=item.size,
+                problem=path_problem(item.path),
+            )
         )
-    keys = raw.get("keys") or []
-    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise InputError("'keys' is not a list of strings", path=label)
-    query = raw.get("query")
-    organization = raw.get("organization")
-    scope = raw.get("scope")
-    exported_at = raw.get("exported_at")
     return Manifest(
-        origin=origin,
+        origin=record.origin,
         files=tuple(files),
-        organization=organization if isinstance(organization, dict) else {},
-        scope=scope if isinstance(scope, dict) else {},
-        exported_at=exported_at if isinstance(exported_at, str) else None,
-        keys=tuple(keys),
-        query=query if isinstance(query, str) else None,
+        organization=record.organization if isinstance(record.organization, dict) else {},
+        scope=record.scope if isinstance(record.scope, dict) else {},
+        exported_at=record.exported_at if isinstance(record.exported_at, str) else None,
+        keys=tuple(record.keys or ()),
+        query=record.query if isinstance(record.query, str) else None,
         raw=raw,
     )

@@ -21,7 +21,7 @@ import bisect
 import itertools
 from collections.abc import Iterable
 
-from auditviewer.input.formats.checkpoints import CheckpointLine
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory.store import (
     SOURCE_PREFIX,

@@ -33,11 +33,12 @@ from typing import Annotated, NamedTuple
 
 import msgspec
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError, ExportError
 from auditviewer.core.paths import data_dir
 from auditviewer.core.strict_json import loads_object
-from auditviewer.input.formats.checkpoints import CheckpointLine
+from auditviewer.core.times import format_rfc3339
+from auditviewer.integrity.checkpoints import CheckpointLine
 from auditviewer.integrity.notes import Checkpoint, NoteError, parse_checkpoint
 from auditviewer.integrity.report import (
     STATUS_ERROR,
@@ -125,7 +126,7 @@ def now() -> datetime:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339(moment)
 
 
 def file_name(origin: str) -> str:
@@ -308,8 +309,7 @@ class CheckpointMemory:
     def _write(self, path: Path, records: list[RememberedCheckpoint]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         body = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records)
-        with atomic_output(path, overwrite=True) as tmp, SafeFile(tmp, label=str(path)) as handle:
-            handle.write(body.encode("utf-8", "surrogatepass"))
+        write_file(path, body.encode("utf-8", "surrogatepass"))
         with contextlib.suppress(OSError):
             stat = path.stat()
             self._cache[path] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), list(records))

@@ -3,7 +3,7 @@ verifiable slice bundle or a plain file.
 
 The dialog plans first (:func:`auditviewer.export.plan.plan_export`: entries, proof
 rows and size, checkpoints, failed and unverified entries, warnings), then
-writes with :func:`auditviewer.export.plan.export_slice` in a worker, with a
+writes with :func:`auditviewer.export.write.export_slice` in a worker, with a
 progress bar and Cancel. An existing target is replaced only after the person
 confirms it.
 """
@@ -35,15 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import elide, visible_text
-from auditviewer.export.plan import (
-    FILE_TYPES,
-    ExportPlan,
-    ExportSummary,
-    export_slice,
-    plan_export,
-    suggest_name,
-)
+from auditviewer.core.display import elide, visible
+from auditviewer.export.naming import FILE_TYPES, suggest_name
+from auditviewer.export.plan import ExportPlan, plan_export
+from auditviewer.export.write import ExportSummary, export_slice
 from auditviewer.ui.workers import JobContext, Worker, start
 
 
@@ -83,7 +78,7 @@ def plan_lines(plan: ExportPlan) -> list[str]:
         f" (seq {plan.first_seq:,}–{plan.last_seq:,})" if plan.first_seq is not None and plan.last_seq is not None
         else ""
     )]
-    lines.append(f"Selection: {elide(visible_text(plan.query), 300)}")
+    lines.append(f"Selection: {elide(visible(plan.query), 300)}")
     if plan.format == "bundle":
         size = plan.proof_bytes
         unit = f"{size / 1_048_576:.1f} MiB" if size >= 1_048_576 else f"{max(size, 1) / 1024:.1f} KiB"
@@ -365,7 +360,7 @@ class ExportDialog(QDialog):
     def _plan_failed(self, message: str) -> None:
         self.plan = None
         self.error = message
-        self.summary_label.setText(f"This export cannot be made: {visible_text(message)}")
+        self.summary_label.setText(f"This export cannot be made: {visible(message)}")
         self._update_buttons()
         self.planned.emit()
 
@@ -391,7 +386,7 @@ class ExportDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Replace?",
-            f"{visible_text(str(path))} already exists.\n\nReplace this {kind} with the export?",
+            f"{visible(str(path))} already exists.\n\nReplace this {kind} with the export?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -444,7 +439,7 @@ class ExportDialog(QDialog):
         if self.settings is not None:
             self.settings.setValue("export/folder", str(Path(summary.path).parent))
         what = "a verifiable slice bundle" if summary.format == "bundle" else f"{summary.format}, no proof"
-        lines = [f"✔ Wrote {summary.entries:,} entries ({what}) to {visible_text(str(summary.path))}"]
+        lines = [f"✔ Wrote {summary.entries:,} entries ({what}) to {visible(str(summary.path))}"]
         if summary.slice_status is not None:
             lines.append(f"The slice was verified before it was put in place: {summary.slice_status}.")
         self.result_label.setText("\n".join(lines))
@@ -454,7 +449,7 @@ class ExportDialog(QDialog):
         self.exportFinished.emit("done")
 
     def _export_failed(self, message: str) -> None:
-        message = visible_text(message)  # it may quote a path or a name from the input
+        message = visible(message)  # it may quote a path or a name from the input
         self.progress.hide()
         self.error = message
         self.result_label.setText(f"✖ Export failed: {message}")

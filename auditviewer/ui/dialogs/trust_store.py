@@ -33,9 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.display import HIDDEN_RE
+from auditviewer.core.display import HIDDEN_RE, cell_text
 from auditviewer.core.errors import TrustStoreError
-from auditviewer.core.text import cell_text
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.trust import TrustStore
 

@@ -69,7 +69,7 @@ def test_table_output_shows_invisible_characters_as_the_viewer_does(
 ) -> None:
     # A right-to-left override and Unicode tag characters (invisible, used to smuggle text)
     # in an actor's email must be shown, not obeyed, in the terminal as in the viewer.
-    from auditviewer.core.text import visible_text
+    from auditviewer.core.display import visible
     from tests.helpers.bundle_builder import make_entry
 
     sneaky = "eve\u202e@x.example\U000e0041\U000e0042"
@@ -79,4 +79,4 @@ def test_table_output_shows_invisible_characters_as_the_viewer_does(
     out = capsys.readouterr().out
     assert "⟨U+202E⟩" in out and "⟨U+E0041⟩" in out
     assert "\u202e" not in out and "\U000e0041" not in out
-    assert visible_text(sneaky) in out
+    assert visible(sneaky) in out

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditviewer.cli import format_report, main
+from auditviewer.cli import main
+from auditviewer.cli.report_text import format_report
 from auditviewer.integrity.report import CheckpointResult, Report, Signer
 
 

@@ -155,3 +155,26 @@ def _pid_free(pid: int) -> bool:
     except OSError:
         return False
     return False
+
+
+def test_write_file_replaces_a_file_whole_and_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "settings.json"
+    target.write_bytes(b"old")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    atomic.write_file(target, b"new")
+    assert target.read_bytes() == b"new" and synced
+    assert leftovers(tmp_path) == []
+
+
+def test_write_file_on_a_full_disk_keeps_the_old_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(file: object, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "_write", full)
+    target = tmp_path / "keys.txt"
+    target.write_bytes(b"old")
+    with pytest.raises(ExportError, match=r"the trust store .*disk is full"):
+        atomic.write_file(target, b"new", label=f"the trust store {target}")
+    assert target.read_bytes() == b"old" and leftovers(tmp_path) == []

@@ -26,8 +26,8 @@ import pytest
 from auditviewer.core.errors import AuditViewerError, InputError, LimitError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import FolderContainer, ZipContainer
-from auditviewer.input.formats.checkpoints import read_checkpoints
 from auditviewer.input.formats.manifest import parse_manifest
+from auditviewer.integrity.checkpoints import read_checkpoints
 from auditviewer.integrity.notes import NoteError, checkpoint_text, parse_checkpoint, sign_note
 from auditviewer.integrity.report import Finding, Report
 from auditviewer.workspace.inputs import open_workspace

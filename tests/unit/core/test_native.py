@@ -419,7 +419,7 @@ def test_verify_reports_the_same_with_and_without_the_extension(tmp_path: Path) 
 
 
 def time_findings(path: Path) -> list[tuple[object, ...]]:
-    from auditviewer.integrity.verify import TimeWatch
+    from auditviewer.integrity.time_watch import TimeWatch
 
     watch = TimeWatch()
     with path.open("rb") as f:

@@ -34,3 +34,39 @@ def test_brackets_inside_strings_are_not_depth() -> None:
     text = '{"a": "' + "[" * 500 + '\\"{{"}'
     assert loads_object(text.encode()) == {"a": "[" * 500 + '"{{'}
     assert loads_object(b'{"a": ' + b"[" * 64 + b"]" * 64 + b"}", max_depth=65)["a"]
+
+
+def _depth_by_bytes(raw: bytes) -> int:
+    """The nesting depth outside strings, one byte at a time (the reference)."""
+    if raw.count(b"{") + raw.count(b"[") <= 1:  # one bracket at most: no scan (as _depth)
+        return raw.count(b"{") + raw.count(b"[")
+    deepest = depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x7B, 0x5B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x7D, 0x5D):
+            depth -= 1
+    return deepest
+
+
+def test_depth_skips_strings_as_a_byte_scan_does() -> None:
+    import random
+
+    from auditviewer.core.strict_json import _depth
+
+    rng = random.Random(15)
+    for _ in range(20_000):
+        raw = bytes(rng.choice(b'{}[]"\\a\n\xff') for _ in range(rng.randint(0, 40)))
+        assert _depth(raw) == _depth_by_bytes(raw), raw
+    assert _depth(b'{"a": "[[[[\\"[[", "b": [[1]]}') == 3

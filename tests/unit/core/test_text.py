@@ -1,8 +1,9 @@
-"""Bundle text shown visibly, never obeyed (auditviewer.core.text is Qt-free)."""
+"""Bundle text shown visibly, never obeyed: cells and tooltips (auditviewer.core.display, Qt-free)."""
 
 from __future__ import annotations
 
-from auditviewer.core.text import cell_text, elide, visible_text
+from auditviewer.core.display import cell_text, elide
+from auditviewer.core.display import visible as visible_text
 
 
 def test_bidi_override_made_visible() -> None:
@@ -28,3 +29,20 @@ def test_elide_and_cell() -> None:
     assert cell_text(None) == ""
     assert cell_text("<b>x</b>") == "<b>x</b>"
     assert len(cell_text("y" * 1000)) == 300
+
+
+def test_tooltip_shows_markup_as_text() -> None:
+    from auditviewer.core.display import plain_tooltip
+
+    assert plain_tooltip("<b>x</b>\u202e") == '<p style="white-space:pre-wrap">&lt;b&gt;x&lt;/b&gt;⟨U+202E⟩</p>'
+
+
+def test_json_text_escapes_delete_too() -> None:
+    # DEL (U+007F) is ASCII but a control: it was left raw by the ASCII fast path.
+    import json
+
+    from auditviewer.core.display import json_text
+
+    assert json_text({"a": "x\x7fy"}) == '{"a":"x\\u007fy"}'
+    assert json_text({"a": "x\x7fy"}, compact=False) == '{"a": "x\\u007fy"}'
+    assert json.loads(json_text(["\x7f\u202e"])) == ["\x7f\u202e"]

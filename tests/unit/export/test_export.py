@@ -30,15 +30,12 @@ from nacl.signing import SigningKey
 
 from auditviewer.core import atomic
 from auditviewer.core.errors import Cancelled, ExportError
+from auditviewer.export.naming import format_for_path
 from auditviewer.export.plain import neutralize_cell
-from auditviewer.export.plan import (
-    ExportSource,
-    describe_seqs,
-    export_slice,
-    format_for_path,
-    open_source,
-    plan_export,
-)
+from auditviewer.export.plan import plan_export
+from auditviewer.export.selection import describe_seqs
+from auditviewer.export.source import ExportSource, open_source
+from auditviewer.export.write import export_slice
 from auditviewer.integrity.keys import VerifierKey, parse_verifier_key
 from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import open_workspace
@@ -301,7 +298,7 @@ def test_round_trip_every_format_keeps_the_stored_bytes(source: ExportSource, tm
 def test_large_selections_are_read_in_chunks(
     source: ExportSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out_name: str
 ) -> None:
-    import auditviewer.export.plan as export_module
+    import auditviewer.export.write as export_module
 
     monkeypatch.setattr(export_module, "FETCH_CHUNK", 7)
     selected = list(range(0, 600, 9))
@@ -509,7 +506,7 @@ def test_export_by_the_viewers_filter(source: ExportSource, tmp_path: Path) -> N
 
 @needs_store
 def test_a_loaded_session_exports_through_its_store(log_dir: Path, tmp_path: Path) -> None:
-    from auditviewer.export.plan import source_from_store
+    from auditviewer.export.source import source_from_store
     from auditviewer.workspace.loading import load
 
     with load([log_dir], [KEY]) as loaded:
@@ -834,7 +831,7 @@ def test_progress_reaches_the_total(source: ExportSource, tmp_path: Path) -> Non
 def test_a_failing_self_check_publishes_nothing(
     source: ExportSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import auditviewer.export.plan as export_module
+    import auditviewer.export.write as export_module
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ExportError("the written slice does not verify as its source did")
@@ -913,7 +910,7 @@ def test_bad_format_choices() -> None:
 
 
 def test_suggest_name(source: ExportSource) -> None:
-    from auditviewer.export.plan import suggest_name
+    from auditviewer.export.naming import suggest_name
 
     now = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
     assert suggest_name(source, now=now) == "test-org-slice-2026-11-25.zip"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from auditviewer.cli import format_report, main
+from auditviewer.cli import main
+from auditviewer.cli.report_text import format_report
 from auditviewer.input.formats import jsonl
 from auditviewer.integrity.report import KEEP_PER_KIND, Finding, FindingBudget
 from tests.helpers.bundle_builder import make_entry, refresh_manifest, signer, write_bundle

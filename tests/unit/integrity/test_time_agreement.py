@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from auditviewer.input.formats import jsonl
-from auditviewer.integrity.verify import TimeWatch
+from auditviewer.integrity.time_watch import TimeWatch
 from tests.helpers.bundle_builder import signer, write_bundle
 
 KEY = signer(b"times")

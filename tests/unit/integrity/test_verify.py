@@ -272,7 +272,7 @@ def test_nested_time_in_metadata_is_not_mistaken_for_the_entry_time(tmp_path: Pa
 def test_time_regression_compares_different_precisions_by_value() -> None:
     import pyarrow as pa
 
-    from auditviewer.integrity.verify import TimeWatch
+    from auditviewer.integrity.time_watch import TimeWatch
 
     times = ["2026-09-01T10:00:00Z", "2026-09-01T10:00:00.500Z", "2026-09-01T09:59:59.999Z", "2026-09-01T10:00:01Z"]
     leaves = [b'{"seq":%d,"time":"%s"}' % (i, t.encode()) for i, t in enumerate(times)]
@@ -286,7 +286,7 @@ def test_time_regression_compares_different_precisions_by_value() -> None:
 def test_time_watch_survives_a_seq_text_beyond_int64() -> None:
     import pyarrow as pa
 
-    from auditviewer.integrity.verify import TimeWatch
+    from auditviewer.integrity.time_watch import TimeWatch
 
     watch = TimeWatch()
     leaves = [b'{"seq":9223372036854775808,"time":"2026-01-01T00:00:00Z"}', b'{"seq":1,"time":"2025-01-01T00:00:00Z"}']

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from auditviewer.integrity.checkpoints import judge_checkpoints
 from auditviewer.integrity.keys import parse_verifier_key
-from auditviewer.integrity.verify import LeafCollector, judge_checkpoints, verify
+from auditviewer.integrity.leaves import LeafCollector
+from auditviewer.integrity.verify import verify
 from auditviewer.workspace import verification
 from auditviewer.workspace.inputs import open_workspace
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle

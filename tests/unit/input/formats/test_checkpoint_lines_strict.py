@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditviewer.cli import main
-from auditviewer.input.formats.checkpoints import read_checkpoints
+from auditviewer.integrity.checkpoints import read_checkpoints
 from tests.helpers.bundle_builder import make_entry, refresh_manifest, signer, write_bundle
 
 KEY = signer(b"strict-checkpoints")

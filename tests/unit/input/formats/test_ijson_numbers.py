@@ -34,7 +34,8 @@ def _leaf(metadata_value: bytes, *, key: bytes = b'"k"') -> bytes:
 
 
 def _native_seq(leaf: bytes) -> int:
-    assert NATIVE is not None
+    if NATIVE is None:  # AUDITVIEWER_NATIVE=0 (dev.py's second pass): the Python half above has run
+        pytest.skip("the C extension is off; only the Python check is compared")
     seqs, _hashes, _times, _declined = NATIVE.check_leaves(
         leaf, struct.pack("<ii", 0, len(leaf)), 0, 1, 4, DEFAULT_LIMITS.max_entry_bytes, DEFAULT_LIMITS.max_json_depth
     )

@@ -22,7 +22,7 @@ from auditviewer.input.formats.entry import check_leaf, fast_seqs
 from auditviewer.input.formats.jsonl import iter_segments, read_jsonl, split_lines
 from auditviewer.input.formats.parquet import read_parquet_entries
 from auditviewer.integrity.chain import ZERO_HEAD, extend, extend_runs, leaf_hash
-from auditviewer.integrity.verify import LeafCollector
+from auditviewer.integrity.leaves import LeafCollector
 from tests.helpers.bundle_builder import make_entry
 
 LIMITS = Limits(max_entry_bytes=2_000, max_json_depth=8)

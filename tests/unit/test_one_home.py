@@ -1,0 +1,70 @@
+"""One home for each rule (issue 15): a name that is a rule is defined in one module only.
+
+Read from the source: a module-level assignment, function or class of one of
+these names anywhere but its home is a second copy that will drift.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import auditviewer
+
+ROOT = Path(auditviewer.__path__[0])
+
+#: name → the one module that defines it
+HOMES = {
+    "Progress": "core/progress.py",
+    "CancelCheck": "core/progress.py",
+    "APP_NAME": "core/about.py",
+    "json_text": "core/display.py",
+    "cell_text": "core/display.py",
+    "plain_tooltip": "core/display.py",
+    "format_report": "cli/report_text.py",
+    "write_file": "core/atomic.py",
+    "parse_rfc3339": "core/times.py",
+    "format_rfc3339": "core/times.py",
+}
+
+
+def _definitions() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names: list[str] = []
+            if isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names = [node.target.id]
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names = [node.name]
+            for name in names:
+                found.setdefault(name, set()).add(module)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(HOMES))
+def test_defined_once_in_its_home(name: str) -> None:
+    assert _definitions().get(name) == {HOMES[name]}
+
+
+def test_rfc3339_is_read_and_written_only_in_core_times() -> None:
+    # One grammar and one format: no second fromisoformat, strptime/strftime of a date-time,
+    # or isoformat with its own zone handling (core/times.py; docs/verification.md).
+    elsewhere = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        if module == "core/times.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("fromisoformat", "strptime"):
+                elsewhere.add((module, node.attr))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "%Y-%m-%dT" in node.value:
+                elsewhere.add((module, node.value))
+            if isinstance(node, ast.keyword) and node.arg == "timespec":
+                elsewhere.add((module, "isoformat(timespec=…)"))
+    assert not elsewhere
