@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, QTimer
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from auditviewer.ui.models.table_model import (
     COL_SEQ,
@@ -19,6 +20,7 @@ from auditviewer.ui.models.table_model import (
     DEFAULT_WIDTHS,
     HIDDEN_BY_DEFAULT,
 )
+from auditviewer.ui.theme import SYSTEM, apply_theme
 from auditviewer.ui.window.base import Controller
 
 if TYPE_CHECKING:
@@ -36,6 +38,14 @@ class LayoutController(Controller):
         self._header_timer.setSingleShot(True)
         self._header_timer.setInterval(500)
         self._header_timer.timeout.connect(self.save_header)
+
+    def set_theme(self, name: str) -> None:
+        """Apply a colour theme (system / light / dark) to the application, remember it."""
+        app = QApplication.instance()
+        applied = apply_theme(app, name) if isinstance(app, QApplication) else SYSTEM
+        self.w.settings.setValue("view/theme", applied)
+        for theme, action in self.w.menus.theme_actions.items():
+            action.setChecked(theme == applied)
 
     def restore_settings(self) -> None:
         w = self.w
@@ -72,6 +82,9 @@ class LayoutController(Controller):
         w.pane.set_utc(utc_on)
         w.menus.timeline_action.setChecked(s.value("view/timeline", True) not in (False, "false"))
         w.loading.refresh_recent()
+        theme = str(s.value("view/theme", SYSTEM))
+        if theme != SYSTEM:  # the system's look needs nothing applied
+            self.set_theme(theme)
 
     def default_size(self) -> QSize:
         """About 80% of the screen's available area (the first start; later the saved geometry)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 
 from auditviewer.ui.models.table_model import COLUMN_COUNT, COLUMN_NAMES
+from auditviewer.ui.theme import SYSTEM, THEME_LABELS, THEMES
 from auditviewer.ui.widgets.integrity_panel import has_fork
 from auditviewer.ui.window.base import Controller
 
@@ -107,6 +108,18 @@ class Menus(Controller):
         self.utc_action.setChecked(True)
         self.utc_action.toggled.connect(w.time_range.set_utc)
         view_menu.addAction(self.utc_action)
+        self.theme_menu = view_menu.addMenu("T&heme")
+        themes = QActionGroup(w)
+        themes.setExclusive(True)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            action = QAction(THEME_LABELS[name], w)
+            action.setCheckable(True)
+            action.setChecked(name == SYSTEM)
+            action.triggered.connect(lambda _checked=False, n=name: w.layouts.set_theme(n))
+            themes.addAction(action)
+            self.theme_menu.addAction(action)
+            self.theme_actions[name] = action
         view_menu.addSeparator()
         reset = QAction("Reset &Layout", w)
         reset.triggered.connect(w.layouts.reset_layout)
