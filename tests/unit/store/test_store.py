@@ -824,6 +824,26 @@ def test_set_states_by_ranges(store: Store) -> None:
     assert store.set_states([]) == 0
 
 
+@given(cuts=st.lists(st.integers(min_value=0, max_value=59), max_size=40, unique=True))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_set_states_few_and_many_ranges_agree(store: Store, cuts: list[int]) -> None:
+    """Few ranges are set by one CASE update, many by the ASOF join: same states, same count."""
+    bounds = [0, *sorted(set(cuts) - {0}), 60]
+    ranges = [
+        (low, high - 1, STATES_CYCLE[index % 3])
+        for index, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
+    store.set_states([(0, 59, "unverified")])
+    changed = store.set_states(ranges)
+    expected = {seq: state for low, high, state in ranges for seq in range(low, high + 1)}
+    assert changed == sum(state != "unverified" for state in expected.values())
+    got = {row["seq"]: row["state"] for row in store.window(store.create_view(), 0, 60).to_pylist()}
+    assert got == expected
+
+
+STATES_CYCLE = ("verified", "failed", "unverified")
+
+
 @pytest.mark.parametrize(
     ("ranges", "message"),
     [
