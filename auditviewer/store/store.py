@@ -68,8 +68,8 @@ STATES: Final = ("verified", "failed", "unverified")
 _FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
 
 #: Layout version of a database file; a file of another version is rebuilt.
-#: 2: ``metadata`` is computed on read, not stored.
-DATABASE_FORMAT: Final = 2
+#: 2: ``metadata`` is computed on read, not stored. 3: nor is it a generated column.
+DATABASE_FORMAT: Final = 3
 
 #: The columns a window, an entry or an export row carries, in display order.
 DISPLAY_COLUMNS: Final = (
@@ -130,7 +130,6 @@ CREATE OR REPLACE TABLE {table} (
     resource_name VARCHAR,
     title_id VARCHAR,
     title_name VARCHAR,
-    metadata JSON GENERATED ALWAYS AS (try(json_extract(leaf, '$.metadata'))) VIRTUAL,
     leaf VARCHAR NOT NULL,
     source VARCHAR,
     line BIGINT,
@@ -142,7 +141,21 @@ CREATE OR REPLACE TABLE {table} (
 
 # ``metadata`` is computed when read (a window, an entry, a meta.<path>
 # search), not stored: writing it out as JSON text costs loading time. try()
-# makes it NULL for an entry that is not JSON (json_extract would fail).
+# makes it NULL for an entry that is not JSON (json_extract would fail). It is
+# not a generated column of the table either: DuckDB evaluates those on every
+# INSERT (2.4 s of 7.7 s for 1M entries), so every read goes through
+# _ENTRIES, which adds it (DuckDB drops it again from a query that does not
+# use it).
+_METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
+_ENTRIES: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
+
+
+def _select_list(columns: Sequence[str], prefix: str = "") -> str:
+    """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
+    return ", ".join(
+        f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
+        for column in columns
+    )
 _STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",
@@ -184,10 +197,16 @@ _EVENT_TYPE = f"""
     CASE WHEN {_FIELD["category"]} IS NOT NULL OR {_FIELD["action"]} IS NOT NULL
          THEN concat_ws(' ', {_FIELD["category"]}, {_FIELD["action"]}) END"""
 _DERIVED = {**_FIELD, "time": _ENTRY_TIME, "event_type": _EVENT_TYPE}
+# The fields, with try() for a batch holding text that is not JSON, and without:
+# try() halves the speed of the extraction even when nothing fails (1.0 s -> 2.0 s
+# for 1M entries), so a batch is first run without it, and again with it only when
+# that fails (a statement fails whole: nothing is half-inserted). See _with_fields.
+_FIELDS_SAFE: Final = f"try(json_extract_string(leaf, [{_ENTRY_PATHS}]))"
+_FIELDS_FAST: Final = f"json_extract_string(leaf, [{_ENTRY_PATHS}])"
 _INSERT_ENTRIES = f"""
 INSERT INTO entries ({", ".join(_STORED_COLUMNS)})
 SELECT {", ".join(_DERIVED.get(column, column) for column in _STORED_COLUMNS)}
-FROM (SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields FROM {{staging}})
+FROM (SELECT *, {{fields}} AS fields FROM {{staging}})
 """
 
 _STAGING_SCHEMA = pa.schema(
@@ -652,7 +671,7 @@ class Store:
             if relax_order:
                 self._con.execute("SET preserve_insertion_order = false")
             try:
-                self._con.execute(_INSERT_ENTRIES.replace("{staging}", name))
+                _with_fields(self._con, _INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
                     self._con.execute("SET preserve_insertion_order = true")
@@ -971,14 +990,14 @@ class Store:
                 for part in _parts_by_bytes(table, _INSERT_BYTES):
                     cursor.register("proving_rows", part)
                     try:
-                        differing += cursor.execute(
+                        differing += _with_fields(
+                            cursor,
                             f"""
                             SELECT count(*) FROM (
-                                SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
-                                FROM proving_rows
+                                SELECT *, {{fields}} AS fields FROM proving_rows
                             ) WHERE NOT ({checks})
-                            """
-                        ).fetchall()[0][0]
+                            """,
+                        )[0][0]
                     finally:
                         cursor.unregister("proving_rows")
             except duckdb.Error as exc:
@@ -1007,14 +1026,14 @@ class Store:
                     checks = " AND ".join(
                         f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED
                     )
-                    (differing,) = self._con.execute(
+                    (differing,) = _with_fields(
+                        self._con,
                         f"""
                         SELECT count(*) FROM (
-                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
-                            FROM entries
+                            SELECT *, {{fields}} AS fields FROM entries
                         ) WHERE NOT ({checks})
-                        """
-                    ).fetchall()[0]
+                        """,
+                    )[0]
                     if differing:
                         return f"{differing} row(s) have display columns their entry text does not give"
                 kept = self._con.execute(
@@ -1156,7 +1175,7 @@ class Store:
             if count == 0 or start >= view.row_count:
                 return self._empty(selected)
             last = min(start + count, view.row_count) - 1
-            column_list = ", ".join(f"e.{column}" for column in selected)
+            column_list = _select_list(selected, "e.")
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -1362,7 +1381,7 @@ class Store:
 
         For a seq that two files gave different bytes, the first loaded.
         """
-        column_list = ", ".join(DISPLAY_COLUMNS)
+        column_list = _select_list(DISPLAY_COLUMNS)
         table = self._arrow(
             f"SELECT {column_list} FROM entries WHERE seq = ? ORDER BY rid LIMIT 1", [seq]
         )
@@ -1373,7 +1392,7 @@ class Store:
         """The seqs ``filter`` matches, ascending, each once."""
         sql = (filter or Filter()).to_sql()
         table = self._arrow(
-            f"SELECT DISTINCT seq FROM entries WHERE {sql.where} ORDER BY seq", sql.params
+            f"SELECT DISTINCT seq FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq", sql.params
         )
         return table.column("seq").combine_chunks()
 
@@ -1394,7 +1413,7 @@ class Store:
                 reader = cursor.sql(
                     f"""
                     SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf
-                    FROM entries WHERE {sql.where} ORDER BY seq, rid
+                    FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq, rid
                     """,
                     params=sql.params,
                 ).to_arrow_reader(batch_rows)
@@ -1427,12 +1446,12 @@ class Store:
         self._flush()  # first: loading pending rows forgets kept matches
         if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
             both = base.and_(selection)
-            return f"(SELECT * FROM entries WHERE {both.where})", list(both.params)
+            return f"(SELECT * FROM {_ENTRIES} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
         if columns <= _KEPT_COLUMNS:
             return f"(SELECT * FROM {kept} WHERE {selection.where})", list(selection.params)
         return (
-            f"(SELECT * FROM entries WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
+            f"(SELECT * FROM {_ENTRIES} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
             list(selection.params),
         )
 
@@ -1444,7 +1463,7 @@ class Store:
             column_list = ", ".join(sorted(_KEPT_COLUMNS))
             try:
                 self._con.execute(
-                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM entries WHERE {base.where}",
+                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {_ENTRIES} WHERE {base.where}",
                     base.params,
                 )
             except duckdb.Error as exc:
@@ -1477,7 +1496,7 @@ class Store:
         return tuple(columns)
 
     def _empty(self, columns: Sequence[str]) -> pa.Table:
-        column_list = ", ".join(columns)
+        column_list = _select_list(columns)
         return self._arrow(f"SELECT {column_list} FROM entries LIMIT 0")
 
     def _drop_table(self, name: str) -> None:
@@ -1571,6 +1590,15 @@ def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
             start, taken = index, 0
         taken += size
     yield table.slice(start)
+
+
+def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with its ``{fields}`` extracted fast; if some text is not JSON
+    (the statement fails whole), again with try() (see _FIELDS_SAFE)."""
+    try:
+        return con.execute(sql.replace("{fields}", _FIELDS_FAST)).fetchall()
+    except duckdb.Error:
+        return con.execute(sql.replace("{fields}", _FIELDS_SAFE)).fetchall()
 
 
 def _valid_utf8(raw: bytes) -> bool:

@@ -4,6 +4,7 @@ match a plain Python reading of the same entries."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -237,6 +238,40 @@ def test_searches_skip_entries_that_are_not_json() -> None:
             '{"image":{"after":"nakama:3.22.0"}}',
             None,
         ]
+
+
+def test_fields_are_extracted_without_try_unless_a_row_is_not_json() -> None:
+    """The fast extraction is used for JSON batches; a batch with text that is not
+    JSON is extracted again with try(), giving that row no fields and the others theirs."""
+    con = duckdb.connect()
+    try:
+        good = make_entry(1, action="Delete")
+        con.register("rows", pa.table({"leaf": [good, good]}))
+        sql = "SELECT {fields}[4] FROM rows"
+        seen: list[str] = []
+        real_execute = con.execute
+
+        class Spy:
+            def execute(self, text: str) -> duckdb.DuckDBPyConnection:
+                seen.append(text)
+                return real_execute(text)
+
+        assert store_module._with_fields(Spy(), sql) == [("Delete",), ("Delete",)]  # type: ignore[arg-type]
+        assert seen == [sql.replace("{fields}", store_module._FIELDS_FAST)]
+        assert "try(" not in store_module._FIELDS_FAST
+        con.register("rows", pa.table({"leaf": ["not json", good]}))
+        assert store_module._with_fields(con, sql) == [(None,), ("Delete",)]
+    finally:
+        con.close()
+
+
+def test_metadata_is_derived_on_read_not_a_table_column() -> None:
+    """DuckDB evaluates a generated column on every insert: metadata is computed by reads."""
+    with loaded([make_entry(0, metadata={"k": 1}).encode()]) as store:
+        columns = [row[0] for row in store._con.execute("DESCRIBE entries").fetchall()]
+        assert "metadata" not in columns
+        assert store.entry(0)["metadata"] == '{"k":1}'  # type: ignore[index]
+        assert store.seqs(Filter(query="meta.k:1")).to_pylist() == [0]
 
 
 def test_odd_field_types_show_as_json_text() -> None:
@@ -831,7 +866,7 @@ def test_set_states_few_and_many_ranges_agree(store: Store, cuts: list[int]) -> 
     bounds = [0, *sorted(set(cuts) - {0}), 60]
     ranges = [
         (low, high - 1, STATES_CYCLE[index % 3])
-        for index, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False))
+        for index, (low, high) in enumerate(itertools.pairwise(bounds))
     ]
     store.set_states([(0, 59, "unverified")])
     changed = store.set_states(ranges)
