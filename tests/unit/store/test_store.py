@@ -1307,3 +1307,17 @@ def test_search_equals_a_python_filter(rows: list[Row], tree: tuple[Any, ...]) -
         view = store.create_view(Filter(query=query), sort=Sort(column="time", descending=True))
         assert sorted(seqs_of(store.window(view, 0, 100))) == expected, query
         assert store.count_matching(Filter(query=query)) == len(expected)
+
+
+def test_a_database_file_keeps_entry_text_compressed_with_zstd(tmp_path: Path) -> None:
+    """The entry text is the bulk of a file database: zstd, not DuckDB's default choice
+    (FSST or dictionary: slower to write, several times larger)."""
+    with Store(database=tmp_path / "w.duckdb") as store:
+        store.append(pa.table({"seq": list(range(3000)), "leaf": [make_entry(seq) for seq in range(3000)]}))
+        store.finish()
+        store.mark_complete(key="k")
+        compressions = store._con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('entries') "
+            "WHERE column_name = 'leaf' AND segment_type = 'VARCHAR'"
+        ).fetchall()
+    assert compressions == [("ZSTD",)]
