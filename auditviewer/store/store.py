@@ -14,6 +14,22 @@ by a deep ``OFFSET`` — plus counts, facets, a time histogram and the scope
 tree. A view in log order (the default) needs no sort at all: see
 :class:`_RidOrder`. Everything is returned as Arrow tables or small dataclasses.
 
+What is stored, and why (issue 16.1: a database at most 1.5 times its export):
+the entry text (``leaf``, compressed with zstd: the bulk of the file, needed to
+show, export and search words in entries) and the display columns searches
+need fast (time, category, action, actor, resource, title, id: each short and
+repetitive, compressed by DuckDB's own choice), plus seq, file, line, state and
+the row id. ``metadata`` is derived on read; ``leaf_bytes`` is kept only for an
+entry that is not valid UTF-8. Measured with ``benchmarks/bench_open.py``
+(1M benchmark entries): 55 MB, 0.11 times the JSONL file and 0.59 times the
+Parquet one (before: 226 MB, 0.46 and 2.4 times).
+
+Loading cost is one INSERT per group of rows, in which DuckDB derives the
+columns from one JSON parse per entry (without ``try()`` unless a batch holds
+text that is not JSON), then :meth:`Store.set_states` writes the report's
+states: a trusted log is one range, set by one plain UPDATE; only many ranges
+(failures, untrusted intervals) take the ASOF join.
+
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
 application runs later can read other files. A database file marked complete
