@@ -17,6 +17,10 @@ same load (the machine may be shared: the load average is printed too):
   export, smaller, is loaded again in memory);
 - untrusted verify: ``auditviewer verify B`` with the key not trusted, against
   the same with ``--trust`` (goal: <= 1.1);
+- the viewer's loader (``workspace/store_session.py:load_session``, what the window
+  runs in its worker, without Qt), whole process: first rows handed to the window
+  (goal: <= 1 s), all verified, stored and one full-text search answered (goal:
+  <= 2x the baseline), peak RSS of that process (``ru_maxrss``; goal: <= 1 GB);
 - the database size against the entry files' size (built in this process into a
   file, whatever the input's size; goal: <= 1.5).
 """
@@ -61,6 +65,43 @@ def _baseline(entry_file: Path, env: dict[str, str]) -> float:
     return _run([sys.executable, "-c", code, str(entry_file)], env)
 
 
+_VIEWER_LOAD = """
+import resource, sys, time
+started = time.perf_counter()
+from auditviewer.workspace.store_session import load_session
+first = []
+
+class Ctx:
+    cancelled = False
+    trust = [sys.argv[2]]
+    def progress(self, *a, **k): pass
+    def rows_stored(self, count, *, force=False): pass
+    def give_way(self): pass
+    def partial(self, session):
+        first.append(time.perf_counter() - started)
+
+session = load_session([sys.argv[1]], Ctx())
+searchable = session.store.count_matching(__import__("auditviewer.store.store", fromlist=["Filter"]).Filter(query="dragon"))
+done = time.perf_counter() - started
+print(first[0] if first else done, done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, searchable)
+"""
+
+
+def _viewer_load(bundle: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """The viewer's loader (workspace/store_session.py, below the Qt window), whole process:
+    seconds to the first rows handed to the window, to all verified, stored and one
+    full-text search answered, and peak RSS."""
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n{_VIEWER_LOAD}"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(bundle), VERIFIER], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"viewer load of {bundle} failed: {done.stderr.strip()}")
+    first, _, rss, _ = done.stdout.split()
+    return float(first), time.perf_counter() - started, int(rss)
+
+
 def _database_ratio(bundle: Path, entry_bytes: int, folder: Path) -> tuple[int, float]:
     path = folder / "sized.duckdb"
     with load([bundle], [parse_verifier_key(VERIFIER)], database=path):
@@ -99,6 +140,11 @@ def main() -> None:
                 shutil.rmtree(cache, ignore_errors=True)
                 times.setdefault("trusted", []).append(_run([*CLI, "verify", str(bundle), "--trust", VERIFIER], env))
                 times.setdefault("untrusted", []).append(_run([*CLI, "verify", str(bundle)], env))
+                first, whole, rss = _viewer_load(bundle, {**env, "AUDITVIEWER_CACHE_DIR": str(cache)})
+                shutil.rmtree(cache, ignore_errors=True)
+                times.setdefault("first", []).append(first)
+                times.setdefault("viewer", []).append(whole)
+                times.setdefault("rss", []).append(rss / 1e9)
             size, ratio = _database_ratio(bundle, entry_bytes, Path(tmp))
         med = {name: statistics.median(values) for name, values in times.items()}
         baseline = "read_parquet" if fmt == "parquet" else "read_json"
@@ -108,6 +154,9 @@ def main() -> None:
         print(f"  warm reopen + query (proven):      {med['warm']:.2f} s  = {med['warm'] / med['read']:.2f}x {baseline}")
         print(f"  verify trusted / untrusted:        {med['trusted']:.2f} s / {med['untrusted']:.2f} s"
               f"  = {med['untrusted'] / med['trusted']:.2f}x")
+        print(f"  viewer's loader, whole process: first rows {med['first']:.2f} s; all verified, stored and"
+              f" searched {med['viewer']:.2f} s = {med['viewer'] / med['read']:.2f}x {baseline};"
+              f" peak RSS {med['rss']:.2f} GB")
         print(f"  database file: {size / 1e6:.0f} MB = {ratio:.2f}x the entry file")
     print(f"\nload average at end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
