@@ -1321,3 +1321,24 @@ def test_a_database_file_keeps_entry_text_compressed_with_zstd(tmp_path: Path) -
             "WHERE column_name = 'leaf' AND segment_type = 'VARCHAR'"
         ).fetchall()
     assert compressions == [("ZSTD",)]
+
+
+def test_a_database_file_takes_larger_inserts_than_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a file, small INSERTs go through the write-ahead log and are compressed
+    twice: a file store gathers more entry text before each INSERT."""
+    monkeypatch.setattr(store_module, "FLUSH_BYTES", 4_000)
+    monkeypatch.setattr(store_module, "FILE_FLUSH_BYTES", 1_000_000)
+    leaves = [make_entry(seq) for seq in range(60)]  # about 20 KB
+    pending = {}
+    for name, database in (("memory", ":memory:"), ("file", tmp_path / "w.duckdb")):
+        with Store(database=database) as store:
+            store.append(batch_of(leaves[:1]))  # the first rows go in at once
+            for seq in range(1, 60, 10):
+                store.append(batch_of(leaves[seq : seq + 10], seqs=range(seq, min(seq + 10, 60))))
+            pending[name] = store._pending_rows
+            store.finish()
+            assert store.total_count() == 60
+    assert pending["memory"] < 20
+    assert pending["file"] == 59
