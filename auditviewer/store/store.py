@@ -21,7 +21,7 @@ need fast (time, category, action, actor, resource, title, id: each short and
 repetitive, compressed by DuckDB's own choice), plus seq, file, line, state and
 the row id. ``metadata`` is derived on read; ``leaf_bytes`` is kept only for an
 entry that is not valid UTF-8. Measured with ``benchmarks/bench_open.py``
-(1M benchmark entries): 55 MB, 0.11 times the JSONL file and 0.59 times the
+(1M benchmark entries): 76-78 MB, 0.15 times the JSONL file and 0.80 times the
 Parquet one (before: 226 MB, 0.46 and 2.4 times).
 
 Loading cost is one INSERT per group of rows, in which DuckDB derives the
