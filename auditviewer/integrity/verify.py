@@ -459,6 +459,15 @@ def _chain_mismatch(
     )
 
 
+def _fold(head: bytes, hashes: Sequence[bytes]) -> bytes:
+    """One chain fold: in C when the extension is built (as trusted intervals are
+    folded), else in Python. The untrusted check folded in Python always: 1.5x the
+    trusted verify of 1M JSONL entries."""
+    if NATIVE is not None:
+        return bytes(NATIVE.chain(head, joined_hashes(hashes)))
+    return extend(head, hashes)
+
+
 def _check_untrusted(
     results: list[CheckpointResult],
     leaf_range: Callable[[int, int], Sequence[bytes]],
@@ -486,7 +495,7 @@ def _check_untrusted(
         count = bisect.bisect_left(all_seqs, hi) - bisect.bisect_left(all_seqs, lo)
         if count != hi - lo:
             continue
-        computed = extend(head, leaf_range(lo, hi))
+        computed = _fold(head, leaf_range(lo, hi))
         known_size, known_head = hi, computed
         result.source += " (agrees with the entries)" if computed == result.head else " (disagrees with the entries)"
 

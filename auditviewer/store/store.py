@@ -14,6 +14,22 @@ by a deep ``OFFSET`` — plus counts, facets, a time histogram and the scope
 tree. A view in log order (the default) needs no sort at all: see
 :class:`_RidOrder`. Everything is returned as Arrow tables or small dataclasses.
 
+What is stored, and why (issue 16.1: a database at most 1.5 times its export):
+the entry text (``leaf``, compressed with zstd: the bulk of the file, needed to
+show, export and search words in entries) and the display columns searches
+need fast (time, category, action, actor, resource, title, id: each short and
+repetitive, compressed by DuckDB's own choice), plus seq, file, line, state and
+the row id. ``metadata`` is derived on read; ``leaf_bytes`` is kept only for an
+entry that is not valid UTF-8. Measured with ``benchmarks/bench_open.py``
+(1M benchmark entries): 76-78 MB, 0.15 times the JSONL file and 0.80 times the
+Parquet one (before: 226 MB, 0.46 and 2.4 times).
+
+Loading cost is one INSERT per group of rows, in which DuckDB derives the
+columns from one JSON parse per entry (without ``try()`` unless a batch holds
+text that is not JSON), then :meth:`Store.set_states` writes the report's
+states: a trusted log is one range, set by one plain UPDATE; only many ranges
+(failures, untrusted intervals) take the ASOF join.
+
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
 application runs later can read other files. A database file marked complete
@@ -68,8 +84,9 @@ STATES: Final = ("verified", "failed", "unverified")
 _FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
 
 #: Layout version of a database file; a file of another version is rebuilt.
-#: 2: ``metadata`` is computed on read, not stored.
-DATABASE_FORMAT: Final = 2
+#: 2: ``metadata`` is computed on read, not stored. 3: nor is it a generated
+#: column, and ``leaf`` is compressed with zstd.
+DATABASE_FORMAT: Final = 3
 
 #: The columns a window, an entry or an export row carries, in display order.
 DISPLAY_COLUMNS: Final = (
@@ -109,6 +126,12 @@ FACET_FIELDS: Final = frozenset(
     }
 )
 
+# ``leaf`` is compressed with zstd: DuckDB's own choice (FSST or dictionary, after
+# analysing each segment) made writing a file database of 1M entries 6 s slower
+# and its file 4.7 times as large (217 MB against 46 MB for the benchmark's
+# entries); searching the text costs the same (0.16 s for a word at 1M). The
+# display columns are short and repetitive and keep DuckDB's choice (zstd for
+# all of them was slower to write and to search).
 # ``rid`` is the row's place in the table (dense, in load order, re-numbered
 # in seq order by finish()): the key views hold, because a seq alone is not
 # unique when two files give one seq different bytes. ``leaf_bytes`` holds
@@ -130,8 +153,7 @@ CREATE OR REPLACE TABLE {table} (
     resource_name VARCHAR,
     title_id VARCHAR,
     title_name VARCHAR,
-    metadata JSON GENERATED ALWAYS AS (try(json_extract(leaf, '$.metadata'))) VIRTUAL,
-    leaf VARCHAR NOT NULL,
+    leaf VARCHAR USING COMPRESSION zstd NOT NULL,
     source VARCHAR,
     line BIGINT,
     state VARCHAR NOT NULL,
@@ -142,7 +164,21 @@ CREATE OR REPLACE TABLE {table} (
 
 # ``metadata`` is computed when read (a window, an entry, a meta.<path>
 # search), not stored: writing it out as JSON text costs loading time. try()
-# makes it NULL for an entry that is not JSON (json_extract would fail).
+# makes it NULL for an entry that is not JSON (json_extract would fail). It is
+# not a generated column of the table either: DuckDB evaluates those on every
+# INSERT (2.4 s of 7.7 s for 1M entries), so every read goes through
+# _ENTRIES, which adds it (DuckDB drops it again from a query that does not
+# use it).
+_METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
+_ENTRIES: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
+
+
+def _select_list(columns: Sequence[str], prefix: str = "") -> str:
+    """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
+    return ", ".join(
+        f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
+        for column in columns
+    )
 _STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",
@@ -184,10 +220,16 @@ _EVENT_TYPE = f"""
     CASE WHEN {_FIELD["category"]} IS NOT NULL OR {_FIELD["action"]} IS NOT NULL
          THEN concat_ws(' ', {_FIELD["category"]}, {_FIELD["action"]}) END"""
 _DERIVED = {**_FIELD, "time": _ENTRY_TIME, "event_type": _EVENT_TYPE}
+# The fields, with try() for a batch holding text that is not JSON, and without:
+# try() halves the speed of the extraction even when nothing fails (1.0 s -> 2.0 s
+# for 1M entries), so a batch is first run without it, and again with it only when
+# that fails (a statement fails whole: nothing is half-inserted). See _with_fields.
+_FIELDS_SAFE: Final = f"try(json_extract_string(leaf, [{_ENTRY_PATHS}]))"
+_FIELDS_FAST: Final = f"json_extract_string(leaf, [{_ENTRY_PATHS}])"
 _INSERT_ENTRIES = f"""
 INSERT INTO entries ({", ".join(_STORED_COLUMNS)})
 SELECT {", ".join(_DERIVED.get(column, column) for column in _STORED_COLUMNS)}
-FROM (SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields FROM {{staging}})
+FROM (SELECT *, {{fields}} AS fields FROM {{staging}})
 """
 
 _STAGING_SCHEMA = pa.schema(
@@ -208,6 +250,13 @@ _STAGING_SCHEMA = pa.schema(
 FLUSH_ROWS = 250_000
 #: ...or once this many bytes of entry text are pending.
 FLUSH_BYTES = 32 * 1024 * 1024
+#: ...for a database file: an INSERT of at least two row groups (2 x 122,880 rows)
+#: is compressed and written straight to the file by DuckDB's threads, while smaller
+#: ones go through its write-ahead log and are compressed again at the checkpoint:
+#: 1M benchmark entries (500 bytes each) went in in 4.5 s instead of 13-19 s with
+#: FLUSH_BYTES (62,000-row INSERTs), under the same load. FLUSH_ROWS is reached first
+#: for entries under 640 bytes.
+FILE_FLUSH_BYTES = 160 * 1024 * 1024
 #: Large entries go in INSERTs of at most this many bytes (issue 11.11): DuckDB parses
 #: the entries of a vector (2,048 rows) together, several times their size in memory
 #: (the display columns, and the generated ``metadata`` column checked on insert), so
@@ -230,6 +279,11 @@ _READS_ENTRY_TEXT = re.compile(r"\b(leaf|metadata)\b")
 # Rows of a log-order view are counted per block of this many rids, so that a
 # window finds its rids by a range scan (see _RidOrder).
 _RID_BLOCK: Final = 65_536
+# Up to this many state ranges (a trusted log has one; verified intervals of one
+# state are merged) are set by one plain UPDATE each, a scan of seq and state
+# that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
+# ASOF join below took 2-3 s because it joins and rewrites every row.
+_FEW_STATE_RANGES: Final = 16
 
 
 # ---------------------------------------------------------------------------
@@ -481,6 +535,7 @@ class Store:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._pending_bytes = 0
+        self._flush_bytes = FLUSH_BYTES if str(database) == ":memory:" else FILE_FLUSH_BYTES
         # Set by stored_rows: large entries have their display columns checked as read.
         self._check_display_on_read = False
         self._next_rid = 0
@@ -567,7 +622,7 @@ class Store:
             if (
                 self._loaded_rows == 0
                 or self._pending_rows >= FLUSH_ROWS
-                or self._pending_bytes >= FLUSH_BYTES
+                or self._pending_bytes >= self._flush_bytes
             ):
                 self._flush()
 
@@ -653,7 +708,7 @@ class Store:
             if relax_order:
                 self._con.execute("SET preserve_insertion_order = false")
             try:
-                self._con.execute(_INSERT_ENTRIES.replace("{staging}", name))
+                _with_fields(self._con, _INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
                     self._con.execute("SET preserve_insertion_order = true")
@@ -771,6 +826,18 @@ class Store:
         with self._lock:
             self._flush()
             try:
+                if len(lows) <= _FEW_STATE_RANGES:
+                    # One statement (all or nothing), one scan: each row's range by CASE.
+                    triples = list(zip(lows, highs, states, strict=True))
+                    cases = " ".join("WHEN seq BETWEEN ? AND ? THEN ?" for _ in triples)
+                    wheres = " OR ".join("(seq BETWEEN ? AND ? AND state <> ?)" for _ in triples)
+                    params = [value for triple in triples for value in triple]
+                    self._con.execute(
+                        f"UPDATE entries SET state = CASE {cases} END WHERE {wheres}", params + params
+                    )
+                    changed = self._con.fetchall()
+                    self._forget_matches()
+                    return int(changed[0][0]) if changed else 0
                 # An ASOF join finds each entry's range (the last starting at
                 # or before its seq) in one sorted pass; a BETWEEN join of a
                 # million entries with a thousand ranges is far slower.
@@ -960,14 +1027,14 @@ class Store:
                 for part in _parts_by_bytes(table, _INSERT_BYTES):
                     cursor.register("proving_rows", part)
                     try:
-                        differing += cursor.execute(
+                        differing += _with_fields(
+                            cursor,
                             f"""
                             SELECT count(*) FROM (
-                                SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
-                                FROM proving_rows
+                                SELECT *, {{fields}} AS fields FROM proving_rows
                             ) WHERE NOT ({checks})
-                            """
-                        ).fetchall()[0][0]
+                            """,
+                        )[0][0]
                     finally:
                         cursor.unregister("proving_rows")
             except duckdb.Error as exc:
@@ -996,14 +1063,14 @@ class Store:
                     checks = " AND ".join(
                         f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED
                     )
-                    (differing,) = self._con.execute(
+                    (differing,) = _with_fields(
+                        self._con,
                         f"""
                         SELECT count(*) FROM (
-                            SELECT *, try(json_extract_string(leaf, [{_ENTRY_PATHS}])) AS fields
-                            FROM entries
+                            SELECT *, {{fields}} AS fields FROM entries
                         ) WHERE NOT ({checks})
-                        """
-                    ).fetchall()[0]
+                        """,
+                    )[0]
                     if differing:
                         return f"{differing} row(s) have display columns their entry text does not give"
                 kept = self._con.execute(
@@ -1145,7 +1212,7 @@ class Store:
             if count == 0 or start >= view.row_count:
                 return self._empty(selected)
             last = min(start + count, view.row_count) - 1
-            column_list = ", ".join(f"e.{column}" for column in selected)
+            column_list = _select_list(selected, "e.")
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -1351,7 +1418,7 @@ class Store:
 
         For a seq that two files gave different bytes, the first loaded.
         """
-        column_list = ", ".join(DISPLAY_COLUMNS)
+        column_list = _select_list(DISPLAY_COLUMNS)
         table = self._arrow(
             f"SELECT {column_list} FROM entries WHERE seq = ? ORDER BY rid LIMIT 1", [seq]
         )
@@ -1362,7 +1429,7 @@ class Store:
         """The seqs ``filter`` matches, ascending, each once."""
         sql = (filter or Filter()).to_sql()
         table = self._arrow(
-            f"SELECT DISTINCT seq FROM entries WHERE {sql.where} ORDER BY seq", sql.params
+            f"SELECT DISTINCT seq FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq", sql.params
         )
         return table.column("seq").combine_chunks()
 
@@ -1383,7 +1450,7 @@ class Store:
                 reader = cursor.sql(
                     f"""
                     SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf
-                    FROM entries WHERE {sql.where} ORDER BY seq, rid
+                    FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq, rid
                     """,
                     params=sql.params,
                 ).to_arrow_reader(batch_rows)
@@ -1416,12 +1483,12 @@ class Store:
         self._flush()  # first: loading pending rows forgets kept matches
         if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
             both = base.and_(selection)
-            return f"(SELECT * FROM entries WHERE {both.where})", list(both.params)
+            return f"(SELECT * FROM {_ENTRIES} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
         if columns <= _KEPT_COLUMNS:
             return f"(SELECT * FROM {kept} WHERE {selection.where})", list(selection.params)
         return (
-            f"(SELECT * FROM entries WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
+            f"(SELECT * FROM {_ENTRIES} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
             list(selection.params),
         )
 
@@ -1433,7 +1500,7 @@ class Store:
             column_list = ", ".join(sorted(_KEPT_COLUMNS))
             try:
                 self._con.execute(
-                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM entries WHERE {base.where}",
+                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {_ENTRIES} WHERE {base.where}",
                     base.params,
                 )
             except duckdb.Error as exc:
@@ -1466,7 +1533,7 @@ class Store:
         return tuple(columns)
 
     def _empty(self, columns: Sequence[str]) -> pa.Table:
-        column_list = ", ".join(columns)
+        column_list = _select_list(columns)
         return self._arrow(f"SELECT {column_list} FROM entries LIMIT 0")
 
     def _drop_table(self, name: str) -> None:
@@ -1560,6 +1627,15 @@ def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
             start, taken = index, 0
         taken += size
     yield table.slice(start)
+
+
+def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with its ``{fields}`` extracted fast; if some text is not JSON
+    (the statement fails whole), again with try() (see _FIELDS_SAFE)."""
+    try:
+        return con.execute(sql.replace("{fields}", _FIELDS_FAST)).fetchall()
+    except duckdb.Error:
+        return con.execute(sql.replace("{fields}", _FIELDS_SAFE)).fetchall()
 
 
 def _valid_utf8(raw: bytes) -> bool:

@@ -8,7 +8,7 @@ stay linear in the entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,14 @@ def _folded_leaves(folder: Path, keys: list[str], monkeypatch: pytest.MonkeyPatc
         folded[0] += len(hashes)
         return real_extend(head, hashes)
 
+    def counting_fold(head: bytes, hashes: Sequence[bytes]) -> bytes:
+        folded[0] += len(hashes)
+        return real_extend(head, hashes)  # the same head as the C fold; counted once
+
+    # Untrusted checkpoints are folded by _fold (C or Python), trusted intervals by
+    # extend when the C extension is not built.
     monkeypatch.setattr(verify_module, "extend", counting_extend)
+    monkeypatch.setattr(verify_module, "_fold", counting_fold)
     workspace = open_workspace([folder])
     try:
         report = verification.verify_workspace(workspace, [parse_verifier_key(k) for k in keys])
@@ -64,3 +71,30 @@ def test_untrusted_checkpoints_still_say_whether_they_agree(tmp_path: Path) -> N
     untrusted = [c for c in report.checkpoints if c.status == "untrusted"]
     assert [c.size for c in untrusted] == [100, 200, 300]
     assert all("(agrees with the entries)" in c.source for c in untrusted)
+
+
+def test_untrusted_checkpoints_fold_in_c_when_the_extension_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As trusted intervals do: the Python fold made untrusted verify 1.5x the trusted one."""
+    from auditviewer.core.native import NATIVE
+
+    key = signer(b"not yet trusted")
+    folder = write_bundle(
+        tmp_path / "b", [make_entry(i) for i in range(500)], checkpoint_sizes=[100, 300, 500], key=key
+    )
+    python_folds = [0]
+    real_extend = verify_module.extend
+
+    def counting_extend(head: bytes, hashes: Iterable[bytes | memoryview]) -> bytes:
+        python_folds[0] += 1
+        return real_extend(head, hashes)
+
+    monkeypatch.setattr(verify_module, "extend", counting_extend)
+    workspace = open_workspace([folder])
+    try:
+        report = verification.verify_workspace(workspace, [])
+    finally:
+        workspace.close()
+    assert all("(agrees with the entries)" in c.source for c in report.checkpoints if c.status == "untrusted")
+    assert python_folds[0] == (0 if NATIVE is not None else 3)

@@ -4,6 +4,7 @@ match a plain Python reading of the same entries."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -237,6 +238,40 @@ def test_searches_skip_entries_that_are_not_json() -> None:
             '{"image":{"after":"nakama:3.22.0"}}',
             None,
         ]
+
+
+def test_fields_are_extracted_without_try_unless_a_row_is_not_json() -> None:
+    """The fast extraction is used for JSON batches; a batch with text that is not
+    JSON is extracted again with try(), giving that row no fields and the others theirs."""
+    con = duckdb.connect()
+    try:
+        good = make_entry(1, action="Delete")
+        con.register("rows", pa.table({"leaf": [good, good]}))
+        sql = "SELECT {fields}[4] FROM rows"
+        seen: list[str] = []
+        real_execute = con.execute
+
+        class Spy:
+            def execute(self, text: str) -> duckdb.DuckDBPyConnection:
+                seen.append(text)
+                return real_execute(text)
+
+        assert store_module._with_fields(Spy(), sql) == [("Delete",), ("Delete",)]  # type: ignore[arg-type]
+        assert seen == [sql.replace("{fields}", store_module._FIELDS_FAST)]
+        assert "try(" not in store_module._FIELDS_FAST
+        con.register("rows", pa.table({"leaf": ["not json", good]}))
+        assert store_module._with_fields(con, sql) == [(None,), ("Delete",)]
+    finally:
+        con.close()
+
+
+def test_metadata_is_derived_on_read_not_a_table_column() -> None:
+    """DuckDB evaluates a generated column on every insert: metadata is computed by reads."""
+    with loaded([make_entry(0, metadata={"k": 1}).encode()]) as store:
+        columns = [row[0] for row in store._con.execute("DESCRIBE entries").fetchall()]
+        assert "metadata" not in columns
+        assert store.entry(0)["metadata"] == '{"k":1}'  # type: ignore[index]
+        assert store.seqs(Filter(query="meta.k:1")).to_pylist() == [0]
 
 
 def test_odd_field_types_show_as_json_text() -> None:
@@ -824,6 +859,26 @@ def test_set_states_by_ranges(store: Store) -> None:
     assert store.set_states([]) == 0
 
 
+@given(cuts=st.lists(st.integers(min_value=0, max_value=59), max_size=40, unique=True))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_set_states_few_and_many_ranges_agree(store: Store, cuts: list[int]) -> None:
+    """Few ranges are set by one CASE update, many by the ASOF join: same states, same count."""
+    bounds = [0, *sorted(set(cuts) - {0}), 60]
+    ranges = [
+        (low, high - 1, STATES_CYCLE[index % 3])
+        for index, (low, high) in enumerate(itertools.pairwise(bounds))
+    ]
+    store.set_states([(0, 59, "unverified")])
+    changed = store.set_states(ranges)
+    expected = {seq: state for low, high, state in ranges for seq in range(low, high + 1)}
+    assert changed == sum(state != "unverified" for state in expected.values())
+    got = {row["seq"]: row["state"] for row in store.window(store.create_view(), 0, 60).to_pylist()}
+    assert got == expected
+
+
+STATES_CYCLE = ("verified", "failed", "unverified")
+
+
 @pytest.mark.parametrize(
     ("ranges", "message"),
     [
@@ -1252,3 +1307,38 @@ def test_search_equals_a_python_filter(rows: list[Row], tree: tuple[Any, ...]) -
         view = store.create_view(Filter(query=query), sort=Sort(column="time", descending=True))
         assert sorted(seqs_of(store.window(view, 0, 100))) == expected, query
         assert store.count_matching(Filter(query=query)) == len(expected)
+
+
+def test_a_database_file_keeps_entry_text_compressed_with_zstd(tmp_path: Path) -> None:
+    """The entry text is the bulk of a file database: zstd, not DuckDB's default choice
+    (FSST or dictionary: slower to write, several times larger)."""
+    with Store(database=tmp_path / "w.duckdb") as store:
+        store.append(pa.table({"seq": list(range(3000)), "leaf": [make_entry(seq) for seq in range(3000)]}))
+        store.finish()
+        store.mark_complete(key="k")
+        compressions = store._con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('entries') "
+            "WHERE column_name = 'leaf' AND segment_type = 'VARCHAR'"
+        ).fetchall()
+    assert compressions == [("ZSTD",)]
+
+
+def test_a_database_file_takes_larger_inserts_than_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a file, small INSERTs go through the write-ahead log and are compressed
+    twice: a file store gathers more entry text before each INSERT."""
+    monkeypatch.setattr(store_module, "FLUSH_BYTES", 4_000)
+    monkeypatch.setattr(store_module, "FILE_FLUSH_BYTES", 1_000_000)
+    leaves = [make_entry(seq) for seq in range(60)]  # about 20 KB
+    pending = {}
+    for name, database in (("memory", ":memory:"), ("file", tmp_path / "w.duckdb")):
+        with Store(database=database) as store:
+            store.append(batch_of(leaves[:1]))  # the first rows go in at once
+            for seq in range(1, 60, 10):
+                store.append(batch_of(leaves[seq : seq + 10], seqs=range(seq, min(seq + 10, 60))))
+            pending[name] = store._pending_rows
+            store.finish()
+            assert store.total_count() == 60
+    assert pending["memory"] < 20
+    assert pending["file"] == 59

@@ -158,3 +158,48 @@ def test_the_same_content_opened_from_another_folder_is_reused_with_its_new_labe
         sources = set(loaded.store.window(view, 0, ROWS, columns=["source"]).column("source").to_pylist())
         assert sources == {str(moved / "entries" / "part-00000.jsonl")}
     assert not list(on_disk.glob("*.damaged-*"))
+
+
+def test_listed_entry_files_count_in_the_key_by_their_manifest_hash(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verification pass hashes entry files anyway: the key does not read them again."""
+    from auditviewer.input.containers import Container
+    from auditviewer.workspace.inputs import open_workspace
+
+    opened: list[str] = []
+    workspace = open_workspace([bundle])
+    kind = type(workspace.containers[0])
+    real_open_raw = kind.open_raw
+
+    def spy(self: Container, name: str) -> object:
+        opened.append(name)
+        return real_open_raw(self, name)
+
+    try:
+        monkeypatch.setattr(kind, "open_raw", spy)
+        key = workspace_cache.content_key(workspace)
+    finally:
+        workspace.close()
+    assert "entries/part-00000.jsonl" not in opened
+    assert "checkpoints.jsonl" in opened  # files the pass does not hash are hashed here
+    assert len(key) == 64
+
+
+def test_entry_file_edited_behind_its_manifest_fails_the_proof(bundle: Path, on_disk: Path) -> None:
+    """Same size, same manifest, so the same key: the cached rows are not the file's
+    any more, the proof says so, and the rows shown are the file's as read now."""
+    _cached(bundle, on_disk)
+    entries = bundle / "entries" / "part-00000.jsonl"
+    data = entries.read_bytes()
+    edited = data.replace(b'"Update"', b'"Updatf"', 1)
+    assert edited != data and len(edited) == len(data)
+    entries.write_bytes(edited)
+    with load([bundle], [KEY.verifier]) as loaded:
+        assert any("did not match the files" in notice for notice in loaded.notices), loaded.notices
+        assert any(finding.kind == "file_hash_mismatch" for finding in loaded.report.findings), [
+            finding.kind for finding in loaded.report.findings
+        ]
+        view = loaded.store.create_view()
+        actions = loaded.store.window(view, 0, ROWS, columns=["action"]).column("action").to_pylist()
+        assert actions.count("Updatf") == 1
