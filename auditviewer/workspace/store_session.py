@@ -35,7 +35,8 @@ from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.query.language import compile_query
-from auditviewer.store.store import FLUSH_ROWS, Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.store.ingest import FLUSH_ROWS
+from auditviewer.store.store import Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.workspace.cache import (
     CacheMismatch,
     OpenedStore,
@@ -85,7 +86,7 @@ HISTOGRAM_BUCKETS = 120
 CACHE_ENTRIES = 64
 #: Flush appended rows to the table in the worker at least this often, so a
 #: read on another thread never has a large insert to do first. As often as the
-#: store flushes by itself (store.FLUSH_ROWS): every INSERT has a fixed cost, and
+#: store flushes by itself (store.ingest.FLUSH_ROWS): every INSERT has a fixed cost, and
 #: into a file store small ones are checkpointed one by one. Measured at 1M
 #: entries (bench_ui, idle): every 32,768 rows, loaded in 19 s; every 250,000,
 #: in 10-15 s, the longest GUI stall 53-86 ms either way.

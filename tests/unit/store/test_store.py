@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditviewer.core.errors import QueryError, StoreError
-from auditviewer.store import store as store_module
+from auditviewer.store import ingest as ingest_module
+from auditviewer.store import schema as schema_module
+from auditviewer.store import views as views_module
 from auditviewer.store.store import (
     DISPLAY_COLUMNS,
     Filter,
@@ -256,11 +258,11 @@ def test_fields_are_extracted_without_try_unless_a_row_is_not_json() -> None:
                 seen.append(text)
                 return real_execute(text)
 
-        assert store_module._with_fields(Spy(), sql) == [("Delete",), ("Delete",)]  # type: ignore[arg-type]
-        assert seen == [sql.replace("{fields}", store_module._FIELDS_FAST)]
-        assert "try(" not in store_module._FIELDS_FAST
+        assert schema_module._with_fields(Spy(), sql) == [("Delete",), ("Delete",)]  # type: ignore[arg-type]
+        assert seen == [sql.replace("{fields}", schema_module._FIELDS_FAST)]
+        assert "try(" not in schema_module._FIELDS_FAST
         con.register("rows", pa.table({"leaf": ["not json", good]}))
-        assert store_module._with_fields(con, sql) == [(None,), ("Delete",)]
+        assert schema_module._with_fields(con, sql) == [(None,), ("Delete",)]
     finally:
         con.close()
 
@@ -545,7 +547,7 @@ def test_position_of(store: Store) -> None:
 
 @pytest.fixture(params=[1, 2, 5, 65_536], ids=lambda rows: f"block{rows}")
 def rid_block(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(store_module, "_RID_BLOCK", request.param)
+    monkeypatch.setattr(views_module, "_RID_BLOCK", request.param)
     return int(request.param)
 
 
@@ -1328,8 +1330,8 @@ def test_a_database_file_takes_larger_inserts_than_memory(
 ) -> None:
     """Into a file, small INSERTs go through the write-ahead log and are compressed
     twice: a file store gathers more entry text before each INSERT."""
-    monkeypatch.setattr(store_module, "FLUSH_BYTES", 4_000)
-    monkeypatch.setattr(store_module, "FILE_FLUSH_BYTES", 1_000_000)
+    monkeypatch.setattr(ingest_module, "FLUSH_BYTES", 4_000)
+    monkeypatch.setattr(ingest_module, "FILE_FLUSH_BYTES", 1_000_000)
     leaves = [make_entry(seq) for seq in range(60)]  # about 20 KB
     pending = {}
     for name, database in (("memory", ":memory:"), ("file", tmp_path / "w.duckdb")):

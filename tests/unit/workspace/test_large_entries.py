@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditviewer.core.errors import StoreError
-from auditviewer.store import store as store_module
+from auditviewer.store import connection as connection_module
 from auditviewer.store.store import Filter, Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace.loading import load
@@ -37,7 +37,7 @@ def large_bundle(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def capped_file_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setattr(store_module, "_FILE_STORE_MEMORY_LIMIT", "160MB")
+    monkeypatch.setattr(connection_module, "_FILE_STORE_MEMORY_LIMIT", "160MB")
     monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
     folder = tmp_path / "cache"
     monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(folder))

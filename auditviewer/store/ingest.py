@@ -1,0 +1,510 @@
+"""Loading a store: append, flush, finish, states, lock-down, marking a file complete.
+
+Rows arrive in Arrow batches (:meth:`StoreIngest.append`), are gathered and
+written by one INSERT per group (:data:`FLUSH_ROWS`, :data:`FLUSH_BYTES`; larger
+for a database file, :data:`FILE_FLUSH_BYTES`), in which DuckDB derives the
+display columns (:mod:`auditviewer.store.schema`). :meth:`StoreIngest.finish`
+folds duplicate entries and re-numbers rows into seq order;
+:meth:`StoreIngest.set_states` writes the verification report's states (a
+trusted log is one range, one plain UPDATE; many ranges take the ASOF join).
+:meth:`StoreIngest.lock_down` then forbids file and network access;
+:meth:`StoreIngest.mark_complete` records a file database as reusable, and
+``_adopt_existing`` reopens one. Anything loaded or re-stated forgets the kept
+search results."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditviewer.core.errors import StoreError
+from auditviewer.store.connection import _DEFAULT_MAX_VIEWS, StoreConnection
+from auditviewer.store.schema import (
+    _CREATE_ENTRIES,
+    _INSERT_ENTRIES,
+    _STAGING_SCHEMA,
+    _STORED_COLUMNS,
+    DATABASE_FORMAT,
+    STATES,
+    _with_fields,
+)
+from auditviewer.store.views import _count_blocks
+
+# Loading is fastest when DuckDB gets a few hundred thousand rows per INSERT
+# (it then scans them on all threads); the first batch goes in at once so
+# that the viewer shows rows early.
+FLUSH_ROWS = 250_000
+#: ...or once this many bytes of entry text are pending.
+FLUSH_BYTES = 32 * 1024 * 1024
+#: ...for a database file: an INSERT of at least two row groups (2 x 122,880 rows)
+#: is compressed and written straight to the file by DuckDB's threads, while smaller
+#: ones go through its write-ahead log and are compressed again at the checkpoint:
+#: 1M benchmark entries (500 bytes each) went in in 4.5 s instead of 13-19 s with
+#: FLUSH_BYTES (62,000-row INSERTs), under the same load. FLUSH_ROWS is reached first
+#: for entries under 640 bytes.
+FILE_FLUSH_BYTES = 160 * 1024 * 1024
+#: Large entries go in INSERTs of at most this many bytes (issue 11.11): DuckDB parses
+#: the entries of a vector (2,048 rows) together, several times their size in memory
+#: (the display columns, and the generated ``metadata`` column checked on insert), so
+#: 320 entries of 880 KB in one INSERT exhausted a 1.5 GB cap. Entries averaging under
+#: _LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
+_INSERT_BYTES = 4 * 1024 * 1024
+_LARGE_ENTRY_BYTES = 8 * 1024
+# Up to this many state ranges (a trusted log has one; verified intervals of one
+# state are merged) are set by one plain UPDATE each, a scan of seq and state
+# that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
+# ASOF join below took 2-3 s because it joins and rewrites every row.
+_FEW_STATE_RANGES: Final = 16
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateRange:
+    """Entries ``first_seq..last_seq`` (inclusive) have verification ``state``."""
+
+    first_seq: int
+    last_seq: int
+    state: str
+
+
+class StoreIngest(StoreConnection):
+    """Loading: append, finish, states, lock-down, reuse of a finished file."""
+
+    def __init__(
+        self,
+        *,
+        database: str | Path = ":memory:",
+        threads: int | None = None,
+        max_views: int = _DEFAULT_MAX_VIEWS,
+    ) -> None:
+        super().__init__(database=database, threads=threads, max_views=max_views)
+        # Rows appended and not yet inserted (see FLUSH_ROWS).
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._pending_bytes = 0
+        self._flush_bytes = FLUSH_BYTES if str(database) == ":memory:" else FILE_FLUSH_BYTES
+        self._next_rid = 0
+        self._loaded_rows = 0
+        self._last_seq: int | None = None
+
+    # -- loading -------------------------------------------------------------
+
+    def append(self, batch: pa.Table | pa.RecordBatch) -> None:
+        """Add entries: columns ``seq``, ``leaf`` (binary or string) and optionally
+        ``source``, ``line``, ``state`` (default ``unverified``); others are ignored.
+
+        Rows reach the table in groups (the first at once) — call :meth:`finish`
+        after the last batch.
+        """
+        with self._lock:
+            if self._finished:
+                raise StoreError("the workspace is finished; no more entries can be added")
+            staging = self._staging(batch)
+            if staging.num_rows == 0:
+                return
+            self._pending.append(staging)
+            self._pending_rows += staging.num_rows
+            self._pending_bytes += staging.column("leaf").nbytes
+            if (
+                self._loaded_rows == 0
+                or self._pending_rows >= FLUSH_ROWS
+                or self._pending_bytes >= self._flush_bytes
+            ):
+                self._flush()
+
+    def finish(self) -> None:
+        """Load what is pending, fold identical duplicates, and put rows in seq order.
+
+        Views made while loading keep working (they show what they showed);
+        make new ones to see every entry.
+        """
+        with self._lock:
+            if self._finished:
+                return
+            self._flush()
+            try:
+                # Seqs that only ever grew have no duplicates and are in order.
+                if not self._in_seq_order:
+                    self._fold_duplicates()
+                    self._reorder_by_seq()
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot finish loading: {exc}") from exc
+            self._finished = True
+
+    def _staging(self, batch: pa.Table | pa.RecordBatch) -> pa.Table:
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        names = set(table.column_names)
+        missing = {"seq", "leaf"} - names
+        if missing:
+            raise StoreError(f"entry batch lacks column(s) {', '.join(sorted(missing))}")
+        rows = table.num_rows
+        try:
+            seq = table.column("seq").cast(pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise StoreError(f"entry batch: seq is not an integer column: {exc}") from exc
+        if seq.null_count:
+            raise StoreError("entry batch: a seq is missing")
+        leaf, leaf_bytes = _leaf_text(table.column("leaf"))
+        source = (
+            table.column("source").cast(pa.string())
+            if "source" in names
+            else pa.nulls(rows, pa.string())
+        )
+        line = (
+            table.column("line").cast(pa.int64()) if "line" in names else pa.nulls(rows, pa.int64())
+        )
+        if "state" in names:
+            state = pc.fill_null(table.column("state").cast(pa.string()), "unverified")
+            unknown = pc.invert(pc.is_in(state, value_set=pa.array(STATES)))
+            if pc.any(unknown).as_py():
+                bad = pc.filter(state, unknown)[0].as_py()
+                raise StoreError(f"entry batch: unknown state {bad!r} (use {', '.join(STATES)})")
+        else:
+            state = pc.fill_null(pa.nulls(rows, pa.string()), "unverified")
+        # Arrow kernels, not a Python range: this runs for every batch.
+        ones = pa.repeat(pa.scalar(1, pa.int64()), rows)
+        rid = pc.cumulative_sum(ones, start=self._next_rid - 1)
+        self._next_rid += rows
+        if rows:
+            first, last = pc.min_max(seq).values()
+            ordered = rows < 2 or bool(pc.all(pc.greater(seq[1:], seq[:-1])).as_py())
+            if not ordered or (self._last_seq is not None and first.as_py() <= self._last_seq):
+                self._in_seq_order = False
+            self._last_seq = max(self._last_seq or 0, last.as_py())
+        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=_STAGING_SCHEMA)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        staging = pa.concat_tables(self._pending)
+        self._pending = []
+        self._pending_rows = 0
+        self._pending_bytes = 0
+        for part in _parts_by_bytes(staging, _INSERT_BYTES):
+            self._insert(part)
+
+    def _insert(self, staging: pa.Table) -> None:
+        name = "incoming_entries"
+        # Rows need no particular physical order (each carries its rid), and
+        # an insert free to write in any order is markedly cheaper. After
+        # lock_down the setting cannot change, and order is simply kept.
+        relax_order = not self._locked
+        try:
+            self._con.register(name, staging)
+            if relax_order:
+                self._con.execute("SET preserve_insertion_order = false")
+            try:
+                _with_fields(self._con, _INSERT_ENTRIES.replace("{staging}", name))
+            finally:
+                if relax_order:
+                    self._con.execute("SET preserve_insertion_order = true")
+                self._con.unregister(name)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot load entries: {exc}") from exc
+        self._loaded_rows += staging.num_rows
+        self._entries_starts = None
+        self._forget_matches()
+
+    def _fold_duplicates(self) -> None:
+        # The same entry from overlapping files or bundles is one entry; a seq
+        # with different bytes (a conflict the verifier reports) keeps every
+        # version so that people can see them.
+        (repeated,) = self._fetchone(
+            "SELECT count(*) FROM (SELECT seq FROM entries GROUP BY seq HAVING count(*) > 1)"
+        )
+        if not repeated:
+            return
+        self._con.execute(
+            """
+            DELETE FROM entries WHERE rid IN (
+                SELECT rid FROM (
+                    SELECT rid, row_number() OVER (PARTITION BY seq, leaf, leaf_bytes ORDER BY rid) AS copy
+                    FROM entries
+                    WHERE seq IN (SELECT seq FROM entries GROUP BY seq HAVING count(*) > 1)
+                ) WHERE copy > 1
+            )
+            """
+        )
+
+    def _reorder_by_seq(self) -> None:
+        """Rewrite the table in seq order with dense rids (windows stay cheap)
+        and carry existing views over to the new rids."""
+        self._forget_matches()
+        con = self._con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE rid_map AS
+            SELECT rid AS old_rid, row_number() OVER (ORDER BY seq, rid) - 1 AS new_rid
+            FROM entries
+            """
+        )
+        con.execute(_CREATE_ENTRIES.replace("{table}", "entries_in_order"))
+        con.execute(
+            f"""
+            INSERT INTO entries_in_order ({", ".join(_STORED_COLUMNS)})
+            SELECT {", ".join("m.new_rid" if c == "rid" else f"e.{c}" for c in _STORED_COLUMNS)}
+            FROM entries AS e JOIN rid_map AS m ON e.rid = m.old_rid
+            ORDER BY m.new_rid
+            """
+        )
+        con.execute("DROP TABLE entries")
+        con.execute("ALTER TABLE entries_in_order RENAME TO entries")
+        # A view keeps its order; a folded duplicate drops out of it (its
+        # last window is shorter) until the viewer makes a new view.
+        for view in self._views.values():
+            order = self._rid_orders.get(view.number)
+            if order is None:
+                con.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE {view.table_name} AS
+                    SELECT m.new_rid AS rid
+                    FROM (SELECT rowid AS pos, rid FROM {view.table_name}) AS v
+                        JOIN rid_map AS m ON v.rid = m.old_rid
+                    ORDER BY v.pos
+                    """
+                )
+            else:
+                # Made while rids were in seq order: the new rids keep that
+                # order among its rows, only the block counts change. (It has a
+                # table of its own: only a finished store shows entries itself.)
+                con.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE {order.source} AS
+                    SELECT m.new_rid AS rid
+                    FROM {order.source} AS v JOIN rid_map AS m ON v.rid = m.old_rid
+                    """
+                )
+                order.starts = _count_blocks(self._con, order.source)
+        self._entries_starts = None
+        con.execute("DROP TABLE rid_map")
+        self._in_seq_order = True
+
+    def set_states(self, ranges: Iterable[StateRange | tuple[int, int, str]]) -> int:
+        """Set the verification state of entries by seq ranges; returns rows changed.
+
+        Ranges must not overlap; entries outside every range keep their state.
+        """
+        lows: list[int] = []
+        highs: list[int] = []
+        states: list[str] = []
+        for item in ranges:
+            first, last, state = (
+                (item.first_seq, item.last_seq, item.state)
+                if isinstance(item, StateRange)
+                else item
+            )
+            if state not in STATES:
+                raise StoreError(f"unknown state {state!r} (use {', '.join(STATES)})")
+            if last < first:
+                raise StoreError(f"state range {first}..{last} ends before it starts")
+            lows.append(int(first))
+            highs.append(int(last))
+            states.append(state)
+        order = sorted(range(len(lows)), key=lows.__getitem__)
+        for before, after in itertools.pairwise(order):
+            if lows[after] <= highs[before]:
+                raise StoreError(
+                    f"state ranges {lows[before]}..{highs[before]} and "
+                    f"{lows[after]}..{highs[after]} overlap"
+                )
+        if not lows:
+            return 0
+        with self._lock:
+            self._flush()
+            try:
+                if len(lows) <= _FEW_STATE_RANGES:
+                    # One statement (all or nothing), one scan: each row's range by CASE.
+                    triples = list(zip(lows, highs, states, strict=True))
+                    cases = " ".join("WHEN seq BETWEEN ? AND ? THEN ?" for _ in triples)
+                    wheres = " OR ".join("(seq BETWEEN ? AND ? AND state <> ?)" for _ in triples)
+                    params = [value for triple in triples for value in triple]
+                    self._con.execute(
+                        f"UPDATE entries SET state = CASE {cases} END WHERE {wheres}", params + params
+                    )
+                    changed = self._con.fetchall()
+                    self._forget_matches()
+                    return int(changed[0][0]) if changed else 0
+                # An ASOF join finds each entry's range (the last starting at
+                # or before its seq) in one sorted pass; a BETWEEN join of a
+                # million entries with a thousand ranges is far slower.
+                self._con.execute(
+                    """
+                    UPDATE entries SET state = changes.state
+                    FROM (
+                        SELECT e.rid, r.state
+                        FROM entries AS e
+                        ASOF JOIN (SELECT unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high,
+                                          unnest(?::VARCHAR[]) AS state) AS r
+                            ON e.seq >= r.low
+                        WHERE e.seq <= r.high AND e.state <> r.state
+                    ) AS changes
+                    WHERE entries.rid = changes.rid
+                    """,
+                    [lows, highs, states],
+                )
+                # Drained with fetchall: DuckDB 2 refuses the next relation
+                # query while a result is only partly fetched.
+                changed = self._con.fetchall()
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot set entry states: {exc}") from exc
+            self._forget_matches()
+        return int(changed[0][0]) if changed else 0
+
+    def lock_down(self) -> None:
+        """Forbid file and network access and extensions; lock the configuration.
+
+        Afterwards no query can read or write other files, attach databases,
+        or install or load extensions, and none of this can be switched back.
+        Loading from Arrow and every reading method keep working.
+        """
+        with self._lock:
+            if self._locked:
+                return
+            try:
+                for statement in (
+                    "SET autoinstall_known_extensions = false",
+                    "SET autoload_known_extensions = false",
+                    "SET allow_community_extensions = false",
+                    "SET enable_external_access = false",
+                    "SET lock_configuration = true",
+                ):
+                    self._con.execute(statement)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot lock the workspace database down: {exc}") from exc
+            self._locked = True
+
+    # -- reuse ---------------------------------------------------------------
+
+    def mark_complete(self, *, key: str) -> None:
+        """Record that this file holds every entry of the content ``key``, so it can be reopened."""
+        with self._lock:
+            self._flush()
+            try:
+                self._con.execute(
+                    "CREATE OR REPLACE TABLE auditviewer_meta (format INTEGER, key VARCHAR, rows BIGINT)"
+                )
+                self._con.execute(
+                    "INSERT INTO auditviewer_meta VALUES (?, ?, ?)",
+                    [DATABASE_FORMAT, key, self.total_count()],
+                )
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"cannot record the workspace database as complete: {exc}"
+                ) from exc
+
+    def stored_key(self) -> str | None:
+        """The content key recorded by :meth:`mark_complete`, if any."""
+        with self._lock:
+            try:
+                rows = self._con.execute("SELECT key FROM auditviewer_meta").fetchall()
+            except duckdb.Error:
+                return None
+        return str(rows[0][0]) if rows else None
+
+    def _adopt_existing(self) -> None:
+        try:
+            metas = self._con.execute("SELECT format, rows FROM auditviewer_meta").fetchall()
+            counts = self._con.execute(
+                "SELECT count(*), coalesce(max(rid) + 1, 0) FROM entries"
+            ).fetchall()
+            meta = metas[0] if metas else None
+            rows = counts[0] if counts else None
+        except duckdb.Error as exc:
+            raise StoreError(f"the workspace database is not a complete one ({exc})") from exc
+        if meta is None or rows is None or meta[0] != DATABASE_FORMAT or meta[1] != rows[0]:
+            raise StoreError("the workspace database is incomplete or of another format")
+        self._loaded_rows = int(rows[0])
+        self._next_rid = int(rows[1])
+        self._finished = True
+
+    def relabel_sources(self, renamed: dict[str, str]) -> None:
+        """Give rows the file labels of this run (the same content opened from elsewhere)."""
+        if not renamed:
+            return
+        with self._lock:
+            cases = " ".join("WHEN ? THEN ?" for _ in renamed)
+            params: list[object] = [value for pair in renamed.items() for value in pair]
+            try:
+                # One statement: labels that swap places stay apart.
+                self._con.execute(
+                    f"UPDATE entries SET source = CASE source {cases} END WHERE list_contains(?, source)",
+                    [*params, list(renamed)],
+                )
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot relabel the workspace's files: {exc}") from exc
+            self._forget_matches()
+
+    def reset_states(self) -> None:
+        """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
+        with self._lock:
+            try:
+                self._con.execute("UPDATE entries SET state = 'unverified' WHERE state <> 'unverified'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot reset entry states: {exc}") from exc
+            self._forget_matches()
+
+
+def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Array]:
+    """The entry text for display and, only where it differs, the stored bytes.
+
+    Valid UTF-8 (nearly always) is a zero-copy cast; otherwise the batch is
+    decoded entry by entry, invalid bytes replaced for display and the exact
+    bytes kept in ``leaf_bytes`` for export.
+    """
+    rows = len(leaf)
+    if leaf.null_count:
+        raise StoreError("entry batch: a leaf is missing")
+    no_bytes = pa.nulls(rows, pa.binary())
+    if pa.types.is_string(leaf.type) or pa.types.is_large_string(leaf.type):
+        text = leaf.cast(pa.string())
+    elif pa.types.is_binary(leaf.type) or pa.types.is_large_binary(leaf.type):
+        try:
+            text = leaf.cast(pa.string())
+        except pa.ArrowInvalid:
+            raw = leaf.to_pylist()
+            texts: list[str] = []
+            kept: list[bytes | None] = []
+            for value in raw:
+                try:
+                    texts.append(value.decode("utf-8"))
+                    kept.append(None)
+                except UnicodeDecodeError:
+                    texts.append(value.decode("utf-8", errors="replace"))
+                    kept.append(value)
+            return pa.array(texts, pa.string()), pa.array(kept, pa.binary())
+    else:
+        raise StoreError(f"entry batch: leaf must be binary or string, not {leaf.type}")
+    return text, no_bytes
+
+
+def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
+    """``table`` in slices whose entry text is at most ``limit`` bytes (at least one row
+    each), when its entries are large; as it is otherwise."""
+    text_bytes = table.column("leaf").nbytes
+    if text_bytes <= limit or text_bytes < _LARGE_ENTRY_BYTES * table.num_rows:
+        yield table
+        return
+    # Large entries: few rows (at most one per _LARGE_ENTRY_BYTES), so a Python list is cheap.
+    sizes = pc.binary_length(table.column("leaf")).to_pylist()
+    start = taken = 0
+    for index, size in enumerate(sizes):
+        if index > start and taken + size > limit:
+            yield table.slice(start, index - start)
+            start, taken = index, 0
+        taken += size
+    yield table.slice(start)
+
+
+def _valid_utf8(raw: bytes) -> bool:
+    try:
+        bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
