@@ -60,7 +60,7 @@ _SRC = {
     "verification.py": "workspace/verification.py",
     # store/, query/, export/, demo/
     "store.py": "store/store.py",
-    "query.py": "query/language.py",
+    "query.py": "query/sql.py",
     "export.py": "export/plan.py",
     "export_bundle.py": "export/bundle.py",
     "export_plain.py": "export/plain.py",

@@ -22,7 +22,7 @@ forms Python's ``fromisoformat`` also takes (``20260914T083122Z``,
 
 What a *person* types in a search (``time:2026-09-01T12:00``) is another
 matter: the query language reads it in the zone the viewer shows
-(``query/language.py``), because the person sees that zone.
+(``query/sql.py``), because the person sees that zone.
 
 :func:`format_rfc3339` is the one way a time is written (manifests, memory
 records, export descriptions, CSV cells): UTC with ``Z``.

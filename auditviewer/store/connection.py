@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from auditviewer.core.errors import StoreError
-from auditviewer.query.language import SqlFilter
+from auditviewer.query.sql import SqlFilter
 from auditviewer.store.filters import Filter
 from auditviewer.store.schema import _ENTRIES, DISPLAY_COLUMNS, _select_list
 

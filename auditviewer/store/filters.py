@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from auditviewer.core.errors import StoreError
-from auditviewer.query.language import SqlFilter, compile_query
+from auditviewer.query.sql import SqlFilter, compile_query
 from auditviewer.store.schema import SORTABLE_COLUMNS
 
 
@@ -39,7 +39,7 @@ class Filter:
     ``categories`` / ``actions``: exact values (``None`` stands for a missing
     one); empty means any. ``time_start`` is inclusive, ``time_end``
     exclusive; both must be timezone-aware. ``query`` is the search language
-    of :mod:`auditviewer.query.language`, its dates read in ``query_tz``.
+    of :mod:`auditviewer.query`, its dates read in ``query_tz``.
     """
 
     query: str = ""

@@ -34,7 +34,7 @@ from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
-from auditviewer.query.language import compile_query
+from auditviewer.query.sql import compile_query
 from auditviewer.store.ingest import FLUSH_ROWS
 from auditviewer.store.store import Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.workspace.cache import (

@@ -48,7 +48,7 @@ from auditviewer.integrity.notes import (
     sign_note,
 )
 from auditviewer.integrity.report import Report
-from auditviewer.query.language import compile_query
+from auditviewer.query.sql import compile_query
 from auditviewer.store.store import Filter, Store
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditviewer.core.errors import QueryError
-from auditviewer.query.language import FIELDS, SqlFilter, compile_query, like_pattern
+from auditviewer.query.sql import FIELDS, SqlFilter, compile_query, like_pattern
 
 COLUMNS = """
     seq BIGINT, id VARCHAR, time TIMESTAMPTZ, category VARCHAR, action VARCHAR,

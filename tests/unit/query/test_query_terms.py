@@ -10,7 +10,7 @@ import pytest
 from auditviewer.cli import main
 from auditviewer.core.errors import QueryError
 from auditviewer.core.limits import DEFAULT_LIMITS
-from auditviewer.query.language import compile_query
+from auditviewer.query.sql import compile_query
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
 
 LIMIT = DEFAULT_LIMITS.max_query_terms

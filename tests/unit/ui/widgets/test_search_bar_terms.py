@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditviewer.core.limits import DEFAULT_LIMITS
-from auditviewer.query.language import compile_query
+from auditviewer.query.sql import compile_query
 from auditviewer.ui.widgets.search_bar import SearchBar
 
 

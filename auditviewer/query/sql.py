@@ -1,20 +1,13 @@
-"""The search language, turned into one parameterised SQL condition — nothing else.
+"""The search language's tree, turned into one parameterised SQL condition.
 
-``compile_query(text)`` gives a :class:`SqlFilter`: a ``WHERE`` condition over
-the columns of the store's ``entries`` table and the values for its ``?``
-placeholders. Every value a person types travels as a parameter; the only
-text this module writes into SQL is its own (column names, operators).
-
-The language (docs/query-language.md has the long form)::
-
-    dragon "image rollback"            words and phrases: substring of the entry text
-    actor:hana@*  category:"Nakama*"   field:value, whole value, case-insensitive, * wildcard
-    seq:100..200  time:>=2026-09-01    ranges and comparisons
-    meta.image.after:*3.22*            a value inside the metadata
-    a b   a OR b   -a   (a OR b) c     AND (implicit), OR, NOT, grouping
-
-``OR`` binds tighter than the implicit AND, as in most search boxes:
-``a b OR c`` is ``a AND (b OR c)``.
+``compile_query(text)`` parses the text (:mod:`auditviewer.query.parser`) and
+gives a :class:`SqlFilter`: a ``WHERE`` condition over the columns of the
+store's ``entries`` table and the values for its ``?`` placeholders. Every
+value a person types travels as a parameter; the only text this module writes
+into SQL is its own (column names, operators). Here the fields get their
+meaning: which columns a field matches (:data:`FIELDS`), statuses, seq ranges,
+and times (each value an interval, read in the viewer's zone when it has no
+offset).
 """
 
 from __future__ import annotations
@@ -26,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from auditviewer.core.errors import QueryError
-from auditviewer.core.limits import DEFAULT_LIMITS
+from auditviewer.query.parser import And, Node, Not, Or, Token, parse
 
 __all__ = [
     "FIELDS",
@@ -52,12 +45,7 @@ STATUSES = ("verified", "failed", "unverified")
 FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status")
 
 _LIKE_ESCAPE = "\\"
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SEQ_MAX = 2**63 - 1  # seq is BIGINT; N..M compiles to seq < M + 1
-_TERM_END = frozenset("()")
-# Groups and negations nest; a bound keeps hostile input from exhausting
-# Python's recursion (and DuckDB's expression depth).
-_MAX_NESTING = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,21 +66,14 @@ class SqlFilter:
         )
 
 
+
 def compile_query(text: str, *, tz: tzinfo = UTC) -> SqlFilter:
     """Compile a search query; dates without an offset are read in ``tz``.
 
     An empty (or all-blank) query matches every entry. A malformed one raises
     :class:`~auditviewer.core.errors.QueryError` with the 1-based column at fault.
     """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        # A lone surrogate (a QString can carry one) is no text a database can take.
-        raise QueryError(
-            "not valid text (a lone surrogate)", column=exc.start + 1, query=text
-        ) from None
-    tokens = _Lexer(text).tokens()
-    node = _Parser(text, tokens).parse()
+    node = parse(text)
     if node is None:
         return SqlFilter()
     params: list[object] = []
@@ -120,284 +101,6 @@ def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:
 
 
 # ---------------------------------------------------------------------------
-# Lexer
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "(", ")", "OR", "AND", "-", "text", "field"
-    column: int  # 1-based
-    value: str = ""
-    quoted: bool = False
-    field_name: str = ""  # for kind "field": category, meta, ...
-    meta_path: tuple[str, ...] = ()
-    value_column: int = 0
-
-
-class _Lexer:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def error(self, message: str, index: int) -> QueryError:
-        return QueryError(message, column=index + 1, query=self.text)
-
-    def tokens(self) -> list[_Token]:
-        text = self.text
-        out: list[_Token] = []
-        terms = 0
-        while True:
-            while self.pos < len(text) and text[self.pos].isspace():
-                self.pos += 1
-            if self.pos >= len(text):
-                return out
-            start = self.pos
-            if out and out[-1].kind in ("text", "field"):
-                terms += 1
-                if terms >= DEFAULT_LIMITS.max_query_terms:
-                    # Counted as they are read: a pasted list of thousands stops here.
-                    raise self.error(
-                        f"too many search terms (at most {DEFAULT_LIMITS.max_query_terms}); "
-                        "narrow the search, or search in steps",
-                        start,
-                    )
-            char = text[start]
-            if char in "()":
-                out.append(_Token(char, start + 1))
-                self.pos += 1
-            elif char == "-":
-                following = text[start + 1] if start + 1 < len(text) else ""
-                if not following or following.isspace() or following == ")":
-                    raise self.error("nothing to negate after '-'", start)
-                out.append(_Token("-", start + 1))
-                self.pos += 1
-            elif char == '"':
-                out.append(_Token("text", start + 1, self.quoted(), quoted=True))
-            else:
-                out.append(self.word_or_field())
-
-    def quoted(self) -> str:
-        """A "phrase" starting at ``pos``; ``\\"`` and ``\\\\`` stand for ``"`` and ``\\``."""
-        text = self.text
-        start = self.pos
-        index = start + 1
-        chars: list[str] = []
-        while index < len(text):
-            char = text[index]
-            if char == "\\" and index + 1 < len(text) and text[index + 1] in '"\\':
-                chars.append(text[index + 1])
-                index += 2
-                continue
-            if char == '"':
-                self.pos = index + 1
-                return "".join(chars)
-            chars.append(char)
-            index += 1
-        raise self.error("unclosed quote", start)
-
-    def bare(self) -> str:
-        """An unquoted run up to a space or parenthesis."""
-        text = self.text
-        start = self.pos
-        while (
-            self.pos < len(text)
-            and not text[self.pos].isspace()
-            and text[self.pos] not in _TERM_END
-        ):
-            self.pos += 1
-        return text[start : self.pos]
-
-    def word_or_field(self) -> _Token:
-        text = self.text
-        start = self.pos
-        name_match = _FIELD_NAME.match(text, start)
-        if name_match is not None:
-            name = name_match.group()
-            after = name_match.end()
-            if after < len(text) and text[after] == ":":
-                self.pos = after + 1
-                return self.field_value(name.lower(), (), start)
-            if name.lower() == "meta" and after < len(text) and text[after] == ".":
-                path = self.meta_path(after)
-                if path is not None:
-                    segments, colon = path
-                    self.pos = colon + 1
-                    return self.field_value("meta", segments, start)
-                self.pos = start  # not a field after all: read it again as a word
-        word = self.bare()
-        if word in ("OR", "AND"):
-            return _Token(word, start + 1)
-        return _Token("text", start + 1, word)
-
-    def meta_path(self, dot: int) -> tuple[tuple[str, ...], int] | None:
-        """Segments of ``.a.b."c.d"`` from ``dot`` up to a ``:`` (its index), or None.
-
-        None means this is no field at all (``meta.txt`` as a bare word).
-        """
-        text = self.text
-        segments: list[str] = []
-        index = dot
-        while index < len(text) and text[index] == ".":
-            index += 1
-            if index < len(text) and text[index] == '"':
-                self.pos = index
-                segments.append(self.quoted())
-                index = self.pos
-            else:
-                seg_start = index
-                # Parentheses may sit in a key; a path never ends a group,
-                # because it only counts when its ':' follows.
-                while index < len(text) and not text[index].isspace() and text[index] not in '.:"':
-                    index += 1
-                if index == seg_start:
-                    if index < len(text) and text[index] == ":":
-                        raise self.error("empty segment in the meta path", index)
-                    return None
-                segments.append(text[seg_start:index])
-        if index < len(text) and text[index] == ":":
-            return tuple(segments), index
-        if index < len(text) and text[index] == '"':
-            raise self.error("unexpected quote in the meta path (quote whole segments)", index)
-        return None
-
-    def field_value(self, name: str, meta_path: tuple[str, ...], start: int) -> _Token:
-        text = self.text
-        value_start = self.pos
-        if value_start < len(text) and text[value_start] == '"':
-            value = self.quoted()
-            quoted = True
-        else:
-            value = self.bare()
-            quoted = False
-            if not value:
-                label = "meta." + ".".join(meta_path) if name == "meta" else name
-                raise self.error(
-                    f"'{label}:' needs a value (quote it to search for a blank)", start
-                )
-        return _Token(
-            "field",
-            start + 1,
-            value,
-            quoted=quoted,
-            field_name=name,
-            meta_path=meta_path,
-            value_column=value_start + 1,
-        )
-
-
-# ---------------------------------------------------------------------------
-# Parser: tokens -> a small tree
-
-
-@dataclass(frozen=True, slots=True)
-class _And:
-    parts: tuple[_Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Or:
-    parts: tuple[_Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Not:
-    part: _Node
-
-
-_Node = _And | _Or | _Not | _Token
-
-
-class _Parser:
-    def __init__(self, text: str, tokens: list[_Token]) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.index = 0
-        self.depth = 0
-
-    def error(self, message: str, column: int) -> QueryError:
-        return QueryError(message, column=column, query=self.text)
-
-    def peek(self) -> _Token | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def parse(self) -> _Node | None:
-        if not self.tokens:
-            return None
-        node = self.and_expr(opening=None)
-        leftover = self.peek()
-        if leftover is not None:  # only a ')' stops and_expr early
-            raise self.error("unbalanced parenthesis: ')' without '('", leftover.column)
-        return node
-
-    def and_expr(self, opening: _Token | None) -> _Node:
-        parts: list[_Node] = []
-        while True:
-            token = self.peek()
-            if token is None or token.kind == ")":
-                break
-            if token.kind == "AND":
-                self.index += 1
-                following = self.peek()
-                if not parts or following is None or following.kind in (")", "OR", "AND"):
-                    raise self.error("AND needs a term on both sides", token.column)
-                continue
-            parts.append(self.or_expr())
-        if not parts:
-            if opening is not None:
-                raise self.error("empty parentheses", opening.column)
-            token = self.peek()
-            assert token is not None  # and_expr is only entered with tokens left
-            raise self.error("unbalanced parenthesis: ')' without '('", token.column)
-        return parts[0] if len(parts) == 1 else _And(tuple(parts))
-
-    def or_expr(self) -> _Node:
-        parts = [self.unary()]
-        while True:
-            token = self.peek()
-            if token is None or token.kind != "OR":
-                break
-            self.index += 1
-            following = self.peek()
-            if following is None or following.kind in (")", "OR", "AND"):
-                raise self.error("OR needs a term on both sides", token.column)
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else _Or(tuple(parts))
-
-    def unary(self) -> _Node:
-        token = self.peek()
-        assert token is not None
-        if token.kind in ("-", "("):
-            self.depth += 1
-            if self.depth > _MAX_NESTING:
-                raise self.error(
-                    f"nested too deeply (more than {_MAX_NESTING} groups or negations)",
-                    token.column,
-                )
-            try:
-                return self.nested(token)
-            finally:
-                self.depth -= 1
-        if token.kind in ("OR", "AND"):
-            raise self.error(f"{token.kind} needs a term on both sides", token.column)
-        if token.kind == ")":
-            raise self.error("unbalanced parenthesis: ')' without '('", token.column)
-        self.index += 1
-        return token
-
-    def nested(self, token: _Token) -> _Node:
-        """A negation or a group starting at ``token``."""
-        self.index += 1
-        if token.kind == "-":
-            return _Not(self.unary())
-        inner = self.and_expr(opening=token)
-        closing = self.peek()
-        if closing is None or closing.kind != ")":
-            raise self.error("unbalanced parenthesis: '(' is never closed", token.column)
-        self.index += 1
-        return inner
-
-
-# ---------------------------------------------------------------------------
 # Compiler: tree -> SQL text with ? placeholders
 
 
@@ -421,12 +124,12 @@ class _Compiler:
     def error(self, message: str, column: int) -> QueryError:
         return QueryError(message, column=column, query=self.text)
 
-    def compile(self, node: _Node) -> str:
-        if isinstance(node, _And):
+    def compile(self, node: Node) -> str:
+        if isinstance(node, And):
             return "(" + " AND ".join(self.compile(part) for part in node.parts) + ")"
-        if isinstance(node, _Or):
+        if isinstance(node, Or):
             return "(" + " OR ".join(self.compile(part) for part in node.parts) + ")"
-        if isinstance(node, _Not):
+        if isinstance(node, Not):
             return f"(NOT {self.compile(node.part)})"
         return self.term(node)
 
@@ -451,7 +154,7 @@ class _Compiler:
         escape = " ESCAPE '\\'" if needs_escape else ""
         return f"coalesce({column} ILIKE {self.param(pattern)}{escape}, false)"
 
-    def term(self, token: _Token) -> str:
+    def term(self, token: Token) -> str:
         if token.kind == "text":
             return self.like("leaf", token.value, substring=True)
         name = token.field_name
@@ -477,7 +180,7 @@ class _Compiler:
             token.column,
         )
 
-    def meta(self, token: _Token) -> str:
+    def meta(self, token: Token) -> str:
         # The path goes in as a JSON Pointer parameter (RFC 6901), so any key,
         # dots and quotes included, reaches no SQL text.
         pointer = "".join(
@@ -486,7 +189,7 @@ class _Compiler:
         extracted = f"json_extract_string(metadata, {self.param(pointer)})"
         return self.like(extracted, token.value)
 
-    def status(self, token: _Token) -> str:
+    def status(self, token: Token) -> str:
         value = token.value.lower()
         if "*" not in value and value not in STATUSES:
             raise self.error(
@@ -496,7 +199,7 @@ class _Compiler:
 
     # -- seq ---------------------------------------------------------------
 
-    def seq(self, token: _Token) -> str:
+    def seq(self, token: Token) -> str:
         def parse(text: str, column: int) -> tuple[int, int]:
             if not text.isascii() or not text.isdigit():
                 raise self.error(
@@ -513,7 +216,7 @@ class _Compiler:
 
     # -- time --------------------------------------------------------------
 
-    def time(self, token: _Token) -> str:
+    def time(self, token: Token) -> str:
         return self.interval_condition("time", token, self.parse_time)
 
     def parse_time(self, text: str, column: int) -> tuple[datetime, datetime]:
@@ -582,7 +285,7 @@ class _Compiler:
     def interval_condition(
         self,
         column: str,
-        token: _Token,
+        token: Token,
         parse: Callable[[str, int], tuple[Any, Any]],
     ) -> str:
         """``V``, ``>=V`` (and ``> < <= =``), ``A..B``, ``A..``, ``..B`` over ``[start, end)`` values."""
