@@ -21,6 +21,8 @@ from auditviewer.workspace.scopes import Scope
 class EntriesController(Controller):
     #: Bumped when an entry on its way is no longer wanted.
     generation = 0
+    #: The selection is being put back after a refresh (not a row the person chose).
+    restoring = False
 
     def selected_seq(self) -> int | None:
         w = self.w
@@ -35,6 +37,8 @@ class EntriesController(Controller):
         if not current.isValid() or session is None:
             w.pane.clear()
             return
+        if not self.restoring and w.right.currentWidget() is w.integrity:
+            w.right.setCurrentWidget(w.pane)  # a row chosen: show it, not the report
         seq = w.model.seq_at(current.row())
         if seq is None:
             return  # its page is on the way; page_loaded comes back here
