@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from PySide6.QtCore import QModelIndex, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -93,6 +93,16 @@ class EntriesController(Controller):
         QGuiApplication.clipboard().setText(w.model.rows_as_tsv(rows, columns))
         w.status(f"Copied {len(rows):,} row{'s' if len(rows) != 1 else ''}.")
 
+    def copy_current_cell(self) -> None:
+        """Ctrl+C: the current cell's whole stored value, JSON-escaped (never the cut display)."""
+        w = self.w
+        idx = w.table.currentIndex()
+        text = w.model.cell_as_copied(idx.row(), idx.column()) if idx.isValid() else None
+        if text is None:
+            return
+        QGuiApplication.clipboard().setText(text)
+        w.status("Copied the value.")
+
     def table_menu(self, pos: Any) -> None:
         w = self.w
         idx = w.table.indexAt(pos)
@@ -133,7 +143,10 @@ class EntriesController(Controller):
                     )
                 )
             menu.addSeparator()
-        menu.addAction("Copy rows (TSV, JSON-escaped)", self.copy_selected_rows)
+        # The cell the menu is about becomes the current one; the selection is kept.
+        w.table.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
+        menu.addAction("Copy value\tCtrl+C", self.copy_current_cell)
+        menu.addAction("Copy rows (TSV with header)\tCtrl+Shift+C", self.copy_selected_rows)
         menu.addAction("Copy entry (stored JSON)", w.pane.copy_entry)
         menu.addAction("Show details", w.layouts.show_entry_pane)
         self.popup(menu, w.table.viewport().mapToGlobal(pos))

@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMenu
 
 from auditviewer.ui.main_window import MainWindow
+from auditviewer.ui.models.table_model import COL_ACTOR, copy_cell
 from tests.helpers.window import shown_window
 from tests.unit.ui.test_main_window import fake_loader, open_fake
+
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
@@ -33,3 +39,59 @@ def test_a_refresh_keeps_the_report_open(qtbot: Any, window: MainWindow) -> None
     window.search.set_text("hana")  # the selection is put back (or not) by the refresh
     qtbot.waitUntil(window.is_idle)
     assert window.right.currentWidget() is window.integrity
+
+
+def test_ctrl_c_copies_the_current_cells_whole_value(qtbot: Any, window: MainWindow) -> None:
+    row = 4
+    window.table.setCurrentIndex(window.model.index(row, COL_ACTOR))
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    stored = window.model.row(row, wait=True)
+    assert stored is not None
+    assert QGuiApplication.clipboard().text() == copy_cell(stored.raw[1])
+    assert "\t" not in QGuiApplication.clipboard().text()
+
+
+def test_ctrl_shift_c_copies_the_selected_rows_with_a_header(
+    qtbot: Any, window: MainWindow
+) -> None:
+    flags = QItemSelectionModel.SelectionFlag
+    # Not selectRow: it follows the keyboard modifiers an earlier key click left behind.
+    window.table.selectionModel().select(window.model.index(1, 0), flags.ClearAndSelect | flags.Rows)
+    window.table.selectionModel().select(window.model.index(2, 0), flags.Select | flags.Rows)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_C, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert lines[0].split("\t")[:4] == ["Integrity", "Seq", "Time", "Event type"]
+    assert len(lines) == 3
+
+
+def test_the_log_menu_offers_copy_value_and_copy_rows(window: MainWindow) -> None:
+    menus: list[QMenu] = []
+    window.entries.popup = lambda menu, at: menus.append(menu)  # type: ignore[method-assign]
+    rect = window.table.visualRect(window.model.index(3, COL_ACTOR))
+    window.entries.table_menu(rect.center())
+    actions = {a.text().split("\t")[0]: a for a in menus[0].actions()}
+    assert "Copy value" in actions and "Copy rows (TSV with header)" in actions
+    actions["Copy value"].trigger()
+    stored = window.model.row(3, wait=True)
+    assert stored is not None
+    assert QGuiApplication.clipboard().text() == copy_cell(stored.raw[1])
+
+
+def test_ctrl_l_focuses_the_search_field(qtbot: Any, window: MainWindow) -> None:
+    window.activateWindow()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_L, CTRL)
+    assert window.focusWidget() is window.search.edit
+
+
+def test_ctrl_e_exports_from_the_search_field(qtbot: Any, window: MainWindow) -> None:
+    opened: list[object] = []
+    window.export.open_export = lambda scope=None: opened.append(scope)  # type: ignore[method-assign]
+    window.menus.export_action.setEnabled(True)  # the fake session cannot export
+    window.activateWindow()
+    window.search.edit.setFocus()
+    window.search.edit.setText("actor")
+    qtbot.keyClick(window.search.edit, Qt.Key.Key_E, CTRL)
+    assert opened == [None]
