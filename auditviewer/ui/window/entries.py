@@ -146,7 +146,7 @@ class EntriesController(Controller):
         # The cell the menu is about becomes the current one; the selection is kept.
         w.table.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
         menu.addAction("Copy value\tCtrl+C", self.copy_current_cell)
-        menu.addAction("Copy rows (TSV with header)\tCtrl+Shift+C", self.copy_selected_rows)
+        menu.addAction("Copy rows (TSV, JSON-escaped)\tCtrl+Shift+C", self.copy_selected_rows)
         menu.addAction("Copy entry (stored JSON)", w.pane.copy_entry)
         menu.addAction("Show details", w.layouts.show_entry_pane)
         self.popup(menu, w.table.viewport().mapToGlobal(pos))

@@ -76,7 +76,7 @@ class Menus(Controller):
         self.copy_value_action.setToolTip("Copy the current cell's whole value (Ctrl+C in the log)")
         self.copy_value_action.triggered.connect(w.entries.copy_current_cell)
         edit_menu.addAction(self.copy_value_action)
-        self.copy_rows_action = QAction("&Copy Rows (TSV with header)", w)
+        self.copy_rows_action = QAction("&Copy Rows (TSV, JSON-escaped)", w)
         self.copy_rows_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copy_rows_action.triggered.connect(w.entries.copy_selected_rows)
         edit_menu.addAction(self.copy_rows_action)

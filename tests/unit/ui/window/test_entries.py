@@ -72,7 +72,7 @@ def test_the_log_menu_offers_copy_value_and_copy_rows(window: MainWindow) -> Non
     rect = window.table.visualRect(window.model.index(3, COL_ACTOR))
     window.entries.table_menu(rect.center())
     actions = {a.text().split("\t")[0]: a for a in menus[0].actions()}
-    assert "Copy value" in actions and "Copy rows (TSV with header)" in actions
+    assert "Copy value" in actions and "Copy rows (TSV, JSON-escaped)" in actions
     actions["Copy value"].trigger()
     stored = window.model.row(3, wait=True)
     assert stored is not None
