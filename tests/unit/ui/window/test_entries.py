@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
+from auditviewer.query.language import field_term
 from auditviewer.ui.main_window import MainWindow
-from auditviewer.ui.models.table_model import COL_ACTOR, copy_cell
+from auditviewer.ui.models.table_model import COL_ACTOR, COL_EVENT, COL_SUMMARY, copy_cell
+from auditviewer.workspace.store_session import load_session
+from tests.helpers.vectors import VECTOR_KEY, VECTORS
 from tests.helpers.window import shown_window
 from tests.unit.ui.test_main_window import fake_loader, open_fake
 
@@ -95,3 +98,59 @@ def test_ctrl_e_exports_from_the_search_field(qtbot: Any, window: MainWindow) ->
     window.search.edit.setText("actor")
     qtbot.keyClick(window.search.edit, Qt.Key.Key_E, CTRL)
     assert opened == [None]
+
+
+def _menu_actions(window: MainWindow, row: int, column: int) -> dict[str, QAction]:
+    menus: list[QMenu] = []
+    window.entries.popup = lambda menu, at: menus.append(menu)  # type: ignore[method-assign]
+    window.entries.table_menu(window.table.visualRect(window.model.index(row, column)).center())
+    return {a.text().split("\t")[0]: a for a in menus[0].actions()}
+
+
+@pytest.fixture
+def stored_window(qtbot: Any) -> MainWindow:
+    """A window over the real store (the query language, not the fake's matching)."""
+    w = shown_window(qtbot, load_session)
+    with qtbot.waitSignal(w.loadFinished, timeout=60_000):
+        w.open_paths([str(VECTORS / "valid-jsonl")], trust=[VECTOR_KEY], remember=False)
+    qtbot.waitUntil(w.is_idle, timeout=30_000)
+    return w
+
+
+def test_filter_to_a_cells_value_writes_the_term_into_the_search(
+    qtbot: Any, stored_window: MainWindow
+) -> None:
+    window = stored_window
+    stored = window.model.row(0, wait=True)
+    assert stored is not None
+    actor = stored.raw[1]
+    _menu_actions(window, 0, COL_ACTOR)["Filter to this value"].trigger()
+    qtbot.waitUntil(window.is_idle, timeout=30_000)
+    assert window.search.text() == field_term("actor", actor)
+    shown = window.model.rowCount()
+    assert 0 < shown < 3000
+    actors = {window.model.row(i, wait=True).raw[1] for i in range(shown)}  # type: ignore[union-attr]
+    assert actors == {actor}
+
+
+def test_exclude_a_cells_value_adds_a_negated_term(
+    qtbot: Any, stored_window: MainWindow
+) -> None:
+    window = stored_window
+    window.search.set_text("hana")
+    qtbot.waitUntil(window.is_idle, timeout=30_000)
+    before = window.model.rowCount()
+    stored = window.model.row(0, wait=True)
+    assert stored is not None
+    _menu_actions(window, 0, COL_EVENT)["Exclude this value"].trigger()
+    qtbot.waitUntil(window.is_idle, timeout=30_000)
+    assert window.search.text() == "hana " + field_term("event", stored.raw[0], exclude=True)
+    after = window.model.rowCount()
+    assert after < before
+    assert stored.raw[0] not in {window.model.row(i, wait=True).raw[0] for i in range(after)}  # type: ignore[union-attr]
+
+
+def test_the_summary_cannot_be_pivoted_on(window: MainWindow) -> None:
+    actions = _menu_actions(window, 0, COL_SUMMARY)
+    assert not actions["Filter to this value"].isEnabled()
+    assert not actions["Exclude this value"].isEnabled()
