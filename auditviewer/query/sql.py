@@ -100,6 +100,17 @@ def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:
     return (f"%{pattern}%" if substring else pattern), needs_escape
 
 
+def field_term(name: str, value: str, *, exclude: bool = False) -> str:
+    """``name:value`` as one types it (``-name:value`` to exclude), the value quoted when it
+    needs it (spaces, parentheses, ``:``, quotes, a leading ``-``) with ``\\"`` and ``\\\\``
+    escapes, so that the lexer reads back ``value`` exactly. ``*`` stays a wildcard."""
+    plain = bool(value) and not value.startswith("-") and not any(
+        c.isspace() or c in '()":\\' for c in value
+    )
+    text = value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{'-' if exclude else ''}{name}:{text}"
+
+
 # ---------------------------------------------------------------------------
 # Compiler: tree -> SQL text with ? placeholders
 

@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
         self.timeline.rangeCleared.connect(self.time_range.clear)
         self.table.selectionModel().currentRowChanged.connect(entries.current_row_changed)
         self.table.copyRequested.connect(entries.copy_selected_rows)
+        self.table.copyCellRequested.connect(entries.copy_current_cell)
         self.table.openRequested.connect(self.show_entry_pane)
         self.table.doubleClicked.connect(lambda _i: self.show_entry_pane())
         self.table.customContextMenuRequested.connect(entries.table_menu)

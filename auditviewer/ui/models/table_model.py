@@ -490,23 +490,29 @@ class EntryTableModel(QAbstractTableModel):
     def rows_as_tsv(self, rows: list[int], columns: list[int]) -> str:
         """Selected rows as tab-separated text with a header row: the stored values,
         whole, each written with JSON string escapes (:func:`copy_cell`)."""
-        raw_index = {COL_EVENT: 0, COL_ACTOR: 1, COL_RESOURCE: 2, COL_TITLE: 3}
-
         lines = ["\t".join(COLUMN_NAMES[c] for c in columns)]
         for row in sorted(rows):
             r = self.row(row, wait=True)
             if r is None:
                 continue
-            cells = []
-            for c in columns:
-                if c == COL_STATE:
-                    cells.append(r.state or "")
-                elif c == COL_TIME:
-                    cells.append(format_time(r.time_ms, self._utc, millis=True) or r.time_text)
-                elif c in raw_index:
-                    cells.append(r.raw[raw_index[c]])
-                else:
-                    cells.append(self._display(r, c))
-            lines.append("\t".join(copy_cell(x) for x in cells))
+            lines.append("\t".join(copy_cell(self._stored(r, c)) for c in columns))
         return "\n".join(lines) + "\n"
+
+    def cell_as_copied(self, row: int, column: int) -> str | None:
+        """One cell's whole stored value as copied (:func:`copy_cell`); None without a row."""
+        r = self.row(row, wait=True)
+        if r is None or not 0 <= column < COLUMN_COUNT:
+            return None
+        return copy_cell(self._stored(r, column))
+
+    def _stored(self, r: Row, c: int) -> str:
+        """What a copy of cell ``c`` holds: the stored text, not the cell's display."""
+        raw_index = {COL_EVENT: 0, COL_ACTOR: 1, COL_RESOURCE: 2, COL_TITLE: 3}
+        if c == COL_STATE:
+            return r.state or ""
+        if c == COL_TIME:
+            return format_time(r.time_ms, self._utc, millis=True) or r.time_text
+        if c in raw_index:
+            return r.raw[raw_index[c]]
+        return self._display(r, c)
 

@@ -7,13 +7,23 @@ Names from an entry reach menu texts through :func:`menu_text`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
-from PySide6.QtCore import QModelIndex, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.query.language import field_term
+from auditviewer.ui.models.table_model import (
+    COL_ACTOR,
+    COL_EVENT,
+    COL_RESOURCE,
+    COL_SEQ,
+    COL_STATE,
+    COL_TITLE,
+)
 from auditviewer.ui.window.base import Controller, menu_text
 from auditviewer.workspace.scopes import Scope
 
@@ -21,6 +31,8 @@ from auditviewer.workspace.scopes import Scope
 class EntriesController(Controller):
     #: Bumped when an entry on its way is no longer wanted.
     generation = 0
+    #: The selection is being put back after a refresh (not a row the person chose).
+    restoring = False
 
     def selected_seq(self) -> int | None:
         w = self.w
@@ -35,6 +47,8 @@ class EntriesController(Controller):
         if not current.isValid() or session is None:
             w.pane.clear()
             return
+        if not self.restoring and w.right.currentWidget() is w.integrity:
+            w.right.setCurrentWidget(w.pane)  # a row chosen: show it, not the report
         seq = w.model.seq_at(current.row())
         if seq is None:
             return  # its page is on the way; page_loaded comes back here
@@ -89,6 +103,41 @@ class EntriesController(Controller):
         QGuiApplication.clipboard().setText(w.model.rows_as_tsv(rows, columns))
         w.status(f"Copied {len(rows):,} row{'s' if len(rows) != 1 else ''}.")
 
+    def copy_current_cell(self) -> None:
+        """Ctrl+C: the current cell's whole stored value, JSON-escaped (never the cut display)."""
+        w = self.w
+        idx = w.table.currentIndex()
+        text = w.model.cell_as_copied(idx.row(), idx.column()) if idx.isValid() else None
+        if text is None:
+            return
+        QGuiApplication.clipboard().setText(text)
+        w.status("Copied the value.")
+
+    def pivot_term(self, row: int, column: int, *, exclude: bool = False) -> str | None:
+        """The search term keeping (or excluding) entries with this cell's stored value, or
+        None for a cell the language cannot match exactly (Summary, time, no value, ``*``)."""
+        r = self.w.model.row(row, wait=True)
+        if r is None:
+            return None
+        fields = {COL_EVENT: ("event", r.raw[0]), COL_ACTOR: ("actor", r.raw[1]),
+                  COL_RESOURCE: ("resource", r.raw[2]), COL_TITLE: ("title", r.raw[3]),
+                  COL_SEQ: ("seq", str(r.seq)), COL_STATE: ("status", r.state or "")}
+        name, value = fields.get(column, ("", ""))
+        if not name or not value or "*" in value:
+            return None
+        return field_term(name, value, exclude=exclude)
+
+    def pivot(self, index: QModelIndex, *, exclude: bool = False) -> None:
+        """Filter to (or exclude) a cell's value: its term is added to the search bar and
+        applied, so that the query stays the one description of what is shown."""
+        if not index.isValid():
+            return
+        term = self.pivot_term(index.row(), index.column(), exclude=exclude)
+        if term is None:
+            return
+        search = self.w.search
+        search.set_text(f"{search.text().strip()} {term}".strip())
+
     def table_menu(self, pos: Any) -> None:
         w = self.w
         idx = w.table.indexAt(pos)
@@ -129,7 +178,14 @@ class EntriesController(Controller):
                     )
                 )
             menu.addSeparator()
-        menu.addAction("Copy rows (TSV, JSON-escaped)", self.copy_selected_rows)
+        for label, exclude in (("Filter to this value", False), ("Exclude this value", True)):
+            act = menu.addAction(label, partial(self.pivot, idx, exclude=exclude))
+            act.setEnabled(self.pivot_term(idx.row(), idx.column()) is not None)
+        menu.addSeparator()
+        # The cell the menu is about becomes the current one; the selection is kept.
+        w.table.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
+        menu.addAction("Copy value\tCtrl+C", self.copy_current_cell)
+        menu.addAction("Copy rows (TSV, JSON-escaped)\tCtrl+Shift+C", self.copy_selected_rows)
         menu.addAction("Copy entry (stored JSON)", w.pane.copy_entry)
         menu.addAction("Show details", w.layouts.show_entry_pane)
         self.popup(menu, w.table.viewport().mapToGlobal(pos))

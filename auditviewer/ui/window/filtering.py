@@ -192,7 +192,11 @@ class FilteringController(Controller):
             return
         if quiet:
             w.table.selectionModel().blockSignals(True)
-        w.table.selectRow(row)
+        w.entries.restoring = True
+        try:
+            w.table.selectRow(row)
+        finally:
+            w.entries.restoring = False
         if quiet:
             w.table.selectionModel().blockSignals(False)
             w.table.viewport().update()

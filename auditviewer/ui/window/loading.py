@@ -17,7 +17,12 @@ thread. The window lets go of the job at once (:meth:`_let_go`): its signals are
 disconnected, the store it fills is interrupted (``JobContext.on_cancel``), and
 the job closes that store itself when it stops (at its next batch, or at once in
 an interrupted statement); the window
-returns to the start page, as before the open (docs/architecture.md, "Cancel").
+returns to what it showed before the open (docs/architecture.md, "Cancel").
+
+The workspace on show stays until the new one hands over its first rows, and for
+good if the open fails or is cancelled (the status bar says so); opening the same
+inputs again (a reload) replaces it at once, as the two would share one store.
+Inputs go to Recent, as absolute paths, only once they have opened.
 A session the job still fills is never closed on the GUI thread. Quitting waits
 at most ``QUIT_WAIT_S`` for the jobs to stop; :func:`jobs_running` tells
 :func:`auditviewer.ui.app.run` whether to end the process without them.
@@ -26,6 +31,7 @@ at most ``QUIT_WAIT_S`` for the jobs to stop; :func:`jobs_running` tells
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +78,10 @@ class LoadingController(Controller):
         super().__init__(window)
         #: Keys trusted for this workspace only (the demo's), kept to verify again.
         self.extra_trust: list[str] = []
+        #: The inputs of the running load, for Recent once they have opened.
+        self._to_remember: list[str] = []
+        #: The inputs of the workspace kept on show while another one opens.
+        self._previous_paths: list[str] = []
         #: The session on show is the running job's (it fills it, and closes it if cancelled).
         self._session_is_jobs = False
         self._phase = ""
@@ -132,8 +142,9 @@ class LoadingController(Controller):
         return [str(v) for v in value][:MAX_RECENT]
 
     def remember(self, paths: list[str]) -> None:
+        """Put ``paths`` (absolute: Recent opens them from any folder) at the top of Recent."""
         recent = self.recent_paths()
-        for p in reversed(paths):
+        for p in reversed([os.path.abspath(p) for p in paths]):
             if p in recent:
                 recent.remove(p)
             recent.insert(0, p)
@@ -162,12 +173,19 @@ class LoadingController(Controller):
         if w.loader is None:
             QMessageBox.warning(w, APP_NAME, "No loader is available.")
             return
+        was_loading = self.worker is not None
         self._let_go()
-        self.close_workspace(show_start=False)
-        w.paths = [str(p) for p in paths]
+        new_paths = [str(p) for p in paths]
+        if was_loading or new_paths == w.paths:
+            # The same inputs again (trusting a key reloads) share its store: replaced at once.
+            self.close_workspace(show_start=False)
+        # Else the workspace on show stays until the new one hands over its first rows
+        # (install_session), and stays for good if the open fails.
+        self._previous_paths = list(w.paths) if w.session is not None else []
+        w.paths = new_paths
         self.extra_trust = list(trust or [])
-        if remember:
-            self.remember(w.paths)
+        # Recent gets the inputs once they have opened (refused or failed ones never).
+        self._to_remember = list(w.paths) if remember else []
         loader = w.loader
         extra = list(self.extra_trust)
         paths_copy = list(w.paths)
@@ -229,7 +247,8 @@ class LoadingController(Controller):
         if self.worker is None:
             return
         self._let_go()
-        self.close_workspace(show_start=True)
+        if not self._keep_previous():
+            self.close_workspace(show_start=True)
         self.w.status("Opening was cancelled.")
         self.w.loadFinished.emit("cancelled")
 
@@ -358,6 +377,9 @@ class LoadingController(Controller):
             return
         w = self.w
         self._finish_worker()
+        if self._to_remember:
+            self.remember(self._to_remember)
+            self._to_remember = []
         if w.session is not session:
             self.install_session(session)  # type: ignore[arg-type]
         assert w.session is not None
@@ -406,10 +428,26 @@ class LoadingController(Controller):
             return
         w = self.w
         self._finish_worker()
-        self.close_workspace(show_start=True)
-        w.banner.set_status("error", shown(message))
+        failed = self.inputs_text()
+        if not self._keep_previous():
+            self.close_workspace(show_start=True)
+            w.banner.set_status("error", shown(message))
+        w.status(f"Could not open {failed}.")
         QMessageBox.warning(w, APP_NAME, f"Could not open the export.\n\n{shown(message)}")
         w.loadFinished.emit("error")
+
+    def _keep_previous(self) -> bool:
+        """After a failed or cancelled open: show again the workspace kept during it
+        (its paths, title and banner); whether there was one."""
+        w = self.w
+        if w.session is None or self._session_is_jobs or not self._previous_paths:
+            return False
+        w.paths, self._previous_paths = self._previous_paths, []
+        if w.report is not None:
+            w.banner.set_report(w.report)
+        w.filtering.update_title()
+        w.menus.update_actions()
+        return True
 
     @Slot()
     def on_cancelled(self) -> None:
@@ -417,7 +455,8 @@ class LoadingController(Controller):
         if self._stale():
             return
         self._finish_worker()
-        self.close_workspace(show_start=True)
+        if not self._keep_previous():
+            self.close_workspace(show_start=True)
         self.w.status("Opening was cancelled.")
         self.w.loadFinished.emit("cancelled")
 
@@ -442,6 +481,9 @@ class LoadingController(Controller):
 
     def install_session(self, session: Session) -> None:
         w = self.w
+        if w.session is not None and w.session is not session:
+            self.close_workspace(show_start=False)  # the workspace kept while this one opened
+        self._previous_paths = []
         w.session = session
         w.report = session.report
         w.search.set_checker(lambda text: session.check_query(text, w.state.utc))
@@ -472,6 +514,7 @@ class LoadingController(Controller):
         if self._session_is_jobs and self.worker is None:
             session = None  # the job let go of closes it when it stops: never here, mid-insert
         self._session_is_jobs = False
+        self._previous_paths = []
         w.session = None
         w.report = None
         w.refresher.cancel_pending()

@@ -66,10 +66,18 @@ class Menus(Controller):
 
         edit_menu = bar.addMenu("&Edit")
         self.find_action = QAction("&Find", w)
-        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        # Ctrl+L as in browsers (the address bar), beside the platform's Find.
+        self.find_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Find), QKeySequence("Ctrl+L")]
+        )
         self.find_action.triggered.connect(w.search.focus)
         edit_menu.addAction(self.find_action)
+        self.copy_value_action = QAction("Copy &Value", w)
+        self.copy_value_action.setToolTip("Copy the current cell's whole value (Ctrl+C in the log)")
+        self.copy_value_action.triggered.connect(w.entries.copy_current_cell)
+        edit_menu.addAction(self.copy_value_action)
         self.copy_rows_action = QAction("&Copy Rows (TSV, JSON-escaped)", w)
+        self.copy_rows_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copy_rows_action.triggered.connect(w.entries.copy_selected_rows)
         edit_menu.addAction(self.copy_rows_action)
         self.clear_filters_action = QAction("C&lear Filters", w)
@@ -162,6 +170,7 @@ class Menus(Controller):
         self.close_action.setEnabled(has or loading)
         self.report_action.setEnabled(has)
         self.copy_rows_action.setEnabled(has)
+        self.copy_value_action.setEnabled(has)
         self.clear_filters_action.setEnabled(has)
         can_export = w.export.can_export()
         self.export_action.setEnabled(can_export)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QKeyCombination, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -118,15 +118,27 @@ class StartPage(QWidget):
         self.recent_title.setVisible(bool(paths))
 
 
+#: Copies the selected rows (TSV with a header); Ctrl+C copies one cell.
+COPY_ROWS_KEY = QKeyCombination(
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier, Qt.Key.Key_C
+)
+
+
 class LogTable(QTableView):
-    """The log view: Ctrl+C copies rows as TSV, Enter opens the entry."""
+    """The log view: Ctrl+C copies the current cell's value, Ctrl+Shift+C the selected rows
+    as TSV, Enter opens the entry."""
 
     copyRequested = Signal()
+    copyCellRequested = Signal()
     openRequested = Signal()
 
     def keyPressEvent(self, event: Any) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy):
+        if event.keyCombination() == COPY_ROWS_KEY:
             self.copyRequested.emit()
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copyCellRequested.emit()
             event.accept()
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -98,14 +98,16 @@ def test_select_entry_fills_pane_and_copy_tsv(qtbot: Any, window: MainWindow) ->
     window.table.selectRow(0)
     assert window.pane.entry() is not None
     assert window.pane.title.text() == window.model.index(0, COL_EVENT).data()
-    window.table.selectRow(1)
-    window.table.selectionModel().select(
-        window.model.index(2, 0),
-        window.table.selectionModel().SelectionFlag.Select
-        | window.table.selectionModel().SelectionFlag.Rows,
-    )
+    flags = window.table.selectionModel().SelectionFlag
+    # Not selectRow: it follows the keyboard modifiers an earlier key click left behind.
+    window.table.selectionModel().select(window.model.index(1, 0), flags.ClearAndSelect | flags.Rows)
+    window.table.selectionModel().select(window.model.index(2, 0), flags.Select | flags.Rows)
     window.table.setFocus()
-    qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_C,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     lines = QGuiApplication.clipboard().text().splitlines()
     assert lines[0].split("\t")[:4] == ["Integrity", "Seq", "Time", "Event type"]
     assert len(lines) == 3

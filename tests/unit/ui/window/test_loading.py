@@ -167,3 +167,54 @@ def test_quit_during_a_load_ends_the_process_within_a_second(tmp_path: Path, big
     assert seen["was_loading"] and 0 < seen["entries_read"] < ENTRIES, seen
     assert proc.returncode == 0, stderr
     assert ended - seen["quit_at"] <= QUIT_LIMIT_S, ended - seen["quit_at"]
+
+
+def _fake_window(qtbot: Any) -> MainWindow:
+    """A window whose loader opens the fake session, or fails for paths named ``bad*``."""
+    from auditviewer.core.errors import AuditViewerError
+    from tests.unit.ui.test_main_window import fake_loader
+
+    def loader(paths: list[str], ctx: Any) -> Any:
+        if Path(paths[0]).name.startswith("bad"):
+            raise AuditViewerError(f"{paths[0]}: refused (a member named ../evil)")
+        return fake_loader(paths, ctx)
+
+    return shown_window(qtbot, loader)
+
+
+def test_a_failed_open_keeps_the_workspace_and_says_it_failed(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    window = _fake_window(qtbot)
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.open_paths([str(tmp_path / "good")])
+    session, rows = window.session, window.model.rowCount()
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000) as failed:
+        window.open_paths([str(tmp_path / "bad.zip")])
+    assert failed.args == ["error"] and warned
+    assert window.session is session and not session.closed  # type: ignore[union-attr]
+    assert window.stack.currentWidget() is window.workspace_page
+    assert window.model.rowCount() == rows
+    assert window.paths == [str(tmp_path / "good")]
+    assert window.banner.status.text() == "Verified"
+    assert window.status_label.text() == "Could not open bad.zip."
+
+
+def test_recent_holds_absolute_paths_of_inputs_that_opened(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: None)
+    monkeypatch.chdir(tmp_path)
+    window = _fake_window(qtbot)
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.open_paths(["vectors/fork"])
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.open_paths(["bad.zip"])
+    assert window.loading.recent_paths() == [str(tmp_path / "vectors" / "fork")]
+    assert window.start_page.recent.count() == 1
