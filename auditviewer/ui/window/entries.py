@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from auditviewer.core.about import APP_NAME
-from auditviewer.query.language import field_term
+from auditviewer.query.sql import field_term
 from auditviewer.ui.models.table_model import (
     COL_ACTOR,
     COL_EVENT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditviewer.query.language import compile_query, field_term
+from auditviewer.query.sql import compile_query, field_term
 
 
 @pytest.mark.parametrize(
