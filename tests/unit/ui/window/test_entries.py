@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auditviewer.query.language import field_term
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
+from auditviewer.query.sql import field_term
 from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.models.table_model import COL_ACTOR, COL_EVENT, COL_SUMMARY, copy_cell
 from auditviewer.workspace.store_session import load_session
