@@ -35,6 +35,7 @@ from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.lock import exclusive_lock
 from auditviewer.core.paths import data_dir
+from auditviewer.core.strict_json import loads_object
 
 T = TypeVar("T")
 
@@ -60,40 +61,20 @@ def locked(path: Path) -> AbstractContextManager[None]:
     return exclusive_lock(path.with_name(path.name + ".lock"))
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for name, _ in pairs:
-            if name in seen:
-                raise ValueError(f"member {name!r} appears twice")
-            seen.add(name)
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_line(raw: bytes, *, label: str, number: int, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """One JSONL line as an object, or :class:`CaseworkFileError` naming ``label`` and ``number``."""
+    """One JSONL line as an object, or :class:`CaseworkFileError` naming ``label`` and ``number``.
+
+    Read by the one strict reader of JSON records (``core/strict_json.py``: UTF-8, no
+    duplicate keys, no NaN, bounded depth), as the memory records and the manifest are.
+    """
     if len(raw) > limits.max_annotation_line_bytes:
         raise CaseworkFileError(
             f"the line is longer than {limits.max_annotation_line_bytes:,} bytes (max_annotation_line_bytes)", path=label, line=number
         )
     try:
-        obj = json.loads(
-            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant
-        )
-    except UnicodeDecodeError:
-        raise CaseworkFileError("the line is not UTF-8 text", path=label, line=number) from None
-    except RecursionError:
-        raise CaseworkFileError("the line is nested too deeply", path=label, line=number) from None
+        return loads_object(raw, max_depth=limits.max_json_depth)
     except ValueError as exc:
-        raise CaseworkFileError(f"the line is not JSON ({exc})", path=label, line=number) from None
-    if not isinstance(obj, dict):
-        raise CaseworkFileError("the line is not a JSON object", path=label, line=number)
-    return obj
+        raise CaseworkFileError(f"the line is {exc}", path=label, line=number) from None
 
 
 def split_lines(data: bytes, *, label: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, bytes]]:

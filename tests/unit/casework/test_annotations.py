@@ -231,10 +231,10 @@ def test_import_is_strict_and_names_the_line(tmp_path: Path) -> None:
         (line.replace("2026-01-01T00:00:00Z", "yesterday"), "RFC 3339"),
         (line.replace('"seq": 1', '"seq": true'), "seq"),
         (line[:-1] + ', "extra": 1}', "unknown member"),
-        (line[:-1] + ', "seq": 2}', "appears twice"),
+        (line[:-1] + ', "seq": 2}', "duplicate key"),
         ("[1]", "not a JSON object"),
     ):
-        with pytest.raises(AnnotationError if why not in ("appears twice", "not a JSON object") else Exception) as info:
+        with pytest.raises(AnnotationError if why not in ("duplicate key", "not a JSON object") else Exception) as info:
             parse_annotations((line + "\n" + bad + "\n").encode(), label="team.jsonl")
         assert "team.jsonl line 2" in str(info.value) and why in str(info.value)
 
