@@ -12,9 +12,8 @@ recognise the demo's origin uses ``auditviewer.core.domain.DEMO_ORIGIN``.
 
 from __future__ import annotations
 
+from auditviewer.core.domain import ACTIONS, CATEGORIES
 from auditviewer.demo.writer import (
-    ACTIONS,
-    CATEGORIES,
     DEFAULT_EXPORTED_AT,
     DEFAULT_ORIGIN,
     SampleResult,

@@ -38,7 +38,7 @@ from nacl.signing import SigningKey
 
 from auditviewer.core import paths
 from auditviewer.core.atomic import atomic_output
-from auditviewer.core.domain import ACTIONS, CATEGORIES, DEMO_ORIGIN
+from auditviewer.core.domain import DEMO_ORIGIN
 from auditviewer.core.errors import ExportError
 from auditviewer.core.progress import Progress
 from auditviewer.core.times import format_rfc3339, format_rfc3339_ms
@@ -48,20 +48,6 @@ from auditviewer.demo.world import World
 from auditviewer.integrity.chain import ZERO_HEAD, heads, leaf_hashes
 from auditviewer.integrity.keys import VerifierKey, valid_key_name
 from auditviewer.integrity.notes import checkpoint_text, sign_note
-
-__all__ = [
-    "ACTIONS",
-    "CATEGORIES",
-    "DEFAULT_EXPORTED_AT",
-    "DEFAULT_ORIGIN",
-    "SampleResult",
-    "demo_bundle_path",
-    "demo_verifier_key",
-    "sample_origin",
-    "sample_signing_key",
-    "sample_verifier_key",
-    "write_sample_bundle",
-]
 
 DEFAULT_ORIGIN = DEMO_ORIGIN
 # Fixed rather than "now": the bytes must depend on the arguments only.
