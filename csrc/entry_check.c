@@ -421,6 +421,7 @@ int entry_check(const uint8_t *leaf, size_t len, size_t max_entry_bytes, int max
     out->time_start = out->time_len = -1;
     if (read_object(&ps, out) != T_OBJECT)
         return 0;
-    skip_ws(&ps); /* Python's check allows whitespace after the value */
+    /* Spec §2: the leaf ends with its closing brace; whitespace after it is left to the
+       Python check, which names it as malformed. */
     return ps.p == ps.end;
 }

@@ -308,12 +308,18 @@ def check_leaf(leaf: bytes, *, limits: Limits = DEFAULT_LIMITS, keep: bool = Fal
         text = leaf.decode("utf-8")
     except UnicodeDecodeError as exc:
         return EntryCheck(None, f"invalid UTF-8 at byte {exc.start}")
+    if leaf[:1].isspace():
+        return EntryCheck(None, "whitespace before the opening '{' (spec §2: a leaf starts with '{')")
     try:
         value = strict_loads(text, max_depth=limits.max_json_depth)
     except StrictJSONError as exc:
         return EntryCheck(None, str(exc))
     if not isinstance(value, dict):
         return EntryCheck(None, f"entry is a JSON {type(value).__name__}, not an object")
+    if not leaf.endswith(b"}"):
+        # strict_loads allows whitespace after a value (checkpoint lines may carry it);
+        # a leaf may not: its bytes are what is hashed, and "}\r" is not "}".
+        return EntryCheck(None, "whitespace after the closing '}' (spec §2: a leaf ends with '}'; a CRLF line keeps its CR)")
     return _judge(value, keep)
 
 

@@ -220,7 +220,17 @@ def test_hostile_leaves(leaf: bytes) -> None:
 def test_a_canonical_entry_and_its_spaced_form_are_accepted() -> None:
     assert native_check(encode(BASE_ENTRY, 0))[0] == 5
     assert native_check(encode(BASE_ENTRY, 2))[0] == 5
-    assert native_check(encode(BASE_ENTRY, 0) + b" \t\r")[0] == 5  # as check_leaf: trailing space is allowed
+
+
+
+@pytest.mark.native
+@pytest.mark.parametrize("tail", [b" ", b"\t", b"\r", b" \t\r", b"\n"])
+def test_whitespace_after_the_closing_brace_is_never_accepted(tail: bytes) -> None:
+    # Spec §2: a leaf ends with '}'. The extension declines; check_leaf names the problem.
+    leaf = encode(BASE_ENTRY, 0) + tail
+    assert native_check(leaf)[0] < 0
+    problem = check_leaf(leaf).problem
+    assert problem is not None and "after the closing" in problem
 
 
 @pytest.mark.native

@@ -60,3 +60,24 @@ def test_missing_required_field_keeps_seq_but_is_a_problem(field: str) -> None:
 def test_entry_over_the_size_limit() -> None:
     check = check_leaf(make_entry(1, pad="x" * 2000), limits=Limits(max_entry_bytes=1000))
     assert check.problem is not None and "limit" in check.problem
+
+
+@pytest.mark.parametrize("tail", [b" ", b"\t", b"\r", b"\r\n", b" \n", b"\xef\xbb\xbf"])
+def test_anything_after_the_closing_brace_is_malformed(tail: bytes) -> None:
+    # Spec §2: "It starts with { and ends with }: no whitespace or byte order mark before or
+    # after it." A CRLF line's CR stays in its leaf, so a CRLF file's entries are malformed.
+    check = check_leaf(make_entry(3) + tail)
+    assert check.seq is None
+    assert check.problem is not None
+
+
+@pytest.mark.parametrize("head", [b" ", b"\t", b"\r", b"\n", b"\xef\xbb\xbf"])
+def test_anything_before_the_opening_brace_is_malformed(head: bytes) -> None:
+    check = check_leaf(head + make_entry(3))
+    assert check.seq is None
+    assert check.problem is not None
+
+
+def test_whitespace_around_an_entry_is_named_in_the_problem() -> None:
+    assert "after the closing '}'" in str(check_leaf(make_entry(3) + b"\r").problem)
+    assert "before the opening '{'" in str(check_leaf(b" " + make_entry(3)).problem)

@@ -63,7 +63,7 @@ def _messy_file() -> bytes:
     deep = b'{"seq":5,"x":' + b"[" * 20 + b"]" * 20 + b"}"
     lines = [
         make_entry(0),
-        make_entry(1) + b"\r",  # CRLF: the strict path accepts the trailing CR, which stays in the leaf
+        make_entry(1) + b"\r",  # CRLF: the CR stays in the leaf, which then does not end with "}": malformed
         b"",  # blank
         make_entry(2).replace(b'"action":"Update"', b'"action":"Update","action":"Delete"'),  # duplicate key
         b"\xff\xfe not utf-8",
