@@ -16,7 +16,8 @@ from auditviewer.core.errors import StoreError
 from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import cache_folder
-from auditviewer.workspace.cache_folder import CacheError, DatabaseRecord, ExportRecord
+from auditviewer.workspace.cache_folder import CacheError, DatabaseRecord, ExportRecord, listing
+from auditviewer.workspace.cache_folder.records import now_ms
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
@@ -171,7 +172,7 @@ def test_a_database_open_in_this_process_is_never_evicted(folder: Path) -> None:
 
 
 def test_clear_older_than_keeps_recent_databases(folder: Path) -> None:
-    now = cache_folder._now_ms()
+    now = now_ms()
     old = _fake(folder, "old", 100, last_opened_ms=now - 10 * 86_400_000)
     recent = _fake(folder, "new", 100, last_opened_ms=now - 86_400_000)
     removal = cache_folder.clear(older_than_days=3, where=folder)
@@ -209,7 +210,7 @@ def test_half_written_database_is_removed_and_a_complete_one_kept(folder: Path) 
     assert garbage.exists()
     # The complete one is stamped, so the next sweep need not open it.
     record = cache_folder.read_record(complete)
-    assert record is not None and record.complete_stamp == cache_folder._stamp(complete)
+    assert record is not None and record.complete_stamp == listing._stamp(complete)
 
 
 _BUILDER = textwrap.dedent(
