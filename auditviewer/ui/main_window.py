@@ -62,7 +62,8 @@ from auditviewer.ui.refresher import PageFetcher, Refresher
 from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
 from auditviewer.ui.widgets.find_bar import FindBar
-from auditviewer.ui.widgets.integrity_panel import IntegrityBanner, IntegrityPanel
+from auditviewer.ui.widgets.integrity_banner import IntegrityBanner
+from auditviewer.ui.widgets.integrity_panel import IntegrityPanel
 from auditviewer.ui.widgets.json_pane import MetadataPane
 from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar

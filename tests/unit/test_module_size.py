@@ -16,9 +16,7 @@ ROOT = Path(auditviewer.__path__[0])
 LIMIT = 600
 
 #: module → the phase-2 step that splits it
-KNOWN_LONG = {
-    "ui/widgets/integrity_panel.py": "step 9",
-}
+KNOWN_LONG: dict[str, str] = {}
 
 
 def _long_modules() -> set[str]:

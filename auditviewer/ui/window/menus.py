@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 
 from auditviewer.ui.models.table_model import COLUMN_COUNT, COLUMN_NAMES
 from auditviewer.ui.theme import SYSTEM, THEME_LABELS, THEMES
-from auditviewer.ui.widgets.integrity_panel import has_fork
+from auditviewer.ui.widgets.integrity_banner import has_fork
 from auditviewer.ui.window.base import Controller
 
 if TYPE_CHECKING:

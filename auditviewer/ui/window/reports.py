@@ -18,7 +18,7 @@ from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.integrity.memory import write_evidence
 from auditviewer.integrity.report_html import report_html
-from auditviewer.ui.widgets.integrity_panel import has_fork
+from auditviewer.ui.widgets.integrity_banner import has_fork
 from auditviewer.ui.window.base import Controller, claimed_organization, shown
 
 

@@ -15,7 +15,7 @@ from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
-from auditviewer.ui.widgets.integrity_panel import UntrustedSigner
+from auditviewer.ui.widgets.untrusted_keys import UntrustedSigner
 from auditviewer.ui.window.base import Controller, shown
 
 

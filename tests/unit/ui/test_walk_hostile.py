@@ -30,7 +30,7 @@ from auditviewer.integrity.report_html import HEADING
 from auditviewer.ui.dialogs.about import AboutDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog
 from auditviewer.ui.main_window import MainWindow, make_settings
-from auditviewer.ui.widgets.integrity_panel import STATUS_ICON, STATUS_TEXT, summary_line
+from auditviewer.ui.widgets.integrity_banner import STATUS_ICON, STATUS_TEXT, summary_line
 from auditviewer.ui.widgets.json_pane import TAB_CHANGES, TAB_TEXT, TAB_TREE, VERDICT_STYLE
 from auditviewer.workspace.store_session import load_session
 from tests.helpers.bundle_builder import key_id

@@ -111,7 +111,7 @@ def test_export_default_name_bounded_and_errors_in_the_dialog(
 
 def test_banner_error_line_shows_the_input_visibly() -> None:
     from auditviewer.integrity.report import Report
-    from auditviewer.ui.widgets.integrity_panel import summary_line
+    from auditviewer.ui.widgets.integrity_banner import summary_line
 
     report = Report(status="error", origin=None, entries=0, verified_entries=0,
                     first_seq=None, last_seq=None,
