@@ -47,6 +47,22 @@ def _definitions() -> dict[str, set[str]]:
     return found
 
 
+#: Modules folded into another, with their home: importers use the home (no re-export shim left).
+FOLDED = {"core/text.py": "core/display.py"}
+
+
+@pytest.mark.parametrize("folded", sorted(FOLDED))
+def test_folded_modules_are_gone_and_imported_from_their_home(folded: str) -> None:
+    assert not (ROOT / folded).exists(), f"{folded} is folded into {FOLDED[folded]}"
+    dotted = "auditviewer." + folded.removesuffix(".py").replace("/", ".")
+    importers = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*.py")
+        if dotted in path.read_text(encoding="utf-8")
+    )
+    assert importers == []
+
+
 @pytest.mark.parametrize("name", sorted(HOMES))
 def test_defined_once_in_its_home(name: str) -> None:
     assert _definitions().get(name) == {HOMES[name]}

@@ -26,12 +26,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from auditviewer.core.display import json_text
+from auditviewer.core.display import cell_text, json_text, plain_tooltip
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
 from auditviewer.core.entry_schema import table_columns
 from auditviewer.core.resources_path import resource
 from auditviewer.core.summary import summarize
-from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.core.times import format_time
 
 PAGE_SIZE = 128

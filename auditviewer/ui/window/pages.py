@@ -2,7 +2,7 @@
 log table widget (keys for copy and open; its columns, widths and order set up once).
 
 Recent paths are data (a file name may hold anything): shown through
-:func:`auditviewer.core.text.visible_text`.
+:func:`auditviewer.core.display.visible`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import visible_text
+from auditviewer.core.display import visible
 from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
 from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 
@@ -109,7 +109,7 @@ class StartPage(QWidget):
         cached = cached_exports()
         for p in paths:
             fast = opens_fast(p, cached)
-            item = QListWidgetItem(visible_text(p) + (FAST_MARK if fast else ""))
+            item = QListWidgetItem(visible(p) + (FAST_MARK if fast else ""))
             item.setData(Qt.ItemDataRole.UserRole, p)
             if fast:
                 item.setToolTip("Opens fast: its database is in the workspace cache")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.core.display import elide, visible
 from auditviewer.core.errors import TrustStoreError
-from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
@@ -95,7 +95,7 @@ class TrustController(Controller):
         except CheckpointMemoryError as exc:
             QMessageBox.warning(w, APP_NAME, f"Could not forget this log: {shown(exc)}")
             return None
-        w.status(f"Forgot {count:,} remembered checkpoints of {elide(visible_text(origin), 80)}; "
+        w.status(f"Forgot {count:,} remembered checkpoints of {elide(visible(origin), 80)}; "
                  "verifying again…")
         self.reverify()
         return count
