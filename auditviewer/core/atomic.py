@@ -155,7 +155,8 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs (the owner of a partial file, or of a cache file)."""
     if pid <= 0:
         return False
     try:
@@ -182,7 +183,7 @@ def sweep_stale_partials(target: Path) -> list[Path]:
         middle = name[len(PARTIAL_PREFIX) : -len(suffix)].split("-")
         if len(middle) != 3 or not middle[1].isdigit():
             continue
-        if int(middle[1]) == os.getpid() or _pid_alive(int(middle[1])):
+        if int(middle[1]) == os.getpid() or pid_alive(int(middle[1])):
             continue  # another export is still writing it
         _remove(path)
         removed.append(path)

@@ -2,11 +2,11 @@
 
 Everything here is text and constants, no state: the display columns a window
 shows (:data:`DISPLAY_COLUMNS`), which sort and which facet, the table's DDL
-(:data:`_CREATE_ENTRIES`, also what a reopened file's table is compared with,
-:func:`_entries_definition`), and the one INSERT that derives every display
+(:data:`CREATE_ENTRIES`, also what a reopened file's table is compared with,
+:func:`entries_definition`), and the one INSERT that derives every display
 column from an entry's text inside DuckDB, with one JSON parse per entry
-(:data:`_INSERT_ENTRIES`, run by :func:`_with_fields`). ``metadata`` is derived
-on read through :data:`_ENTRIES`. Loading writes through these
+(:data:`INSERT_ENTRIES`, run by :func:`with_fields`). ``metadata`` is derived
+on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
 (:mod:`auditviewer.store.ingest`); every read names columns from here."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ FACET_FIELDS: Final = frozenset({*(c.name for c in ENTRY_COLUMNS if c.facet), "s
 _ENTRY_COLUMN_DDL = "".join(
     f"    {c.name} {'TIMESTAMPTZ' if c.kind == 'time' else 'VARCHAR'},\n" for c in ENTRY_COLUMNS
 )
-_CREATE_ENTRIES = (
+CREATE_ENTRIES = (
     """
 CREATE OR REPLACE TABLE {table} (
     seq BIGINT NOT NULL,
@@ -77,19 +77,19 @@ CREATE OR REPLACE TABLE {table} (
 # makes it NULL for an entry that is not JSON (json_extract would fail). It is
 # not a generated column of the table either: DuckDB evaluates those on every
 # INSERT (2.4 s of 7.7 s for 1M entries), so every read goes through
-# _ENTRIES, which adds it (DuckDB drops it again from a query that does not
+# ENTRIES_WITH_METADATA, which adds it (DuckDB drops it again from a query that does not
 # use it).
 _METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
-_ENTRIES: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
+ENTRIES_WITH_METADATA: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
 
 
-def _select_list(columns: Sequence[str], prefix: str = "") -> str:
+def select_list(columns: Sequence[str], prefix: str = "") -> str:
     """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
     return ", ".join(
         f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
         for column in columns
     )
-_STORED_COLUMNS = (
+STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",
     "leaf_bytes",
@@ -106,20 +106,20 @@ _ENTRY_PATHS = ", ".join(f"'{c.json_path}'" for c in _PATH_COLUMNS)
 _FIELD = {c.name: f"fields[{index}]" for index, c in enumerate(_PATH_COLUMNS, start=1)}
 # Each entry column's SQL (the entry schema's: a field as it is, a time checked
 # to be RFC 3339, the event type joined from category and action).
-_DERIVED = {c.name: c.sql(_FIELD) for c in ENTRY_COLUMNS}
+DERIVED_COLUMNS = {c.name: c.sql(_FIELD) for c in ENTRY_COLUMNS}
 # The fields, with try() for a batch holding text that is not JSON, and without:
 # try() halves the speed of the extraction even when nothing fails (1.0 s -> 2.0 s
 # for 1M entries), so a batch is first run without it, and again with it only when
-# that fails (a statement fails whole: nothing is half-inserted). See _with_fields.
+# that fails (a statement fails whole: nothing is half-inserted). See with_fields.
 _FIELDS_SAFE: Final = f"try(json_extract_string(leaf, [{_ENTRY_PATHS}]))"
 _FIELDS_FAST: Final = f"json_extract_string(leaf, [{_ENTRY_PATHS}])"
-_INSERT_ENTRIES = f"""
-INSERT INTO entries ({", ".join(_STORED_COLUMNS)})
-SELECT {", ".join(_DERIVED.get(column, column) for column in _STORED_COLUMNS)}
+INSERT_ENTRIES = f"""
+INSERT INTO entries ({", ".join(STORED_COLUMNS)})
+SELECT {", ".join(DERIVED_COLUMNS.get(column, column) for column in STORED_COLUMNS)}
 FROM (SELECT *, {{fields}} AS fields FROM {{staging}})
 """
 
-_STAGING_SCHEMA = pa.schema(
+STAGING_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
         ("leaf", pa.string()),
@@ -132,11 +132,11 @@ _STAGING_SCHEMA = pa.schema(
 )
 
 
-_EXPORT_BATCH_ROWS = 65_536
+EXPORT_BATCH_ROWS = 65_536
 
 
 
-def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+def with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     """Run ``sql`` with its ``{fields}`` extracted fast; if some text is not JSON
     (the statement fails whole), again with try() (see _FIELDS_SAFE)."""
     try:
@@ -148,12 +148,12 @@ def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ..
 _ENTRIES_DEFINITION: list[str] = []
 
 
-def _entries_definition() -> str:
+def entries_definition() -> str:
     """How DuckDB describes a fresh ``entries`` table (to compare a reopened file's with)."""
     if not _ENTRIES_DEFINITION:
         con = duckdb.connect()
         try:
-            con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+            con.execute(CREATE_ENTRIES.replace("{table}", "entries"))
             _ENTRIES_DEFINITION.append(
                 str(con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'entries'").fetchall()[0][0])
             )

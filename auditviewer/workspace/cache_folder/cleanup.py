@@ -14,7 +14,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from auditviewer.core.atomic import _pid_alive
+from auditviewer.core.atomic import pid_alive
 from auditviewer.workspace.cache_folder.layout import COMPANION_SUFFIXES
 from auditviewer.workspace.cache_folder.listing import (
     Removal,
@@ -31,7 +31,7 @@ def sweep(where: Path | None = None) -> Removal:
     result = Removal()
     for entry in scan(where):
         if entry.kind == "temporary":
-            if entry.pid is not None and entry.pid != os.getpid() and not _pid_alive(entry.pid):
+            if entry.pid is not None and entry.pid != os.getpid() and not pid_alive(entry.pid):
                 result.add(entry, remove(entry))
         elif entry.kind == "shared":
             if not entry.path.exists():  # a record or log whose database is gone (set aside)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditviewer.core.atomic import _pid_alive
+from auditviewer.core.atomic import pid_alive
 from auditviewer.core.errors import AuditViewerError, StoreError
 from auditviewer.workspace.cache_folder.layout import (
     COMPANION_SUFFIXES,
@@ -202,7 +202,7 @@ def remove_files(files: Iterable[Path]) -> int:
 def remove(entry: CachedDatabase) -> int | None:
     """Remove a database and the files beside it; None (nothing removed) if it is in use."""
     if entry.kind == "temporary":
-        if entry.pid is not None and (entry.pid == os.getpid() or _pid_alive(entry.pid)):
+        if entry.pid is not None and (entry.pid == os.getpid() or pid_alive(entry.pid)):
             return None
         if entry.path.exists():
             with _claimed(entry.path) as free:
