@@ -84,3 +84,31 @@ def test_rfc3339_is_read_and_written_only_in_core_times() -> None:
             if isinstance(node, ast.keyword) and node.arg == "timespec":
                 elsewhere.add((module, "isoformat(timespec=…)"))
     assert not elsewhere
+
+
+def test_the_app_name_is_written_only_in_core_about() -> None:
+    # Titles, menus, PDF metadata and log lines say core.about.APP_NAME; docstrings may name it.
+    elsewhere = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        if module == "core/about.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "AuditViewer" in node.value
+                and id(node) not in docstrings
+                and not node.value.startswith("AuditViewerError")
+            ):
+                elsewhere.add((module, node.value))
+    assert not elsewhere

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.display import visible
 from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
 from auditviewer.workspace.cache_folder import cached_exports, opens_fast
@@ -40,7 +41,7 @@ class StartPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startPage")
-        title = QLabel("AuditViewer", self)
+        title = QLabel(APP_NAME, self)
         f = title.font()
         f.setPointSizeF(f.pointSizeF() * 2.0)
         f.setBold(True)

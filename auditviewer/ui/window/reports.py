@@ -88,15 +88,6 @@ class ReportsController(Controller):
         return path
 
     def about(self) -> None:
-        try:
-            from auditviewer.ui.dialogs.about import show_about
-        except ImportError:
-            from auditviewer import __version__
+        from auditviewer.ui.dialogs.about import show_about
 
-            QMessageBox.about(
-                self.w,
-                "About AuditViewer",
-                f"AuditViewer {__version__}\n\nOpen, search and verify signed audit-log exports.",
-            )
-            return
         show_about(self.w)
