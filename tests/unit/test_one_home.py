@@ -68,6 +68,23 @@ def test_defined_once_in_its_home(name: str) -> None:
     assert _definitions().get(name) == {HOMES[name]}
 
 
+@pytest.mark.parametrize("name", sorted(HOMES))
+def test_imported_from_its_home(name: str) -> None:
+    # Not through a module that happens to import it: a reader finds the rule where it is.
+    home = "auditviewer." + HOMES[name].removesuffix(".py").replace("/", ".")
+    detours = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("auditviewer")
+                and any(alias.name == name for alias in node.names)
+                and node.module != home
+            ):
+                detours.add((path.relative_to(ROOT).as_posix(), node.module))
+    assert not detours
+
+
 def test_rfc3339_is_read_and_written_only_in_core_times() -> None:
     # One grammar and one format: no second fromisoformat, strptime/strftime of a date-time,
     # or isoformat with its own zone handling (core/times.py; docs/verification.md).
