@@ -317,8 +317,8 @@ class MainWindow(QMainWindow):
         loading, filtering, entries = self.loading, self.filtering, self.entries
         self.refresher.resultReady.connect(filtering.show_result)
         self.fetcher.entryReady.connect(entries.entry_ready)
-        self.model.sortRequested = filtering.sort_requested
-        self.model.pageLoaded = entries.page_loaded
+        self.model.sortRequested.connect(filtering.sort_requested)
+        self.model.pageLoaded.connect(entries.page_loaded)
         self.start_page.openRequested.connect(loading.open_dialog)
         self.start_page.demoRequested.connect(loading.open_demo)
         self.start_page.recentRequested.connect(lambda p: loading.open_paths([p]))

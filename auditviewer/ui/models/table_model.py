@@ -12,7 +12,6 @@ the character ⌛, which no commonly installed font draws (issue 13.12).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +21,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
@@ -227,6 +227,11 @@ def rows_from_table(
 class EntryTableModel(QAbstractTableModel):
     """Rows of a :class:`WindowSource`, fetched a page at a time, LRU-cached."""
 
+    #: A column header asked for another order: the store's sort key, descending.
+    sortRequested = Signal(str, bool)
+    #: Rows ``first``..``last`` of a page fetched on the page thread are shown now.
+    pageLoaded = Signal(int, int)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._source: WindowSource | None = None
@@ -236,12 +241,10 @@ class EntryTableModel(QAbstractTableModel):
         self._retention_ms: int | None = None
         self._sort_column = COL_SEQ
         self._sort_order = Qt.SortOrder.DescendingOrder
-        self.sortRequested: Callable[[str, bool], None] | None = None
         self.fetches = 0  # pages fetched, for tests and benchmarks
         self._fetcher: Any = None  # a PageFetcher: pages of threaded sources come from it
         self._pending: set[int] = set()
         self._generation = 0
-        self.pageLoaded: Callable[[int, int], None] | None = None
 
     def set_fetcher(self, fetcher: Any) -> None:
         """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
@@ -272,8 +275,7 @@ class EntryTableModel(QAbstractTableModel):
         last = min(self._count, first + len(rows)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
-            if self.pageLoaded is not None:
-                self.pageLoaded(first, last)
+            self.pageLoaded.emit(first, last)
 
     def seed_pages(self, pages: dict[int, pa.Table]) -> None:
         """Pages fetched together with the view: shown at once, no placeholder."""
@@ -492,8 +494,7 @@ class EntryTableModel(QAbstractTableModel):
             return
         self._sort_column = column
         self._sort_order = order
-        if self.sortRequested is not None:
-            self.sortRequested(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+        self.sortRequested.emit(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
 
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return self._sort_column, self._sort_order
