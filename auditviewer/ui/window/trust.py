@@ -48,7 +48,7 @@ class TrustController(Controller):
             loading.open_paths(list(self.w.paths), trust=loading.extra_trust, remember=False)
 
     def remember_checkpoints(self) -> bool:
-        from auditviewer.ui.main_window import remember_enabled
+        from auditviewer.ui.dialogs.preferences import remember_enabled
 
         return remember_enabled(self.w.settings)
 
@@ -67,7 +67,7 @@ class TrustController(Controller):
         return w.session.info.origin if w.session is not None else None
 
     def open_preferences(self) -> None:
-        from auditviewer.ui.main_window import PreferencesDialog
+        from auditviewer.ui.dialogs.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.w.settings, self.w)
         dialog.exec()

@@ -11,7 +11,8 @@ import pytest
 
 from auditviewer.core.paths import data_dir
 from auditviewer.integrity.memory import CheckpointMemory
-from auditviewer.ui.main_window import MainWindow, PreferencesDialog
+from auditviewer.ui.dialogs.preferences import PreferencesDialog
+from auditviewer.ui.main_window import MainWindow
 from auditviewer.workspace import store_session as loader_module
 from auditviewer.workspace.store_session import is_demo_origin, load_session
 from tests.helpers.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
