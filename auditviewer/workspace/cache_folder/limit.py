@@ -14,6 +14,9 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+import msgspec
 
 from auditviewer.core.atomic import SafeFile, atomic_output
 from auditviewer.core.errors import AuditViewerError
@@ -71,6 +74,12 @@ class Limit:
     problem: str | None = None
 
 
+class CacheSettingsRecord(msgspec.Struct):
+    """``cache.json``: the limit set in Preferences (None or absent: the default); other keys are ignored."""
+
+    limit_bytes: Annotated[int, msgspec.Meta(ge=MINIMUM_LIMIT)] | None = None
+
+
 def settings_path() -> Path:
     """Where Preferences keeps the limit; a file, not Qt's settings, so the command line reads it."""
     return config_dir() / "cache.json"
@@ -86,14 +95,13 @@ def configured_limit() -> int | None:
     except OSError as exc:
         raise CacheError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     try:
-        value = loads_object(raw).get("limit_bytes")
+        value = loads_object(raw)
     except (ValueError, AuditViewerError) as exc:
         raise CacheError(f"{path}: not a cache settings file ({exc})") from exc
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < MINIMUM_LIMIT:
-        raise CacheError(f"{path}: limit_bytes must be a positive whole number of bytes")
-    return value
+    try:
+        return msgspec.convert(value, CacheSettingsRecord).limit_bytes
+    except msgspec.ValidationError as exc:
+        raise CacheError(f"{path}: limit_bytes must be a positive whole number of bytes") from exc
 
 
 def set_configured_limit(size: int | None) -> None:

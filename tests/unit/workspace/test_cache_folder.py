@@ -85,6 +85,34 @@ def test_environment_overrides_preferences(folder: Path, monkeypatch: pytest.Mon
     assert cache_folder.cache_limit(folder).source == "default"
 
 
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ('{"limit_bytes": 7000, "other": 1}', 7000),
+        ('{"limit_bytes": null}', None),
+        ("{}", None),
+        ('{"limit_bytes": true}', "refused"),
+        ('{"limit_bytes": 0}', "refused"),
+        ('{"limit_bytes": -5}', "refused"),
+        ('{"limit_bytes": 5.0}', "refused"),
+        ('{"limit_bytes": 1, "limit_bytes": 2}', "not a cache settings file"),
+        ("[1]", "not a cache settings file"),
+    ],
+)
+def test_the_settings_record_is_validated(folder: Path, text: str, limit: int | str | None) -> None:
+    path = cache_folder.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if limit is None or isinstance(limit, int):
+        assert cache_folder.configured_limit() == limit
+        return
+    with pytest.raises(CacheError) as caught:
+        cache_folder.configured_limit()
+    message = str(caught.value)
+    assert str(path) in message
+    assert ("positive whole number" in message) if limit == "refused" else (limit in message)
+
+
 def test_a_damaged_settings_file_is_named_and_ignored(folder: Path) -> None:
     cache_folder.settings_path().parent.mkdir(parents=True, exist_ok=True)
     cache_folder.settings_path().write_text('{"limit_bytes": "much"}')
