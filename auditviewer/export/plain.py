@@ -141,6 +141,14 @@ def _at(value: dict[str, Any], path: tuple[str, ...]) -> str | None:
     return _text(inner.get(path[-1]))
 
 
+# The entry schema's columns read from the entry: at its top level, in an object of
+# it (actor.email), deeper; then those joined from others (the event type).
+_TOP = [(c.name, c.path[0]) for c in ENTRY_COLUMNS if len(c.path) == 1]
+_NESTED = [(c.name, c.path[0], c.path[1]) for c in ENTRY_COLUMNS if len(c.path) == 2]
+_DEEPER = [(c.name, c.path) for c in ENTRY_COLUMNS if len(c.path) > 2]
+_JOINED = [(c.name, c.joins) for c in ENTRY_COLUMNS if c.joins]
+
+
 def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
     """The plain-export columns of one entry (``entry`` is its stored text, unchanged)."""
     text = leaf.decode("utf-8")
@@ -151,12 +159,15 @@ def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         value = {}
     row: dict[str, Any] = {"seq": seq}
-    for entry_column in ENTRY_COLUMNS:
-        if entry_column.path:
-            row[entry_column.name] = _at(value, entry_column.path)
-    for entry_column in ENTRY_COLUMNS:
-        if entry_column.joins:  # the event type: category and action
-            row[entry_column.name] = " ".join(p for p in (row[name] for name in entry_column.joins) if p) or None
+    for name, key in _TOP:
+        row[name] = _text(value.get(key))
+    for name, outer, key in _NESTED:
+        inner = value.get(outer)
+        row[name] = _text(inner.get(key)) if isinstance(inner, dict) else None
+    for name, path in _DEEPER:
+        row[name] = _at(value, path)
+    for name, parts in _JOINED:  # the event type: category and action
+        row[name] = " ".join(p for p in (row[part] for part in parts) if p) or None
     metadata = value.get("metadata")
     row["metadata"] = None if metadata is None else dumps_opaque(metadata)
     row["integrity_at_export"] = state
