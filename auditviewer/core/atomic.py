@@ -367,8 +367,8 @@ def atomic_output(
         raise
 
 
-def write_file(target: Path, data: bytes, *, label: str | None = None) -> None:
-    """Put ``data`` at ``target`` (a new file, or replacing a file) atomically.
+def write_file(target: Path, data: bytes, *, label: str | None = None, overwrite: bool = True) -> None:
+    """Put ``data`` at ``target`` (a new file, or replacing a file unless not ``overwrite``) atomically.
 
     Staged beside ``target``, fsynced, renamed: a reader sees the old bytes or
     the new ones, never a mix, and a failure leaves ``target`` as it was. Raises
@@ -376,7 +376,7 @@ def write_file(target: Path, data: bytes, *, label: str | None = None) -> None:
     the target's path) on any failure to write.
     """
     target = Path(target)
-    with atomic_output(target, overwrite=True) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
+    with atomic_output(target, overwrite=overwrite) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
         handle.write(data)
 
 

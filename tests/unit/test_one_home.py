@@ -129,3 +129,22 @@ def test_the_app_name_is_written_only_in_core_about() -> None:
             ):
                 elsewhere.add((module, node.value))
     assert not elsewhere
+
+
+def test_a_whole_file_is_written_by_write_file_alone() -> None:
+    # ``with atomic_output(...) as tmp, SafeFile(tmp) as h: h.write(data)`` is write_file's
+    # body: a second copy drifts (its mkdir, its label, its overwrite rule). Writers that
+    # stream (exports, the demo, the PDF) keep atomic_output.
+    copies = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        if module == "core/atomic.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.With) or len(node.items) != 2 or len(node.body) != 1:
+                continue
+            calls = [item.context_expr for item in node.items]
+            names = [c.func.id for c in calls if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)]
+            if names == ["atomic_output", "SafeFile"]:
+                copies.add((module, node.lineno))
+    assert not copies

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import msgspec
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.paths import config_dir
 from auditviewer.core.strict_json import loads_object
@@ -111,8 +111,7 @@ def set_configured_limit(size: int | None) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps({"limit_bytes": size}).encode() + b"\n"
-    with atomic_output(path, overwrite=True) as tmp, SafeFile(tmp, label=str(path)) as handle:
-        handle.write(body)
+    write_file(path, body)
 
 
 def default_limit(where: Path) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.strict_json import loads_object
 from auditviewer.workspace.cache_folder.layout import MAX_RECORD_BYTES, RECORD_SUFFIX
@@ -63,8 +63,7 @@ def read_record(database: Path) -> DatabaseRecord | None:
 def write_record(database: Path, record: DatabaseRecord) -> None:
     path = record_path(database)
     body = json.dumps(msgspec.to_builtins(record)).encode() + b"\n"
-    with atomic_output(path, overwrite=True) as tmp, SafeFile(tmp, label=str(path)) as handle:
-        handle.write(body)
+    write_file(path, body)
 
 
 def export_state(path: Path) -> tuple[int, int] | None:
