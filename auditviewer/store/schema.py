@@ -7,7 +7,11 @@ shows (:data:`DISPLAY_COLUMNS`), which sort and which facet, the table's DDL
 column from an entry's text inside DuckDB, with one JSON parse per entry
 (:data:`INSERT_ENTRIES`, run by :func:`with_fields`). ``metadata`` is derived
 on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
-(:mod:`auditviewer.store.ingest`); every read names columns from here."""
+(:mod:`auditviewer.store.ingest`); every read names columns from here.
+
+The entry's columns, their JSON paths and the SQL deriving each are the entry
+schema's (:mod:`auditviewer.core.entry_schema`); this module adds the store's own
+columns (seq, the entry text, source, line, state, row id) around them."""
 
 from __future__ import annotations
 
