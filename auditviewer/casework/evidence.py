@@ -47,6 +47,7 @@ from typing import Any
 from auditviewer.casework.annotations import STAR, AnnotationStore, EntryAnnotation
 from auditviewer.casework.entries import leaf_hashes
 from auditviewer.casework.searches import SavedSearch
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.summary import changes
@@ -414,7 +415,7 @@ def evidence_html(evidence: Evidence, *, title: str = "Evidence report") -> str:
 
     parts.append("<h2>How to check this report</h2>")
     parts.append(
-        "<p>With the inputs named above, run (AuditViewer, or any verifier of the bundle format):</p>"
+        f"<p>With the inputs named above, run ({APP_NAME}, or any verifier of the bundle format):</p>"
         f'<p class="cmd">{_E(evidence.rerun_command)}</p>'
         "<p>It recomputes every leaf hash and head from the entries' bytes and checks the checkpoints' "
         "signatures: the leaf hashes and heads it finds are those printed here.</p>"

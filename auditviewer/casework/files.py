@@ -9,7 +9,7 @@ One home for what annotations, search history and saved searches share:
   each line bounded (:mod:`auditviewer.core.limits`); a bad line raises
   :class:`CaseworkFileError` naming the file and line.
 - :func:`write_jsonl` — the whole file through the one atomic writer
-  (:func:`auditviewer.core.atomic.atomic_output`): a crash leaves the old file or
+  (:func:`auditviewer.core.atomic.write_file`): a crash leaves the old file or
   the new one, never half of either.
 - :class:`JsonlFile` — one such file: read (each line converted and checked), set
   aside when damaged, written, under its lock.
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.lock import exclusive_lock
@@ -111,8 +111,7 @@ def encode_jsonl(objects: Iterable[dict[str, Any]]) -> bytes:
 def write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically (the one atomic writer), creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path, overwrite=True) as tmp, SafeFile(tmp, label=str(path)) as handle:
-        handle.write(data)
+    write_file(path, data)
 
 
 def write_jsonl(path: Path, objects: Iterable[dict[str, Any]]) -> None:

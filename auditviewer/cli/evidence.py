@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from auditviewer.casework.evidence import evidence_html, gather_evidence
-    from auditviewer.core.atomic import SafeFile, atomic_output
+    from auditviewer.core.atomic import write_file
     from auditviewer.workspace.verification import trusted_keys
 
     out = Path(args.out)
@@ -73,8 +73,7 @@ def run_report(args: argparse.Namespace) -> int:
         pages = write_pdf(html, out, overwrite=args.force)
         what = f"{pages} page(s)"
     else:
-        with atomic_output(out, overwrite=args.force) as tmp, SafeFile(tmp, label=str(out)) as handle:
-            handle.write(html.encode("utf-8", "surrogatepass"))
+        write_file(out, html.encode("utf-8", "surrogatepass"), overwrite=args.force)
         what = "HTML"
     print(
         f"wrote {out} ({what}): verdict {evidence.report.status.upper()}, {len(evidence.entries):,} entries"

@@ -136,7 +136,7 @@ def _list(args: argparse.Namespace, store: AnnotationStore, path: Path | None) -
 
 
 def _export(args: argparse.Namespace, store: AnnotationStore, path: Path | None) -> int:
-    from auditviewer.core.atomic import SafeFile, atomic_output
+    from auditviewer.core.atomic import write_file
 
     data = store.export_bytes()
     if args.out is None:
@@ -144,8 +144,7 @@ def _export(args: argparse.Namespace, store: AnnotationStore, path: Path | None)
         sys.stdout.buffer.flush()
         return 0
     out = Path(args.out)
-    with atomic_output(out, overwrite=args.force) as tmp, SafeFile(tmp, label=str(out)) as handle:
-        handle.write(data)
+    write_file(out, data, overwrite=args.force)
     count = data.count(b"\n")
     print(f"wrote {count:,} annotation(s) to {out}", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from auditviewer.cli.options import as_paths, quiet_option
 from auditviewer.cli.output import printable
 from auditviewer.cli.progress import ProgressLine
 from auditviewer.core.display import elide, visible
+from auditviewer.core.entry_schema import ENTRY_COLUMNS
 from auditviewer.core.times import format_rfc3339
 
 if TYPE_CHECKING:
@@ -29,20 +30,11 @@ TABLE_COLUMNS = (
     ("resource_name", "resource"),
     ("state", "integrity"),
 )
+#: ``--format csv``: the entry's own fields (the entry schema's columns but those
+#: joined from others: the event type), in the store's order, then state and metadata.
 CSV_COLUMNS = (
     "seq",
-    "id",
-    "time",
-    "category",
-    "action",
-    "actor_email",
-    "actor_type",
-    "actor_name",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "title_id",
-    "title_name",
+    *(c.name for c in ENTRY_COLUMNS if not c.joins),
     "state",
     "metadata",
 )

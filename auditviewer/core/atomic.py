@@ -155,7 +155,8 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs (the owner of a partial file, or of a cache file)."""
     if pid <= 0:
         return False
     try:
@@ -182,7 +183,7 @@ def sweep_stale_partials(target: Path) -> list[Path]:
         middle = name[len(PARTIAL_PREFIX) : -len(suffix)].split("-")
         if len(middle) != 3 or not middle[1].isdigit():
             continue
-        if int(middle[1]) == os.getpid() or _pid_alive(int(middle[1])):
+        if int(middle[1]) == os.getpid() or pid_alive(int(middle[1])):
             continue  # another export is still writing it
         _remove(path)
         removed.append(path)
@@ -366,8 +367,8 @@ def atomic_output(
         raise
 
 
-def write_file(target: Path, data: bytes, *, label: str | None = None) -> None:
-    """Put ``data`` at ``target`` (a new file, or replacing a file) atomically.
+def write_file(target: Path, data: bytes, *, label: str | None = None, overwrite: bool = True) -> None:
+    """Put ``data`` at ``target`` (a new file, or replacing a file unless not ``overwrite``) atomically.
 
     Staged beside ``target``, fsynced, renamed: a reader sees the old bytes or
     the new ones, never a mix, and a failure leaves ``target`` as it was. Raises
@@ -375,7 +376,7 @@ def write_file(target: Path, data: bytes, *, label: str | None = None) -> None:
     the target's path) on any failure to write.
     """
     target = Path(target)
-    with atomic_output(target, overwrite=True) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
+    with atomic_output(target, overwrite=overwrite) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
         handle.write(data)
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
 
 #: How long to wait for another process before giving up with a clear message.
@@ -72,7 +73,7 @@ def exclusive_lock(path: Path, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iter
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
-                raise LockTimeout(f"{path}: another AuditViewer process kept it locked for {timeout:.0f} s")
+                raise LockTimeout(f"{path}: another {APP_NAME} process kept it locked for {timeout:.0f} s")
             time.sleep(0.01)
         try:
             yield

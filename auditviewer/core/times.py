@@ -10,7 +10,7 @@ the time-regression check (``integrity/verify.py``: such an entry is not
 compared, so no ``time_regression`` is claimed from a guess), the plain
 exports' ``time`` column (empty), the manifest's ``exported_at`` shown by the
 viewer (absent). The store derives its ``time`` column inside DuckDB by the
-same rule (``store/store.py``'s ``_ENTRY_TIME``: a zone is required), so such
+same rule (the ``time`` column's SQL in ``core/entry_schema.py``: a zone is required), so such
 an entry has no time in the table, the histogram or a time filter. The entry
 itself stays well formed and is verified like any other: times are opaque to
 the chain (docs/verification.md).
@@ -122,14 +122,9 @@ def format_rfc3339_ms(ms: int) -> str:
 
 
 def rfc3339_utc(moment: datetime | None = None) -> str:
-    """The one RFC 3339 form this project writes: UTC, milliseconds, ``Z`` (``2026-09-14T08:31:22.512Z``).
-
-    ``moment`` defaults to now; a naive one is taken as UTC.
-    """
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """:func:`format_rfc3339` with milliseconds, of ``moment`` or now (``2026-09-14T08:31:22.512Z``):
+    what case work stamps its records with. A time without a zone is refused, as there."""
+    return format_rfc3339(moment if moment is not None else datetime.now(UTC), millis=True)
 
 
 def format_span(ms: int) -> str:

@@ -25,26 +25,17 @@ import pyarrow.parquet as pq
 
 from auditviewer.core.atomic import SafeFile
 from auditviewer.core.display import visible
+from auditviewer.core.entry_schema import ENTRY_COLUMNS, export_columns
 from auditviewer.core.errors import ExportError
 from auditviewer.core.times import parse_rfc3339
 from auditviewer.input.formats.entry import dumps_opaque, loads_opaque
 
-#: Columns of the Parquet and CSV exports, in order. ``entry`` is the stored text.
+#: Columns of the Parquet and CSV exports, in order: the entry schema's columns
+#: (:mod:`auditviewer.core.entry_schema`, in their export order) after ``seq``.
+#: ``entry`` is the stored text.
 PLAIN_COLUMNS = (
     "seq",
-    "id",
-    "time",
-    "category",
-    "action",
-    "event_type",
-    "actor_email",
-    "actor_name",
-    "actor_type",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "title_id",
-    "title_name",
+    *(c.name for c in export_columns()),
     "metadata",
     "integrity_at_export",
     "entry",
@@ -140,9 +131,22 @@ def _text(value: Any) -> str | None:
     return dumps_opaque(value)
 
 
-def _sub(value: dict[str, Any], name: str, key: str) -> str | None:
-    inner = value.get(name)
-    return _text(inner.get(key)) if isinstance(inner, dict) else None
+def _at(value: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    """The text at ``path`` in an entry (None where an object is missing)."""
+    inner: Any = value
+    for key in path[:-1]:
+        inner = inner.get(key)
+        if not isinstance(inner, dict):
+            return None
+    return _text(inner.get(path[-1]))
+
+
+# The entry schema's columns read from the entry: at its top level, in an object of
+# it (actor.email), deeper; then those joined from others (the event type).
+_TOP = [(c.name, c.path[0]) for c in ENTRY_COLUMNS if len(c.path) == 1]
+_NESTED = [(c.name, c.path[0], c.path[1]) for c in ENTRY_COLUMNS if len(c.path) == 2]
+_DEEPER = [(c.name, c.path) for c in ENTRY_COLUMNS if len(c.path) > 2]
+_JOINED = [(c.name, c.joins) for c in ENTRY_COLUMNS if c.joins]
 
 
 def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
@@ -154,27 +158,21 @@ def entry_row(seq: int, leaf: bytes, state: str) -> dict[str, Any]:
         value = {}
     if not isinstance(value, dict):
         value = {}
-    category, action = _text(value.get("category")), _text(value.get("action"))
+    row: dict[str, Any] = {"seq": seq}
+    for name, key in _TOP:
+        row[name] = _text(value.get(key))
+    for name, outer, key in _NESTED:
+        inner = value.get(outer)
+        row[name] = _text(inner.get(key)) if isinstance(inner, dict) else None
+    for name, path in _DEEPER:
+        row[name] = _at(value, path)
+    for name, parts in _JOINED:  # the event type: category and action
+        row[name] = " ".join(p for p in (row[part] for part in parts) if p) or None
     metadata = value.get("metadata")
-    return {
-        "seq": seq,
-        "id": _text(value.get("id")),
-        "time": _text(value.get("time")),
-        "category": category,
-        "action": action,
-        "event_type": " ".join(p for p in (category, action) if p) or None,
-        "actor_email": _sub(value, "actor", "email"),
-        "actor_name": _sub(value, "actor", "name"),
-        "actor_type": _sub(value, "actor", "type"),
-        "resource_type": _sub(value, "resource", "type"),
-        "resource_id": _sub(value, "resource", "id"),
-        "resource_name": _sub(value, "resource", "name"),
-        "title_id": _sub(value, "title", "id"),
-        "title_name": _sub(value, "title", "name"),
-        "metadata": None if metadata is None else dumps_opaque(metadata),
-        "integrity_at_export": state,
-        "entry": text,
-    }
+    row["metadata"] = None if metadata is None else dumps_opaque(metadata)
+    row["integrity_at_export"] = state
+    row["entry"] = text
+    return row
 
 
 def write_jsonl(
@@ -198,16 +196,24 @@ def write_jsonl(
         on_rows(len(chunk))
 
 
-PARQUET_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("id", pa.string()),
-        ("time", pa.timestamp("us", tz="UTC")),
-        ("time_text", pa.string()),
-        *[(name, pa.string()) for name in PLAIN_COLUMNS[3:-1]],
-        ("entry", pa.string()),
-    ]
-)
+# A time column is a UTC timestamp, with its stored text beside it (``time_text``).
+_TIME_COLUMNS = frozenset(c.name for c in ENTRY_COLUMNS if c.kind == "time")
+
+
+def _parquet_fields() -> Iterator[tuple[str, pa.DataType]]:
+    for name in PLAIN_COLUMNS:
+        if name == "seq":
+            yield name, pa.int64()
+        elif name in _TIME_COLUMNS:
+            yield name, pa.timestamp("us", tz="UTC")
+            yield f"{name}_text", pa.string()
+        else:
+            yield name, pa.string()
+
+
+PARQUET_SCHEMA = pa.schema(list(_parquet_fields()))
+#: Parquet's ``<time>_text`` columns → the column whose stored text they hold.
+_TIME_TEXTS = {f"{name}_text": name for name in _TIME_COLUMNS}
 
 
 def _rows_in_batches(
@@ -246,10 +252,10 @@ def write_parquet(
             columns: dict[str, list[Any]] = {name: [] for name in schema.names}
             for row in rows:
                 for name in schema.names:
-                    if name == "time":
-                        columns[name].append(parse_rfc3339(row["time"]))
-                    elif name == "time_text":
-                        columns[name].append(row["time"])
+                    if name in _TIME_COLUMNS:
+                        columns[name].append(parse_rfc3339(row[name]))
+                    elif name in _TIME_TEXTS:
+                        columns[name].append(row[_TIME_TEXTS[name]])
                     else:
                         columns[name].append(row[name])
             writer.write_table(pa.table(columns, schema=schema))

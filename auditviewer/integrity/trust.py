@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.atomic import write_file
 from auditviewer.core.display import quoted
 from auditviewer.core.errors import ExportError, TrustStoreError
@@ -92,7 +93,7 @@ class TrustStore:
         if os.fspath(self.path) == os.devnull:
             raise TrustStoreError("the trust store is disabled (AUDITVIEWER_TRUST_STORE is the null device)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = "# AuditViewer trust store: one verifier key a line\n" + "".join(
+        body = f"# {APP_NAME} trust store: one verifier key a line\n" + "".join(
             k.to_string() + "\n" for k in keys
         )
         try:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+from auditviewer.core.entry_schema import query_fields
 from auditviewer.core.errors import QueryError
 from auditviewer.query.parser import And, Node, Not, Or, Token, parse
 
@@ -29,17 +30,9 @@ __all__ = [
     "like_pattern",
 ]
 
-# Text match columns per field. A field naming two columns matches either.
-_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
-    "category": ("category",),
-    "action": ("action",),
-    "event": ("event_type",),
-    "actor": ("actor_email", "actor_name"),
-    "resource": ("resource_id", "resource_name"),
-    "type": ("resource_type",),
-    "title": ("title_id", "title_name"),
-    "id": ("id",),
-}
+# Text match columns per field, from the entry schema: a field naming two
+# columns (actor: actor_email, actor_name) matches either.
+_TEXT_FIELDS: dict[str, tuple[str, ...]] = query_fields()
 STATUSES = ("verified", "failed", "unverified")
 #: Every field the language knows, for help texts and completion; ``meta.<path>`` besides.
 FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status")

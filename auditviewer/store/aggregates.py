@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from auditviewer.core.errors import StoreError
 from auditviewer.store.connection import StoreConnection
-from auditviewer.store.filters import Filter, _utc
+from auditviewer.store.filters import Filter, aware_utc
 from auditviewer.store.schema import FACET_FIELDS
 
 
@@ -112,8 +112,8 @@ class StoreAggregates(StoreConnection):
             bounds = self.time_bounds()
             if bounds is None:
                 return Histogram(starts=[], counts=[], width=timedelta(0))
-        first = _utc(bounds[0], "histogram start")
-        last = _utc(bounds[1], "histogram end")
+        first = aware_utc(bounds[0], "histogram start")
+        last = aware_utc(bounds[1], "histogram end")
         if last < first:
             raise StoreError("histogram bounds end before they start")
         span_us = _micros(last - first) + 1

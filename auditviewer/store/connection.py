@@ -31,14 +31,14 @@ import pyarrow as pa
 from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import SqlFilter
 from auditviewer.store.filters import Filter
-from auditviewer.store.schema import _ENTRIES, DISPLAY_COLUMNS, _select_list
+from auditviewer.store.schema import DISPLAY_COLUMNS, ENTRIES_WITH_METADATA, select_list
 
 if TYPE_CHECKING:
-    from auditviewer.store.views import View, _RidOrder
+    from auditviewer.store.views import RidOrder, View
 
 #: DuckDB's buffer memory for a file-backed (large) workspace.
 _FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
-_DEFAULT_MAX_VIEWS = 4
+DEFAULT_MAX_VIEWS = 4
 # What kept search results carry: enough for the category and action facets,
 # the histogram, the time range and log order (rid order) without the
 # entries. Every column costs writing millions of values on a filter change.
@@ -59,16 +59,16 @@ class StoreConnection:
         *,
         database: str | Path = ":memory:",
         threads: int | None = None,
-        max_views: int = _DEFAULT_MAX_VIEWS,
+        max_views: int = DEFAULT_MAX_VIEWS,
     ) -> None:
         """Connect to ``database`` and set DuckDB up; the table is made (or a file
         reopened) by :class:`~auditviewer.store.store.Store`."""
         self._lock = threading.RLock()
         self._max_views = max(1, max_views)
         self._views: dict[int, View] = {}
-        # Views in log order (see _RidOrder), by view number; the others are a
+        # Views in log order (see RidOrder), by view number; the others are a
         # table of rids in view order, the position being the rowid.
-        self._rid_orders: dict[int, _RidOrder] = {}
+        self._rid_orders: dict[int, RidOrder] = {}
         # Block counts of the whole finished table (it no longer changes).
         self._entries_starts: list[int] | None = None
         self._view_numbers = itertools.count(1)
@@ -161,12 +161,12 @@ class StoreConnection:
         self._flush()  # first: loading pending rows forgets kept matches
         if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
             both = base.and_(selection)
-            return f"(SELECT * FROM {_ENTRIES} WHERE {both.where})", list(both.params)
+            return f"(SELECT * FROM {ENTRIES_WITH_METADATA} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
         if columns <= _KEPT_COLUMNS:
             return f"(SELECT * FROM {kept} WHERE {selection.where})", list(selection.params)
         return (
-            f"(SELECT * FROM {_ENTRIES} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
+            f"(SELECT * FROM {ENTRIES_WITH_METADATA} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
             list(selection.params),
         )
 
@@ -178,7 +178,7 @@ class StoreConnection:
             column_list = ", ".join(sorted(_KEPT_COLUMNS))
             try:
                 self._con.execute(
-                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {_ENTRIES} WHERE {base.where}",
+                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {ENTRIES_WITH_METADATA} WHERE {base.where}",
                     base.params,
                 )
             except duckdb.Error as exc:
@@ -211,7 +211,7 @@ class StoreConnection:
         return tuple(columns)
 
     def _empty(self, columns: Sequence[str]) -> pa.Table:
-        column_list = _select_list(columns)
+        column_list = select_list(columns)
         return self._arrow(f"SELECT {column_list} FROM entries LIMIT 0")
 
     def _drop_table(self, name: str) -> None:

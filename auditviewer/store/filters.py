@@ -79,11 +79,11 @@ class Filter:
                 result = result.and_(_one_of(column, values))
         if self.time_start is not None:
             result = result.and_(
-                SqlFilter(where="time >= ?", params=[_utc(self.time_start, "time_start")])
+                SqlFilter(where="time >= ?", params=[aware_utc(self.time_start, "time_start")])
             )
         if self.time_end is not None:
             result = result.and_(
-                SqlFilter(where="time < ?", params=[_utc(self.time_end, "time_end")])
+                SqlFilter(where="time < ?", params=[aware_utc(self.time_end, "time_end")])
             )
         return result
 
@@ -98,7 +98,7 @@ def _one_of(column: str, values: frozenset[str | None]) -> SqlFilter:
     return SqlFilter(where=condition, params=[present])
 
 
-def _utc(moment: datetime, name: str) -> datetime:
+def aware_utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise StoreError(f"{name} must be timezone-aware, got {moment.isoformat()}")
     return moment.astimezone(UTC)

@@ -25,17 +25,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.core.errors import StoreError
-from auditviewer.store.connection import _DEFAULT_MAX_VIEWS, StoreConnection
+from auditviewer.store.connection import DEFAULT_MAX_VIEWS, StoreConnection
 from auditviewer.store.schema import (
-    _CREATE_ENTRIES,
-    _INSERT_ENTRIES,
-    _STAGING_SCHEMA,
-    _STORED_COLUMNS,
+    CREATE_ENTRIES,
     DATABASE_FORMAT,
+    INSERT_ENTRIES,
+    STAGING_SCHEMA,
     STATES,
-    _with_fields,
+    STORED_COLUMNS,
+    with_fields,
 )
-from auditviewer.store.views import _count_blocks
+from auditviewer.store.views import count_blocks
 
 # Loading is fastest when DuckDB gets a few hundred thousand rows per INSERT
 # (it then scans them on all threads); the first batch goes in at once so
@@ -54,9 +54,9 @@ FILE_FLUSH_BYTES = 160 * 1024 * 1024
 #: the entries of a vector (2,048 rows) together, several times their size in memory
 #: (the display columns, and the generated ``metadata`` column checked on insert), so
 #: 320 entries of 880 KB in one INSERT exhausted a 1.5 GB cap. Entries averaging under
-#: _LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
-_INSERT_BYTES = 4 * 1024 * 1024
-_LARGE_ENTRY_BYTES = 8 * 1024
+#: LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
+INSERT_BYTES = 4 * 1024 * 1024
+LARGE_ENTRY_BYTES = 8 * 1024
 # Up to this many state ranges (a trusted log has one; verified intervals of one
 # state are merged) are set by one plain UPDATE each, a scan of seq and state
 # that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
@@ -81,7 +81,7 @@ class StoreIngest(StoreConnection):
         *,
         database: str | Path = ":memory:",
         threads: int | None = None,
-        max_views: int = _DEFAULT_MAX_VIEWS,
+        max_views: int = DEFAULT_MAX_VIEWS,
     ) -> None:
         super().__init__(database=database, threads=threads, max_views=max_views)
         # Rows appended and not yet inserted (see FLUSH_ROWS).
@@ -177,7 +177,7 @@ class StoreIngest(StoreConnection):
             if not ordered or (self._last_seq is not None and first.as_py() <= self._last_seq):
                 self._in_seq_order = False
             self._last_seq = max(self._last_seq or 0, last.as_py())
-        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=_STAGING_SCHEMA)
+        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=STAGING_SCHEMA)
 
     def _flush(self) -> None:
         if not self._pending:
@@ -186,7 +186,7 @@ class StoreIngest(StoreConnection):
         self._pending = []
         self._pending_rows = 0
         self._pending_bytes = 0
-        for part in _parts_by_bytes(staging, _INSERT_BYTES):
+        for part in parts_by_bytes(staging, INSERT_BYTES):
             self._insert(part)
 
     def _insert(self, staging: pa.Table) -> None:
@@ -200,7 +200,7 @@ class StoreIngest(StoreConnection):
             if relax_order:
                 self._con.execute("SET preserve_insertion_order = false")
             try:
-                _with_fields(self._con, _INSERT_ENTRIES.replace("{staging}", name))
+                with_fields(self._con, INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
                     self._con.execute("SET preserve_insertion_order = true")
@@ -244,11 +244,11 @@ class StoreIngest(StoreConnection):
             FROM entries
             """
         )
-        con.execute(_CREATE_ENTRIES.replace("{table}", "entries_in_order"))
+        con.execute(CREATE_ENTRIES.replace("{table}", "entries_in_order"))
         con.execute(
             f"""
-            INSERT INTO entries_in_order ({", ".join(_STORED_COLUMNS)})
-            SELECT {", ".join("m.new_rid" if c == "rid" else f"e.{c}" for c in _STORED_COLUMNS)}
+            INSERT INTO entries_in_order ({", ".join(STORED_COLUMNS)})
+            SELECT {", ".join("m.new_rid" if c == "rid" else f"e.{c}" for c in STORED_COLUMNS)}
             FROM entries AS e JOIN rid_map AS m ON e.rid = m.old_rid
             ORDER BY m.new_rid
             """
@@ -280,7 +280,7 @@ class StoreIngest(StoreConnection):
                     FROM {order.source} AS v JOIN rid_map AS m ON v.rid = m.old_rid
                     """
                 )
-                order.starts = _count_blocks(self._con, order.source)
+                order.starts = count_blocks(self._con, order.source)
         self._entries_starts = None
         con.execute("DROP TABLE rid_map")
         self._in_seq_order = True
@@ -484,14 +484,14 @@ def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Ar
     return text, no_bytes
 
 
-def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
+def parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
     """``table`` in slices whose entry text is at most ``limit`` bytes (at least one row
     each), when its entries are large; as it is otherwise."""
     text_bytes = table.column("leaf").nbytes
-    if text_bytes <= limit or text_bytes < _LARGE_ENTRY_BYTES * table.num_rows:
+    if text_bytes <= limit or text_bytes < LARGE_ENTRY_BYTES * table.num_rows:
         yield table
         return
-    # Large entries: few rows (at most one per _LARGE_ENTRY_BYTES), so a Python list is cheap.
+    # Large entries: few rows (at most one per LARGE_ENTRY_BYTES), so a Python list is cheap.
     sizes = pc.binary_length(table.column("leaf")).to_pylist()
     start = taken = 0
     for index, size in enumerate(sizes):
@@ -502,7 +502,7 @@ def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:
     yield table.slice(start)
 
 
-def _valid_utf8(raw: bytes) -> bool:
+def valid_utf8(raw: bytes) -> bool:
     try:
         bytes(raw).decode("utf-8")
     except UnicodeDecodeError:

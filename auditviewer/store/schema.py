@@ -2,12 +2,16 @@
 
 Everything here is text and constants, no state: the display columns a window
 shows (:data:`DISPLAY_COLUMNS`), which sort and which facet, the table's DDL
-(:data:`_CREATE_ENTRIES`, also what a reopened file's table is compared with,
-:func:`_entries_definition`), and the one INSERT that derives every display
+(:data:`CREATE_ENTRIES`, also what a reopened file's table is compared with,
+:func:`entries_definition`), and the one INSERT that derives every display
 column from an entry's text inside DuckDB, with one JSON parse per entry
-(:data:`_INSERT_ENTRIES`, run by :func:`_with_fields`). ``metadata`` is derived
-on read through :data:`_ENTRIES`. Loading writes through these
-(:mod:`auditviewer.store.ingest`); every read names columns from here."""
+(:data:`INSERT_ENTRIES`, run by :func:`with_fields`). ``metadata`` is derived
+on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
+(:mod:`auditviewer.store.ingest`); every read names columns from here.
+
+The entry's columns, their JSON paths and the SQL deriving each are the entry
+schema's (:mod:`auditviewer.core.entry_schema`); this module adds the store's own
+columns (seq, the entry text, source, line, state, row id) around them."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from typing import Any, Final
 import duckdb
 import pyarrow as pa
 
+from auditviewer.core.entry_schema import ENTRY_COLUMNS, entry_column_names
+
 STATES: Final = ("verified", "failed", "unverified")
 
 #: Layout version of a database file; a file of another version is rebuilt.
@@ -24,22 +30,12 @@ STATES: Final = ("verified", "failed", "unverified")
 #: column, and ``leaf`` is compressed with zstd.
 DATABASE_FORMAT: Final = 3
 
-#: The columns a window, an entry or an export row carries, in display order.
+#: The columns a window, an entry or an export row carries, in display order:
+#: the entry schema's columns (:mod:`auditviewer.core.entry_schema`) between the
+#: store's own.
 DISPLAY_COLUMNS: Final = (
     "seq",
-    "id",
-    "time",
-    "category",
-    "action",
-    "event_type",
-    "actor_email",
-    "actor_type",
-    "actor_name",
-    "resource_type",
-    "resource_id",
-    "resource_name",
-    "title_id",
-    "title_name",
+    *entry_column_names(),
     "metadata",
     "leaf",
     "source",
@@ -48,19 +44,7 @@ DISPLAY_COLUMNS: Final = (
 )
 #: Every display column but the entry text and metadata sorts.
 SORTABLE_COLUMNS: Final = frozenset(DISPLAY_COLUMNS) - {"leaf", "metadata"}
-FACET_FIELDS: Final = frozenset(
-    {
-        "category",
-        "action",
-        "event_type",
-        "state",
-        "actor_email",
-        "actor_type",
-        "resource_type",
-        "title_id",
-        "source",
-    }
-)
+FACET_FIELDS: Final = frozenset({*(c.name for c in ENTRY_COLUMNS if c.facet), "state", "source"})
 
 # ``leaf`` is compressed with zstd: DuckDB's own choice (FSST or dictionary, after
 # analysing each segment) made writing a file database of 1M entries 6 s slower
@@ -73,23 +57,16 @@ FACET_FIELDS: Final = frozenset(
 # unique when two files give one seq different bytes. ``leaf_bytes`` holds
 # the stored bytes only for the rare entry that is not valid UTF-8 (its
 # ``leaf`` is then a lossy decoding for display).
-_CREATE_ENTRIES = """
+_ENTRY_COLUMN_DDL = "".join(
+    f"    {c.name} {'TIMESTAMPTZ' if c.kind == 'time' else 'VARCHAR'},\n" for c in ENTRY_COLUMNS
+)
+CREATE_ENTRIES = (
+    """
 CREATE OR REPLACE TABLE {table} (
     seq BIGINT NOT NULL,
-    id VARCHAR,
-    time TIMESTAMPTZ,
-    category VARCHAR,
-    action VARCHAR,
-    event_type VARCHAR,
-    actor_email VARCHAR,
-    actor_type VARCHAR,
-    actor_name VARCHAR,
-    resource_type VARCHAR,
-    resource_id VARCHAR,
-    resource_name VARCHAR,
-    title_id VARCHAR,
-    title_name VARCHAR,
-    leaf VARCHAR USING COMPRESSION zstd NOT NULL,
+"""
+    + _ENTRY_COLUMN_DDL
+    + """    leaf VARCHAR USING COMPRESSION zstd NOT NULL,
     source VARCHAR,
     line BIGINT,
     state VARCHAR NOT NULL,
@@ -97,25 +74,26 @@ CREATE OR REPLACE TABLE {table} (
     leaf_bytes BLOB
 )
 """
+)
 
 # ``metadata`` is computed when read (a window, an entry, a meta.<path>
 # search), not stored: writing it out as JSON text costs loading time. try()
 # makes it NULL for an entry that is not JSON (json_extract would fail). It is
 # not a generated column of the table either: DuckDB evaluates those on every
 # INSERT (2.4 s of 7.7 s for 1M entries), so every read goes through
-# _ENTRIES, which adds it (DuckDB drops it again from a query that does not
+# ENTRIES_WITH_METADATA, which adds it (DuckDB drops it again from a query that does not
 # use it).
 _METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
-_ENTRIES: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
+ENTRIES_WITH_METADATA: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
 
 
-def _select_list(columns: Sequence[str], prefix: str = "") -> str:
+def select_list(columns: Sequence[str], prefix: str = "") -> str:
     """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
     return ", ".join(
         f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
         for column in columns
     )
-_STORED_COLUMNS = (
+STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",
     "leaf_bytes",
@@ -127,48 +105,25 @@ _STORED_COLUMNS = (
 # its JSON text (an object where text belongs) or NULL (a string where an
 # object belongs); text that is not JSON at all makes the function fail, and
 # try() turns that into NULL for that row alone.
-_ENTRY_FIELDS = {  # column: JSON path in the entry
-    "id": "$.id",
-    "time": "$.time",
-    "category": "$.category",
-    "action": "$.action",
-    "actor_email": "$.actor.email",
-    "actor_type": "$.actor.type",
-    "actor_name": "$.actor.name",
-    "resource_type": "$.resource.type",
-    "resource_id": "$.resource.id",
-    "resource_name": "$.resource.name",
-    "title_id": "$.title.id",
-    "title_name": "$.title.name",
-}
-_ENTRY_PATHS = ", ".join(f"'{path}'" for path in _ENTRY_FIELDS.values())
-_FIELD = {name: f"fields[{index}]" for index, name in enumerate(_ENTRY_FIELDS, start=1)}
-# RFC 3339 times only: a bare try_cast would also take 'epoch', 'infinity'
-# or a date without a time, which are not entry times. Checking the date-time
-# separator and the zone is enough to exclude those, and is several times
-# cheaper than a regular expression over a million values.
-_ENTRY_TIME = f"""
-    CASE WHEN substr({_FIELD["time"]}, 11, 1) IN ('T', 't', ' ')
-              AND (right({_FIELD["time"]}, 1) IN ('Z', 'z')
-                   OR substr({_FIELD["time"]}, -6, 1) IN ('+', '-'))
-         THEN try_cast({_FIELD["time"]} AS TIMESTAMPTZ) END"""
-_EVENT_TYPE = f"""
-    CASE WHEN {_FIELD["category"]} IS NOT NULL OR {_FIELD["action"]} IS NOT NULL
-         THEN concat_ws(' ', {_FIELD["category"]}, {_FIELD["action"]}) END"""
-_DERIVED = {**_FIELD, "time": _ENTRY_TIME, "event_type": _EVENT_TYPE}
+_PATH_COLUMNS = [c for c in ENTRY_COLUMNS if c.json_path is not None]
+_ENTRY_PATHS = ", ".join(f"'{c.json_path}'" for c in _PATH_COLUMNS)
+_FIELD = {c.name: f"fields[{index}]" for index, c in enumerate(_PATH_COLUMNS, start=1)}
+# Each entry column's SQL (the entry schema's: a field as it is, a time checked
+# to be RFC 3339, the event type joined from category and action).
+DERIVED_COLUMNS = {c.name: c.sql(_FIELD) for c in ENTRY_COLUMNS}
 # The fields, with try() for a batch holding text that is not JSON, and without:
 # try() halves the speed of the extraction even when nothing fails (1.0 s -> 2.0 s
 # for 1M entries), so a batch is first run without it, and again with it only when
-# that fails (a statement fails whole: nothing is half-inserted). See _with_fields.
+# that fails (a statement fails whole: nothing is half-inserted). See with_fields.
 _FIELDS_SAFE: Final = f"try(json_extract_string(leaf, [{_ENTRY_PATHS}]))"
 _FIELDS_FAST: Final = f"json_extract_string(leaf, [{_ENTRY_PATHS}])"
-_INSERT_ENTRIES = f"""
-INSERT INTO entries ({", ".join(_STORED_COLUMNS)})
-SELECT {", ".join(_DERIVED.get(column, column) for column in _STORED_COLUMNS)}
+INSERT_ENTRIES = f"""
+INSERT INTO entries ({", ".join(STORED_COLUMNS)})
+SELECT {", ".join(DERIVED_COLUMNS.get(column, column) for column in STORED_COLUMNS)}
 FROM (SELECT *, {{fields}} AS fields FROM {{staging}})
 """
 
-_STAGING_SCHEMA = pa.schema(
+STAGING_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
         ("leaf", pa.string()),
@@ -181,11 +136,11 @@ _STAGING_SCHEMA = pa.schema(
 )
 
 
-_EXPORT_BATCH_ROWS = 65_536
+EXPORT_BATCH_ROWS = 65_536
 
 
 
-def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+def with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     """Run ``sql`` with its ``{fields}`` extracted fast; if some text is not JSON
     (the statement fails whole), again with try() (see _FIELDS_SAFE)."""
     try:
@@ -197,12 +152,12 @@ def _with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ..
 _ENTRIES_DEFINITION: list[str] = []
 
 
-def _entries_definition() -> str:
+def entries_definition() -> str:
     """How DuckDB describes a fresh ``entries`` table (to compare a reopened file's with)."""
     if not _ENTRIES_DEFINITION:
         con = duckdb.connect()
         try:
-            con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+            con.execute(CREATE_ENTRIES.replace("{table}", "entries"))
             _ENTRIES_DEFINITION.append(
                 str(con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'entries'").fetchall()[0][0])
             )

@@ -12,7 +12,8 @@ filtered, sorted result materialised once (a temporary table of row ids),
 from which :meth:`Store.window` fetches any range of rows by position — never
 by a deep ``OFFSET`` — plus counts, facets, a time histogram and the scope
 tree. A view in log order (the default) needs no sort at all: see
-:class:`_RidOrder`. Everything is returned as Arrow tables or small dataclasses.
+:class:`~auditviewer.store.views.RidOrder`. Everything is returned as Arrow
+tables or small dataclasses.
 
 What is stored, and why (issue 16.1: a database at most 1.5 times its export):
 the entry text (``leaf``, compressed with zstd: the bulk of the file, needed to
@@ -65,28 +66,28 @@ from auditviewer.store.aggregates import (
     StoreAggregates,
     TitleNode,
 )
-from auditviewer.store.connection import _DEFAULT_MAX_VIEWS
+from auditviewer.store.connection import DEFAULT_MAX_VIEWS
 from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
-    _INSERT_BYTES,
-    _LARGE_ENTRY_BYTES,
     FLUSH_BYTES,
+    INSERT_BYTES,
+    LARGE_ENTRY_BYTES,
     StateRange,
     StoreIngest,
-    _parts_by_bytes,
-    _valid_utf8,
+    parts_by_bytes,
+    valid_utf8,
 )
 from auditviewer.store.schema import (
-    _CREATE_ENTRIES,
-    _DERIVED,
-    _EXPORT_BATCH_ROWS,
+    CREATE_ENTRIES,
     DATABASE_FORMAT,
+    DERIVED_COLUMNS,
     DISPLAY_COLUMNS,
+    EXPORT_BATCH_ROWS,
     FACET_FIELDS,
     SORTABLE_COLUMNS,
     STATES,
-    _entries_definition,
-    _with_fields,
+    entries_definition,
+    with_fields,
 )
 from auditviewer.store.views import StoreViews, View
 
@@ -118,7 +119,7 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         *,
         database: str | Path = ":memory:",
         threads: int | None = None,
-        max_views: int = _DEFAULT_MAX_VIEWS,
+        max_views: int = DEFAULT_MAX_VIEWS,
         existing: bool = False,
     ) -> None:
         """Open a workspace database; a file ``database`` is started afresh.
@@ -133,7 +134,7 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
             if existing:
                 self._adopt_existing()
             else:
-                self._con.execute(_CREATE_ENTRIES.replace("{table}", "entries"))
+                self._con.execute(CREATE_ENTRIES.replace("{table}", "entries"))
         except (duckdb.Error, StoreError) as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
@@ -168,13 +169,13 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         definitions = dict(tables)
         if set(definitions) != {"entries", "auditviewer_meta"}:
             return "it holds other tables than a workspace database's"
-        if definitions["entries"] != _entries_definition():
+        if definitions["entries"] != entries_definition():
             return "its entries table has another definition"
         if others[0][0]:
             return "it holds views, macros or other objects a workspace database never has"
         return None
 
-    def stored_rows(self, batch_rows: int = _EXPORT_BATCH_ROWS) -> Iterator[pa.Table]:
+    def stored_rows(self, batch_rows: int = EXPORT_BATCH_ROWS) -> Iterator[pa.Table]:
         """Every row in rid order: ``seq``, ``leaf_bytes`` (the stored bytes where they are
         not the text's), ``source``, ``line``, and the text (``leaf``) with the display
         columns, for :meth:`derived_mismatches`.
@@ -192,13 +193,13 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
                 raise StoreError(f"cannot read the workspace database: {exc}") from exc
         # Small entries: display columns checked by one parallel query (derived_problem);
         # large ones: here, on the rows read, in parts that fit the memory cap.
-        large = bool(rows) and text_bytes >= _LARGE_ENTRY_BYTES * rows
+        large = bool(rows) and text_bytes >= LARGE_ENTRY_BYTES * rows
         self._check_display_on_read = large
-        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(_DERIVED if large else ())])
+        columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(DERIVED_COLUMNS if large else ())])
         step = batch_rows
         if large:
             # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
-            # display check then parses them in parts of _INSERT_BYTES).
+            # display check then parses them in parts of INSERT_BYTES).
             step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
         for low in range(0, int(rows) + step, step):
             with self._lock:
@@ -217,22 +218,22 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         """How many of ``rows`` (from :meth:`stored_rows`) have a display column that
         their text does not give (the same expressions as loading).
 
-        Checked on the rows already read, in parts of at most _INSERT_BYTES of large
+        Checked on the rows already read, in parts of at most INSERT_BYTES of large
         entries (as they were loaded: parsed together they would not fit the
         memory cap, issue 11.11), on a cursor of its own.
         """
         table = pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch) else rows
-        if not set(_DERIVED) <= set(table.column_names):
+        if not set(DERIVED_COLUMNS) <= set(table.column_names):
             return 0  # small entries: derived_problem checks them all at once
-        checks = " AND ".join(f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED)
+        checks = " AND ".join(f"{column} IS NOT DISTINCT FROM ({DERIVED_COLUMNS[column]})" for column in DERIVED_COLUMNS)
         differing = 0
         with self._lock:
             cursor = self._con.cursor()
             try:
-                for part in _parts_by_bytes(table, _INSERT_BYTES):
+                for part in parts_by_bytes(table, INSERT_BYTES):
                     cursor.register("proving_rows", part)
                     try:
-                        differing += _with_fields(
+                        differing += with_fields(
                             cursor,
                             f"""
                             SELECT count(*) FROM (
@@ -266,9 +267,9 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
                     return "its row ids are not dense"
                 if not self._check_display_on_read:
                     checks = " AND ".join(
-                        f"{column} IS NOT DISTINCT FROM ({_DERIVED[column]})" for column in _DERIVED
+                        f"{column} IS NOT DISTINCT FROM ({DERIVED_COLUMNS[column]})" for column in DERIVED_COLUMNS
                     )
-                    (differing,) = _with_fields(
+                    (differing,) = with_fields(
                         self._con,
                         f"""
                         SELECT count(*) FROM (
@@ -284,6 +285,6 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
             except duckdb.Error as exc:
                 return f"its rows cannot be read ({exc})"
         for text, raw in kept:
-            if _valid_utf8(raw) or text != bytes(raw).decode("utf-8", errors="replace"):
+            if valid_utf8(raw) or text != bytes(raw).decode("utf-8", errors="replace"):
                 return "a row's text is not the display form of its stored bytes"
         return None

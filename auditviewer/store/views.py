@@ -3,7 +3,7 @@
 A :class:`View` is a filtered, sorted result kept as a temporary table of row
 ids, from which :meth:`StoreViews.window` fetches any range of rows by position
 (never by a deep ``OFFSET``). A view in log order needs no sort and no table
-of its own: see :class:`_RidOrder` (rids counted per :data:`_RID_BLOCK`).
+of its own: see :class:`RidOrder` (rids counted per :data:`_RID_BLOCK`).
 :meth:`StoreViews.entry`, :meth:`StoreViews.seqs` and
 :meth:`StoreViews.iter_leaves` read single entries and the exact stored bytes
 for export."""
@@ -23,14 +23,14 @@ from auditviewer.core.errors import StoreError
 from auditviewer.store.connection import StoreConnection
 from auditviewer.store.filters import Filter, Sort
 from auditviewer.store.schema import (
-    _ENTRIES,
-    _EXPORT_BATCH_ROWS,
     DISPLAY_COLUMNS,
-    _select_list,
+    ENTRIES_WITH_METADATA,
+    EXPORT_BATCH_ROWS,
+    select_list,
 )
 
 # Rows of a log-order view are counted per block of this many rids, so that a
-# window finds its rids by a range scan (see _RidOrder).
+# window finds its rids by a range scan (see RidOrder).
 _RID_BLOCK: Final = 65_536
 
 
@@ -55,7 +55,7 @@ class View:
 
 
 @dataclass(slots=True)
-class _RidOrder:
+class RidOrder:
     """How a view in log order finds its rows, without a sort.
 
     Rids are dense and in seq order (the table's order once loaded in order,
@@ -93,8 +93,8 @@ def _block_starts(counts: Iterable[tuple[int, int]]) -> list[int]:
     return list(itertools.accumulate((per_block.get(block, 0) for block in range(blocks)), initial=0))
 
 
-def _count_blocks(con: duckdb.DuckDBPyConnection, source: str) -> list[int]:
-    """Where each block of rids of ``source`` starts in its rows (see :class:`_RidOrder`)."""
+def count_blocks(con: duckdb.DuckDBPyConnection, source: str) -> list[int]:
+    """Where each block of rids of ``source`` starts in its rows (see :class:`RidOrder`)."""
     counts = con.execute(
         f"SELECT rid // {_RID_BLOCK} AS block, count(*) FROM {source} GROUP BY block"
     ).fetchall()
@@ -118,7 +118,7 @@ class StoreViews(StoreConnection):
             rows, params = self._matching_rows(filter, needed)
             number = next(self._view_numbers)
             name = f"view_{number}"
-            order: _RidOrder | None = None
+            order: RidOrder | None = None
             try:
                 if in_log_order:
                     order = self._make_rid_order(name, filter, rows, params, sort.descending)
@@ -155,15 +155,15 @@ class StoreViews(StoreConnection):
 
     def _make_rid_order(
         self, name: str, filter: Filter, rows: str, params: list[object], descending: bool
-    ) -> _RidOrder:
+    ) -> RidOrder:
         if self._finished and filter.to_sql().where == "TRUE":
             # Every entry, and the table no longer changes: the view is the table.
             if self._entries_starts is None:
-                self._entries_starts = _count_blocks(self._con, "entries")
-            return _RidOrder(source="entries", starts=self._entries_starts, descending=descending)
+                self._entries_starts = count_blocks(self._con, "entries")
+            return RidOrder(source="entries", starts=self._entries_starts, descending=descending)
         # Unsorted: a window sorts the one or two blocks it reads.
         self._con.execute(f"CREATE TEMP TABLE {name} AS SELECT rid FROM {rows}", params)
-        return _RidOrder(source=name, starts=_count_blocks(self._con, name), descending=descending)
+        return RidOrder(source=name, starts=count_blocks(self._con, name), descending=descending)
 
     def drop_view(self, view: View) -> None:
         """Forget a view and free its rows (dropping twice is harmless)."""
@@ -189,7 +189,7 @@ class StoreViews(StoreConnection):
             if count == 0 or start >= view.row_count:
                 return self._empty(selected)
             last = min(start + count, view.row_count) - 1
-            column_list = _select_list(selected, "e.")
+            column_list = select_list(selected, "e.")
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -263,7 +263,7 @@ class StoreViews(StoreConnection):
 
         For a seq that two files gave different bytes, the first loaded.
         """
-        column_list = _select_list(DISPLAY_COLUMNS)
+        column_list = select_list(DISPLAY_COLUMNS)
         table = self._arrow(
             f"SELECT {column_list} FROM entries WHERE seq = ? ORDER BY rid LIMIT 1", [seq]
         )
@@ -274,12 +274,12 @@ class StoreViews(StoreConnection):
         """The seqs ``filter`` matches, ascending, each once."""
         sql = (filter or Filter()).to_sql()
         table = self._arrow(
-            f"SELECT DISTINCT seq FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq", sql.params
+            f"SELECT DISTINCT seq FROM {ENTRIES_WITH_METADATA} WHERE {sql.where} ORDER BY seq", sql.params
         )
         return table.column("seq").combine_chunks()
 
     def iter_leaves(
-        self, filter: Filter | None = None, *, batch_rows: int = _EXPORT_BATCH_ROWS
+        self, filter: Filter | None = None, *, batch_rows: int = EXPORT_BATCH_ROWS
     ) -> Iterator[pa.RecordBatch]:
         """Arrow batches of ``seq`` and ``leaf`` (the exact stored bytes) of the
         entries ``filter`` matches, in seq order, for export.
@@ -295,7 +295,7 @@ class StoreViews(StoreConnection):
                 reader = cursor.sql(
                     f"""
                     SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf
-                    FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq, rid
+                    FROM {ENTRIES_WITH_METADATA} WHERE {sql.where} ORDER BY seq, rid
                     """,
                     params=sql.params,
                 ).to_arrow_reader(batch_rows)

@@ -68,10 +68,10 @@ def set_icon(app: QApplication) -> bool:
 
         icon = app_icon()
     except (ImportError, OSError, ValueError, RuntimeError) as exc:
-        log.warning("AuditViewer: no window icon (%s: %s)", type(exc).__name__, exc)
+        log.warning("%s: no window icon (%s: %s)", APP_NAME, type(exc).__name__, exc)
         return False
     if icon.isNull():
-        log.warning("AuditViewer: the window icon could not be loaded")
+        log.warning("%s: the window icon could not be loaded", APP_NAME)
         return False
     app.setWindowIcon(icon)
     return True

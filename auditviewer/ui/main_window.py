@@ -33,14 +33,10 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -52,23 +48,20 @@ from PySide6.QtWidgets import (
 )
 
 from auditviewer.core.about import APP_NAME
-from auditviewer.core.atomic import write_file
-from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.paths import settings_path
 from auditviewer.integrity.report import Report
-from auditviewer.ui.dialogs.cache_settings import CacheSettings
 from auditviewer.ui.models.table_model import EntryTableModel
 from auditviewer.ui.refresher import PageFetcher, Refresher
 from auditviewer.ui.widgets.elided_label import ElidedLabel
 from auditviewer.ui.widgets.facets import FacetList
 from auditviewer.ui.widgets.find_bar import FindBar
-from auditviewer.ui.widgets.integrity_panel import IntegrityBanner, IntegrityPanel
+from auditviewer.ui.widgets.integrity_banner import IntegrityBanner
+from auditviewer.ui.widgets.integrity_panel import IntegrityPanel
 from auditviewer.ui.widgets.json_pane import MetadataPane
 from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
-from auditviewer.ui.window.base import shown
 from auditviewer.ui.window.entries import EntriesController
 from auditviewer.ui.window.export import ExportController
 from auditviewer.ui.window.filtering import FilteringController
@@ -100,50 +93,6 @@ def make_settings() -> QSettings:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(old, path)
     return QSettings(str(path), QSettings.Format.IniFormat)
-
-
-class PreferencesDialog(QDialog):
-    """The viewer's preferences (one so far: remembering verified checkpoints)."""
-
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("preferencesDialog")
-        self.setWindowTitle("Preferences")
-        self.settings = settings
-        self.remember = QCheckBox("Remember verified checkpoints", self)
-        self.remember.setObjectName("rememberCheckpoints")
-        self.remember.setChecked(remember_enabled(settings))
-        about = QLabel(
-            "The checkpoints a trusted key signed are kept per log in your data folder. Opening an "
-            "older or rewritten export of the same log later then shows that the log went on "
-            "(rollback) or that two histories were signed (a fork).",
-            self,
-        )
-        about.setWordWrap(True)
-        about.setEnabled(False)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.remember)
-        layout.addWidget(about)
-        self.cache = CacheSettings(self)
-        layout.addWidget(self.cache)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
-
-    def accept(self) -> None:
-        if not self.cache.apply():
-            return  # the limit typed is not a size: said beside it
-        self.settings.setValue("integrity/remember", self.remember.isChecked())
-        super().accept()
-
-
-def remember_enabled(settings: QSettings) -> bool:
-    return settings.value("integrity/remember", True) not in (False, "false", "0", 0)
 
 
 class MainWindow(QMainWindow):
@@ -316,8 +265,8 @@ class MainWindow(QMainWindow):
         loading, filtering, entries = self.loading, self.filtering, self.entries
         self.refresher.resultReady.connect(filtering.show_result)
         self.fetcher.entryReady.connect(entries.entry_ready)
-        self.model.sortRequested = filtering.sort_requested
-        self.model.pageLoaded = entries.page_loaded
+        self.model.sortRequested.connect(filtering.sort_requested)
+        self.model.pageLoaded.connect(entries.page_loaded)
         self.start_page.openRequested.connect(loading.open_dialog)
         self.start_page.demoRequested.connect(loading.open_demo)
         self.start_page.recentRequested.connect(lambda p: loading.open_paths([p]))
@@ -404,14 +353,6 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.start_page)
         self.menus.update_actions()
         self.filtering.update_title()
-
-    def _write(self, path: str, text: str) -> None:
-        try:
-            write_file(Path(path), text.encode("utf-8"))
-        except AuditViewerError as exc:
-            QMessageBox.warning(self, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
-            return
-        self.status(f"Saved {shown(path)}.")
 
     # drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

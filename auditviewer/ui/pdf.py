@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.core.atomic import atomic_output
 from auditviewer.core.errors import ExportError
 
@@ -40,7 +41,7 @@ def write_pdf(html: str, out: Path, *, overwrite: bool, title: str = "Evidence r
         writer = QPdfWriter(str(tmp))
         writer.setResolution(_DPI)
         writer.setTitle(title)
-        writer.setCreator("AuditViewer")
+        writer.setCreator(APP_NAME)
         writer.setPageLayout(
             QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
         )

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from auditviewer.core.errors import StoreError
+from auditviewer.core.progress import Progress
 from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
@@ -29,7 +30,7 @@ from auditviewer.workspace.cache import (
     rebuild,
 )
 from auditviewer.workspace.cache_folder import record_path
-from auditviewer.workspace.inputs import Progress, Workspace, open_workspace
+from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.verification import verify_workspace
 

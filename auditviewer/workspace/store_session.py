@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.core.domain import DEMO_ORIGIN
+from auditviewer.core.entry_schema import table_columns
 from auditviewer.core.errors import Cancelled, StoreError
 from auditviewer.core.summary import MAX_TEXT as SUMMARY_TEXT
 from auditviewer.core.summary import summarize
@@ -66,6 +67,7 @@ SORT_COLUMNS = {
     "resource": "resource_name",
     "title": "title_name",
     "seq": "seq",
+    **{c.name: c.name for c in table_columns()},
 }
 WINDOW_COLUMNS = (
     "seq",
@@ -81,6 +83,7 @@ WINDOW_COLUMNS = (
     "title_name",
     "metadata",
     "state",
+    *(c.name for c in table_columns()),  # the entry columns with a table column of their own
 )
 HISTOGRAM_BUCKETS = 120
 CACHE_ENTRIES = 64

@@ -24,7 +24,7 @@ def test_core_modules_exist() -> None:
     # Found by walking the packages, so modules moved out of ui/ (Qt-free) are covered too.
     assert {
         "auditviewer.core.times",
-        "auditviewer.core.text",
+        "auditviewer.core.display",
         "auditviewer.integrity.report_html",
         "auditviewer.input.formats.jsonl",
         "auditviewer.workspace.loading",

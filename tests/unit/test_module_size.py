@@ -16,10 +16,7 @@ ROOT = Path(auditviewer.__path__[0])
 LIMIT = 600
 
 #: module → the phase-2 step that splits it
-KNOWN_LONG = {
-    "workspace/cache_folder.py": "issue 16's follow-up: the records and sweeps apart from placement and eviction",
-    "ui/widgets/integrity_panel.py": "step 9",
-}
+KNOWN_LONG: dict[str, str] = {}
 
 
 def _long_modules() -> set[str]:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditviewer.core.atomic import SafeFile, atomic_output
+from auditviewer.core.atomic import write_file
 from auditviewer.integrity.chain import ZERO_HEAD
 from auditviewer.integrity.memory.store import (
     CheckpointMemory,
@@ -88,8 +88,7 @@ def write_evidence(report: Report, path: Path, *, memory: CheckpointMemory | Non
     body = (
         json.dumps(evidence, ensure_ascii=False, indent=2).encode("utf-8", "surrogatepass") + b"\n"
     )
-    with atomic_output(Path(path), overwrite=True) as tmp, SafeFile(tmp, label=str(path)) as handle:
-        handle.write(body)
+    write_file(Path(path), body)
     return True
 
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.display import visible
 from auditviewer.core.errors import AuditViewerError
-from auditviewer.core.text import visible_text
 from auditviewer.workspace import cache_folder
 from auditviewer.workspace.cache_folder import CacheError, format_size
 
@@ -37,7 +37,7 @@ class CacheSettings(QGroupBox):
         self.setObjectName("cacheSettings")
         self.folder = cache_folder.folder()
         cache_folder.sweep(self.folder)
-        self.folder_label = QLabel(visible_text(str(self.folder)), self)
+        self.folder_label = QLabel(visible(str(self.folder)), self)
         self.folder_label.setObjectName("cacheFolder")
         self.folder_label.setWordWrap(True)
         self.total_label = QLabel(self)
@@ -90,7 +90,7 @@ class CacheSettings(QGroupBox):
         if from_environment:
             notes.append(f"{cache_folder.LIMIT_VARIABLE} sets the limit to {format_size(limit.size)}.")
         if limit.problem:
-            notes.append(visible_text(limit.problem))
+            notes.append(visible(limit.problem))
         self.limit_note.setText(" ".join(notes))
         self.limit_note.setVisible(bool(notes))
 
@@ -120,7 +120,7 @@ class CacheSettings(QGroupBox):
         try:
             cache_folder.set_configured_limit(cache_folder.parse_size(text) if text else None)
         except (AuditViewerError, OSError) as exc:
-            self.limit_note.setText(visible_text(f"Limit: {exc}"))
+            self.limit_note.setText(visible(f"Limit: {exc}"))
             self.limit_note.setVisible(True)
             self.limit_edit.setFocus()
             return False

@@ -1,6 +1,6 @@
 """A collapsible tree of one JSON value (an entry), as a Qt item model.
 
-Keys and values are shown as plain, visible text (see :mod:`auditviewer.core.text`);
+Keys and values are shown as plain, visible text (see :mod:`auditviewer.core.display`);
 ``JSON_PATH_ROLE`` gives each node's JSONPath (``$.metadata.image.before``)
 and ``JSON_VALUE_ROLE`` its value as compact JSON text, for copying.
 
@@ -22,8 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from auditviewer.core.display import json_text
-from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.core.display import cell_text, json_text, plain_tooltip
 from auditviewer.ui.models.tree_model import TreeModel
 
 COLUMN_KEY = 0

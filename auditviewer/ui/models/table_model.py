@@ -12,7 +12,6 @@ the character ⌛, which no commonly installed font draws (issue 13.12).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,15 +21,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from auditviewer.core.display import json_text
+from auditviewer.core.display import cell_text, json_text, plain_tooltip
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.entry_schema import table_columns
 from auditviewer.core.resources_path import resource
 from auditviewer.core.summary import summarize
-from auditviewer.core.text import cell_text, plain_tooltip
 from auditviewer.core.times import format_time
 
 PAGE_SIZE = 128
@@ -45,7 +45,11 @@ COL_RESOURCE = 4
 COL_TITLE = 5
 COL_SUMMARY = 6
 COL_SEQ = 7
-COLUMN_COUNT = 8
+#: Entry columns shown in a column of their own (the entry schema's ``own_table_column``),
+#: after Seq; none today: every entry column is in a composed cell or the JSON pane.
+ENTRY_TABLE_COLUMNS = table_columns()
+_FIRST_ENTRY_COL = COL_SEQ + 1
+COLUMN_COUNT = _FIRST_ENTRY_COL + len(ENTRY_TABLE_COLUMNS)
 
 COLUMN_TITLES = {
     COL_STATE: "",
@@ -56,6 +60,7 @@ COLUMN_TITLES = {
     COL_TITLE: "Title",
     COL_SUMMARY: "Summary",
     COL_SEQ: "Seq",
+    **{_FIRST_ENTRY_COL + i: c.label for i, c in enumerate(ENTRY_TABLE_COLUMNS)},
 }
 #: Names for the column chooser and settings (the badge column has no title).
 COLUMN_NAMES = {**COLUMN_TITLES, COL_STATE: "Integrity"}
@@ -69,6 +74,7 @@ SORT_KEYS = {
     COL_TITLE: "title",
     COL_SUMMARY: "summary",
     COL_SEQ: "seq",
+    **{_FIRST_ENTRY_COL + i: c.name for i, c in enumerate(ENTRY_TABLE_COLUMNS)},
 }
 #: Summary is computed for display; the store cannot order by it.
 SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
@@ -84,6 +90,7 @@ DEFAULT_WIDTHS = {
     COL_TITLE: 100,
     COL_SUMMARY: 160,  # the last column: stretched to what is left
     COL_SEQ: 54,
+    **{_FIRST_ENTRY_COL + i: 120 for i in range(len(ENTRY_TABLE_COLUMNS))},
 }
 
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40
@@ -133,6 +140,8 @@ class Row:
     beyond_retention: bool
     #: The stored texts of event type, actor, resource and title (what a copy holds).
     raw: tuple[str, str, str, str] = ("", "", "", "")
+    #: The stored texts of the entry columns with a column of their own (ENTRY_TABLE_COLUMNS).
+    entry_texts: tuple[str, ...] = ()
 
 
 def _get(columns: dict[str, list[Any]], name: str, i: int) -> Any:
@@ -209,6 +218,7 @@ def rows_from_table(
                     retention_ms is not None and time_ms is not None and time_ms < retention_ms
                 ),
                 raw=(_str(event), _str(actor), _str(resource), _str(title)),
+                entry_texts=tuple(_str(_get(columns, c.name, i)) for c in ENTRY_TABLE_COLUMNS),
             )
         )
     return out
@@ -216,6 +226,11 @@ def rows_from_table(
 
 class EntryTableModel(QAbstractTableModel):
     """Rows of a :class:`WindowSource`, fetched a page at a time, LRU-cached."""
+
+    #: A column header asked for another order: the store's sort key, descending.
+    sortRequested = Signal(str, bool)
+    #: Rows ``first``..``last`` of a page fetched on the page thread are shown now.
+    pageLoaded = Signal(int, int)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -226,12 +241,10 @@ class EntryTableModel(QAbstractTableModel):
         self._retention_ms: int | None = None
         self._sort_column = COL_SEQ
         self._sort_order = Qt.SortOrder.DescendingOrder
-        self.sortRequested: Callable[[str, bool], None] | None = None
         self.fetches = 0  # pages fetched, for tests and benchmarks
         self._fetcher: Any = None  # a PageFetcher: pages of threaded sources come from it
         self._pending: set[int] = set()
         self._generation = 0
-        self.pageLoaded: Callable[[int, int], None] | None = None
 
     def set_fetcher(self, fetcher: Any) -> None:
         """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
@@ -262,8 +275,7 @@ class EntryTableModel(QAbstractTableModel):
         last = min(self._count, first + len(rows)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
-            if self.pageLoaded is not None:
-                self.pageLoaded(first, last)
+            self.pageLoaded.emit(first, last)
 
     def seed_pages(self, pages: dict[int, pa.Table]) -> None:
         """Pages fetched together with the view: shown at once, no placeholder."""
@@ -472,6 +484,8 @@ class EntryTableModel(QAbstractTableModel):
             return r.summary
         if col == COL_SEQ:
             return str(r.seq)
+        if _FIRST_ENTRY_COL <= col < COLUMN_COUNT and r.entry_texts:
+            return cell_text(r.entry_texts[col - _FIRST_ENTRY_COL])
         return ""
 
     # -- sorting: delegated to the store (a new view), never done here ----
@@ -480,8 +494,7 @@ class EntryTableModel(QAbstractTableModel):
             return
         self._sort_column = column
         self._sort_order = order
-        if self.sortRequested is not None:
-            self.sortRequested(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+        self.sortRequested.emit(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
 
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return self._sort_column, self._sort_order
@@ -514,5 +527,7 @@ class EntryTableModel(QAbstractTableModel):
             return format_time(r.time_ms, self._utc, millis=True) or r.time_text
         if c in raw_index:
             return r.raw[raw_index[c]]
+        if _FIRST_ENTRY_COL <= c < COLUMN_COUNT and r.entry_texts:
+            return r.entry_texts[c - _FIRST_ENTRY_COL]
         return self._display(r, c)
 

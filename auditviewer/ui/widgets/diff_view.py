@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.display import elide, plain_tooltip, visible
 from auditviewer.core.summary import is_change
-from auditviewer.core.text import elide, plain_tooltip, visible_text
 from auditviewer.ui.models.json_model import child_path
 
 COLUMN_FIELD = 0
@@ -110,7 +110,7 @@ def field_label(path: str) -> str:
 
 def show_value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return elide(visible_text(text), DIFF_LIMIT)
+    return elide(visible(text), DIFF_LIMIT)
 
 
 def split_change(before: str, after: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
@@ -198,7 +198,7 @@ class ChangesModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COLUMN_FIELD:
-                return visible_text(field_label(change.path))
+                return visible(field_label(change.path))
             return before if col == COLUMN_BEFORE else after
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COLUMN_FIELD:

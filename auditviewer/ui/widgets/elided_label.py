@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from auditviewer.core.text import elide, plain_tooltip, visible_text
+from auditviewer.core.display import elide, plain_tooltip, visible
 
 #: Characters kept of a label's text at all (the tooltip shows up to this many).
 TEXT_LIMIT = 2000
@@ -47,7 +47,7 @@ class ElidedLabel(QLabel):
         return self._full
 
     def setText(self, text: str) -> None:
-        self._full = elide(visible_text(text or ""), TEXT_LIMIT)
+        self._full = elide(visible(text or ""), TEXT_LIMIT)
         self.setToolTip(plain_tooltip(self._full) if self._full else "")
         self._elide()
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.core.display import cell_text, plain_tooltip
 
 COUNT_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 VALUE_ROLE = int(Qt.ItemDataRole.UserRole) + 21

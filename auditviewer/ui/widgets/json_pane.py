@@ -59,8 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.display import json_text
-from auditviewer.core.text import plain_tooltip, visible_text
+from auditviewer.core.display import json_text, plain_tooltip, visible
 from auditviewer.core.times import format_time, parse_rfc3339_ms, zone_name
 from auditviewer.ui.models.json_model import JSON_PATH_ROLE, JsonTreeModel
 from auditviewer.ui.widgets.diff_view import DiffView
@@ -85,7 +84,7 @@ VERDICT_STYLE = {
 
 def pretty_json(value: Any) -> str:
     """Indented JSON, every character visible (json escapes controls; we escape the rest)."""
-    return visible_text(json.dumps(value, indent=2, ensure_ascii=False), keep_newlines=True)
+    return visible(json.dumps(value, indent=2, ensure_ascii=False), keep_newlines=True)
 
 
 class JsonHighlighter(QSyntaxHighlighter):
@@ -370,7 +369,7 @@ class MetadataPane(QWidget):
             compact = self._leaf if self._leaf is not None else json.dumps(
                 self._entry, ensure_ascii=False
             )
-            shown = visible_text(compact[:TEXT_LIMIT], keep_newlines=False)
+            shown = visible(compact[:TEXT_LIMIT], keep_newlines=False)
             self.highlighter.setDocument(None)
             self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.text.setPlainText(shown)

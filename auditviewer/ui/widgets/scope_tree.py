@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import cell_text, plain_tooltip
+from auditviewer.core.display import cell_text, plain_tooltip
 from auditviewer.ui.models.tree_model import TreeModel
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope, ScopeNode, build_tree
 

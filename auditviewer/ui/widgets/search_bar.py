@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditviewer.core.display import elide, visible
 from auditviewer.core.errors import QueryError
-from auditviewer.core.text import elide, visible_text
 
 DEBOUNCE_MS = 350
 
@@ -199,7 +199,7 @@ class SearchBar(QWidget):
         self.edit.mark(start, length)
         self.edit.setStyleSheet("QLineEdit { border: 1px solid #d32f2f; }")
         self.error_label.setText(
-            f"Column {column}: {elide(visible_text(exc.reason), 300)}"
+            f"Column {column}: {elide(visible(exc.reason), 300)}"
         )
         self.error_label.show()
         self.errorChanged.emit(self.error_label.text())

@@ -1,7 +1,7 @@
 """What every controller shares: its window, and the wording of data in messages.
 
 Every string from an input reaches a message box, menu or status line through
-:func:`shown` or :func:`menu_text` (both :func:`auditviewer.core.text.visible_text`).
+:func:`shown` or :func:`menu_text` (both :func:`auditviewer.core.display.visible`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from auditviewer.core.text import elide, visible_text
+from auditviewer.core.display import elide, visible
 
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
@@ -22,7 +22,7 @@ MESSAGE_DATUM_LIMIT = 600
 def shown(value: object, limit: int = MESSAGE_DATUM_LIMIT) -> str:
     """A datum from an input as it may appear in a message box or status line:
     every control, bidi and invisible character visible, bounded."""
-    return elide(visible_text(str(value)), limit)
+    return elide(visible(str(value)), limit)
 
 
 def menu_text(value: object, limit: int = 90) -> str:

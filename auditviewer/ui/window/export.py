@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from auditviewer.core.text import elide, visible_text
+from auditviewer.core.display import elide, visible
 from auditviewer.ui.dialogs.export import ExportDialog
 from auditviewer.ui.window.base import Controller
 from auditviewer.workspace.scopes import Scope
@@ -70,7 +70,7 @@ class ExportController(Controller):
             title = "Export the entries shown"
         else:
             state = FilterState(scope=scope, utc=w.state.utc)
-            title = f"Export the history of {elide(visible_text(scope.label), 60)}"
+            title = f"Export the history of {elide(visible(scope.label), 60)}"
         filt = session.to_filter(state)
         self.close_dialog()
         dialog = ExportDialog(session, filt, title=title, settings=w.settings, parent=w,

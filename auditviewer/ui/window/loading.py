@@ -40,8 +40,8 @@ from PySide6.QtCore import QThread, QTimer, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.core.display import elide, visible
 from auditviewer.core.errors import AuditViewerError
-from auditviewer.core.text import elide, visible_text
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE
 from auditviewer.ui.window.base import Controller, menu_text, shown
 from auditviewer.ui.workers import JobContext, Worker, start
@@ -236,7 +236,7 @@ class LoadingController(Controller):
     def inputs_text(self) -> str:
         names = [Path(p).name or p for p in self.w.paths]
         text = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        return elide(visible_text(text), 120)
+        return elide(visible(text), 120)
 
     def is_loading(self) -> bool:
         return self.worker is not None
@@ -403,10 +403,10 @@ class LoadingController(Controller):
         text = f"Opened {self._stored:,} entries in {seconds:.1f} s."
         notices = session.notices
         if notices:
-            text += " " + elide(visible_text("; ".join(notices)), 200)
+            text += " " + elide(visible("; ".join(notices)), 200)
         problems = self.load_problems()
         if problems:
-            text += " " + elide(visible_text(problems[0]), 200) + (
+            text += " " + elide(visible(problems[0]), 200) + (
                 f" (+{len(problems) - 1} more, see the banner)" if len(problems) > 1 else ""
             )
         w.banner.set_notes(problems)

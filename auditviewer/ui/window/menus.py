@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 
+from auditviewer.core.about import APP_NAME
 from auditviewer.ui.models.table_model import COLUMN_COUNT, COLUMN_NAMES
 from auditviewer.ui.theme import SYSTEM, THEME_LABELS, THEMES
-from auditviewer.ui.widgets.integrity_panel import has_fork
+from auditviewer.ui.widgets.integrity_banner import has_fork
 from auditviewer.ui.window.base import Controller
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class Menus(Controller):
         syntax = QAction("&Search Syntax", w)
         syntax.triggered.connect(lambda: w.search.help_button.setChecked(True))
         help_menu.addAction(syntax)
-        about = QAction("&About AuditViewer", w)
+        about = QAction(f"&About {APP_NAME}", w)
         about.triggered.connect(w.reports.about)
         help_menu.addAction(about)
 

@@ -2,7 +2,7 @@
 log table widget (keys for copy and open; its columns, widths and order set up once).
 
 Recent paths are data (a file name may hold anything): shown through
-:func:`auditviewer.core.text.visible_text`.
+:func:`auditviewer.core.display.visible`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.text import visible_text
+from auditviewer.core.about import APP_NAME
+from auditviewer.core.display import visible
 from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
 from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 
@@ -40,7 +41,7 @@ class StartPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startPage")
-        title = QLabel("AuditViewer", self)
+        title = QLabel(APP_NAME, self)
         f = title.font()
         f.setPointSizeF(f.pointSizeF() * 2.0)
         f.setBold(True)
@@ -109,7 +110,7 @@ class StartPage(QWidget):
         cached = cached_exports()
         for p in paths:
             fast = opens_fast(p, cached)
-            item = QListWidgetItem(visible_text(p) + (FAST_MARK if fast else ""))
+            item = QListWidgetItem(visible(p) + (FAST_MARK if fast else ""))
             item.setData(Qt.ItemDataRole.UserRole, p)
             if fast:
                 item.setToolTip("Opens fast: its database is in the workspace cache")

@@ -2,8 +2,8 @@
 evidence, and the About box.
 
 The report file names the opened inputs; the manifest's organisation appears only
-as its claim (:func:`claimed_organization`). Files are written through the window's
-writer (one place, which the "one atomic writer" step replaces).
+as its claim (:func:`claimed_organization`). Files are written whole through the one
+atomic writer (:func:`auditviewer.core.atomic.write_file`), a failure said in a message box.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.integrity.memory import write_evidence
 from auditviewer.integrity.report_html import report_html
-from auditviewer.ui.widgets.integrity_panel import has_fork
+from auditviewer.ui.widgets.integrity_banner import has_fork
 from auditviewer.ui.window.base import Controller, claimed_organization, shown
 
 
@@ -49,7 +50,7 @@ class ReportsController(Controller):
             return None
         data = w.report.to_json()
         data["inputs"] = list(w.paths)
-        w._write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        self._write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return path
 
     def save_report_html(self, path: str | None = None) -> str | None:
@@ -63,7 +64,7 @@ class ReportsController(Controller):
         if not path:
             return None
         org = claimed_organization(w.session.info.organization) if w.session else None
-        w._write(path, report_html(w.report, inputs=w.paths, organization=org))
+        self._write(path, report_html(w.report, inputs=w.paths, organization=org))
         return path
 
     def save_fork_evidence(self, path: str | None = None) -> str | None:
@@ -87,16 +88,16 @@ class ReportsController(Controller):
         w.status(f"Saved the fork evidence to {shown(path)}.")
         return path
 
-    def about(self) -> None:
+    def _write(self, path: str, text: str) -> None:
+        w = self.w
         try:
-            from auditviewer.ui.dialogs.about import show_about
-        except ImportError:
-            from auditviewer import __version__
-
-            QMessageBox.about(
-                self.w,
-                "About AuditViewer",
-                f"AuditViewer {__version__}\n\nOpen, search and verify signed audit-log exports.",
-            )
+            write_file(Path(path), text.encode("utf-8"))
+        except AuditViewerError as exc:
+            QMessageBox.warning(w, APP_NAME, f"Could not save {shown(path)}: {shown(exc)}")
             return
+        w.status(f"Saved {shown(path)}.")
+
+    def about(self) -> None:
+        from auditviewer.ui.dialogs.about import show_about
+
         show_about(self.w)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.core.display import elide, visible
 from auditviewer.core.errors import TrustStoreError
-from auditviewer.core.text import elide, visible_text
 from auditviewer.integrity.memory import CheckpointMemory, CheckpointMemoryError
 from auditviewer.integrity.trust import TrustStore
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog, TrustStoreDialog
-from auditviewer.ui.widgets.integrity_panel import UntrustedSigner
+from auditviewer.ui.widgets.untrusted_keys import UntrustedSigner
 from auditviewer.ui.window.base import Controller, shown
 
 
@@ -48,7 +48,7 @@ class TrustController(Controller):
             loading.open_paths(list(self.w.paths), trust=loading.extra_trust, remember=False)
 
     def remember_checkpoints(self) -> bool:
-        from auditviewer.ui.main_window import remember_enabled
+        from auditviewer.ui.dialogs.preferences import remember_enabled
 
         return remember_enabled(self.w.settings)
 
@@ -67,7 +67,7 @@ class TrustController(Controller):
         return w.session.info.origin if w.session is not None else None
 
     def open_preferences(self) -> None:
-        from auditviewer.ui.main_window import PreferencesDialog
+        from auditviewer.ui.dialogs.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.w.settings, self.w)
         dialog.exec()
@@ -95,7 +95,7 @@ class TrustController(Controller):
         except CheckpointMemoryError as exc:
             QMessageBox.warning(w, APP_NAME, f"Could not forget this log: {shown(exc)}")
             return None
-        w.status(f"Forgot {count:,} remembered checkpoints of {elide(visible_text(origin), 80)}; "
+        w.status(f"Forgot {count:,} remembered checkpoints of {elide(visible(origin), 80)}; "
                  "verifying again…")
         self.reverify()
         return count

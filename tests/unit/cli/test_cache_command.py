@@ -13,6 +13,7 @@ from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import cache_folder
 from auditviewer.workspace.cache_folder import DatabaseRecord, ExportRecord
+from auditviewer.workspace.cache_folder.records import now_ms
 from tests.helpers.vectors import VECTORS
 
 BUNDLE = VECTORS / "valid-jsonl"
@@ -29,7 +30,7 @@ def folder() -> Path:
 def _database(where: Path, name: str, *, days_ago: float, export: str, size: int = 2000) -> Path:
     path = where / f"workspace-{name}.duckdb"
     path.write_bytes(b"\0" * size)
-    opened = cache_folder._now_ms() - int(days_ago * DAY_MS)
+    opened = now_ms() - int(days_ago * DAY_MS)
     cache_folder.write_record(path, DatabaseRecord(name, [ExportRecord(export, 886_000_000, 1)], opened, opened))
     return path
 

@@ -19,7 +19,8 @@ from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
 def test_rfc3339_utc_is_utc_with_milliseconds_and_round_trips() -> None:
     moment = datetime(2026, 9, 14, 10, 31, 22, 512_000, tzinfo=timezone(timedelta(hours=2)))
     assert rfc3339_utc(moment) == "2026-09-14T08:31:22.512Z"
-    assert rfc3339_utc(datetime(2026, 1, 1)) == "2026-01-01T00:00:00.000Z"  # naive is UTC
+    with pytest.raises(ValueError, match="names no moment"):  # one rule: no zone, no moment
+        rfc3339_utc(datetime(2026, 1, 1))
     assert parse_rfc3339_ms(rfc3339_utc(moment)) == int(moment.timestamp() * 1000)
     assert rfc3339_utc().endswith("Z") and abs(parse_rfc3339_ms(rfc3339_utc()) / 1000 - datetime.now(UTC).timestamp()) < 5  # type: ignore[operator]
 

@@ -11,10 +11,12 @@ import pytest
 
 from auditviewer.core.paths import data_dir
 from auditviewer.integrity.memory import CheckpointMemory
-from auditviewer.ui.main_window import MainWindow, PreferencesDialog, make_settings
+from auditviewer.ui.dialogs.preferences import PreferencesDialog
+from auditviewer.ui.main_window import MainWindow
 from auditviewer.workspace import store_session as loader_module
 from auditviewer.workspace.store_session import is_demo_origin, load_session
 from tests.helpers.bundle_builder import ORIGIN, make_entry, refresh_manifest, signer, write_bundle
+from tests.helpers.window import shown_window
 
 KEY = signer()
 LEAVES = [make_entry(i) for i in range(50)]
@@ -22,11 +24,7 @@ LEAVES = [make_entry(i) for i in range(50)]
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(load_session, settings=make_settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, load_session)
 
 
 def load(qtbot: Any, w: MainWindow, path: Path) -> str:

@@ -42,10 +42,10 @@ def test_saving_leaves_a_file_named_like_a_temporary_alone(window: MainWindow, t
 def test_a_failed_save_is_a_warning_and_keeps_the_old_file(
     window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditviewer.ui import main_window
+    from auditviewer.ui.window import reports
 
     warned: list[str] = []
-    monkeypatch.setattr(main_window.QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    monkeypatch.setattr(reports.QMessageBox, "warning", lambda *args: warned.append(args[2]))
     target = tmp_path / "missing-folder" / "r.json"
     assert window.reports.save_report_json(str(target)) == str(target)
     assert warned and "missing-folder" in warned[0] and not target.exists()

@@ -39,3 +39,26 @@ def test_the_viewer_declares_signals() -> None:
 def test_every_signal_is_camel_case() -> None:
     bad = [f"{owner}.{name}" for owner, name in ui_signals() if not SIGNAL_NAME.fullmatch(name)]
     assert not bad, bad
+
+
+def test_no_attribute_is_named_like_a_signal() -> None:
+    # A callback held in an attribute (``self.sortRequested = None``, set by the window)
+    # reads as a signal and is not one: make it a Signal, or name it snake_case.
+    import ast
+    from pathlib import Path
+
+    root = Path(auditviewer.ui.__path__[0])
+    camel = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+")
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                    and camel.fullmatch(target.attr)
+                ):
+                    bad.append(f"{path.relative_to(root)}:{node.lineno} self.{target.attr}")
+    assert not bad, bad

@@ -18,7 +18,7 @@ from auditviewer.ui.theme import (
     is_dark,
     light_palette,
 )
-from auditviewer.ui.widgets.integrity_panel import IntegrityBanner, status_colours
+from auditviewer.ui.widgets.integrity_banner import IntegrityBanner, status_colours
 
 Role = QPalette.ColorRole
 READ_PAIRS = (

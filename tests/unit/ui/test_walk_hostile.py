@@ -29,12 +29,13 @@ from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.report_html import HEADING
 from auditviewer.ui.dialogs.about import AboutDialog
 from auditviewer.ui.dialogs.trust_store import TrustKeyDialog
-from auditviewer.ui.main_window import MainWindow, make_settings
-from auditviewer.ui.widgets.integrity_panel import STATUS_ICON, STATUS_TEXT, summary_line
+from auditviewer.ui.main_window import MainWindow
+from auditviewer.ui.widgets.integrity_banner import STATUS_ICON, STATUS_TEXT, summary_line
 from auditviewer.ui.widgets.json_pane import TAB_CHANGES, TAB_TEXT, TAB_TREE, VERDICT_STYLE
 from auditviewer.workspace.store_session import load_session
 from tests.helpers.bundle_builder import key_id
 from tests.helpers.hostile_bundle import hostile_key, write_hostile_bundle
+from tests.helpers.window import shown_window
 
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
@@ -109,12 +110,7 @@ def assert_all_visible(root: QWidget) -> int:
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(load_session, settings=make_settings())
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, load_session, size=(1400, 900))
 
 
 def test_walk_every_widget(qtbot: Any, window: MainWindow, tmp_path: Path,

@@ -8,22 +8,18 @@ from typing import Any
 
 import pytest
 
-from auditviewer.ui.main_window import MainWindow, make_settings
+from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.models.table_model import COL_ACTOR
 from auditviewer.workspace.store_session import load_session
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.window import shown_window
 
 KEY = signer()
 
 
 @pytest.fixture
 def window(qtbot: Any) -> MainWindow:
-    w = MainWindow(load_session, settings=make_settings())
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown_window(qtbot, load_session, size=(1200, 800))
 
 
 def open_bundle(qtbot: Any, window: MainWindow, bundle: Path) -> None:
@@ -111,7 +107,7 @@ def test_export_default_name_bounded_and_errors_in_the_dialog(
 
 def test_banner_error_line_shows_the_input_visibly() -> None:
     from auditviewer.integrity.report import Report
-    from auditviewer.ui.widgets.integrity_panel import summary_line
+    from auditviewer.ui.widgets.integrity_banner import summary_line
 
     report = Report(status="error", origin=None, entries=0, verified_entries=0,
                     first_seq=None, last_seq=None,

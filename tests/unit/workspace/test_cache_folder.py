@@ -16,7 +16,8 @@ from auditviewer.core.errors import StoreError
 from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import cache_folder
-from auditviewer.workspace.cache_folder import CacheError, DatabaseRecord, ExportRecord
+from auditviewer.workspace.cache_folder import CacheError, DatabaseRecord, ExportRecord, listing
+from auditviewer.workspace.cache_folder.records import now_ms
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
@@ -82,6 +83,34 @@ def test_environment_overrides_preferences(folder: Path, monkeypatch: pytest.Mon
     assert limit.problem is not None and "AUDITVIEWER_CACHE_LIMIT" in limit.problem and "'lots'" in limit.problem
     cache_folder.set_configured_limit(None)
     assert cache_folder.cache_limit(folder).source == "default"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ('{"limit_bytes": 7000, "other": 1}', 7000),
+        ('{"limit_bytes": null}', None),
+        ("{}", None),
+        ('{"limit_bytes": true}', "refused"),
+        ('{"limit_bytes": 0}', "refused"),
+        ('{"limit_bytes": -5}', "refused"),
+        ('{"limit_bytes": 5.0}', "refused"),
+        ('{"limit_bytes": 1, "limit_bytes": 2}', "not a cache settings file"),
+        ("[1]", "not a cache settings file"),
+    ],
+)
+def test_the_settings_record_is_validated(folder: Path, text: str, limit: int | str | None) -> None:
+    path = cache_folder.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if limit is None or isinstance(limit, int):
+        assert cache_folder.configured_limit() == limit
+        return
+    with pytest.raises(CacheError) as caught:
+        cache_folder.configured_limit()
+    message = str(caught.value)
+    assert str(path) in message
+    assert ("positive whole number" in message) if limit == "refused" else (limit in message)
 
 
 def test_a_damaged_settings_file_is_named_and_ignored(folder: Path) -> None:
@@ -171,7 +200,7 @@ def test_a_database_open_in_this_process_is_never_evicted(folder: Path) -> None:
 
 
 def test_clear_older_than_keeps_recent_databases(folder: Path) -> None:
-    now = cache_folder._now_ms()
+    now = now_ms()
     old = _fake(folder, "old", 100, last_opened_ms=now - 10 * 86_400_000)
     recent = _fake(folder, "new", 100, last_opened_ms=now - 86_400_000)
     removal = cache_folder.clear(older_than_days=3, where=folder)
@@ -209,7 +238,7 @@ def test_half_written_database_is_removed_and_a_complete_one_kept(folder: Path) 
     assert garbage.exists()
     # The complete one is stamped, so the next sweep need not open it.
     record = cache_folder.read_record(complete)
-    assert record is not None and record.complete_stamp == cache_folder._stamp(complete)
+    assert record is not None and record.complete_stamp == listing._stamp(complete)
 
 
 _BUILDER = textwrap.dedent(

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog
 
 from auditviewer.store.store import Store
-from auditviewer.ui.main_window import PreferencesDialog
+from auditviewer.ui.dialogs.preferences import PreferencesDialog
 from auditviewer.ui.window.pages import FAST_MARK, StartPage
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import cache_folder

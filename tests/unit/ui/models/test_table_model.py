@@ -117,7 +117,7 @@ def test_refresh_count_appends(qtbot: Any) -> None:
 def test_sort_is_delegated() -> None:
     model = EntryTableModel()
     got: list[tuple[str, bool]] = []
-    model.sortRequested = lambda key, desc: got.append((key, desc))
+    model.sortRequested.connect(lambda key, desc: got.append((key, desc)))
     model.sort(COL_ACTOR, Qt.SortOrder.AscendingOrder)
     assert got == [("actor", False)]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from auditviewer.integrity.report import KEEP_PER_KIND, Finding, FindingBudget, Report
-from auditviewer.ui.widgets.integrity_panel import IntegrityPanel, summary_line
+from auditviewer.ui.widgets.integrity_banner import summary_line
+from auditviewer.ui.widgets.integrity_panel import IntegrityPanel
 
 
 def _report() -> Report:

@@ -7,13 +7,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from auditviewer.integrity.report_html import report_html
-from auditviewer.ui.widgets.integrity_panel import (
-    F_KIND,
-    IntegrityBanner,
-    IntegrityPanel,
-    summary_line,
-    untrusted_signers,
-)
+from auditviewer.ui.widgets.integrity_banner import IntegrityBanner, summary_line
+from auditviewer.ui.widgets.integrity_panel import IntegrityPanel
+from auditviewer.ui.widgets.report_findings import F_KIND
+from auditviewer.ui.widgets.untrusted_keys import untrusted_signers
 from tests.helpers.vectors import VECTOR_KEY, verify_vector
 
 
@@ -99,7 +96,7 @@ def test_detail_of_selected_finding_and_checkpoint(qtbot: Any) -> None:
 
 def test_signer_text_tells_invalid_from_not_checked() -> None:
     from auditviewer.integrity.report import Signer
-    from auditviewer.ui.widgets.integrity_panel import signer_text
+    from auditviewer.ui.widgets.report_checkpoints import signer_text
 
     text = signer_text(
         [
@@ -116,7 +113,7 @@ def test_signer_text_tells_invalid_from_not_checked() -> None:
 
 def test_finding_messages_have_the_room(qtbot: Any) -> None:
     """Defect 13.5: the message gets the row's width and wraps; codes are in the tooltip."""
-    from auditviewer.ui.widgets.integrity_panel import F_CHECKPOINT, F_MESSAGE, F_SEVERITY
+    from auditviewer.ui.widgets.report_findings import F_CHECKPOINT, F_MESSAGE, F_SEVERITY
 
     panel = IntegrityPanel()
     qtbot.addWidget(panel)
@@ -139,7 +136,7 @@ def test_finding_messages_have_the_room(qtbot: Any) -> None:
 
 def test_plain_export_reads_as_no_integrity_data(qtbot: Any) -> None:
     """Defect 13.6: neutral, one sentence, what a bundle would add; no "0 of 200"."""
-    from auditviewer.ui.widgets.integrity_panel import STATUS_PLAIN, status_colours
+    from auditviewer.ui.widgets.integrity_banner import STATUS_PLAIN, status_colours
 
     report, _ = verify_vector("dashboard-export.json")
     banner = IntegrityBanner()
