@@ -16,6 +16,7 @@ from auditviewer.ui.models.table_model import COLUMN_COUNT, COLUMN_NAMES
 from auditviewer.ui.theme import SYSTEM, THEME_LABELS, THEMES
 from auditviewer.ui.widgets.integrity_panel import has_fork
 from auditviewer.ui.window.base import Controller
+from auditviewer.ui.window.field_keys import ActionKeysInField
 
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
@@ -54,6 +55,7 @@ class Menus(Controller):
         self.export_action.setStatusTip("Export the entries shown: a verifiable slice bundle or a plain file")
         self.export_action.triggered.connect(lambda: w.export.open_export())
         file_menu.addAction(self.export_action)
+        self.search_keys = ActionKeysInField(w.search.edit, [self.export_action])  # xcb's Ctrl+E
         file_menu.addSeparator()
         self.close_action = QAction("&Close Workspace", w)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
