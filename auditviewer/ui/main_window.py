@@ -69,6 +69,7 @@ from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.window.base import shown
+from auditviewer.ui.window.columns import ColumnsController
 from auditviewer.ui.window.entries import EntriesController
 from auditviewer.ui.window.export import ExportController
 from auditviewer.ui.window.filtering import FilteringController
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
         self.trust = TrustController(self)
         self.export = ExportController(self)
         self.layouts = LayoutController(self)
+        self.columns = ColumnsController(self)
         self.menus = Menus(self)
         self.model.set_fetcher(self.fetcher)
         self._connect()

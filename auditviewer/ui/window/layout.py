@@ -105,7 +105,16 @@ class LayoutController(Controller):
                 split.restoreState(value)
         header = s.value("table/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
+            # Saved with metadata columns (ui/window/columns.py): the header is given as
+            # many sections while it restores, then they go (a header restored with more
+            # sections than its model has would keep phantom ones).
+            try:
+                extra = max(0, min(64, int(str(s.value("table/headerExtra", 0) or 0))))
+            except (TypeError, ValueError):
+                extra = 0
+            w.model.set_meta_columns(tuple((f"\0{i}",) for i in range(extra)))
             w.table.horizontalHeader().restoreState(header)
+            w.model.set_meta_columns(())
         hh = w.table.horizontalHeader()
         for col, act in w.menus.column_actions.items():
             act.blockSignals(True)
@@ -163,7 +172,9 @@ class LayoutController(Controller):
         self._header_timer.start()
 
     def save_header(self) -> None:
-        self.w.settings.setValue("table/header", self.w.table.horizontalHeader().saveState())
+        w = self.w
+        w.settings.setValue("table/header", w.table.horizontalHeader().saveState())
+        w.settings.setValue("table/headerExtra", w.model.columnCount() - COLUMN_COUNT)
 
     def reset_layout(self) -> None:
         w = self.w
