@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
     sessionReady = Signal()
     loadFinished = Signal(str)  # status: verified / incomplete / failed / error / cancelled
     viewUpdated = Signal()  # the table, counts and facets show the current filter
+    newTabRequested = Signal(object)  # paths, or None: ask (ui/widgets/workspace_tabs.py)
 
     def __init__(
         self,

@@ -37,6 +37,11 @@ class Menus(Controller):
         self.open_folder_action = QAction("Open &Folder…", w)
         self.open_folder_action.triggered.connect(w.loading.open_folder_dialog)
         file_menu.addAction(self.open_folder_action)
+        self.new_tab_action = QAction("Open in New &Tab…", w)  # shown when the window is a tab
+        self.new_tab_action.setShortcut(QKeySequence.StandardKey.AddTab)
+        self.new_tab_action.setVisible(False)
+        self.new_tab_action.triggered.connect(lambda: w.newTabRequested.emit(None))
+        file_menu.addAction(self.new_tab_action)
         self.demo_action = QAction("Open the &Demo", w)
         self.demo_action.triggered.connect(w.loading.open_demo)
         file_menu.addAction(self.demo_action)
