@@ -69,10 +69,18 @@ class ColumnsController(Controller):
             self.w.status(f"At most {MAX_META_COLUMNS} metadata columns; remove one first.")
             return
         self.apply((*current, path))
-        col = COLUMN_COUNT + len(current)
-        self.w.table.horizontalHeader().resizeSection(col, META_WIDTH)
-        self.w.table.scrollTo(self.w.model.index(max(0, self.w.table.rowAt(0)), col))
+        self._make_room(COLUMN_COUNT + len(current))
         self.w.status(f"Added the column {menu_text(shown)}.")
+
+    def _make_room(self, col: int) -> None:
+        """Columns refitted so that the new one shows beside the others (the person's own
+        widths kept: then it is scrolled to)."""
+        w = self.w
+        w.table.horizontalHeader().resizeSection(col, META_WIDTH)
+        if w.settings.value("table/widthsChosen", False) in (True, "true", "1", 1):
+            w.table.scrollTo(w.model.index(max(0, w.table.rowAt(0)), col))
+        else:
+            w.layouts.fit_columns()
 
     def remove_meta_column(self, path: Path) -> None:
         self.apply(tuple(p for p in self.meta_columns() if p != tuple(path)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, QTimer
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -36,6 +36,7 @@ from auditviewer.ui.models.table_model import (
     COLUMN_COUNT,
     DEFAULT_WIDTHS,
     HIDDEN_BY_DEFAULT,
+    SORT_KEYS,
 )
 from auditviewer.ui.theme import SYSTEM, apply_theme
 from auditviewer.ui.window.base import Controller
@@ -52,14 +53,14 @@ PANE_WIDTH = 400  # the entry pane when it opens into a window that had it close
 COLUMN_BOUNDS = {
     COL_STATE: (30, 40),
     COL_SEQ: (44, 90),
-    COL_TIME: (120, 200),
+    COL_TIME: (135, 200),
     COL_EVENT: (90, 220),
     COL_ACTOR: (90, 220),
     COL_RESOURCE: (90, 240),
     COL_TITLE: (70, 180),
     COL_SUMMARY: (120, 400),
 }
-OTHER_BOUNDS = (60, 240)
+OTHER_BOUNDS = (140, 320)
 FIT_ROWS = 128  # rows read to fit a column (the first page: already fetched)
 
 
@@ -73,6 +74,7 @@ class LayoutController(Controller):
         self._fit_pending = False
         window.sessionReady.connect(self._fit_soon)
         window.viewUpdated.connect(self._fit_if_pending)
+        window.viewUpdated.connect(self.sync_sort_indicator)
         header = window.table.horizontalHeader()
         resized = getattr(header, "resizedByPerson", None)
         if resized is not None:
@@ -184,8 +186,8 @@ class LayoutController(Controller):
             hh.resizeSection(col, DEFAULT_WIDTHS[col])
             self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
         hh.moveSection(hh.visualIndex(COL_SEQ), 1)
-        self.fit_splitters(w.width())
         self.set_entry_pane(w.width() >= NARROW_WINDOW, remember=False)
+        self.fit_splitters(w.width())
         w.settings.remove("view/entryPane")
         w.settings.remove("table/widthsChosen")
         self.fit_columns()
@@ -202,6 +204,22 @@ class LayoutController(Controller):
         act.blockSignals(False)
         self.save_header_soon()
 
+    def sync_sort_indicator(self) -> None:
+        """The header's arrow shows the order the rows are in: the filter's sort, which
+        may change without the header (a finding's entries in log order, a new workspace's
+        default, newest first), never the other way round (issue 13, defect 9)."""
+        w = self.w
+        column = next((c for c, key in SORT_KEYS.items() if key == w.state.sort_key), None)
+        if column is None:
+            return
+        order = Qt.SortOrder.DescendingOrder if w.state.descending else Qt.SortOrder.AscendingOrder
+        hh = w.table.horizontalHeader()
+        if (hh.sortIndicatorSection(), hh.sortIndicatorOrder()) != (column, order):
+            hh.blockSignals(True)  # the rows are in this order already: no new sort
+            hh.setSortIndicator(column, order)
+            hh.blockSignals(False)
+            hh.viewport().update()
+
     # -- the entry pane ----------------------------------------------------
     def entry_pane_open(self) -> bool:
         return not self.w.right.isHidden()
@@ -211,7 +229,7 @@ class LayoutController(Controller):
         w = self.w
         was_open = self.entry_pane_open()
         w.right.setVisible(visible)
-        if visible and not was_open:
+        if visible and not was_open and w.main_split.isVisible():
             sizes = w.main_split.sizes()
             if len(sizes) == 3:
                 pane = max(sizes[2], min(PANE_WIDTH, max(240, sizes[1] // 2)))
@@ -266,6 +284,8 @@ class LayoutController(Controller):
             least, most = COLUMN_BOUNDS.get(col, OTHER_BOUNDS)
             title = str(model.headerData(col, hh.orientation()) or "")
             need = title_fm.horizontalAdvance(title) + 30  # room for the sort arrow
+            if not rows:  # no page at hand (being read again): keep what it has
+                need = max(need, hh.sectionSize(col))
             for row in rows:
                 text = model.data(model.index(row, col))
                 if isinstance(text, str) and text:
