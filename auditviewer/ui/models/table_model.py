@@ -346,6 +346,10 @@ class EntryTableModel(QAbstractTableModel):
             self.beginInsertColumns(QModelIndex(), COLUMN_COUNT + len(old), COLUMN_COUNT + len(paths) - 1)
             self._set_meta(paths)
             self.endInsertColumns()
+        elif old[: len(paths)] == paths:  # removed at the end
+            self.beginRemoveColumns(QModelIndex(), COLUMN_COUNT + len(paths), COLUMN_COUNT + len(old) - 1)
+            self._set_meta(paths)
+            self.endRemoveColumns()
         elif len(paths) == len(old) - 1 and any(old[:i] + old[i + 1:] == paths for i in range(len(old))):
             gone = next(i for i in range(len(old)) if old[:i] + old[i + 1:] == paths)
             self.beginRemoveColumns(QModelIndex(), COLUMN_COUNT + gone, COLUMN_COUNT + gone)

@@ -88,3 +88,17 @@ def test_sorting_a_meta_column_is_refused_and_keeps_the_order() -> None:
     model.sort(COLUMN_COUNT, Qt.SortOrder.AscendingOrder)
     assert asked == [("meta.plan", False)]
     assert model.sort_state() == before
+
+
+def test_columns_removed_at_the_end_are_removed_not_reset(qtbot: Any, qtmodeltester: Any) -> None:
+    """The window's header keeps its state through a removal (a reset re-makes it)."""
+    model = EntryTableModel()
+    model.set_source(MetaSource(20))
+    model.set_meta_columns((("a",), ("b",), ("c",)))
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    with qtbot.waitSignal(model.columnsRemoved) as removed:
+        model.set_meta_columns((("a",),))
+    assert removed.args[1:] == [COLUMN_COUNT + 1, COLUMN_COUNT + 2]
+    assert not resets
+    qtmodeltester.check(model)

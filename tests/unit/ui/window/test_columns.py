@@ -153,3 +153,16 @@ def test_the_real_store_fills_a_metadata_column_in_the_windows_own_query(qtbot: 
     w.search.set_text("action:Update")
     qtbot.waitUntil(w.is_idle, timeout=30_000)
     assert getattr(w.model.source(), "meta", None) == (("branch",),)
+
+
+def test_widths_saved_beside_metadata_columns_come_back(qtbot: Any, window: MainWindow) -> None:
+    window.columns.add_meta_column(("branch",))
+    window.columns.add_meta_column(("commit",))
+    hh = window.table.horizontalHeader()
+    hh.resizeSection(COL_ACTOR, 277)
+    hh.resizedByPerson.emit(COL_ACTOR)
+    window.save_settings()
+    again = shown_window(qtbot, fake_loader)
+    again_hh = again.table.horizontalHeader()
+    assert again_hh.count() == COLUMN_COUNT
+    assert again_hh.sectionSize(COL_ACTOR) == 277  # the header restored, not reset
