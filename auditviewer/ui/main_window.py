@@ -75,6 +75,7 @@ from auditviewer.ui.window.export import ExportController
 from auditviewer.ui.window.filtering import FilteringController
 from auditviewer.ui.window.layout import LEFT_WIDTH, LayoutController
 from auditviewer.ui.window.loading import LoadingController
+from auditviewer.ui.window.malformed import MalformedLines
 from auditviewer.ui.window.menus import Menus
 from auditviewer.ui.window.pages import LogTable, StartPage, set_up_log_table
 from auditviewer.ui.window.reports import ReportsController
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
         self.export = ExportController(self)
         self.layouts = LayoutController(self)
         self.columns = ColumnsController(self)
+        self.malformed = MalformedLines(self)
         self.menus = Menus(self)
         self.model.set_fetcher(self.fetcher)
         self._connect()
