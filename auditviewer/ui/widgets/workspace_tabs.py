@@ -9,7 +9,9 @@ tab bar is hidden and the window looks as it always did.
 
 - File ▸ Open in New Tab… (Ctrl+T) in any tab opens the file dialog for a new
   tab (the tab goes again if the dialog is cancelled); :meth:`new_tab` opens
-  paths into one. Opening in a tab replaces that tab's workspace only.
+  paths into one. File ▸ Open… (Ctrl+O) over an open workspace does the same, so
+  opening never silently replaces a workspace; on the start page it opens there.
+  (Recent files and drops open in their tab, as before.)
 - The window's title is the current tab's; each tab is named by its window's
   title (elided; the whole title in its tooltip).
 - Closing a tab closes its workspace the way Ctrl+W does (a load let go of, the
@@ -85,6 +87,10 @@ class WorkspaceTabs(QMainWindow):
         window.windowTitleChanged.connect(lambda _t, w=window: self._title_changed(w))
         window.newTabRequested.connect(self.new_tab)
         window.menus.new_tab_action.setVisible(True)
+        # File ▸ Open… over an open workspace opens a new tab: never a silent replacement.
+        opening = window.menus.open_action
+        opening.triggered.disconnect()
+        opening.triggered.connect(lambda _c=False, w=window: self.open_from(w))
         window.installEventFilter(self)
         window.show()
         self._follow_current()
@@ -101,6 +107,13 @@ class WorkspaceTabs(QMainWindow):
             if window.session is None and not window.is_loading() and self.tabs.count() > 1:
                 self.close_tab(self.tabs.indexOf(window))
         return window
+
+    def open_from(self, window: MainWindow) -> None:
+        """File ▸ Open… in a tab: into that tab while it shows the start page, else a new tab."""
+        if window.session is None and not window.is_loading():
+            window.loading.open_dialog()
+        else:
+            self.new_tab(None)
 
     def close_tab(self, index: int) -> None:
         """Close a tab's workspace without waiting for its jobs; the tab is deleted later."""

@@ -135,3 +135,19 @@ def test_a_standalone_window_offers_no_new_tab(qtbot: Any) -> None:
     window = MainWindow(fake_loader, settings=make_settings())
     qtbot.addWidget(window)
     assert not window.menus.new_tab_action.isVisible()
+
+
+def test_file_open_over_a_workspace_opens_a_new_tab(qtbot: Any, monkeypatch: Any) -> None:
+    from auditviewer.ui.window.loading import LoadingController
+
+    monkeypatch.setattr(LoadingController, "open_dialog", lambda self: self.open_paths(["/tmp/fake-bundle"]))
+    host = tabs_host(qtbot)
+    first = host.current()
+    assert first is not None
+    first.menus.open_action.trigger()  # the start page: opens there
+    qtbot.waitUntil(lambda: first.session is not None, timeout=10_000)
+    assert host.tabs.count() == 1
+    kept = first.session
+    first.menus.open_action.trigger()  # over a workspace: a new tab
+    assert host.tabs.count() == 2 and host.current() is not first
+    assert first.session is kept
