@@ -74,8 +74,8 @@ def test_closing_a_tab_while_it_loads_does_not_wait_for_the_load(qtbot: Any) -> 
     def slow_loader(paths: list[str], ctx: JobContext) -> Any:
         if paths == ["/tmp/slow"]:
             started.append(True)
-            while True:  # a long load that only stops at its next cancel check
-                time.sleep(0.2)
+            while True:  # a long load that only stops at its next cancel check, 2 s apart
+                time.sleep(2.0)
                 if ctx.cancelled:
                     raise Cancelled("cancelled")
         return fake_loader(paths, ctx)
@@ -89,7 +89,9 @@ def test_closing_a_tab_while_it_loads_does_not_wait_for_the_load(qtbot: Any) -> 
     qtbot.waitUntil(lambda: bool(started))
     begin = time.monotonic()
     host.close_tab(host.tabs.indexOf(slow))
-    assert time.monotonic() - begin < 0.15  # the GUI did not wait for the job
+    # The GUI did not wait for the job (up to 2 s away from its next check); a loose
+    # bound, for a loaded machine.
+    assert time.monotonic() - begin < 1.0
     assert host.tabs.count() == 1 and host.current() is first
     assert slow.session is None and slow in host.closing
     qtbot.waitUntil(lambda: not host.closing, timeout=10_000)  # deleted once its threads ended
