@@ -117,7 +117,6 @@ def field_term(name: str, value: str, *, exclude: bool = False) -> str:
     return f"{'-' if exclude else ''}{name}:{text}"
 
 
-
 def meta_field(path: Sequence[str]) -> str:
     """A metadata key path as the field name one types: ``meta.image.after``, a key with
     spaces, dots, ``:`` or quotes in quotes (``meta."a.b".c``), as the lexer reads it back."""

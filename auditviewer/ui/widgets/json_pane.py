@@ -25,6 +25,10 @@ as stored.
 Copies are exact and safe: a value or path is copied as JSON in which every
 control, bidi or invisible character is a ``\\uXXXX`` escape
 (:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
+
+The tree's menu offers "Add as column" on a node under ``metadata``
+(:attr:`MetadataPane.addColumnRequested`, its key path; the window's columns
+controller, ``ui/window/columns.py``, adds the ``meta.<path>`` column).
 """
 
 from __future__ import annotations
