@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Render screenshots of the viewer's main views into docs/screenshots/.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py [--out DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/screenshots.py [--out DIR] [--only NAME ...]
+
+``--only`` saves just the named pictures (the others are still rendered on the way).
 
 Uses the real loader on the demo bundle and the spec vectors in
 tests/vectors/data; settings and trust store are temporary, so nothing of
@@ -15,6 +17,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "tests" / "vectors" / "data"
@@ -27,12 +30,14 @@ SIZE = (1600, 1000)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=None, help="names of the pictures to save")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="auditviewer-shots-"))
     os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
     os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
     os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints
+    os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")  # the viewer's settings (make_settings)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
 
@@ -73,12 +78,17 @@ def main() -> int:
                 return
             settle(10)
 
+    def save(widget: Any, name: str) -> None:
+        if args.only is not None and name not in args.only:
+            return
+        path = args.out / f"{name}.png"
+        widget.grab().save(str(path))
+        print(path)
+
     def shot(w: MainWindow, name: str) -> None:
         idle(w)
         settle()
-        path = args.out / f"{name}.png"
-        w.grab().save(str(path))
-        print(path)
+        save(w, name)
 
     w = MainWindow(load_session, demo_paths=demo_paths, settings=make_settings())
     w.resize(*SIZE)
@@ -104,9 +114,7 @@ def main() -> int:
         settle(20)
     dialog.path_edit.setText(str(Path.home() / "acme-games-slice.zip"))
     settle()
-    path = args.out / "export-dialog.png"
-    dialog.grab().save(str(path))
-    print(path)
+    save(dialog, "export-dialog")
     dialog.reject()
 
     # The same in the dark theme (ui/theme.py), then back to the system's.
@@ -190,7 +198,60 @@ def main() -> int:
     w.find_bar.find_next()
     w.find_bar.find_next()
     shot(w, "find-highlights")
+    w.find_bar.close_find()
+
+    # Columns of choice (ui/window/columns.py): a metadata column, the header's menu.
+    w.columns.add_meta_column(("image", "after"))
+    w.search.set_text("meta.image.after:*")
+    idle(w)
+    w.show_entry_pane()
+    w.table.selectRow(0)
+    entry_shown(w, 0)
+    shot(w, "metadata-column")
+    menus: list[Any] = []
+    w.columns.popup = lambda menu, at: menus.append(menu)  # type: ignore[method-assign]
+    w.entries.header_menu(w.table.horizontalHeader().rect().center())
+    menus[0].popup(w.mapToGlobal(w.rect().center()))
+    settle()
+    save(menus[0], "header-menu")
+    menus[0].close()
+    w.columns.remove_meta_column(("image", "after"))
     w.close()
+
+    # A first start in a 1280 x 800 window: the log has the width, the empty pane is closed.
+    from auditviewer.ui.widgets.workspace_tabs import WorkspaceTabs
+
+    def fresh_window() -> MainWindow:
+        return MainWindow(load_session, demo_paths=demo_paths, settings=make_settings())
+
+    (tmp / "config").mkdir(exist_ok=True)
+    for leftover in (tmp / "config").rglob("viewer.ini"):
+        leftover.unlink()
+    first = fresh_window()
+    first.resize(1280, 800)
+    first.reset_layout()
+    first.show()
+    first.open_demo()
+    print("demo:", wait_loaded(first))
+    shot(first, "first-start-1280x800")
+
+    # Two workspaces in tabs: the demo and a tampered bundle.
+    host = WorkspaceTabs(fresh_window, first)
+    host.resize(1280, 800)
+    host.show()
+    second = host.add_tab(fresh_window())
+    second.open_paths([str(VECTORS / "modified-entry")], trust=[VECTOR_KEY], remember=False)
+    print("modified-entry:", wait_loaded(second))
+    idle(second)
+    settle(300)
+    save(host, "two-tabs")
+    apply_theme(app, DARK)
+    host.tabs.setCurrentWidget(first)
+    idle(first)
+    settle(300)
+    save(host, "two-tabs-dark")
+    apply_theme(app, SYSTEM)
+    host.close()
     return 0
 
 

@@ -13,7 +13,7 @@ offset).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -74,6 +74,12 @@ def compile_query(text: str, *, tz: tzinfo = UTC) -> SqlFilter:
     return SqlFilter(where=where, params=params)
 
 
+def json_pointer(path: Sequence[str]) -> str:
+    """A metadata key path as a JSON Pointer (RFC 6901), e.g. ``("a/b", "c")`` →
+    ``/a~1b/c``: what the SQL receives as a parameter, so any key reaches no SQL text."""
+    return "".join("/" + segment.replace("~", "~0").replace("/", "~1") for segment in path)
+
+
 def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:
     """A LIKE pattern matching ``value`` whole (or anywhere), ``*`` as the only wildcard.
 
@@ -102,6 +108,17 @@ def field_term(name: str, value: str, *, exclude: bool = False) -> str:
     )
     text = value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return f"{'-' if exclude else ''}{name}:{text}"
+
+
+def meta_field(path: Sequence[str]) -> str:
+    """A metadata key path as the field name one types: ``meta.image.after``, a key with
+    spaces, dots, ``:`` or quotes in quotes (``meta."a.b".c``), as the lexer reads it back."""
+    def segment(key: str) -> str:
+        if key and not any(c.isspace() or c in '.:"\\' for c in key):
+            return key
+        return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "meta." + ".".join(segment(key) for key in path)
 
 
 # ---------------------------------------------------------------------------
@@ -187,9 +204,7 @@ class _Compiler:
     def meta(self, token: Token) -> str:
         # The path goes in as a JSON Pointer parameter (RFC 6901), so any key,
         # dots and quotes included, reaches no SQL text.
-        pointer = "".join(
-            "/" + segment.replace("~", "~0").replace("/", "~1") for segment in token.meta_path
-        )
+        pointer = json_pointer(token.meta_path)
         extracted = f"json_extract_string(metadata, {self.param(pointer)})"
         return self.like(extracted, token.value)
 

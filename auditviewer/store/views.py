@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from auditviewer.core.errors import StoreError
+from auditviewer.query.sql import json_pointer
 from auditviewer.store.connection import StoreConnection
 from auditviewer.store.filters import Filter, Sort
 from auditviewer.store.schema import (
@@ -32,6 +33,9 @@ from auditviewer.store.schema import (
 # Rows of a log-order view are counted per block of this many rids, so that a
 # window finds its rids by a range scan (see RidOrder).
 _RID_BLOCK: Final = 65_536
+#: Metadata columns a window reads at most, and the characters kept of each value.
+MAX_META_COLUMNS: Final = 32
+META_CELL_CHARS: Final = 4_096
 
 
 @dataclass(frozen=True, eq=False, slots=True, kw_only=True)
@@ -178,18 +182,38 @@ class StoreViews(StoreConnection):
         return view.row_count
 
     def window(
-        self, view: View, start: int, count: int, *, columns: Sequence[str] | None = None
+        self,
+        view: View,
+        start: int,
+        count: int,
+        *,
+        columns: Sequence[str] | None = None,
+        meta: Sequence[Sequence[str]] = (),
     ) -> pa.Table:
-        """Rows ``start .. start+count-1`` of ``view`` (fewer at its end), in view order."""
+        """Rows ``start .. start+count-1`` of ``view`` (fewer at its end), in view order.
+
+        ``meta``: metadata key paths read in the same query, as text columns ``meta_0``,
+        ``meta_1``… (the value's text, or its JSON for an object or array; NULL where the
+        entry has none), each cut to :data:`META_CELL_CHARS` characters."""
         selected = self._columns(columns)
         if start < 0 or count < 0:
             raise StoreError(f"bad window {start}+{count}")
+        if len(meta) > MAX_META_COLUMNS:
+            raise StoreError(f"at most {MAX_META_COLUMNS} metadata columns")
         with self._lock:
             self._check_view(view)
             if count == 0 or start >= view.row_count:
-                return self._empty(selected)
+                table = self._empty(selected)
+                for i in range(len(meta)):
+                    table = table.append_column(f"meta_{i}", pa.nulls(0, pa.string()))
+                return table
             last = min(start + count, view.row_count) - 1
-            column_list = select_list(selected, "e.")
+            # The paths go in as JSON Pointer parameters, ahead of the window's own.
+            column_list = select_list(selected, "e.") + "".join(
+                f", left(try(json_extract_string(e.leaf, ?)), {META_CELL_CHARS}) AS meta_{i}"
+                for i in range(len(meta))
+            )
+            heads: list[object] = ["/metadata" + json_pointer(path) for path in meta]
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -200,7 +224,7 @@ class StoreViews(StoreConnection):
                         JOIN entries AS e ON e.rid = v.rid
                     ORDER BY v.pos
                     """,
-                    [start, last],
+                    [*heads, start, last],
                 )
             # Rows a reordering folded away are missing at the end.
             total = order.starts[-1]
@@ -221,7 +245,7 @@ class StoreViews(StoreConnection):
                 WHERE e.rid BETWEEN ? AND ?
                 ORDER BY e.rid {direction}
                 """,
-                [low, high, last - start + 1, skip, low, high],
+                [*heads, low, high, last - start + 1, skip, low, high],
             )
 
     def position_of(self, view: View, seq: int) -> int | None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.paths import APP
 from auditviewer.ui.main_window import MainWindow
+from auditviewer.ui.widgets.workspace_tabs import WorkspaceTabs
 from auditviewer.ui.window.loading import jobs_running
 from auditviewer.workspace import cache_folder
 
@@ -86,13 +87,14 @@ def run(paths: list[str], *, demo: bool = False, quit_after: float | None = None
     # What a crash, a cancel or a full disk left in the workspace cache goes at each start.
     cache_folder.sweep()
     window = make_window()
-    window.show()
+    host = WorkspaceTabs(make_window, window)  # several workspaces, one tab each
+    host.show()
     if demo:
         QTimer.singleShot(0, window.open_demo)
     elif paths:
         QTimer.singleShot(0, lambda: window.open_paths([str(Path(p)) for p in paths]))
     if quit_after is not None:
-        QTimer.singleShot(int(quit_after * 1000), window.close)
+        QTimer.singleShot(int(quit_after * 1000), host.close)
     code = app.exec()
     if jobs_running():
         # A cancelled load that has not stopped within the window's wait (a long

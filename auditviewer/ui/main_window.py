@@ -62,11 +62,13 @@ from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
+from auditviewer.ui.window.columns import ColumnsController
 from auditviewer.ui.window.entries import EntriesController
 from auditviewer.ui.window.export import ExportController
 from auditviewer.ui.window.filtering import FilteringController
 from auditviewer.ui.window.layout import LEFT_WIDTH, LayoutController
 from auditviewer.ui.window.loading import LoadingController
+from auditviewer.ui.window.malformed import MalformedLines
 from auditviewer.ui.window.menus import Menus
 from auditviewer.ui.window.pages import LogTable, StartPage, set_up_log_table
 from auditviewer.ui.window.reports import ReportsController
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
     sessionReady = Signal()
     loadFinished = Signal(str)  # status: verified / incomplete / failed / error / cancelled
     viewUpdated = Signal()  # the table, counts and facets show the current filter
+    newTabRequested = Signal(object)  # paths, or None: ask (ui/widgets/workspace_tabs.py)
 
     def __init__(
         self,
@@ -131,6 +134,8 @@ class MainWindow(QMainWindow):
         self.trust = TrustController(self)
         self.export = ExportController(self)
         self.layouts = LayoutController(self)
+        self.columns = ColumnsController(self)
+        self.malformed = MalformedLines(self)
         self.menus = Menus(self)
         self.model.set_fetcher(self.fetcher)
         self._connect()

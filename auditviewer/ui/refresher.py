@@ -230,6 +230,15 @@ class Refresher(QObject):
             self._thread.wait(10_000)
             self._thread = None
 
+    def quit(self) -> None:
+        """Stop the thread without waiting (a tab closing); :meth:`finished` tells when it has."""
+        self.cancel_pending()
+        if self._thread is not None:
+            self._thread.quit()
+
+    def finished(self) -> bool:
+        return self._thread is None or self._thread.isFinished()
+
 
 class _PageWorker(QObject):
     pageReady = Signal(object, int, object, int)  # source, page, rows, generation
@@ -287,3 +296,11 @@ class PageFetcher(QObject):
             self._thread.quit()
             self._thread.wait(10_000)
             self._thread = None
+
+    def quit(self) -> None:
+        """Stop the thread without waiting (a tab closing); :meth:`finished` tells when it has."""
+        if self._thread is not None:
+            self._thread.quit()
+
+    def finished(self) -> bool:
+        return self._thread is None or self._thread.isFinished()

@@ -84,6 +84,10 @@ class Session(Protocol):
     file_errors: list[str]
     #: Problems of the remembered checkpoints (integrity/memory), one line each.
     memory_problems: list[str]
+    #: Metadata key paths every view's windows carry as columns ``meta_0``… (the
+    #: window's columns of choice); a view made before a change reads them through its
+    #: own ``meta`` attribute.
+    meta_columns: tuple[tuple[str, ...], ...]
 
     def can_export(self) -> bool: ...
 

@@ -161,15 +161,18 @@ class StoreView:
 
     threaded = True  # the table model fetches its pages on the page thread
 
-    def __init__(self, store: Store, view: View) -> None:
+    def __init__(self, store: Store, view: View, meta: tuple[tuple[str, ...], ...] = ()) -> None:
         self.store = store
         self.view = view
+        #: Metadata columns read with every window (``meta_0``…; the window's columns of
+        #: choice). Set by the session; a new value applies to the next window read.
+        self.meta = meta
 
     def count(self) -> int:
         return self.view.row_count
 
     def window(self, start: int, count: int) -> pa.Table:
-        table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS)
+        table = self.store.window(self.view, start, count, columns=WINDOW_COLUMNS, meta=self.meta)
         # The Summary column, made here on the thread that fetches the window (never on
         # the GUI thread, which may receive this page with a new view): it reads at most
         # summary.MAX_TEXT characters of an entry's metadata, cut in Arrow first (no
@@ -199,6 +202,8 @@ class StoreSession:
         self.store = store
         self.info = info
         self.threaded = True  # answer filter changes on the query thread
+        #: Metadata key paths every view's windows read as columns (the window's choice).
+        self.meta_columns: tuple[tuple[str, ...], ...] = ()
         self.report = report
         self._total: int | None = None
         self._bounds: tuple[int | None, int | None] | None = None
@@ -281,7 +286,7 @@ class StoreSession:
         view = self.store.create_view(
             self.to_filter(state), sort=Sort(column=column, descending=state.descending)
         )
-        return StoreView(self.store, view)
+        return StoreView(self.store, view, self.meta_columns)
 
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
         own = {"category": "categories", "action": "actions"}.get(facet)

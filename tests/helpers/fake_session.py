@@ -20,10 +20,23 @@ from auditviewer.workspace.scopes import ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 
 
+def meta_value(metadata: str | None, path: tuple[str, ...]) -> str | None:
+    """What the store's window gives for a metadata column: text, or JSON for a container."""
+    value: Any = json.loads(metadata) if metadata else None
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 class FakeView:
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], meta: tuple[tuple[str, ...], ...] = ()) -> None:
         self.rows = rows
         self._pos = {r["seq"]: i for i, r in enumerate(rows)}
+        self.meta = meta
 
     def count(self) -> int:
         return len(self.rows)
@@ -41,6 +54,10 @@ class FakeView:
                 "title_name": [r["title_name"] for r in part],
                 "metadata": [r["metadata"] for r in part],
                 "state": [r["state"] for r in part],
+                **{
+                    f"meta_{i}": pa.array([meta_value(r["metadata"], path) for r in part], pa.string())
+                    for i, path in enumerate(self.meta)
+                },
             }
         )
 
@@ -50,6 +67,7 @@ class FakeView:
 
 class FakeSession:
     threaded = False  # the window asks it on the GUI thread
+    meta_columns: tuple[tuple[str, ...], ...] = ()
 
     def __init__(self, entries_file: Path, report: Report | None = None,
                  state: str = "verified") -> None:
@@ -128,7 +146,7 @@ class FakeSession:
                "title": "title_name", "summary": "metadata"}.get(state.sort_key, state.sort_key)
         rows.sort(key=lambda r: (r.get(key) or "", r["seq"]) if key not in ("seq", "time_ms")
                   else (r[key], r["seq"]), reverse=state.descending)
-        return FakeView(rows)
+        return FakeView(rows, self.meta_columns)
 
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
         c = Counter(r[facet] for r in self.rows if self._match(r, state, skip=facet))

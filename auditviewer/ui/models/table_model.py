@@ -5,6 +5,13 @@ count and for pages of ``PAGE_SIZE`` rows (Arrow tables) as the view scrolls,
 keeping the most recently used ``MAX_PAGES`` pages. A million-row view costs
 a few pages of Python objects, whatever the scroll position.
 
+Columns of the person's choosing (issue 13, feature 3): after the fixed columns
+come metadata columns, one per key path (``meta.image.after``), set with
+:meth:`EntryTableModel.set_meta_columns`. Their values are not read here from each
+row's metadata: the source's windows carry them as ``meta_0``, ``meta_1``… (the
+store extracts them in the same query as the page, :meth:`Store.window`'s
+``meta``), so a metadata column costs a page what a fixed column costs.
+
 The retention marker is an icon shipped in ``resources/`` (``retention.svg``), not
 the character ⌛, which no commonly installed font draws (issue 13.12).
 """
@@ -142,6 +149,8 @@ class Row:
     raw: tuple[str, str, str, str] = ("", "", "", "")
     #: The stored texts of the entry columns with a column of their own (ENTRY_TABLE_COLUMNS).
     entry_texts: tuple[str, ...] = ()
+    #: The metadata columns' values (text, or JSON of an object or array; None: absent).
+    extra: tuple[str | None, ...] = ()
 
 
 def _get(columns: dict[str, list[Any]], name: str, i: int) -> Any:
@@ -179,6 +188,9 @@ def rows_from_table(
 ) -> list[Row]:
     """Arrow rows to display rows; tolerant of the store's optional columns."""
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    meta_names: list[str] = []
+    while f"meta_{len(meta_names)}" in columns:
+        meta_names.append(f"meta_{len(meta_names)}")
     out = []
     for i in range(table.num_rows):
         time_ms = _ms(_get(columns, "time_ms", i))
@@ -219,6 +231,7 @@ def rows_from_table(
                 ),
                 raw=(_str(event), _str(actor), _str(resource), _str(title)),
                 entry_texts=tuple(_str(_get(columns, c.name, i)) for c in ENTRY_TABLE_COLUMNS),
+                extra=tuple(columns[name][i] for name in meta_names),
             )
         )
     return out
@@ -239,6 +252,7 @@ class EntryTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._utc = True
         self._retention_ms: int | None = None
+        self._meta: tuple[tuple[str, ...], ...] = ()
         self._sort_column = COL_SEQ
         self._sort_order = Qt.SortOrder.DescendingOrder
         self.fetches = 0  # pages fetched, for tests and benchmarks
@@ -274,12 +288,15 @@ class EntryTableModel(QAbstractTableModel):
         first = page_no * PAGE_SIZE
         last = min(self._count, first + len(rows)) - 1
         if last >= first:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
             self.pageLoaded.emit(first, last)
 
     def seed_pages(self, pages: dict[int, pa.Table]) -> None:
-        """Pages fetched together with the view: shown at once, no placeholder."""
+        """Pages fetched together with the view: shown at once, no placeholder (not a page
+        read before the metadata columns changed: it lacks theirs)."""
         for page_no, table in pages.items():
+            if self._meta and f"meta_{len(self._meta) - 1}" not in table.column_names:
+                continue
             if page_no not in self._pages:
                 self._pages[page_no] = self._convert(table)
 
@@ -323,8 +340,51 @@ class EntryTableModel(QAbstractTableModel):
             self.endResetModel()
         if old and min(old, new):
             self.dataChanged.emit(
-                self.index(0, 0), self.index(min(old, new) - 1, COLUMN_COUNT - 1)
+                self.index(0, 0), self.index(min(old, new) - 1, self.columnCount() - 1)
             )
+
+    # -- metadata columns -------------------------------------------------
+    def meta_columns(self) -> tuple[tuple[str, ...], ...]:
+        return self._meta
+
+    def set_meta_columns(self, paths: tuple[tuple[str, ...], ...]) -> None:
+        """Show these metadata columns after the fixed ones (columns added at the end or
+        removed; the rows are read again with their values)."""
+        paths = tuple(tuple(p) for p in paths)
+        if paths == self._meta:
+            return
+        old = self._meta
+        if paths[: len(old)] == old:  # added at the end
+            self.beginInsertColumns(QModelIndex(), COLUMN_COUNT + len(old), COLUMN_COUNT + len(paths) - 1)
+            self._set_meta(paths)
+            self.endInsertColumns()
+        elif old[: len(paths)] == paths:  # removed at the end
+            self.beginRemoveColumns(QModelIndex(), COLUMN_COUNT + len(paths), COLUMN_COUNT + len(old) - 1)
+            self._set_meta(paths)
+            self.endRemoveColumns()
+        elif len(paths) == len(old) - 1 and any(old[:i] + old[i + 1:] == paths for i in range(len(old))):
+            gone = next(i for i in range(len(old)) if old[:i] + old[i + 1:] == paths)
+            self.beginRemoveColumns(QModelIndex(), COLUMN_COUNT + gone, COLUMN_COUNT + gone)
+            self._set_meta(paths)
+            self.endRemoveColumns()
+        else:
+            self.beginResetModel()
+            self._set_meta(paths)
+            self.endResetModel()
+        self.invalidate()
+
+    def _set_meta(self, paths: tuple[tuple[str, ...], ...]) -> None:
+        self._meta = paths
+        if self._source is not None and hasattr(self._source, "meta"):
+            self._source.meta = paths  # the next window reads them
+        self._forget_pages()
+
+    def column_name(self, column: int) -> str:
+        """A column's name for the chooser, copies and settings (``meta.<path>`` for metadata)."""
+        if column < COLUMN_COUNT:
+            return COLUMN_NAMES.get(column, "")
+        path = self._meta[column - COLUMN_COUNT]
+        return cell_text("meta." + ".".join(path), 120)
 
     def set_utc(self, utc: bool) -> None:
         if utc == self._utc:
@@ -345,7 +405,7 @@ class EntryTableModel(QAbstractTableModel):
         """Drop cached pages (states changed after verification) and repaint."""
         self._forget_pages()
         if self._count:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, COLUMN_COUNT - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, self.columnCount() - 1))
 
     # -- rows ------------------------------------------------------------
     def row(self, row: int, *, wait: bool = False) -> Row | None:
@@ -389,19 +449,27 @@ class EntryTableModel(QAbstractTableModel):
     def row_texts(self, row: int) -> tuple[str, ...] | None:
         """The texts a row's cells show, its page fetched now if need be (what find reads)."""
         r = self.row(row, wait=True)
-        return None if r is None else tuple(self._display(r, c) for c in range(COLUMN_COUNT))
+        return None if r is None else tuple(self._display(r, c) for c in range(self.columnCount()))
 
     # -- Qt --------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else COLUMN_COUNT
+        return 0 if parent.isValid() else COLUMN_COUNT + len(self._meta)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < COLUMN_COUNT:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
+            return None
+        if section >= COLUMN_COUNT:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return self.column_name(section)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return plain_tooltip(
+                    f"Metadata column {self.column_name(section)} (remove it from the header's menu)"
+                )
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMN_TITLES[section]
@@ -437,7 +505,7 @@ class EntryTableModel(QAbstractTableModel):
                 return "\n".join(bits)
             if col == COL_TIME and r.beyond_retention:
                 return RETENTION_TEXT
-            if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT):
+            if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT) or col >= COLUMN_COUNT:
                 text = self._display(r, col)
                 return plain_tooltip(text) if text and len(text) > 40 else None
             return None
@@ -468,6 +536,9 @@ class EntryTableModel(QAbstractTableModel):
 
     @staticmethod
     def _display(r: Row, col: int) -> str:
+        if col >= COLUMN_COUNT:
+            at = col - COLUMN_COUNT
+            return cell_text(r.extra[at]) if at < len(r.extra) else ""
         if col == COL_STATE:
             return STATE_BADGE.get(r.state or "", "")
         if col == COL_TIME:
@@ -490,11 +561,13 @@ class EntryTableModel(QAbstractTableModel):
 
     # -- sorting: delegated to the store (a new view), never done here ----
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < COLUMN_COUNT:
+        if not 0 <= column < self.columnCount():
             return
-        self._sort_column = column
-        self._sort_order = order
-        self.sortRequested.emit(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+        key = SORT_KEYS.get(column) or ("meta." + ".".join(self._meta[column - COLUMN_COUNT]))
+        if key in SORTABLE_KEYS:
+            self._sort_column = column
+            self._sort_order = order
+        self.sortRequested.emit(key, order == Qt.SortOrder.DescendingOrder)
 
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return self._sort_column, self._sort_order
@@ -503,7 +576,7 @@ class EntryTableModel(QAbstractTableModel):
     def rows_as_tsv(self, rows: list[int], columns: list[int]) -> str:
         """Selected rows as tab-separated text with a header row: the stored values,
         whole, each written with JSON string escapes (:func:`copy_cell`)."""
-        lines = ["\t".join(COLUMN_NAMES[c] for c in columns)]
+        lines = ["\t".join(self.column_name(c) for c in columns)]
         for row in sorted(rows):
             r = self.row(row, wait=True)
             if r is None:
@@ -514,13 +587,16 @@ class EntryTableModel(QAbstractTableModel):
     def cell_as_copied(self, row: int, column: int) -> str | None:
         """One cell's whole stored value as copied (:func:`copy_cell`); None without a row."""
         r = self.row(row, wait=True)
-        if r is None or not 0 <= column < COLUMN_COUNT:
+        if r is None or not 0 <= column < self.columnCount():
             return None
         return copy_cell(self._stored(r, column))
 
     def _stored(self, r: Row, c: int) -> str:
         """What a copy of cell ``c`` holds: the stored text, not the cell's display."""
         raw_index = {COL_EVENT: 0, COL_ACTOR: 1, COL_RESOURCE: 2, COL_TITLE: 3}
+        if c >= COLUMN_COUNT:  # as the window read it (the store keeps 4,096 characters)
+            at = c - COLUMN_COUNT
+            return (r.extra[at] or "") if at < len(r.extra) else ""
         if c == COL_STATE:
             return r.state or ""
         if c == COL_TIME:

@@ -25,6 +25,10 @@ as stored.
 Copies are exact and safe: a value or path is copied as JSON in which every
 control, bidi or invisible character is a ``\\uXXXX`` escape
 (:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
+
+The tree's menu offers "Add as column" on a node under ``metadata``
+(:attr:`MetadataPane.addColumnRequested`, its key path; the window's columns
+controller, ``ui/window/columns.py``, adds the ``meta.<path>`` column).
 """
 
 from __future__ import annotations
@@ -130,6 +134,8 @@ class MetadataPane(QWidget):
     """Shows one entry; ``set_entry(entry, leaf=..., state=...)`` or ``clear()``."""
 
     copied = Signal(str)  # what was copied, for the status bar
+    #: "Add as column" on a metadata node: its key path under ``metadata`` (a tuple of keys).
+    addColumnRequested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -470,6 +476,23 @@ class MetadataPane(QWidget):
         text = self._leaf if self._leaf is not None else json.dumps(self._entry, ensure_ascii=False)
         self._copy(text, "entry")
 
+    def metadata_path(self, index: QModelIndex) -> tuple[str, ...] | None:
+        """The keys from ``metadata`` down to this node (``("image", "after")``), or None
+        for a node outside the metadata, the metadata itself or one inside an array."""
+        if not index.isValid() or self.tree_model.is_more(index):
+            return None
+        node: Any = self.tree_model.node(index)
+        keys: list[str] = []
+        while node is not None and node.key is not None:
+            if not isinstance(node.key, str):
+                return None
+            keys.append(node.key)
+            node = node.parent
+        keys.reverse()
+        if len(keys) < 2 or keys[0] != "metadata":
+            return None
+        return tuple(keys[1:])
+
     def _tree_menu(self, pos: Any) -> None:
         idx = self.tree.indexAt(pos)
         if not idx.isValid():
@@ -481,7 +504,15 @@ class MetadataPane(QWidget):
         else:
             menu.addAction("Copy value (JSON)", self.copy_value)
             menu.addAction("Copy JSON path", self.copy_path)
+            path = self.metadata_path(idx)
+            if path:
+                menu.addSeparator()
+                menu.addAction("Add as column", lambda: self.addColumnRequested.emit(path))
         menu.addSeparator()
         menu.addAction("Copy entry (stored JSON)", self.copy_entry)
-        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        self.popup(menu, self.tree.viewport().mapToGlobal(pos))
+
+    def popup(self, menu: QMenu, at: Any) -> None:
+        """Show a context menu (tests replace this to read its actions)."""
+        menu.exec(at)
 

@@ -15,7 +15,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from auditviewer.core.about import APP_NAME
-from auditviewer.query.sql import field_term
+from auditviewer.query.sql import field_term, meta_field
+from auditviewer.store.views import META_CELL_CHARS
 from auditviewer.ui.models.table_model import (
     COL_ACTOR,
     COL_EVENT,
@@ -23,6 +24,7 @@ from auditviewer.ui.models.table_model import (
     COL_SEQ,
     COL_STATE,
     COL_TITLE,
+    COLUMN_COUNT,
 )
 from auditviewer.ui.window.base import Controller, menu_text
 from auditviewer.workspace.scopes import Scope
@@ -123,6 +125,11 @@ class EntriesController(Controller):
                   COL_RESOURCE: ("resource", r.raw[2]), COL_TITLE: ("title", r.raw[3]),
                   COL_SEQ: ("seq", str(r.seq)), COL_STATE: ("status", r.state or "")}
         name, value = fields.get(column, ("", ""))
+        meta = self.w.model.meta_columns()
+        if 0 <= column - COLUMN_COUNT < len(meta) and column - COLUMN_COUNT < len(r.extra):
+            name, value = meta_field(meta[column - COLUMN_COUNT]), r.extra[column - COLUMN_COUNT] or ""
+            if len(value) >= META_CELL_CHARS:
+                return None  # cut by the window: not the whole value
         if not name or not value or "*" in value:
             return None
         return field_term(name, value, exclude=exclude)
@@ -191,11 +198,7 @@ class EntriesController(Controller):
         self.popup(menu, w.table.viewport().mapToGlobal(pos))
 
     def header_menu(self, pos: Any) -> None:
-        w = self.w
-        menu = QMenu(w)
-        for act in w.menus.column_actions.values():
-            menu.addAction(act)
-        menu.exec(w.table.horizontalHeader().mapToGlobal(pos))
+        self.w.columns.header_menu(pos)  # columns of choice: ui/window/columns.py
 
     def scope_menu(self, pos: Any) -> None:
         w = self.w

@@ -79,7 +79,8 @@ class FilteringController(Controller):
             hh.blockSignals(True)
             hh.setSortIndicator(col, order)
             hh.blockSignals(False)
-            w.status("The Summary column cannot be sorted; sort by another column.")
+            what = "A metadata column" if key.startswith("meta.") else "The Summary column"
+            w.status(f"{what} cannot be sorted; sort by another column.")
             return
         self.set_state(w.state.with_(sort_key=key, descending=descending))
 

@@ -17,6 +17,7 @@ from auditviewer.ui.models.table_model import COLUMN_COUNT, COLUMN_NAMES
 from auditviewer.ui.theme import SYSTEM, THEME_LABELS, THEMES
 from auditviewer.ui.widgets.integrity_banner import has_fork
 from auditviewer.ui.window.base import Controller
+from auditviewer.ui.window.field_keys import ActionKeysInField
 
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
@@ -37,6 +38,11 @@ class Menus(Controller):
         self.open_folder_action = QAction("Open &Folder…", w)
         self.open_folder_action.triggered.connect(w.loading.open_folder_dialog)
         file_menu.addAction(self.open_folder_action)
+        self.new_tab_action = QAction("Open in New &Tab…", w)  # shown when the window is a tab
+        self.new_tab_action.setShortcut(QKeySequence.StandardKey.AddTab)
+        self.new_tab_action.setVisible(False)
+        self.new_tab_action.triggered.connect(lambda: w.newTabRequested.emit(None))
+        file_menu.addAction(self.new_tab_action)
         self.demo_action = QAction("Open the &Demo", w)
         self.demo_action.triggered.connect(w.loading.open_demo)
         file_menu.addAction(self.demo_action)
@@ -55,6 +61,7 @@ class Menus(Controller):
         self.export_action.setStatusTip("Export the entries shown: a verifiable slice bundle or a plain file")
         self.export_action.triggered.connect(lambda: w.export.open_export())
         file_menu.addAction(self.export_action)
+        self.search_keys = ActionKeysInField(w.search.edit, [self.export_action])  # xcb's Ctrl+E
         file_menu.addSeparator()
         self.close_action = QAction("&Close Workspace", w)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
@@ -104,9 +111,11 @@ class Menus(Controller):
         self.timeline_action.setChecked(True)
         self.timeline_action.toggled.connect(w.timeline.setVisible)
         view_menu.addAction(self.timeline_action)
-        self.pane_action = QAction("&Entry Details", w)
+        self.pane_action = QAction("&Entry Pane", w)  # opens and closes it (ui/window/layout.py)
+        self.pane_action.setCheckable(True)
+        self.pane_action.setChecked(True)
         self.pane_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.pane_action.triggered.connect(w.layouts.show_entry_pane)
+        self.pane_action.triggered.connect(w.layouts.pane_toggled)
         view_menu.addAction(self.pane_action)
         self.report_action = QAction("Integrity &Report", w)
         self.report_action.setShortcut(QKeySequence("Ctrl+R"))

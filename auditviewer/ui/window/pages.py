@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.display import visible
 from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
+from auditviewer.ui.widgets.log_header import LogHeader
 from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 
 #: After a recent file whose database is in the workspace cache.
@@ -151,7 +152,9 @@ class LogTable(QTableView):
 
 def set_up_log_table(table: QTableView, row_height: int) -> None:
     """Selection, scrolling, header (movable, sortable, default widths and hidden columns:
-    badge, seq, time, …) of the log table."""
+    badge, seq, time, …) of the log table; its header draws the sort arrow the way the
+    rows run (:mod:`auditviewer.ui.widgets.log_header`)."""
+    table.setHorizontalHeader(LogHeader(table))
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -95,6 +95,7 @@ def test_scope_tree_scopes_and_breadcrumb(qtbot: Any, window: MainWindow) -> Non
 
 def test_select_entry_fills_pane_and_copy_tsv(qtbot: Any, window: MainWindow) -> None:
     open_fake(qtbot, window)
+    window.show_entry_pane()  # closed at a narrow first start (ui/window/layout.py)
     window.table.selectRow(0)
     assert window.pane.entry() is not None
     assert window.pane.title.text() == window.model.index(0, COL_EVENT).data()

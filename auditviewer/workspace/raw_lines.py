@@ -1,0 +1,102 @@
+"""One line of an entry file, read again as raw bytes: what a ``malformed_entry``
+finding's line holds (issue 13, defect 8).
+
+A line that is not an entry never reaches the store (it has no seq, and may not be
+JSON), so the viewer would have nothing to show for it but the finding's words.
+:func:`read_raw_line` finds the file by the label the finding names (the label
+the workspace gave it while loading, :meth:`Container.label`), streams it through
+the same bounded readers (zip members, gzip inflation under the ratio and size
+limits), counts lines up to the one asked for, and keeps at most ``limit`` bytes
+of it. The bytes are data: the caller shows them through
+:func:`auditviewer.core.display.visible` (or escaped, :func:`json_text`).
+Reading up to a late line of a large file takes as long as reading the file to
+there: callers run it off the GUI thread and may cancel (``cancelled``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditviewer.core.errors import InputError
+from auditviewer.core.limits import DEFAULT_LIMITS, Limits
+from auditviewer.input.containers import HashingReader, decompressed, iter_chunks, open_container
+
+#: Bytes of a raw line kept (an entry is at most ``max_entry_bytes``; showing 64 KiB is enough).
+RAW_LINE_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    label: str
+    line: int
+    data: bytes
+    #: The line is longer than ``data`` (cut at the limit).
+    cut: bool
+
+
+class Cancelled(Exception):
+    """The read was cancelled."""
+
+
+def read_raw_line(
+    paths: Sequence[str],
+    label: str,
+    line: int,
+    *,
+    limit: int = RAW_LINE_LIMIT,
+    limits: Limits = DEFAULT_LIMITS,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> RawLine:
+    """Line ``line`` (1-based) of the entry file labelled ``label`` among ``paths``' inputs.
+
+    Raises :class:`InputError` naming the file when it is not among the inputs any more,
+    cannot be read, or has fewer lines."""
+    if line < 1:
+        raise InputError(f"no line {line}", path=label)
+    for path in paths:
+        container = open_container(Path(path), limits=limits)
+        try:
+            for name in container.names():
+                if container.label(name) != label:
+                    continue
+                with container.open_raw(name) as raw:
+                    stream = decompressed(
+                        HashingReader(raw), name=label, gz=name.lower().endswith(".gz"), limits=limits
+                    )
+                    return _line_of(stream, label, line, limit, cancelled)
+        finally:
+            container.close()
+    raise InputError("is not among the opened inputs any more", path=label)
+
+
+def _line_of(stream: object, label: str, line: int, limit: int, cancelled: Callable[[], bool]) -> RawLine:
+    number = 1
+    kept = bytearray()
+    cut = False
+    for chunk in iter_chunks(stream):  # type: ignore[arg-type]
+        if cancelled():
+            raise Cancelled()
+        start = 0
+        while number < line:
+            at = chunk.find(b"\n", start)
+            if at < 0:
+                break
+            number += 1
+            start = at + 1
+        if number < line:
+            continue
+        end = chunk.find(b"\n", start)
+        piece = chunk[start:] if end < 0 else chunk[start:end]
+        room = limit - len(kept)
+        if len(piece) > room:
+            kept += piece[:room]
+            cut = True
+            return RawLine(label, line, bytes(kept), cut)
+        kept += piece
+        if end >= 0:
+            return RawLine(label, line, bytes(kept), cut)
+    if number < line:
+        raise InputError(f"has no line {line} (it has {number})", path=label)
+    return RawLine(label, line, bytes(kept), cut)
