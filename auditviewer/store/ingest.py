@@ -318,18 +318,23 @@ class StoreIngest(StoreConnection):
         with self._lock:
             self._flush()
             try:
-                if len(lows) <= _FEW_STATE_RANGES:
-                    # One statement (all or nothing), one scan: each row's range by CASE.
-                    triples = list(zip(lows, highs, states, strict=True))
-                    cases = " ".join("WHEN seq BETWEEN ? AND ? THEN ?" for _ in triples)
-                    wheres = " OR ".join("(seq BETWEEN ? AND ? AND state <> ?)" for _ in triples)
+                triples = list(zip(lows, highs, states, strict=True))
+                overlaid = _overlay(self._state_ranges, sorted(triples))
+                if len(overlaid) <= _FEW_STATE_RANGES:
+                    # Kept as ranges (see _state_sql): no row is written. Counted in
+                    # one scan of seq and state, before the ranges change.
+                    current = self._state_sql() or "state"
+                    wheres = " OR ".join(f"(seq BETWEEN ? AND ? AND {current} <> ?)" for _ in triples)
                     params = [value for triple in triples for value in triple]
-                    self._con.execute(
-                        f"UPDATE entries SET state = CASE {cases} END WHERE {wheres}", params + params
-                    )
-                    changed = self._con.fetchall()
+                    (changed_rows,) = self._con.execute(
+                        f"SELECT count(*) FROM entries WHERE {wheres}", params
+                    ).fetchall()[0]
+                    self._state_ranges = overlaid
                     self._forget_matches()
-                    return int(changed[0][0]) if changed else 0
+                    return int(changed_rows)
+                # Too many ranges for a CASE on every read: the states go into the
+                # column (the ranges kept so far first, then these).
+                self._write_state_ranges()
                 # An ASOF join finds each entry's range (the last starting at
                 # or before its seq) in one sorted pass; a BETWEEN join of a
                 # million entries with a thousand ranges is far slower.
@@ -355,6 +360,15 @@ class StoreIngest(StoreConnection):
                 raise StoreError(f"cannot set entry states: {exc}") from exc
             self._forget_matches()
         return int(changed[0][0]) if changed else 0
+
+    def _write_state_ranges(self) -> None:
+        """Write the states kept as ranges into the column, and forget the ranges."""
+        current = self._state_sql()
+        if current is None:
+            return
+        self._con.execute(f"UPDATE entries SET state = {current} WHERE state <> {current}")
+        self._state_ranges = []
+        self._forget_matches()
 
     def lock_down(self) -> None:
         """Forbid file and network access and extensions; lock the configuration.
@@ -445,6 +459,7 @@ class StoreIngest(StoreConnection):
         """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
         with self._lock:
             try:
+                self._state_ranges = []
                 self._con.execute("UPDATE entries SET state = 'unverified' WHERE state <> 'unverified'")
             except duckdb.Error as exc:
                 raise StoreError(f"cannot reset entry states: {exc}") from exc
@@ -482,6 +497,32 @@ def _leaf_text(leaf: pa.ChunkedArray) -> tuple[pa.ChunkedArray | pa.Array, pa.Ar
     else:
         raise StoreError(f"entry batch: leaf must be binary or string, not {leaf.type}")
     return text, no_bytes
+
+
+def _overlay(
+    ranges: list[tuple[int, int, str]], over: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """``ranges`` with the disjoint ``over`` laid on top (they win where both hold a seq),
+    sorted, and neighbours of one state merged."""
+    pieces: list[tuple[int, int, str]] = []
+    for first, last, state in ranges:
+        for low, high, _ in over:
+            if high < first or low > last:
+                continue
+            if low > first:
+                pieces.append((first, low - 1, state))
+            first = high + 1
+            if first > last:
+                break
+        if first <= last:
+            pieces.append((first, last, state))
+    merged: list[tuple[int, int, str]] = []
+    for first, last, state in sorted([*pieces, *over]):
+        if merged and merged[-1][2] == state and merged[-1][1] + 1 == first:
+            merged[-1] = (merged[-1][0], last, state)
+        else:
+            merged.append((first, last, state))
+    return merged
 
 
 def _parts_by_bytes(table: pa.Table, limit: int) -> Iterator[pa.Table]:

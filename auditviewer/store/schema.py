@@ -109,12 +109,23 @@ _METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
 _ENTRIES: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
 
 
-def _select_list(columns: Sequence[str], prefix: str = "") -> str:
-    """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
+def _select_list(columns: Sequence[str], prefix: str = "", state: str | None = None) -> str:
+    """Display columns for a SELECT of rows already chosen (``metadata`` computed there,
+    and ``state`` by the expression ``state`` when the store gives one: see
+    :meth:`~auditviewer.store.connection.StoreConnection._state_sql`)."""
+    computed = {"metadata": _METADATA.format(prefix=prefix)}
+    if state is not None:
+        computed["state"] = state
     return ", ".join(
-        f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
-        for column in columns
+        f"{computed[column]} AS {column}" if column in computed else f"{prefix}{column}" for column in columns
     )
+
+
+def _entries_with(state: str | None) -> str:
+    """:data:`_ENTRIES` with the ``state`` column given by the expression ``state`` (None: as stored)."""
+    if state is None:
+        return _ENTRIES
+    return f"(SELECT * REPLACE ({state} AS state), {_METADATA.format(prefix='')} AS metadata FROM entries)"
 _STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",

@@ -23,10 +23,8 @@ from auditviewer.core.errors import StoreError
 from auditviewer.store.connection import StoreConnection
 from auditviewer.store.filters import Filter, Sort
 from auditviewer.store.schema import (
-    _ENTRIES,
     _EXPORT_BATCH_ROWS,
     DISPLAY_COLUMNS,
-    _select_list,
 )
 
 # Rows of a log-order view are counted per block of this many rids, so that a
@@ -189,7 +187,7 @@ class StoreViews(StoreConnection):
             if count == 0 or start >= view.row_count:
                 return self._empty(selected)
             last = min(start + count, view.row_count) - 1
-            column_list = _select_list(selected, "e.")
+            column_list = self._select(selected, "e.")
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -263,7 +261,7 @@ class StoreViews(StoreConnection):
 
         For a seq that two files gave different bytes, the first loaded.
         """
-        column_list = _select_list(DISPLAY_COLUMNS)
+        column_list = self._select(DISPLAY_COLUMNS)
         table = self._arrow(
             f"SELECT {column_list} FROM entries WHERE seq = ? ORDER BY rid LIMIT 1", [seq]
         )
@@ -274,7 +272,7 @@ class StoreViews(StoreConnection):
         """The seqs ``filter`` matches, ascending, each once."""
         sql = (filter or Filter()).to_sql()
         table = self._arrow(
-            f"SELECT DISTINCT seq FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq", sql.params
+            f"SELECT DISTINCT seq FROM {self._entries_sql()} WHERE {sql.where} ORDER BY seq", sql.params
         )
         return table.column("seq").combine_chunks()
 
@@ -295,7 +293,7 @@ class StoreViews(StoreConnection):
                 reader = cursor.sql(
                     f"""
                     SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf
-                    FROM {_ENTRIES} WHERE {sql.where} ORDER BY seq, rid
+                    FROM {self._entries_sql()} WHERE {sql.where} ORDER BY seq, rid
                     """,
                     params=sql.params,
                 ).to_arrow_reader(batch_rows)
