@@ -123,6 +123,30 @@ def content_key(workspace: Workspace) -> str:
     return digest.hexdigest()
 
 
+#: What a database file takes per byte of entry file, from measured upper bounds with a
+#: margin (``benchmarks/bench_open.py``, ``bench_store.py --sizes``): of uncompressed
+#: JSON lines, 0.08 (benchmark entries) to 0.14 (realistic sample entries, 1M), so 0.25;
+#: of compressed files (Parquet, ``.jsonl.gz``), 0.44 (benchmark) to 0.90 (realistic
+#: sample, 3M Parquet), so 1.25. The text is stored compressed with zstd, and the
+#: display columns are short and repetitive.
+DATABASE_PER_TEXT_BYTE = 0.25
+DATABASE_PER_COMPRESSED_BYTE = 1.25
+#: What a database file takes whatever it holds (an empty one: 0.5 MiB).
+DATABASE_FLOOR_BYTES = 1024 * 1024
+
+
+def expected_database_bytes(workspace: Workspace) -> int:
+    """How large the database of ``workspace`` is expected to grow (an upper estimate):
+    for the free-space check and the cache folder's limit."""
+    expected = float(DATABASE_FLOOR_BYTES)
+    for entry in workspace.entry_files:
+        lower = entry.name.lower()
+        compressed = lower.endswith((".parquet", ".gz"))
+        per_byte = DATABASE_PER_COMPRESSED_BYTE if compressed else DATABASE_PER_TEXT_BYTE
+        expected += per_byte * entry.container.size(entry.name)
+    return int(expected)
+
+
 def choose_database(workspace: Workspace, *, folder: Path | None = None) -> DatabaseChoice:
     """Memory for small workspaces; for large ones the cached file for their content."""
     size = workspace.total_bytes
@@ -134,8 +158,7 @@ def choose_database(workspace: Workspace, *, folder: Path | None = None) -> Data
         free = _free_bytes(folder)
     except OSError as exc:
         return DatabaseChoice(":memory:", False, f"the cache folder {folder} is unusable ({exc}); kept in memory")
-    # The database holds each entry's text and its derived columns: about twice the input.
-    expected = 2 * size
+    expected = expected_database_bytes(workspace)
     if free is not None and free < expected + FREE_SPACE_MARGIN:
         return DatabaseChoice(
             ":memory:", False, f"not enough free disk space in {folder} for the workspace database; kept in memory"

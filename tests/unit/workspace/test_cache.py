@@ -236,3 +236,29 @@ def test_the_row_digest_ignores_batch_cuts_and_sees_every_value() -> None:
         digest(seq, hashes, no_line, file),
         digest(seq, hashes, line, pa.array([0] * 6 + [1] * 4, pa.int32())),
     }) == 5
+
+
+@pytest.mark.parametrize(("fmt", "per_byte"), [("jsonl", 0.25), ("parquet", 1.25)])
+def test_a_new_database_is_expected_at_its_measured_size(
+    fmt: str, per_byte: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimate (free space, the cache's limit) follows what a database takes now: a
+    quarter of uncompressed JSON lines, 1.25 times a compressed file, at least 1 MiB
+    (it was twice the input, whatever the input); and a database built stays within it."""
+    from auditviewer.demo.writer import write_sample_bundle
+    from auditviewer.workspace.inputs import open_workspace
+
+    bundle = tmp_path / fmt
+    write_sample_bundle(bundle, entries=4000, seed=3, fmt=fmt)
+    workspace = open_workspace([bundle])
+    try:
+        size = workspace.total_bytes
+        expected = workspace_cache.expected_database_bytes(workspace)
+    finally:
+        workspace.close()
+    assert expected == int(workspace_cache.DATABASE_FLOOR_BYTES + per_byte * size)
+    database = tmp_path / "built.duckdb"
+    with load([bundle], [], database=database) as loaded:
+        assert loaded.store.total_count() == 4000
+    built = sum(path.stat().st_size for path in tmp_path.glob("built.duckdb*"))
+    assert built <= expected
