@@ -14,7 +14,9 @@ search results."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +94,12 @@ class StoreIngest(StoreConnection):
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
+        # The INSERT running behind the loading thread (see _flush_behind): its thread,
+        # its rows, its own cursor, and what it raised.
+        self._writer: threading.Thread | None = None
+        self._writing_rows = 0
+        self._write_cursor: duckdb.DuckDBPyConnection | None = None
+        self._write_error: BaseException | None = None
 
     # -- loading -------------------------------------------------------------
 
@@ -111,12 +119,10 @@ class StoreIngest(StoreConnection):
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
             self._pending_bytes += staging.column("leaf").nbytes
-            if (
-                self._loaded_rows == 0
-                or self._pending_rows >= FLUSH_ROWS
-                or self._pending_bytes >= self._flush_bytes
-            ):
-                self._flush()
+            if self._loaded_rows == 0 and self._writer is None:
+                self._flush()  # the first rows at once: the viewer shows them early
+            elif self._pending_rows >= FLUSH_ROWS or self._pending_bytes >= self._flush_bytes:
+                self._flush_behind()
 
     def finish(self) -> None:
         """Load what is pending, fold identical duplicates, and put rows in seq order.
@@ -180,36 +186,112 @@ class StoreIngest(StoreConnection):
         return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=_STAGING_SCHEMA)
 
     def _flush(self) -> None:
-        if not self._pending:
+        """Insert every pending row now (after the one running behind, if any)."""
+        self._join_writer()
+        staging = self._take_pending()
+        if staging is None:
             return
+        for part in _parts_by_bytes(staging, _INSERT_BYTES):
+            self._insert(part, self._con)
+        self._inserted(staging.num_rows)
+
+    def _flush_behind(self) -> None:
+        """Insert the pending rows on a thread of its own while the caller reads and
+        verifies the next ones: DuckDB and the verifier's C code both run without the
+        GIL, so the two overlap on two cores.
+
+        At most one INSERT runs behind: the next waits for it (so at most two groups
+        of rows are held), and every read waits for it first (``_flush``), so no read
+        sees a half-inserted group. What it raised is raised by the next append or read.
+        """
+        self._join_writer()
+        staging = self._take_pending()
+        if staging is None:
+            return
+        if self._write_cursor is None:
+            try:
+                self._write_cursor = self._con.cursor()
+                self._write_cursor.execute("SET TimeZone = 'UTC'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot load entries: {exc}") from exc
+        cursor = self._write_cursor
+        self._forget_matches()  # before the rows change
+        self._entries_starts = None
+        self._writing_rows = staging.num_rows
+
+        def write() -> None:
+            try:
+                for part in _parts_by_bytes(staging, _INSERT_BYTES):
+                    self._insert(part, cursor)
+            except BaseException as exc:  # raised again by _join_writer
+                self._write_error = exc
+
+        self._writer = threading.Thread(target=write, name="auditviewer-store-insert", daemon=True)
+        self._writer.start()
+
+    def _join_writer(self) -> None:
+        """Wait for the INSERT running behind, if any; raise what it raised."""
+        writer = self._writer
+        if writer is None:
+            return
+        writer.join()
+        self._writer = None
+        error, self._write_error = self._write_error, None
+        if error is not None:
+            raise error
+        self._inserted(self._writing_rows)
+
+    def _take_pending(self) -> pa.Table | None:
+        if not self._pending:
+            return None
         staging = pa.concat_tables(self._pending)
         self._pending = []
         self._pending_rows = 0
         self._pending_bytes = 0
-        for part in _parts_by_bytes(staging, _INSERT_BYTES):
-            self._insert(part)
+        return staging
 
-    def _insert(self, staging: pa.Table) -> None:
+    def _inserted(self, rows: int) -> None:
+        self._loaded_rows += rows
+        self._entries_starts = None
+        self._forget_matches()
+
+    def close(self) -> None:
+        with self._lock:
+            with contextlib.suppress(BaseException):
+                self._join_writer()  # closing: what it raised no longer matters
+            if self._write_cursor is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._write_cursor.close()
+                self._write_cursor = None
+        super().close()
+
+    def interrupt(self) -> None:
+        """Stop the running statement, the INSERT running behind included (see
+        :meth:`StoreConnection.interrupt`)."""
+        cursor = self._write_cursor
+        if cursor is not None:
+            with contextlib.suppress(duckdb.Error):
+                cursor.interrupt()
+        super().interrupt()
+
+    def _insert(self, staging: pa.Table, con: duckdb.DuckDBPyConnection) -> None:
         name = "incoming_entries"
         # Rows need no particular physical order (each carries its rid), and
         # an insert free to write in any order is markedly cheaper. After
         # lock_down the setting cannot change, and order is simply kept.
         relax_order = not self._locked
         try:
-            self._con.register(name, staging)
+            con.register(name, staging)
             if relax_order:
-                self._con.execute("SET preserve_insertion_order = false")
+                con.execute("SET preserve_insertion_order = false")
             try:
-                _with_fields(self._con, _INSERT_ENTRIES.replace("{staging}", name))
+                _with_fields(con, _INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
-                    self._con.execute("SET preserve_insertion_order = true")
-                self._con.unregister(name)
+                    con.execute("SET preserve_insertion_order = true")
+                con.unregister(name)
         except duckdb.Error as exc:
             raise StoreError(f"cannot load entries: {exc}") from exc
-        self._loaded_rows += staging.num_rows
-        self._entries_starts = None
-        self._forget_matches()
 
     def _fold_duplicates(self) -> None:
         # The same entry from overlapping files or bundles is one entry; a seq

@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -1395,3 +1397,45 @@ def test_a_database_file_takes_larger_inserts_than_memory(
             assert store.total_count() == 60
     assert pending["memory"] < 20
     assert pending["file"] == 59
+
+
+# ---------------------------------------------------------------------------
+# Inserting behind the loading thread
+
+
+def test_groups_after_the_first_are_inserted_behind_and_every_read_waits_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ingest_module, "FLUSH_ROWS", 10)
+    threads: list[str] = []
+    real = Store._insert
+
+    def recording(self: Store, staging: pa.Table, con: duckdb.DuckDBPyConnection) -> None:
+        threads.append(threading.current_thread().name)
+        time.sleep(0.05)  # a slow INSERT: a read must still see all of it
+        real(self, staging, con)
+
+    monkeypatch.setattr(Store, "_insert", recording)
+    with Store() as store:
+        store.append(batch_of([make_entry(seq) for seq in range(5)]))  # the first: at once
+        store.append(batch_of([make_entry(seq) for seq in range(5, 20)], seqs=range(5, 20)))  # behind
+        assert store.total_count() == 20  # waits for the INSERT running behind
+        assert threads == ["MainThread", "auditviewer-store-insert"]
+        store.append(batch_of([make_entry(seq) for seq in range(20, 32)], seqs=range(20, 32)))
+        store.finish()
+        assert store.seqs().to_pylist() == list(range(32))
+        assert threads.count("auditviewer-store-insert") == 2
+
+
+def test_a_failed_insert_behind_is_raised_by_the_next_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_module, "FLUSH_ROWS", 10)
+    with Store() as store:
+        store.append(batch_of([make_entry(seq) for seq in range(5)]))
+
+        def failing(self: Store, staging: pa.Table, con: duckdb.DuckDBPyConnection) -> None:
+            raise StoreError("cannot load entries: disk full")
+
+        monkeypatch.setattr(Store, "_insert", failing)
+        store.append(batch_of([make_entry(seq) for seq in range(5, 20)], seqs=range(5, 20)))
+        with pytest.raises(StoreError, match="disk full"):
+            store.total_count()
