@@ -3,10 +3,13 @@
 Rows arrive in Arrow batches (:meth:`StoreIngest.append`), are gathered and
 written by one INSERT per group (:data:`FLUSH_ROWS`, :data:`FLUSH_BYTES`; larger
 for a database file, :data:`FILE_FLUSH_BYTES`), in which DuckDB derives the
-display columns (:mod:`auditviewer.store.schema`). :meth:`StoreIngest.finish`
+display columns (:mod:`auditviewer.store.schema`); every group after the first
+is inserted on a thread of its own while the caller reads and verifies the
+next (:meth:`StoreIngest._flush_behind`). :meth:`StoreIngest.finish`
 folds duplicate entries and re-numbers rows into seq order;
-:meth:`StoreIngest.set_states` writes the verification report's states (a
-trusted log is one range, one plain UPDATE; many ranges take the ASOF join).
+:meth:`StoreIngest.set_states` keeps the verification report's states as seq
+ranges laid over the stored column (a trusted log is one range: no row is
+written); more than :data:`_FEW_STATE_RANGES` are written by the ASOF join.
 :meth:`StoreIngest.lock_down` then forbids file and network access;
 :meth:`StoreIngest.mark_complete` records a file database as reusable, and
 ``_adopt_existing`` reopens one. Anything loaded or re-stated forgets the kept
@@ -60,9 +63,10 @@ FILE_FLUSH_BYTES = 160 * 1024 * 1024
 _INSERT_BYTES = 4 * 1024 * 1024
 _LARGE_ENTRY_BYTES = 8 * 1024
 # Up to this many state ranges (a trusted log has one; verified intervals of one
-# state are merged) are set by one plain UPDATE each, a scan of seq and state
-# that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
-# ASOF join below took 2-3 s because it joins and rewrites every row.
+# state are merged) are kept as ranges and read through a CASE (see
+# StoreConnection._state_sql): nothing is written. An UPDATE of the column took
+# 2.2-2.5 s of a 1M cold open (and the checkpoint rewrote the column after it);
+# the ASOF join below, for more ranges, 2-3 s.
 _FEW_STATE_RANGES: Final = 16
 
 

@@ -16,6 +16,18 @@ computed by the readers), and the file must hold exactly those rows, in the
 same order, with display columns that its own text gives, states cleared,
 and no object a workspace database never has. On any difference the file is
 set aside and the workspace loaded afresh (:func:`rebuild`).
+
+The file's half of the proof (:func:`read_stored`: every stored row read back,
+the leaf hash of its stored bytes computed by the C extension, its display
+columns derived again from its text by DuckDB) needs nothing from this run, so
+it runs on a thread of its own while the inputs are verified
+(:class:`ProofReading`); both halves reduce the rows to a SHA-256 digest per
+column (:class:`_RowDigest`), and the proof compares the two. Measured at 1M
+entries: the file's half costs about 2.5 CPU s (reading 0.9, hashing 0.6,
+deriving the display columns 1.1), as much as verifying the inputs; with the
+two overlapped a warm reopen takes about as long as ``verify`` alone on an
+idle machine. It cannot cost less and stay sound: a display column is only
+known to be its text's by deriving it again, and a leaf only by hashing it.
 """
 
 from __future__ import annotations
