@@ -92,7 +92,6 @@ from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
     _INSERT_BYTES,
     _LARGE_ENTRY_BYTES,
-    FLUSH_BYTES,
     StateRange,
     StoreIngest,
     _parts_by_bytes,
@@ -111,6 +110,9 @@ from auditviewer.store.schema import (
     _with_fields,
 )
 from auditviewer.store.views import StoreViews, View
+
+#: Large entries are read back for a proof in rid ranges of about this many bytes.
+_READ_BYTES = 32 * 1024 * 1024
 
 __all__ = [
     "DATABASE_FORMAT",
@@ -202,7 +204,7 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         columns, for :meth:`derived_mismatches`.
 
         Read in rid ranges (the table is in rid order, so each is a narrow scan, and no
-        sort of the whole table is needed), of about FLUSH_BYTES when entries are
+        sort of the whole table is needed), of about _READ_BYTES when entries are
         large: all of 320 entries of 880 KB at once would not fit the memory cap.
         """
         with self._lock:
@@ -219,9 +221,9 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(_DERIVED if large else ())])
         step = batch_rows
         if large:
-            # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
+            # Each range scans the row group's text again: ranges of _READ_BYTES (the
             # display check then parses them in parts of _INSERT_BYTES).
-            step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
+            step = max(1, min(batch_rows, _READ_BYTES * rows // text_bytes))
         for low in range(0, int(rows) + step, step):
             with self._lock:
                 try:
