@@ -54,7 +54,7 @@ def main() -> int:
     entry_bytes = sum(p.stat().st_size for p in entry_files)
     reader = "read_parquet" if entry_files[0].suffix == ".parquet" else "read_json"
     code = (
-        "import duckdb, sys; con = duckdb.connect(); "
+        "import duckdb, sys; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
         f"con.execute('CREATE TABLE t AS SELECT * FROM {reader}(?)', [sys.argv[1:]])"
     )
     started = time.perf_counter()
