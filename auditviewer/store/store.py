@@ -60,7 +60,7 @@ The class is composed of one part per concern, each in its own module:
 :mod:`~auditviewer.store.schema` (the table and its columns),
 :mod:`~auditviewer.store.filters` (:class:`Filter`, :class:`Sort`, scopes),
 :mod:`~auditviewer.store.connection` (the connection, lock and reads),
-:mod:`~auditviewer.store.ingest` (loading and states),
+:mod:`~auditviewer.store.ingest` (loading), :mod:`~auditviewer.store.states` (states),
 :mod:`~auditviewer.store.views` (views, windows, entries) and
 :mod:`~auditviewer.store.aggregates` (facets, histogram, time bounds, scope
 tree). This module joins them and gives what proving a reused file needs
@@ -92,7 +92,6 @@ from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
     _INSERT_BYTES,
     _LARGE_ENTRY_BYTES,
-    StateRange,
     StoreIngest,
     _parts_by_bytes,
     _valid_utf8,
@@ -109,6 +108,7 @@ from auditviewer.store.schema import (
     _entries_definition,
     _with_fields,
 )
+from auditviewer.store.states import StateRange, StoreStates
 from auditviewer.store.views import StoreViews, View
 
 #: Large entries are read back for a proof in rid ranges of about this many bytes.
@@ -134,7 +134,7 @@ __all__ = [
 ]
 
 
-class Store(StoreIngest, StoreViews, StoreAggregates):
+class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates):
     """One workspace database. Load with :meth:`append` and :meth:`finish`."""
 
     def __init__(
