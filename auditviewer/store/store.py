@@ -46,10 +46,15 @@ Loading cost is one INSERT per group of rows, in which DuckDB derives the
 columns from one JSON parse per entry (without ``try()`` unless a batch holds
 text that is not JSON: the parse is about 1.5 of the 2.2 CPU s an INSERT of
 1M entries takes), on a thread of its own while the next rows are read and
-verified (:meth:`~auditviewer.store.ingest.StoreIngest._flush_behind`). Then
+verified (:meth:`~auditviewer.store.ingest.StoreIngest._flush_behind`; on the
+shared machine measured it gained nothing, wall time equalling CPU time, for
+about 150 MB more peak RSS; it uses a free core where there is one). Then
 :meth:`Store.set_states` keeps the report's states as seq ranges, read
-through a CASE (:meth:`~auditviewer.store.connection.StoreConnection._state_sql`);
-only more than 16 ranges are written into the column (by an ASOF join).
+through a CASE (:meth:`~auditviewer.store.connection.StoreConnection._state_sql`;
+:mod:`~auditviewer.store.states`); only more than 16 ranges are written into the
+column (by an ASOF join). At 1M entries (``bench_open.py``, shared machine) a
+cold open takes about 6.2 CPU s where DuckDB's ``read_json`` takes 2: ``verify``
+about 2, the INSERTs about 2.2, the rest starting Python and reading the batches.
 
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
