@@ -138,7 +138,8 @@ def content_key(workspace: Workspace) -> str:
 
 
 #: What a database file takes per byte of entry file, from measured upper bounds with a
-#: margin (``benchmarks/bench_open.py``, ``bench_store.py --sizes``): of uncompressed
+#: margin (``benchmarks/bench_open.py`` with and without ``--sample``, ``bench_scale.py
+#: --on-disk``): of uncompressed
 #: JSON lines, 0.08 (benchmark entries) to 0.14 (realistic sample entries, 1M), so 0.25;
 #: of compressed files (Parquet, ``.jsonl.gz``), 0.44 (benchmark) to 0.90 (realistic
 #: sample, 3M Parquet), so 1.25. The text is stored compressed with zstd, and the
@@ -354,7 +355,7 @@ def _exact_bytes(rows: pa.Table) -> pa.Array:
     return pc.if_else(pc.is_null(kept), text, kept)
 
 
-#: Where a row has no line (never a line number: those count from 1).
+#: What a missing line is digested as (with a flag saying it is missing).
 _NO_LINE = -(2**63)
 
 
@@ -365,17 +366,19 @@ class _RowDigest:
     (:class:`_FirstSeen`), so rows match by position whatever the files' labels."""
 
     def __init__(self) -> None:
-        self._columns = [hashlib.sha256() for _ in range(4)]
+        self._columns = [hashlib.sha256() for _ in range(5)]
         self.rows = 0
 
     def add(self, seq: pa.Array, hashes: pa.Array, line: pa.Array, file: pa.Array) -> None:
+        line = line.cast(pa.int64())
         values = (
             seq.cast(pa.int64()),
             hashes,
-            pc.fill_null(line.cast(pa.int64()), _NO_LINE),
+            pc.fill_null(line, _NO_LINE),
+            pc.is_null(line).cast(pa.uint8()),  # a missing line is not any line
             file,
         )
-        for digest, column, width in zip(self._columns, values, (8, 32, 8, 4), strict=True):
+        for digest, column, width in zip(self._columns, values, (8, 32, 8, 1, 4), strict=True):
             digest.update(_raw(column, width))
         self.rows += len(seq)
 

@@ -235,7 +235,9 @@ def test_the_row_digest_ignores_batch_cuts_and_sees_every_value() -> None:
         digest(seq, changed_hash, line, file),
         digest(seq, hashes, no_line, file),
         digest(seq, hashes, line, pa.array([0] * 6 + [1] * 4, pa.int32())),
-    }) == 5
+        # A missing line is not the value it is digested as.
+        digest(seq, hashes, pa.array([-(2**63)] + [i + 1 for i in range(1, rows)], pa.int64()), file),
+    }) == 6
 
 
 @pytest.mark.parametrize(("fmt", "per_byte"), [("jsonl", 0.25), ("parquet", 1.25)])
