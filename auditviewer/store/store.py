@@ -28,8 +28,9 @@ as a few seq ranges, never written to the file (a reused file's states are
 evidence of nothing). Measured (``benchmarks/bench_open.py``, 1M entries; the
 realistic sample with ``--sample`` and ``bench_scale.py --on-disk``): 42 MB =
 0.08x the JSONL file and 0.44x the Parquet one for the benchmark's entries;
-0.14x for 1M realistic sample entries as JSONL and 0.90x for 3M as Parquet
-(before this layout: 0.15x / 0.80x / 1.72x; before that, 0.46x and 2.4x).
+0.14x for 1M realistic sample entries as JSONL and 0.90x for 3M and for 10M
+as Parquet (before this layout: 0.15x / 0.80x / 1.72x; before that, 0.46x and
+2.4x; issue 16 measured 5.4x at 10M).
 
 Compression, measured for 1M benchmark entries into a file (text only, then the
 whole load): zstd on ``leaf`` writes fastest (0.6 CPU s, 22 MB) — uncompressed
