@@ -1,9 +1,10 @@
 """Opening an export, whole process, against DuckDB's own reader (issue 12's table; issue 16.1).
 
-    .venv/bin/python benchmarks/bench_open.py [--entries N] [--repeat R] [--cache DIR]
+    .venv/bin/python benchmarks/bench_open.py [--entries N] [--repeat R] [--cache DIR] [--sample]
 
 Builds (once, then reuses from ``--cache``) signed bundles of N entries as JSONL
-and as Parquet (``benchmarks/_bundles.py``), then prints medians of R interleaved
+and as Parquet (``benchmarks/_bundles.py``; with ``--sample``, the realistic
+entries of ``auditviewer sample``), then prints medians of R interleaved
 runs, each a separate process, so that every ratio compares runs made under the
 same load (the machine may be shared: the load average is printed too):
 
@@ -22,7 +23,8 @@ same load (the machine may be shared: the load average is printed too):
   (goal: <= 1 s), all verified, stored and one full-text search answered (goal:
   <= 2x the baseline), peak RSS of that process (``ru_maxrss``; goal: <= 1 GB);
 - the database size against the entry files' size (built in this process into a
-  file, whatever the input's size; goal: <= 1.5).
+  file, whatever the input's size; goal: <= 1.5), beside what ``choose_database``
+  expects it to take (``workspace/cache.expected_database_bytes``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from auditviewer.demo.writer import write_sample_bundle
 from auditviewer.integrity.keys import parse_verifier_key
+from auditviewer.workspace.cache import expected_database_bytes
+from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import load
 from benchmarks._bundles import VERIFIER, write_big_bundle
 
@@ -87,14 +92,14 @@ print(first[0] if first else done, done, resource.getrusage(resource.RUSAGE_SELF
 """
 
 
-def _viewer_load(bundle: Path, env: dict[str, str]) -> tuple[float, float, int]:
+def _viewer_load(bundle: Path, env: dict[str, str], verifier: str) -> tuple[float, float, int]:
     """The viewer's loader (workspace/store_session.py, below the Qt window), whole process:
     seconds to the first rows handed to the window, to all verified, stored and one
     full-text search answered, and peak RSS."""
     code = f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n{_VIEWER_LOAD}"
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", code, str(bundle), VERIFIER], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, str(bundle), verifier], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise SystemExit(f"viewer load of {bundle} failed: {done.stderr.strip()}")
@@ -102,9 +107,9 @@ def _viewer_load(bundle: Path, env: dict[str, str]) -> tuple[float, float, int]:
     return float(first), time.perf_counter() - started, int(rss)
 
 
-def _database_ratio(bundle: Path, entry_bytes: int, folder: Path) -> tuple[int, float]:
+def _database_ratio(bundle: Path, entry_bytes: int, folder: Path, verifier: str) -> tuple[int, float]:
     path = folder / "sized.duckdb"
-    with load([bundle], [parse_verifier_key(VERIFIER)], database=path):
+    with load([bundle], [parse_verifier_key(verifier)], database=path):
         pass
     size = sum(p.stat().st_size for p in folder.glob("sized.duckdb*"))
     for p in folder.glob("sized.duckdb*"):
@@ -118,19 +123,26 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "auditviewer-bench-open")
     parser.add_argument("--formats", default="jsonl,parquet")
+    parser.add_argument("--sample", action="store_true", help="realistic entries (auditviewer sample)")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     for fmt in args.formats.split(","):
-        bundle = args.cache / f"{fmt}-{args.entries}"
-        if not (bundle / "manifest.json").exists():
+        bundle = args.cache / f"{'sample-' if args.sample else ''}{fmt}-{args.entries}"
+        key_file = bundle.with_name(bundle.name + ".key")
+        if not (bundle / "manifest.json").exists() or (args.sample and not key_file.exists()):
             shutil.rmtree(bundle, ignore_errors=True)
-            write_big_bundle(bundle, args.entries, fmt=fmt)
+            if args.sample:
+                written = write_sample_bundle(bundle, entries=args.entries, fmt=fmt)  # type: ignore[arg-type]
+                key_file.write_text(written.verifier_key)
+            else:
+                write_big_bundle(bundle, args.entries, fmt=fmt)
+        verifier = key_file.read_text().strip() if args.sample else VERIFIER
         entry_file = next((bundle / "entries").iterdir())
         entry_bytes = entry_file.stat().st_size
         times: dict[str, list[float]] = {}
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "AUDITVIEWER_TRUST_STORE": os.devnull}
-            query = [*CLI, "query", str(bundle), "-q", "action:update", "--count", "--trust", VERIFIER]
+            query = [*CLI, "query", str(bundle), "-q", "action:update", "--count", "--trust", verifier]
             for _ in range(args.repeat):
                 times.setdefault("read", []).append(_baseline(entry_file, env))
                 cache = Path(tmp) / f"cache-{len(times['read'])}"
@@ -138,14 +150,17 @@ def main() -> None:
                 times.setdefault("cold", []).append(_run(query, run_env))
                 times.setdefault("warm", []).append(_run(query, run_env))
                 shutil.rmtree(cache, ignore_errors=True)
-                times.setdefault("trusted", []).append(_run([*CLI, "verify", str(bundle), "--trust", VERIFIER], env))
+                times.setdefault("trusted", []).append(_run([*CLI, "verify", str(bundle), "--trust", verifier], env))
                 times.setdefault("untrusted", []).append(_run([*CLI, "verify", str(bundle)], env))
-                first, whole, rss = _viewer_load(bundle, {**env, "AUDITVIEWER_CACHE_DIR": str(cache)})
+                first, whole, rss = _viewer_load(bundle, {**env, "AUDITVIEWER_CACHE_DIR": str(cache)}, verifier)
                 shutil.rmtree(cache, ignore_errors=True)
                 times.setdefault("first", []).append(first)
                 times.setdefault("viewer", []).append(whole)
                 times.setdefault("rss", []).append(rss / 1e9)
-            size, ratio = _database_ratio(bundle, entry_bytes, Path(tmp))
+            size, ratio = _database_ratio(bundle, entry_bytes, Path(tmp), verifier)
+        workspace = open_workspace([bundle])
+        expected = expected_database_bytes(workspace)
+        workspace.close()
         med = {name: statistics.median(values) for name, values in times.items()}
         baseline = "read_parquet" if fmt == "parquet" else "read_json"
         print(f"\n{fmt}, {args.entries:,} entries, entry file {entry_bytes / 1e6:.0f} MB (medians of {args.repeat})")
@@ -157,7 +172,8 @@ def main() -> None:
         print(f"  viewer's loader, whole process: first rows {med['first']:.2f} s; all verified, stored and"
               f" searched {med['viewer']:.2f} s = {med['viewer'] / med['read']:.2f}x {baseline};"
               f" peak RSS {med['rss']:.2f} GB")
-        print(f"  database file: {size / 1e6:.0f} MB = {ratio:.2f}x the entry file")
+        print(f"  database file: {size / 1e6:.0f} MB = {ratio:.2f}x the entry file"
+              f" (expected by choose_database: {expected / 1e6:.0f} MB = {expected / entry_bytes:.2f}x)")
     print(f"\nload average at end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import SqlFilter
 from auditviewer.store.filters import Filter
-from auditviewer.store.schema import DISPLAY_COLUMNS, ENTRIES_WITH_METADATA, select_list
+from auditviewer.store.schema import DISPLAY_COLUMNS, STATES, entries_with, select_list
 
 if TYPE_CHECKING:
     from auditviewer.store.views import RidOrder, View
@@ -80,6 +80,9 @@ class StoreConnection:
         self._in_seq_order = True
         self._finished = False
         self._locked = False
+        # The verification states set by seq range (set_states), over the stored column:
+        # (first seq, last seq, state), sorted and disjoint. See _state_sql.
+        self._state_ranges: list[tuple[int, int, str]] = []
         try:
             self._con = duckdb.connect(str(database))
         except duckdb.Error as exc:
@@ -94,6 +97,11 @@ class StoreConnection:
                 # take up to 80% of the machine's memory for its buffers. Beyond
                 # this it spills to a temporary folder beside the database file.
                 self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
+                # No vacuum at checkpoints: it merged the part-filled row groups that
+                # each parallel INSERT leaves, rewriting (and compressing again) half
+                # of the table: 1.0-1.8 s of a 1M-entry cold open, and a file of
+                # 66-75 MB where 42 MB hold the same rows (freed blocks stay in it).
+                self._con.execute("SET max_vacuum_tasks = 0")
             if str(database) == ":memory:":
                 # An automatic checkpoint compresses the in-memory table: it
                 # saves memory but costs seconds per million entries, and it
@@ -161,12 +169,12 @@ class StoreConnection:
         self._flush()  # first: loading pending rows forgets kept matches
         if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
             both = base.and_(selection)
-            return f"(SELECT * FROM {ENTRIES_WITH_METADATA} WHERE {both.where})", list(both.params)
+            return f"(SELECT * FROM {self._entries_sql()} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
         if columns <= _KEPT_COLUMNS:
             return f"(SELECT * FROM {kept} WHERE {selection.where})", list(selection.params)
         return (
-            f"(SELECT * FROM {ENTRIES_WITH_METADATA} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
+            f"(SELECT * FROM {self._entries_sql()} WHERE rid IN (SELECT rid FROM {kept} WHERE {selection.where}))",
             list(selection.params),
         )
 
@@ -178,7 +186,7 @@ class StoreConnection:
             column_list = ", ".join(sorted(_KEPT_COLUMNS))
             try:
                 self._con.execute(
-                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {ENTRIES_WITH_METADATA} WHERE {base.where}",
+                    f"CREATE TEMP TABLE {name} AS SELECT {column_list} FROM {self._entries_sql()} WHERE {base.where}",
                     base.params,
                 )
             except duckdb.Error as exc:
@@ -210,8 +218,35 @@ class StoreConnection:
             raise StoreError(f"no column {unknown[0]!r}")
         return tuple(columns)
 
+    def _state_sql(self, prefix: str = "") -> str | None:
+        """The SQL expression of each row's verification state, None for the stored column.
+
+        States change by checkpoint interval, not by row, so :meth:`set_states` keeps a
+        few seq ranges here rather than rewriting the column of every row: that
+        UPDATE, and the checkpoint that then rewrote the column, cost 2-3 s of a cold
+        open of 1M entries. Reading the state is then a CASE over at most
+        ``_FEW_STATE_RANGES`` ranges (many ranges are written to the column instead).
+        Only integers and one of :data:`STATES` are written into the SQL text.
+        """
+        if not self._state_ranges:
+            return None
+        cases = " ".join(
+            f"WHEN {prefix}seq BETWEEN {int(first)} AND {int(last)} THEN '{state}'"
+            for first, last, state in self._state_ranges
+            if state in STATES
+        )
+        return f"CASE {cases} ELSE {prefix}state END"
+
+    def _entries_sql(self) -> str:
+        """A FROM item of every entry with its display columns (``metadata``, the state)."""
+        return entries_with(self._state_sql())
+
+    def _select(self, columns: Sequence[str], prefix: str = "") -> str:
+        """:func:`select_list` with this store's states."""
+        return select_list(columns, prefix, self._state_sql(prefix))
+
     def _empty(self, columns: Sequence[str]) -> pa.Table:
-        column_list = select_list(columns)
+        column_list = self._select(columns)
         return self._arrow(f"SELECT {column_list} FROM entries LIMIT 0")
 
     def _drop_table(self, name: str) -> None:

@@ -1,12 +1,13 @@
-"""Loading a store: append, flush, finish, states, lock-down, marking a file complete.
+"""Loading a store: append, flush, finish, lock-down, marking a file complete.
 
 Rows arrive in Arrow batches (:meth:`StoreIngest.append`), are gathered and
 written by one INSERT per group (:data:`FLUSH_ROWS`, :data:`FLUSH_BYTES`; larger
 for a database file, :data:`FILE_FLUSH_BYTES`), in which DuckDB derives the
-display columns (:mod:`auditviewer.store.schema`). :meth:`StoreIngest.finish`
-folds duplicate entries and re-numbers rows into seq order;
-:meth:`StoreIngest.set_states` writes the verification report's states (a
-trusted log is one range, one plain UPDATE; many ranges take the ASOF join).
+display columns (:mod:`auditviewer.store.schema`); every group after the first
+is inserted on a thread of its own while the caller reads and verifies the
+next (:meth:`StoreIngest._flush_behind`). :meth:`StoreIngest.finish`
+folds duplicate entries and re-numbers rows into seq order; the report's
+states are then laid over the rows by seq range (:mod:`auditviewer.store.states`).
 :meth:`StoreIngest.lock_down` then forbids file and network access;
 :meth:`StoreIngest.mark_complete` records a file database as reusable, and
 ``_adopt_existing`` reopens one. Anything loaded or re-stated forgets the kept
@@ -14,11 +15,10 @@ search results."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
 
 import duckdb
 import pyarrow as pa
@@ -41,8 +41,10 @@ from auditviewer.store.views import count_blocks
 # (it then scans them on all threads); the first batch goes in at once so
 # that the viewer shows rows early.
 FLUSH_ROWS = 250_000
-#: ...or once this many bytes of entry text are pending.
-FLUSH_BYTES = 32 * 1024 * 1024
+#: ...or once this many bytes of entry text are pending. Smaller INSERTs cost more CPU
+#: per row in memory: 1M benchmark entries (500 bytes) took 3.4 CPU s in INSERTs of
+#: 32 MB (62,000 rows), 2.4 in INSERTs of 64 MB, 2.0 in INSERTs of 128 MB.
+FLUSH_BYTES = 64 * 1024 * 1024
 #: ...for a database file: an INSERT of at least two row groups (2 x 122,880 rows)
 #: is compressed and written straight to the file by DuckDB's threads, while smaller
 #: ones go through its write-ahead log and are compressed again at the checkpoint:
@@ -57,24 +59,8 @@ FILE_FLUSH_BYTES = 160 * 1024 * 1024
 #: LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
 INSERT_BYTES = 4 * 1024 * 1024
 LARGE_ENTRY_BYTES = 8 * 1024
-# Up to this many state ranges (a trusted log has one; verified intervals of one
-# state are merged) are set by one plain UPDATE each, a scan of seq and state
-# that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
-# ASOF join below took 2-3 s because it joins and rewrites every row.
-_FEW_STATE_RANGES: Final = 16
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StateRange:
-    """Entries ``first_seq..last_seq`` (inclusive) have verification ``state``."""
-
-    first_seq: int
-    last_seq: int
-    state: str
-
-
 class StoreIngest(StoreConnection):
-    """Loading: append, finish, states, lock-down, reuse of a finished file."""
+    """Loading: append, finish, lock-down, reuse of a finished file."""
 
     def __init__(
         self,
@@ -92,6 +78,12 @@ class StoreIngest(StoreConnection):
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
+        # The INSERT running behind the loading thread (see _flush_behind): its thread,
+        # its rows, its own cursor, and what it raised.
+        self._writer: threading.Thread | None = None
+        self._writing_rows = 0
+        self._write_cursor: duckdb.DuckDBPyConnection | None = None
+        self._write_error: BaseException | None = None
 
     # -- loading -------------------------------------------------------------
 
@@ -111,12 +103,10 @@ class StoreIngest(StoreConnection):
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
             self._pending_bytes += staging.column("leaf").nbytes
-            if (
-                self._loaded_rows == 0
-                or self._pending_rows >= FLUSH_ROWS
-                or self._pending_bytes >= self._flush_bytes
-            ):
-                self._flush()
+            if self._loaded_rows == 0 and self._writer is None:
+                self._flush()  # the first rows at once: the viewer shows them early
+            elif self._pending_rows >= FLUSH_ROWS or self._pending_bytes >= self._flush_bytes:
+                self._flush_behind()
 
     def finish(self) -> None:
         """Load what is pending, fold identical duplicates, and put rows in seq order.
@@ -180,36 +170,112 @@ class StoreIngest(StoreConnection):
         return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=STAGING_SCHEMA)
 
     def _flush(self) -> None:
-        if not self._pending:
+        """Insert every pending row now (after the one running behind, if any)."""
+        self._join_writer()
+        staging = self._take_pending()
+        if staging is None:
             return
+        for part in parts_by_bytes(staging, INSERT_BYTES):
+            self._insert(part, self._con)
+        self._inserted(staging.num_rows)
+
+    def _flush_behind(self) -> None:
+        """Insert the pending rows on a thread of its own while the caller reads and
+        verifies the next ones: DuckDB and the verifier's C code both run without the
+        GIL, so the two overlap on two cores.
+
+        At most one INSERT runs behind: the next waits for it (so at most two groups
+        of rows are held), and every read waits for it first (``_flush``), so no read
+        sees a half-inserted group. What it raised is raised by the next append or read.
+        """
+        self._join_writer()
+        staging = self._take_pending()
+        if staging is None:
+            return
+        if self._write_cursor is None:
+            try:
+                self._write_cursor = self._con.cursor()
+                self._write_cursor.execute("SET TimeZone = 'UTC'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot load entries: {exc}") from exc
+        cursor = self._write_cursor
+        self._forget_matches()  # before the rows change
+        self._entries_starts = None
+        self._writing_rows = staging.num_rows
+
+        def write() -> None:
+            try:
+                for part in parts_by_bytes(staging, INSERT_BYTES):
+                    self._insert(part, cursor)
+            except BaseException as exc:  # raised again by _join_writer
+                self._write_error = exc
+
+        self._writer = threading.Thread(target=write, name="auditviewer-store-insert", daemon=True)
+        self._writer.start()
+
+    def _join_writer(self) -> None:
+        """Wait for the INSERT running behind, if any; raise what it raised."""
+        writer = self._writer
+        if writer is None:
+            return
+        writer.join()
+        self._writer = None
+        error, self._write_error = self._write_error, None
+        if error is not None:
+            raise error
+        self._inserted(self._writing_rows)
+
+    def _take_pending(self) -> pa.Table | None:
+        if not self._pending:
+            return None
         staging = pa.concat_tables(self._pending)
         self._pending = []
         self._pending_rows = 0
         self._pending_bytes = 0
-        for part in parts_by_bytes(staging, INSERT_BYTES):
-            self._insert(part)
+        return staging
 
-    def _insert(self, staging: pa.Table) -> None:
+    def _inserted(self, rows: int) -> None:
+        self._loaded_rows += rows
+        self._entries_starts = None
+        self._forget_matches()
+
+    def close(self) -> None:
+        with self._lock:
+            with contextlib.suppress(BaseException):
+                self._join_writer()  # closing: what it raised no longer matters
+            if self._write_cursor is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._write_cursor.close()
+                self._write_cursor = None
+        super().close()
+
+    def interrupt(self) -> None:
+        """Stop the running statement, the INSERT running behind included (see
+        :meth:`StoreConnection.interrupt`)."""
+        cursor = self._write_cursor
+        if cursor is not None:
+            with contextlib.suppress(duckdb.Error):
+                cursor.interrupt()
+        super().interrupt()
+
+    def _insert(self, staging: pa.Table, con: duckdb.DuckDBPyConnection) -> None:
         name = "incoming_entries"
         # Rows need no particular physical order (each carries its rid), and
         # an insert free to write in any order is markedly cheaper. After
         # lock_down the setting cannot change, and order is simply kept.
         relax_order = not self._locked
         try:
-            self._con.register(name, staging)
+            con.register(name, staging)
             if relax_order:
-                self._con.execute("SET preserve_insertion_order = false")
+                con.execute("SET preserve_insertion_order = false")
             try:
-                with_fields(self._con, INSERT_ENTRIES.replace("{staging}", name))
+                with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
-                    self._con.execute("SET preserve_insertion_order = true")
-                self._con.unregister(name)
+                    con.execute("SET preserve_insertion_order = true")
+                con.unregister(name)
         except duckdb.Error as exc:
             raise StoreError(f"cannot load entries: {exc}") from exc
-        self._loaded_rows += staging.num_rows
-        self._entries_starts = None
-        self._forget_matches()
 
     def _fold_duplicates(self) -> None:
         # The same entry from overlapping files or bundles is one entry; a seq
@@ -284,77 +350,6 @@ class StoreIngest(StoreConnection):
         self._entries_starts = None
         con.execute("DROP TABLE rid_map")
         self._in_seq_order = True
-
-    def set_states(self, ranges: Iterable[StateRange | tuple[int, int, str]]) -> int:
-        """Set the verification state of entries by seq ranges; returns rows changed.
-
-        Ranges must not overlap; entries outside every range keep their state.
-        """
-        lows: list[int] = []
-        highs: list[int] = []
-        states: list[str] = []
-        for item in ranges:
-            first, last, state = (
-                (item.first_seq, item.last_seq, item.state)
-                if isinstance(item, StateRange)
-                else item
-            )
-            if state not in STATES:
-                raise StoreError(f"unknown state {state!r} (use {', '.join(STATES)})")
-            if last < first:
-                raise StoreError(f"state range {first}..{last} ends before it starts")
-            lows.append(int(first))
-            highs.append(int(last))
-            states.append(state)
-        order = sorted(range(len(lows)), key=lows.__getitem__)
-        for before, after in itertools.pairwise(order):
-            if lows[after] <= highs[before]:
-                raise StoreError(
-                    f"state ranges {lows[before]}..{highs[before]} and "
-                    f"{lows[after]}..{highs[after]} overlap"
-                )
-        if not lows:
-            return 0
-        with self._lock:
-            self._flush()
-            try:
-                if len(lows) <= _FEW_STATE_RANGES:
-                    # One statement (all or nothing), one scan: each row's range by CASE.
-                    triples = list(zip(lows, highs, states, strict=True))
-                    cases = " ".join("WHEN seq BETWEEN ? AND ? THEN ?" for _ in triples)
-                    wheres = " OR ".join("(seq BETWEEN ? AND ? AND state <> ?)" for _ in triples)
-                    params = [value for triple in triples for value in triple]
-                    self._con.execute(
-                        f"UPDATE entries SET state = CASE {cases} END WHERE {wheres}", params + params
-                    )
-                    changed = self._con.fetchall()
-                    self._forget_matches()
-                    return int(changed[0][0]) if changed else 0
-                # An ASOF join finds each entry's range (the last starting at
-                # or before its seq) in one sorted pass; a BETWEEN join of a
-                # million entries with a thousand ranges is far slower.
-                self._con.execute(
-                    """
-                    UPDATE entries SET state = changes.state
-                    FROM (
-                        SELECT e.rid, r.state
-                        FROM entries AS e
-                        ASOF JOIN (SELECT unnest(?::BIGINT[]) AS low, unnest(?::BIGINT[]) AS high,
-                                          unnest(?::VARCHAR[]) AS state) AS r
-                            ON e.seq >= r.low
-                        WHERE e.seq <= r.high AND e.state <> r.state
-                    ) AS changes
-                    WHERE entries.rid = changes.rid
-                    """,
-                    [lows, highs, states],
-                )
-                # Drained with fetchall: DuckDB 2 refuses the next relation
-                # query while a result is only partly fetched.
-                changed = self._con.fetchall()
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot set entry states: {exc}") from exc
-            self._forget_matches()
-        return int(changed[0][0]) if changed else 0
 
     def lock_down(self) -> None:
         """Forbid file and network access and extensions; lock the configuration.
@@ -439,15 +434,6 @@ class StoreIngest(StoreConnection):
                 )
             except duckdb.Error as exc:
                 raise StoreError(f"cannot relabel the workspace's files: {exc}") from exc
-            self._forget_matches()
-
-    def reset_states(self) -> None:
-        """Every entry unverified, as a fresh load starts (a reused file's states are not evidence)."""
-        with self._lock:
-            try:
-                self._con.execute("UPDATE entries SET state = 'unverified' WHERE state <> 'unverified'")
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot reset entry states: {exc}") from exc
             self._forget_matches()
 
 

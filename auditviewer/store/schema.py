@@ -87,12 +87,25 @@ _METADATA: Final = "try(json_extract({prefix}leaf, '$.metadata'))"
 ENTRIES_WITH_METADATA: Final = f"(SELECT *, {_METADATA.format(prefix='')} AS metadata FROM entries)"
 
 
-def select_list(columns: Sequence[str], prefix: str = "") -> str:
-    """Display columns for a SELECT of rows already chosen (``metadata`` computed there)."""
+def select_list(columns: Sequence[str], prefix: str = "", state: str | None = None) -> str:
+    """Display columns for a SELECT of rows already chosen (``metadata`` computed there,
+    and ``state`` by the expression ``state`` when the store gives one: see
+    :meth:`~auditviewer.store.connection.StoreConnection._state_sql`)."""
+    computed = {"metadata": _METADATA.format(prefix=prefix)}
+    if state is not None:
+        computed["state"] = state
     return ", ".join(
-        f"{_METADATA.format(prefix=prefix)} AS metadata" if column == "metadata" else f"{prefix}{column}"
-        for column in columns
+        f"{computed[column]} AS {column}" if column in computed else f"{prefix}{column}" for column in columns
     )
+
+
+def entries_with(state: str | None) -> str:
+    """:data:`ENTRIES_WITH_METADATA` with the ``state`` column given by the expression ``state`` (None: as stored)."""
+    if state is None:
+        return ENTRIES_WITH_METADATA
+    return f"(SELECT * REPLACE ({state} AS state), {_METADATA.format(prefix='')} AS metadata FROM entries)"
+
+
 STORED_COLUMNS = (
     *(column for column in DISPLAY_COLUMNS if column != "metadata"),
     "rid",

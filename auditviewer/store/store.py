@@ -5,7 +5,7 @@ inputs) holding one table, ``entries``. Its display columns (time, category,
 actor, resource, ...) are derived from each entry's stored text *inside
 DuckDB*, with vectorised JSON functions, so loading a million entries builds
 no Python object per entry. The per-entry integrity state comes from the
-verification report through :meth:`Store.set_states`.
+verification report through :meth:`Store.set_states`, as seq ranges.
 
 Reading is shaped for a table view of millions of rows: a :class:`View` is a
 filtered, sorted result materialised once (a temporary table of row ids),
@@ -19,17 +19,43 @@ What is stored, and why (issue 16.1: a database at most 1.5 times its export):
 the entry text (``leaf``, compressed with zstd: the bulk of the file, needed to
 show, export and search words in entries) and the display columns searches
 need fast (time, category, action, actor, resource, title, id: each short and
-repetitive, compressed by DuckDB's own choice), plus seq, file, line, state and
-the row id. ``metadata`` is derived on read; ``leaf_bytes`` is kept only for an
-entry that is not valid UTF-8. Measured with ``benchmarks/bench_open.py``
-(1M benchmark entries): 76-78 MB, 0.15 times the JSONL file and 0.80 times the
-Parquet one (before: 226 MB, 0.46 and 2.4 times).
+repetitive, compressed by DuckDB's own choice), plus seq, file, line and the
+row id. ``metadata`` is derived on read; ``leaf_bytes`` is kept only for an
+entry that is not valid UTF-8; the ``state`` column holds the state an entry
+was appended with (``unverified`` from the loaders: one constant value per
+row group, next to nothing on disk), and the report's states are laid over it
+as a few seq ranges, never written to the file (a reused file's states are
+evidence of nothing). Measured (``benchmarks/bench_open.py``, 1M entries; the
+realistic sample with ``--sample`` and ``bench_scale.py --on-disk``): 42 MB =
+0.08x the JSONL file and 0.44x the Parquet one for the benchmark's entries;
+0.14x for 1M realistic sample entries as JSONL and 0.90x for 3M and for 10M
+as Parquet (before this layout: 0.15x / 0.80x / 1.72x; before that, 0.46x and
+2.4x; issue 16 measured 5.4x at 10M).
+
+Compression, measured for 1M benchmark entries into a file (text only, then the
+whole load): zstd on ``leaf`` writes fastest (0.6 CPU s, 22 MB) — uncompressed
+text was slower to write (more to write: 519 MB) and DuckDB's own choice (FSST
+or dictionary, after analysing each segment) took 6.8 s for a 271 MB file —
+so ``leaf`` is zstd whatever the input, JSONL or Parquet. Two things made
+the file database 1.6-1.8 times larger and cost 1-1.8 s of a cold open: the
+UPDATE of every row's state (now ranges), and DuckDB's vacuum at the checkpoint,
+which merged the part-filled row groups each parallel INSERT leaves and
+compressed half the table again (off for file stores; see
+:mod:`~auditviewer.store.connection`).
 
 Loading cost is one INSERT per group of rows, in which DuckDB derives the
 columns from one JSON parse per entry (without ``try()`` unless a batch holds
-text that is not JSON), then :meth:`Store.set_states` writes the report's
-states: a trusted log is one range, set by one plain UPDATE; only many ranges
-(failures, untrusted intervals) take the ASOF join.
+text that is not JSON: the parse is about 1.5 of the 2.2 CPU s an INSERT of
+1M entries takes), on a thread of its own while the next rows are read and
+verified (:meth:`~auditviewer.store.ingest.StoreIngest._flush_behind`; on the
+shared machine measured it gained nothing, wall time equalling CPU time, for
+about 150 MB more peak RSS; it uses a free core where there is one). Then
+:meth:`Store.set_states` keeps the report's states as seq ranges, read
+through a CASE (:meth:`~auditviewer.store.connection.StoreConnection._state_sql`;
+:mod:`~auditviewer.store.states`); only more than 16 ranges are written into the
+column (by an ASOF join). At 1M entries (``bench_open.py``, shared machine) a
+cold open takes about 6.2 CPU s where DuckDB's ``read_json`` takes 2: ``verify``
+about 2, the INSERTs about 2.2, the rest starting Python and reading the batches.
 
 After loading, :meth:`Store.lock_down` forbids file and network access and
 extension loading, and locks the configuration, so that no query the
@@ -40,11 +66,12 @@ The class is composed of one part per concern, each in its own module:
 :mod:`~auditviewer.store.schema` (the table and its columns),
 :mod:`~auditviewer.store.filters` (:class:`Filter`, :class:`Sort`, scopes),
 :mod:`~auditviewer.store.connection` (the connection, lock and reads),
-:mod:`~auditviewer.store.ingest` (loading and states),
+:mod:`~auditviewer.store.ingest` (loading), :mod:`~auditviewer.store.states` (states),
 :mod:`~auditviewer.store.views` (views, windows, entries) and
 :mod:`~auditviewer.store.aggregates` (facets, histogram, time bounds, scope
-tree). This module joins them and proves a reused file; callers import every
-public name from here.
+tree). This module joins them and gives what proving a reused file needs
+(:func:`auditviewer.workspace.cache.prove_reused`); callers import every public
+name from here.
 
 Thread safety: every method holds one lock, so a loading worker and the GUI
 thread may share a store; streaming exports use their own cursor.
@@ -69,10 +96,8 @@ from auditviewer.store.aggregates import (
 from auditviewer.store.connection import DEFAULT_MAX_VIEWS
 from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
-    FLUSH_BYTES,
     INSERT_BYTES,
     LARGE_ENTRY_BYTES,
-    StateRange,
     StoreIngest,
     parts_by_bytes,
     valid_utf8,
@@ -89,7 +114,11 @@ from auditviewer.store.schema import (
     entries_definition,
     with_fields,
 )
+from auditviewer.store.states import StateRange, StoreStates
 from auditviewer.store.views import StoreViews, View
+
+#: Large entries are read back for a proof in rid ranges of about this many bytes.
+_READ_BYTES = 32 * 1024 * 1024
 
 __all__ = [
     "DATABASE_FORMAT",
@@ -111,7 +140,7 @@ __all__ = [
 ]
 
 
-class Store(StoreIngest, StoreViews, StoreAggregates):
+class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates):
     """One workspace database. Load with :meth:`append` and :meth:`finish`."""
 
     def __init__(
@@ -181,7 +210,7 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         columns, for :meth:`derived_mismatches`.
 
         Read in rid ranges (the table is in rid order, so each is a narrow scan, and no
-        sort of the whole table is needed), of about FLUSH_BYTES when entries are
+        sort of the whole table is needed), of about _READ_BYTES when entries are
         large: all of 320 entries of 880 KB at once would not fit the memory cap.
         """
         with self._lock:
@@ -198,9 +227,9 @@ class Store(StoreIngest, StoreViews, StoreAggregates):
         columns = ", ".join(["seq", "leaf_bytes", "source", "line", "leaf", *(DERIVED_COLUMNS if large else ())])
         step = batch_rows
         if large:
-            # Each range scans the row group's text again: ranges of FLUSH_BYTES (the
+            # Each range scans the row group's text again: ranges of _READ_BYTES (the
             # display check then parses them in parts of INSERT_BYTES).
-            step = max(1, min(batch_rows, FLUSH_BYTES * rows // text_bytes))
+            step = max(1, min(batch_rows, _READ_BYTES * rows // text_bytes))
         for low in range(0, int(rows) + step, step):
             with self._lock:
                 try:

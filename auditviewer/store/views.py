@@ -25,9 +25,7 @@ from auditviewer.store.connection import StoreConnection
 from auditviewer.store.filters import Filter, Sort
 from auditviewer.store.schema import (
     DISPLAY_COLUMNS,
-    ENTRIES_WITH_METADATA,
     EXPORT_BATCH_ROWS,
-    select_list,
 )
 
 # Rows of a log-order view are counted per block of this many rids, so that a
@@ -209,7 +207,7 @@ class StoreViews(StoreConnection):
                 return table
             last = min(start + count, view.row_count) - 1
             # The paths go in as JSON Pointer parameters, ahead of the window's own.
-            column_list = select_list(selected, "e.") + "".join(
+            column_list = self._select(selected, "e.") + "".join(
                 f", left(try(json_extract_string(e.leaf, ?)), {META_CELL_CHARS}) AS meta_{i}"
                 for i in range(len(meta))
             )
@@ -287,7 +285,7 @@ class StoreViews(StoreConnection):
 
         For a seq that two files gave different bytes, the first loaded.
         """
-        column_list = select_list(DISPLAY_COLUMNS)
+        column_list = self._select(DISPLAY_COLUMNS)
         table = self._arrow(
             f"SELECT {column_list} FROM entries WHERE seq = ? ORDER BY rid LIMIT 1", [seq]
         )
@@ -298,7 +296,7 @@ class StoreViews(StoreConnection):
         """The seqs ``filter`` matches, ascending, each once."""
         sql = (filter or Filter()).to_sql()
         table = self._arrow(
-            f"SELECT DISTINCT seq FROM {ENTRIES_WITH_METADATA} WHERE {sql.where} ORDER BY seq", sql.params
+            f"SELECT DISTINCT seq FROM {self._entries_sql()} WHERE {sql.where} ORDER BY seq", sql.params
         )
         return table.column("seq").combine_chunks()
 
@@ -319,7 +317,7 @@ class StoreViews(StoreConnection):
                 reader = cursor.sql(
                     f"""
                     SELECT seq, coalesce(leaf_bytes, encode(leaf)) AS leaf
-                    FROM {ENTRIES_WITH_METADATA} WHERE {sql.where} ORDER BY seq, rid
+                    FROM {self._entries_sql()} WHERE {sql.where} ORDER BY seq, rid
                     """,
                     params=sql.params,
                 ).to_arrow_reader(batch_rows)

@@ -105,7 +105,7 @@ def load(
             workspace.findings[:] = findings_before
             report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         if opened.reused:
-            problem = prove_reused(opened.store, opened.read)
+            problem = prove_reused(opened.store, opened.read, opened.stored)
             if problem is not None:
                 opened = rebuild(opened, problem)
                 workspace.findings[:] = findings_before

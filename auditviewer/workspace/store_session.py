@@ -547,7 +547,7 @@ def _fill_session(
             cancelled=lambda: ctx.cancelled,
         )
     if opened.reused:
-        problem = prove_reused(store, opened.read)
+        problem = prove_reused(store, opened.read, opened.stored)
         if problem is not None:
             raise CacheMismatch(problem)
     session.workspace = workspace

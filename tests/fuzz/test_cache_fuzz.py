@@ -2,7 +2,7 @@
 
 A bundle is loaded once into a cached database file, kept pristine; each
 example copies it back, applies random edits (any column of any row set to
-another row's value or to a forged one, rows deleted or inserted, rids
+another row's value, to a forged one or to NULL, rows deleted or inserted, rids
 swapped, states changed) and loads the same bundle again. Property: every
 row shown is a genuine entry with the columns its own text gives, no entry
 is missing, and a row shows as verified only when its bytes were.
@@ -48,7 +48,13 @@ _FORGED = {
 
 _edits = st.lists(
     st.one_of(
-        st.tuples(st.just("set"), st.integers(0, ROWS - 1), st.sampled_from(_COLUMNS), st.integers(0, ROWS - 1), st.booleans()),
+        st.tuples(
+            st.just("set"),
+            st.integers(0, ROWS - 1),
+            st.sampled_from(_COLUMNS),
+            st.integers(0, ROWS - 1),
+            st.sampled_from(("other", "forged", "null")),
+        ),
         st.tuples(st.just("delete"), st.integers(0, ROWS - 1)),
         st.tuples(st.just("insert"), st.integers(0, ROWS - 1)),
     ),
@@ -104,8 +110,12 @@ def _apply(database: Path, edits: list[tuple[Any, ...]]) -> None:
     try:
         for edit in edits:
             if edit[0] == "set":
-                _, seq, column, other, forged = edit
-                value = _FORGED[column] if forged else f"(SELECT {column} FROM entries WHERE seq = {other} LIMIT 1)"
+                _, seq, column, other, how = edit
+                value = {
+                    "forged": _FORGED[column],
+                    "null": "NULL",  # refused by NOT NULL columns; a line or a file made missing
+                    "other": f"(SELECT {column} FROM entries WHERE seq = {other} LIMIT 1)",
+                }[how]
                 con.execute(f"UPDATE entries SET {column} = {value} WHERE seq = {seq}")
             elif edit[0] == "delete":
                 con.execute(f"DELETE FROM entries WHERE seq = {edit[1]}")

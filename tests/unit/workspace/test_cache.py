@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -168,3 +170,97 @@ def test_file_backed_store_caps_duckdb_memory(tmp_path: Path) -> None:
     with Store(database=tmp_path / "w.duckdb") as store:
         limit = store._con.execute("SELECT current_setting('memory_limit')").fetchone()
     assert limit is not None and limit[0].endswith("GiB") and float(limit[0].split()[0]) < 2
+
+
+def test_a_reused_database_is_read_for_its_proof_on_a_thread_while_verifying(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's half of the proof needs nothing from this run: it runs beside verification."""
+    with load([bundle], [KEY.verifier]):
+        pass
+    threads: list[str] = []
+    real = workspace_cache.read_stored
+
+    def recording(store: Store) -> workspace_cache.StoredRows:
+        threads.append(threading.current_thread().name)
+        return real(store)
+
+    monkeypatch.setattr(workspace_cache, "read_stored", recording)
+    with load([bundle], [KEY.verifier]) as again:
+        assert again.notices == []  # reused, proven
+        assert again.report.verified_entries == 32
+    assert threads == ["auditviewer-cache-proof"]
+
+
+def test_a_proof_that_fails_on_its_thread_rebuilds_the_database(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with load([bundle], [KEY.verifier]):
+        pass
+
+    def failing(store: Store) -> workspace_cache.StoredRows:
+        raise StoreError("disk read error")
+
+    monkeypatch.setattr(workspace_cache, "read_stored", failing)
+    with load([bundle], [KEY.verifier]) as again:
+        assert any("disk read error" in notice and "rebuilt" in notice for notice in again.notices)
+        assert again.store.total_count() == 40
+        assert again.report.verified_entries == 32
+
+
+def test_the_row_digest_ignores_batch_cuts_and_sees_every_value() -> None:
+    import pyarrow as pa
+
+    rows = 10
+    seq = pa.array(range(rows), pa.int64())
+    hashes = pa.array([bytes([i]) * 32 for i in range(rows)], pa.binary(32))
+    line = pa.array([i + 1 for i in range(rows)], pa.int64())
+    file = pa.array([0] * 5 + [1] * 5, pa.int32())
+
+    def digest(*columns: pa.Array, cuts: tuple[int, ...] = ()) -> bytes:
+        made = workspace_cache._RowDigest()
+        bounds = [0, *cuts, rows]
+        for low, high in itertools.pairwise(bounds):
+            made.add(*(column.slice(low, high - low) for column in columns))
+        return made.value()
+
+    whole = digest(seq, hashes, line, file)
+    assert digest(seq, hashes, line, file, cuts=(3,)) == whole
+    assert digest(seq, hashes, line, file, cuts=(1, 2, 7)) == whole
+    changed_hash = pa.array([bytes([i]) * 32 for i in range(rows - 1)] + [b"\xff" * 32], pa.binary(32))
+    no_line = pa.array([None] + [i + 1 for i in range(1, rows)], pa.int64())
+    assert len({
+        whole,
+        digest(pa.array([1, 0, *range(2, rows)], pa.int64()), hashes, line, file),  # two rows swapped
+        digest(seq, changed_hash, line, file),
+        digest(seq, hashes, no_line, file),
+        digest(seq, hashes, line, pa.array([0] * 6 + [1] * 4, pa.int32())),
+        # A missing line is not the value it is digested as.
+        digest(seq, hashes, pa.array([-(2**63)] + [i + 1 for i in range(1, rows)], pa.int64()), file),
+    }) == 6
+
+
+@pytest.mark.parametrize(("fmt", "per_byte"), [("jsonl", 0.25), ("parquet", 1.25)])
+def test_a_new_database_is_expected_at_its_measured_size(
+    fmt: str, per_byte: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimate (free space, the cache's limit) follows what a database takes now: a
+    quarter of uncompressed JSON lines, 1.25 times a compressed file, at least 1 MiB
+    (it was twice the input, whatever the input); and a database built stays within it."""
+    from auditviewer.demo.writer import write_sample_bundle
+    from auditviewer.workspace.inputs import open_workspace
+
+    bundle = tmp_path / fmt
+    write_sample_bundle(bundle, entries=4000, seed=3, fmt=fmt)
+    workspace = open_workspace([bundle])
+    try:
+        size = workspace.total_bytes
+        expected = workspace_cache.expected_database_bytes(workspace)
+    finally:
+        workspace.close()
+    assert expected == int(workspace_cache.DATABASE_FLOOR_BYTES + per_byte * size)
+    database = tmp_path / "built.duckdb"
+    with load([bundle], [], database=database) as loaded:
+        assert loaded.store.total_count() == 4000
+    built = sum(path.stat().st_size for path in tmp_path.glob("built.duckdb*"))
+    assert built <= expected

@@ -370,7 +370,7 @@ def test_a_new_database_evicts_the_least_recently_opened(
     sizes = {Path(e.record.exports[0].path).name: e.size for e in cache_folder.scan(on_disk) if e.record}
     assert set(sizes) == {"bundle", "other"}
     workspace = open_workspace([third])
-    expected = 2 * workspace.total_bytes  # what choose_database expects a database to take
+    expected = workspace_cache.expected_database_bytes(workspace)  # what choose_database expects
     workspace.close()
     # Room for the most recent database and the new one, not for the other (a DuckDB file
     # is far larger than the slack left for records rewritten meanwhile).
