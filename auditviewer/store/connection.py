@@ -94,12 +94,14 @@ class StoreConnection:
                 # take up to 80% of the machine's memory for its buffers. Beyond
                 # this it spills to a temporary folder beside the database file.
                 self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
-            if str(database) == ":memory:":
-                # An automatic checkpoint compresses the in-memory table: it
-                # saves memory but costs seconds per million entries, and it
-                # fires in the middle of loading or of set_states (making that
-                # ten times slower). Large inputs use a database file instead.
-                self._con.execute("SET checkpoint_threshold = '1000 GiB'")
+            # An automatic checkpoint compresses the in-memory table: it
+            # saves memory but costs seconds per million entries, and it
+            # fires in the middle of loading or of set_states (making that
+            # ten times slower). Large inputs use a database file instead,
+            # which the load itself checkpoints (ingest._CHECKPOINT_BYTES):
+            # DuckDB's own, after every 16 MB of write-ahead log, rewrote the
+            # table's last row group whole each time (issue 11.11).
+            self._con.execute("SET checkpoint_threshold = '1000 GiB'")
         except duckdb.Error as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc

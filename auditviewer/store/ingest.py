@@ -3,7 +3,10 @@
 Rows arrive in Arrow batches (:meth:`StoreIngest.append`), are gathered and
 written by one INSERT per group (:data:`FLUSH_ROWS`, :data:`FLUSH_BYTES`; larger
 for a database file, :data:`FILE_FLUSH_BYTES`), in which DuckDB derives the
-display columns (:mod:`auditviewer.store.schema`). :meth:`StoreIngest.finish`
+display columns (:mod:`auditviewer.store.schema`); a database file is checkpointed
+by the load every :data:`_CHECKPOINT_BYTES` of entry text, and
+:meth:`StoreIngest.release_memory` drops DuckDB's cached copies of what it wrote
+(issue 11.11). :meth:`StoreIngest.finish`
 folds duplicate entries and re-numbers rows into seq order;
 :meth:`StoreIngest.set_states` writes the verification report's states (a
 trusted log is one range, one plain UPDATE; many ranges take the ASOF join).
@@ -25,7 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.core.errors import StoreError
-from auditviewer.store.connection import _DEFAULT_MAX_VIEWS, StoreConnection
+from auditviewer.store.connection import (
+    _DEFAULT_MAX_VIEWS,
+    _FILE_STORE_MEMORY_LIMIT,
+    StoreConnection,
+)
 from auditviewer.store.schema import (
     _CREATE_ENTRIES,
     _INSERT_ENTRIES,
@@ -57,6 +64,16 @@ FILE_FLUSH_BYTES = 160 * 1024 * 1024
 #: _LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
 _INSERT_BYTES = 4 * 1024 * 1024
 _LARGE_ENTRY_BYTES = 8 * 1024
+#: A database file is checkpointed by the load every this many bytes of entry text,
+#: not by DuckDB after every 16 MB of write-ahead log: each checkpoint rewrites the
+#: table's last row group whole (large entries stay in one until 122,880 rows fill
+#: it), so 320 entries of 930 KB took 7.5 s and peaked at 1.26 GB (issue 11.11).
+#: Rows not yet checkpointed are held in DuckDB's memory (they cannot spill), so
+#: this stays well under its limit for a file (1.5 GB); below it, one checkpoint at
+#: the end costs almost no memory.
+_CHECKPOINT_BYTES = 512 * 1024 * 1024
+#: release_memory() lowers DuckDB's limit to this for a moment, which evicts its cached blocks.
+_RELEASED_MEMORY_LIMIT: Final = "32MB"
 # Up to this many state ranges (a trusted log has one; verified intervals of one
 # state are merged) are set by one plain UPDATE each, a scan of seq and state
 # that DuckDB's zone maps narrow to the range: 0.2 s at 1M entries, where the
@@ -89,6 +106,7 @@ class StoreIngest(StoreConnection):
         self._pending_rows = 0
         self._pending_bytes = 0
         self._flush_bytes = FLUSH_BYTES if str(database) == ":memory:" else FILE_FLUSH_BYTES
+        self._unchecked_bytes: int | None = None if str(database) == ":memory:" else 0
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
@@ -115,6 +133,9 @@ class StoreIngest(StoreConnection):
                 self._loaded_rows == 0
                 or self._pending_rows >= FLUSH_ROWS
                 or self._pending_bytes >= self._flush_bytes
+                # Large entries gain nothing from waiting (no INSERT of them fills a
+                # row group): one INSERT's worth goes in at once, not FILE_FLUSH_BYTES.
+                or _INSERT_BYTES <= self._pending_bytes >= _LARGE_ENTRY_BYTES * self._pending_rows
             ):
                 self._flush()
 
@@ -210,6 +231,14 @@ class StoreIngest(StoreConnection):
         self._loaded_rows += staging.num_rows
         self._entries_starts = None
         self._forget_matches()
+        if self._unchecked_bytes is not None:
+            self._unchecked_bytes += staging.column("leaf").nbytes
+            if self._unchecked_bytes >= _CHECKPOINT_BYTES:
+                self._unchecked_bytes = 0
+                try:
+                    self._con.execute("CHECKPOINT")
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot write entries to the workspace database: {exc}") from exc
 
     def _fold_duplicates(self) -> None:
         # The same entry from overlapping files or bundles is one entry; a seq
@@ -398,6 +427,23 @@ class StoreIngest(StoreConnection):
                 raise StoreError(
                     f"cannot record the workspace database as complete: {exc}"
                 ) from exc
+
+    def release_memory(self) -> None:
+        """A database file, loaded: write what waits in memory (a checkpoint) and drop
+        DuckDB's copies of the blocks written, which it would otherwise keep up to its
+        memory limit (about the size of the entry text: 340 MB of 930 KB entries,
+        issue 11.11); a query reads them again from the file. Before :meth:`lock_down`."""
+        if self._unchecked_bytes is None:
+            return
+        with self._lock:
+            self._flush()
+            try:
+                self._con.execute("CHECKPOINT")
+                self._unchecked_bytes = 0
+                self._con.execute(f"SET memory_limit = '{_RELEASED_MEMORY_LIMIT}'")
+                self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot write the workspace database: {exc}") from exc
 
     def stored_key(self) -> str | None:
         """The content key recorded by :meth:`mark_complete`, if any."""

@@ -130,6 +130,8 @@ def finish_store(opened: OpenedStore, report: Report) -> None:
     store.set_states(report.state_ranges)
     if opened.on_disk and not opened.reused and opened.key is not None:
         store.mark_complete(key=opened.key)
+    # DuckDB would keep the blocks it wrote in memory, as large as the entry text.
+    store.release_memory()
     store.lock_down()
 
 

@@ -85,3 +85,26 @@ def test_an_edited_display_column_of_a_large_entry_is_caught_on_reuse(
         assert any("display columns" in notice for notice in loaded.notices), loaded.notices
         row = loaded.store.entry(40)
         assert row is not None and row["actor_email"] == "user0@example.com"
+
+
+def test_a_loaded_database_file_releases_duckdbs_memory_before_lock_down(
+    large_bundle: Path, capped_file_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB keeps the blocks it wrote (about the entry text's size) until told to drop
+    them; once locked down its limit can no longer be changed, so the load does it first."""
+    calls: list[tuple[str, bool]] = []
+    release, lock_down = Store.release_memory, Store.lock_down
+
+    def spy_release(self: Store) -> None:
+        calls.append(("release", self.locked))
+        release(self)
+
+    def spy_lock_down(self: Store) -> None:
+        calls.append(("lock_down", self.locked))
+        lock_down(self)
+
+    monkeypatch.setattr(Store, "release_memory", spy_release)
+    monkeypatch.setattr(Store, "lock_down", spy_lock_down)
+    with load([large_bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == ENTRIES
+    assert calls == [("release", False), ("lock_down", False)]
