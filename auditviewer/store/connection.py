@@ -36,8 +36,12 @@ from auditviewer.store.schema import _ENTRIES, DISPLAY_COLUMNS, _select_list
 if TYPE_CHECKING:
     from auditviewer.store.views import View, _RidOrder
 
-#: DuckDB's buffer memory for a file-backed (large) workspace.
-_FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
+MiB: Final = 1 << 20
+#: DuckDB's buffer memory for a file-backed (large) workspace, in bytes; beyond it,
+#: it spills to a temporary folder beside the database file. With 1.5 GiB the viewer
+#: with 1M entries loaded peaked at 1.3-1.5 GB; with 512 MiB, under 1 GB (issue 12).
+#: Large entries raise it (ingest._LARGE_ENTRY_MEMORY_LIMIT).
+_FILE_STORE_MEMORY_LIMIT: Final = 512 * MiB
 _DEFAULT_MAX_VIEWS = 4
 # What kept search results carry: enough for the category and action facets,
 # the histogram, the time range and log order (rid order) without the
@@ -80,6 +84,8 @@ class StoreConnection:
         self._in_seq_order = True
         self._finished = False
         self._locked = False
+        # DuckDB's memory limit, for a database file (bytes); None in memory.
+        self._memory_limit: int | None = None
         try:
             self._con = duckdb.connect(str(database))
         except duckdb.Error as exc:
@@ -93,7 +99,7 @@ class StoreConnection:
                 # A file-backed store is a large workspace: DuckDB would otherwise
                 # take up to 80% of the machine's memory for its buffers. Beyond
                 # this it spills to a temporary folder beside the database file.
-                self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
+                self._set_memory_limit(_FILE_STORE_MEMORY_LIMIT)
             # An automatic checkpoint compresses the in-memory table: it
             # saves memory but costs seconds per million entries, and it
             # fires in the middle of loading or of set_states (making that
@@ -105,6 +111,10 @@ class StoreConnection:
         except duckdb.Error as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
+
+    def _set_memory_limit(self, limit: int) -> None:
+        self._con.execute(f"SET memory_limit = '{limit // MiB}MiB'")
+        self._memory_limit = limit
 
     # -- life cycle ----------------------------------------------------------
 

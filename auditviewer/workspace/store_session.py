@@ -49,6 +49,7 @@ from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.loading import (
     finish_store,
     in_memory_instead,
+    reading_into,
     remove_database,
     store_rows,
 )
@@ -526,7 +527,7 @@ def _fill_session(
             workspace,
             keys,
             memory,
-            on_batch=opened.batch_handler(on_batch),
+            on_batch=reading_into(opened, on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
@@ -534,7 +535,7 @@ def _fill_session(
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=opened.batch_handler(on_batch),
+            on_batch=reading_into(opened, on_batch),
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )

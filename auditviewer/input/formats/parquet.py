@@ -66,6 +66,22 @@ def open_parquet(
     return pf
 
 
+def entry_text_bytes(path: Path) -> int | None:
+    """The ``entry`` column's bytes once decompressed, from the file's footer (what a
+    store keeps of it), or None when the footer cannot say. Reads no data page."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_metadata(path)
+        names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
+        if names.count("entry") != 1:
+            return None
+        column = names.index("entry")
+        return sum(metadata.row_group(g).column(column).total_uncompressed_size for g in range(metadata.num_row_groups))
+    except (OSError, pa.ArrowException, ValueError):
+        return None
+
+
 def read_parquet_entries(
     source: Path | BinaryIO,
     *,
