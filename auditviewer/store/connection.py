@@ -93,6 +93,9 @@ class StoreConnection:
         try:
             # Sessions read and show times in UTC, whatever the machine's zone.
             self._con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on stdout for a statement over 2 s: it broke
+            # `query --count`'s output and the benchmarks' (a checkpoint under load).
+            self._con.execute("SET enable_progress_bar = false")
             if threads is not None:
                 self._con.execute(f"SET threads = {int(threads)}")
             if str(database) != ":memory:":

@@ -135,3 +135,11 @@ def test_release_memory_is_nothing_for_a_memory_store() -> None:
         store.append(_large_batch(0, 3))
         store.release_memory()
         assert store.total_count() == 3
+
+
+@pytest.mark.parametrize("database", [":memory:", "file"])
+def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path: Path, database: str) -> None:
+    """A statement over 2 s (a checkpoint of a large load) drew one into ``query``'s output."""
+    with Store(database=database if database == ":memory:" else tmp_path / "w.duckdb") as store:
+        setting = store._con.execute("SELECT current_setting('enable_progress_bar')").fetchall()
+    assert setting == [(False,)]
