@@ -242,6 +242,7 @@ def test_objects_with_many_keys_are_checked_for_duplicates_or_declined() -> None
     assert native_check(duplicated)[0] == -1
 
 
+@pytest.mark.native
 def test_objects_with_tens_of_thousands_of_keys_are_judged_in_c() -> None:
     """Past 256 keys an object's keys are sorted and compared: 95,000 keys are accepted
     here (they went to the Python check, which held the GIL for 0.1 s an entry, issue
