@@ -17,8 +17,10 @@
 #include <emmintrin.h>
 #endif
 
-/* An object with more keys is declined (the Python check decides): the
- * duplicate check here compares each key with the ones before it. */
+/* Up to this many keys, an object's duplicate check compares each key with the
+ * ones before it; beyond, its keys are sorted once the object is read and
+ * neighbours compared (n log n: 95,000 keys went to the Python check, which held
+ * the GIL for a tenth of a second per entry and froze the viewer, issue 17.3). */
 #define MAX_KEYS 256
 #define DEPTH_CAP 1024
 /* Numbers with more digits are declined (Python refuses ints over 4300 digits). */
@@ -301,6 +303,37 @@ static int after_item(parser *ps, uint8_t closer) {
     return 0;
 }
 
+typedef struct {
+    const uint8_t *ptr;
+    uint32_t len;
+} key_ref;
+
+static int compare_keys(const void *a, const void *b) {
+    const key_ref *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(x->ptr, y->ptr, x->len);
+}
+
+/* 1 when two of the pool's keys first..count are equal (or memory runs out: the
+ * object is then declined, never accepted unchecked). */
+static int has_duplicate_key(const key_pool *pool, size_t first) {
+    size_t n = pool->count - first;
+    key_ref *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        keys[i].ptr = pool->key_ptr[first + i];
+        keys[i].len = pool->key_len[first + i];
+    }
+    qsort(keys, n, sizeof *keys, compare_keys);
+    int found = 0;
+    for (size_t i = 1; i < n && !found; i++)
+        found = compare_keys(&keys[i - 1], &keys[i]) == 0;
+    free(keys);
+    return found;
+}
+
 static int read_object(parser *ps, entry_fields *top) {
     key_pool *pool = ps->pool;
     size_t first_key = pool->count;
@@ -319,11 +352,10 @@ static int read_object(parser *ps, entry_fields *top) {
             return T_FAIL;
         const uint8_t *key = ps->str;
         size_t key_len = ps->str_len;
-        if (pool->count - first_key >= MAX_KEYS)
-            return T_FAIL;
-        for (size_t i = first_key; i < pool->count; i++)
-            if (pool->key_len[i] == key_len && memcmp(pool->key_ptr[i], key, key_len) == 0)
-                return T_FAIL; /* a duplicate key */
+        if (pool->count - first_key < MAX_KEYS) /* else all are compared at the end */
+            for (size_t i = first_key; i < pool->count; i++)
+                if (pool->key_len[i] == key_len && memcmp(pool->key_ptr[i], key, key_len) == 0)
+                    return T_FAIL; /* a duplicate key */
         if (!key_pool_push(pool, key, key_len))
             return T_FAIL;
         int flag = 0, want = top ? top_field(ps, &flag) : T_FAIL;
@@ -361,6 +393,8 @@ static int read_object(parser *ps, entry_fields *top) {
         if (!more)
             break;
     }
+    if (pool->count - first_key > MAX_KEYS && has_duplicate_key(pool, first_key))
+        return T_FAIL; /* a duplicate key */
     pool->count = first_key;
     ps->depth--;
     if (top && (seen & F_REQUIRED) != F_REQUIRED)

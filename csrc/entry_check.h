@@ -3,8 +3,8 @@
  * The check accepts a leaf only when the careful Python check
  * (auditviewer.input.formats.entry.check_leaf) would accept it with no problem, and
  * then gives the same seq. Everything else, including some well-formed leaves
- * this code does not try to judge (a key written with escapes, more than
- * MAX_KEYS keys in one object, a negative zero seq), is *declined*: the caller
+ * this code does not try to judge (a key written with escapes, a negative zero
+ * seq), is *declined*: the caller
  * hands it to the Python check, which decides and explains. So this code can
  * only ever be too careful, never too lenient; tests/unit/core/test_native.py checks
  * both directions against the Python check on generated and hostile leaves.

@@ -94,16 +94,29 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap) {
     return len;
 }
 
+/* An entry whose metadata has more than MAX_KEYS (256) keys: their duplicates are found
+ * by sorting (has_duplicate_key), a path the short corpus entries never reach. */
+static char MANY[6000];
+
+static void build_many(void) {
+    size_t at = (size_t)snprintf(MANY, sizeof MANY,
+                                 "{\"action\":\"a\",\"actor\":{},\"category\":\"c\",\"id\":\"i\",\"metadata\":{");
+    for (int k = 0; k < 400 && at < sizeof MANY - 200; k++)
+        at += (size_t)snprintf(MANY + at, sizeof MANY - at, "%s\"%x\":%d", k ? "," : "", k * 7, k % 3);
+    snprintf(MANY + at, sizeof MANY - at, "},\"seq\":7,\"time\":\"2026-09-14T08:31:22.512Z\"}");
+}
+
 int main(int argc, char **argv) {
     long iterations = argc > 1 ? atol(argv[1]) : 1000000;
     state = argc > 2 ? strtoull(argv[2], NULL, 10) * 2654435761u + 1 : 88172645463325252ULL;
+    build_many();
     enum { CAP = 8192 };
     uint8_t *work = malloc(CAP);
     key_pool pool = {0};
     long accepted = 0;
     uint64_t digest_mix = 0;
     for (long i = 0; i < iterations; i++) {
-        const char *seed = CORPUS[next() % (sizeof CORPUS / sizeof *CORPUS)];
+        const char *seed = next() % 4 == 0 ? MANY : CORPUS[next() % (sizeof CORPUS / sizeof *CORPUS)];
         size_t len = strlen(seed);
         memcpy(work, seed, len);
         len = mutate(work, len, CAP);

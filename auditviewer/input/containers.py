@@ -544,6 +544,19 @@ class FileContainer(Container):
         return str(self.path)
 
 
+def gzip_inflated_size(path: Path) -> int | None:
+    """What a gzip file says it inflates to (its last member's ISIZE, modulo 4 GiB): a
+    size hint for choosing where to keep its entries, never a limit (those count the
+    bytes as they inflate, see BoundedDecompressor)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(-4, os.SEEK_END)
+            trailer = handle.read(4)
+    except OSError:
+        return None
+    return int(struct.unpack("<I", trailer)[0]) if len(trailer) == 4 else None
+
+
 def open_container(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Container:
     """The container for a path a person gave: folder, zip or single file."""
     if not path.exists():

@@ -36,8 +36,12 @@ from auditviewer.store.schema import DISPLAY_COLUMNS, STATES, entries_with, sele
 if TYPE_CHECKING:
     from auditviewer.store.views import RidOrder, View
 
-#: DuckDB's buffer memory for a file-backed (large) workspace.
-_FILE_STORE_MEMORY_LIMIT: Final = "1536MB"
+MiB: Final = 1 << 20
+#: DuckDB's buffer memory for a file-backed (large) workspace, in bytes; beyond it,
+#: it spills to a temporary folder beside the database file. With 1.5 GiB the viewer
+#: with 1M entries loaded peaked at 1.3-1.5 GB; with 512 MiB, under 1 GB (issue 12).
+#: Large entries raise it (ingest._LARGE_ENTRY_MEMORY_LIMIT).
+_FILE_STORE_MEMORY_LIMIT: Final = 512 * MiB
 DEFAULT_MAX_VIEWS = 4
 # What kept search results carry: enough for the category and action facets,
 # the histogram, the time range and log order (rid order) without the
@@ -83,6 +87,8 @@ class StoreConnection:
         # The verification states set by seq range (set_states), over the stored column:
         # (first seq, last seq, state), sorted and disjoint. See _state_sql.
         self._state_ranges: list[tuple[int, int, str]] = []
+        # DuckDB's memory limit, for a database file (bytes); None in memory.
+        self._memory_limit: int | None = None
         try:
             self._con = duckdb.connect(str(database))
         except duckdb.Error as exc:
@@ -90,27 +96,36 @@ class StoreConnection:
         try:
             # Sessions read and show times in UTC, whatever the machine's zone.
             self._con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws a progress bar on stdout for a statement over 2 s: it broke
+            # `query --count`'s output and the benchmarks' (a checkpoint under load).
+            self._con.execute("SET enable_progress_bar = false")
             if threads is not None:
                 self._con.execute(f"SET threads = {int(threads)}")
             if str(database) != ":memory:":
                 # A file-backed store is a large workspace: DuckDB would otherwise
                 # take up to 80% of the machine's memory for its buffers. Beyond
                 # this it spills to a temporary folder beside the database file.
-                self._con.execute(f"SET memory_limit = '{_FILE_STORE_MEMORY_LIMIT}'")
+                self._set_memory_limit(_FILE_STORE_MEMORY_LIMIT)
                 # No vacuum at checkpoints: it merged the part-filled row groups that
                 # each parallel INSERT leaves, rewriting (and compressing again) half
                 # of the table: 1.0-1.8 s of a 1M-entry cold open, and a file of
                 # 66-75 MB where 42 MB hold the same rows (freed blocks stay in it).
                 self._con.execute("SET max_vacuum_tasks = 0")
-            if str(database) == ":memory:":
-                # An automatic checkpoint compresses the in-memory table: it
-                # saves memory but costs seconds per million entries, and it
-                # fires in the middle of loading or of set_states (making that
-                # ten times slower). Large inputs use a database file instead.
-                self._con.execute("SET checkpoint_threshold = '1000 GiB'")
+            # An automatic checkpoint compresses the in-memory table: it
+            # saves memory but costs seconds per million entries, and it
+            # fires in the middle of loading or of set_states (making that
+            # ten times slower). Large inputs use a database file instead,
+            # which the load itself checkpoints (ingest._CHECKPOINT_BYTES):
+            # DuckDB's own, after every 16 MB of write-ahead log, rewrote the
+            # table's last row group whole each time (issue 11.11).
+            self._con.execute("SET checkpoint_threshold = '1000 GiB'")
         except duckdb.Error as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
+
+    def _set_memory_limit(self, limit: int) -> None:
+        self._con.execute(f"SET memory_limit = '{limit // MiB}MiB'")
+        self._memory_limit = limit
 
     # -- life cycle ----------------------------------------------------------
 

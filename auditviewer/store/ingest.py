@@ -5,7 +5,11 @@ written by one INSERT per group (:data:`FLUSH_ROWS`, :data:`FLUSH_BYTES`; larger
 for a database file, :data:`FILE_FLUSH_BYTES`), in which DuckDB derives the
 display columns (:mod:`auditviewer.store.schema`); every group after the first
 is inserted on a thread of its own while the caller reads and verifies the
-next (:meth:`StoreIngest._flush_behind`). :meth:`StoreIngest.finish`
+next (:meth:`StoreIngest._flush_behind`). A database file is checkpointed
+by the load (:data:`_CHECKPOINT_SHARE`) and its memory limit raised for large
+entries (:meth:`StoreIngest.expect_entries`), and
+:meth:`StoreIngest.release_memory` drops DuckDB's cached copies of what it wrote
+(issue 11.11). :meth:`StoreIngest.finish`
 folds duplicate entries and re-numbers rows into seq order; the report's
 states are then laid over the rows by seq range (:mod:`auditviewer.store.states`).
 :meth:`StoreIngest.lock_down` then forbids file and network access;
@@ -19,13 +23,14 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditviewer.core.errors import StoreError
-from auditviewer.store.connection import DEFAULT_MAX_VIEWS, StoreConnection
+from auditviewer.store.connection import DEFAULT_MAX_VIEWS, MiB, StoreConnection
 from auditviewer.store.schema import (
     CREATE_ENTRIES,
     DATABASE_FORMAT,
@@ -59,6 +64,24 @@ FILE_FLUSH_BYTES = 160 * 1024 * 1024
 #: LARGE_ENTRY_BYTES keep whole INSERTs (a vector of them is a few MB).
 INSERT_BYTES = 4 * 1024 * 1024
 LARGE_ENTRY_BYTES = 8 * 1024
+#: A database file is checkpointed by the load each time this share of DuckDB's memory
+#: limit of entry text has gone in, not by DuckDB after every 16 MB of log: each
+#: checkpoint rewrites the table's last row group whole (large entries stay in one
+#: until 122,880 rows fill it), so 320 entries of 930 KB took 7.5 s and peaked at
+#: 1.26 GB (issue 11.11). Rows not yet checkpointed are held in DuckDB's memory (they
+#: cannot spill), within its limit; below this, one checkpoint at the end costs
+#: almost no memory.
+_CHECKPOINT_SHARE: Final = 3
+#: DuckDB's memory limit for a database file holding large entries (averaging over
+#: _LARGE_VECTOR_BYTES / 2,048 bytes): a query reads a vector (2,048 rows) of the
+#: zstd-compressed text into one buffer of the next power of two (320 entries of
+#: 930 KB: 512 MiB), which the usual limit (connection._FILE_STORE_MEMORY_LIMIT)
+#: refuses. Raised by :meth:`StoreIngest.expect_entries`, never lowered.
+_LARGE_ENTRY_MEMORY_LIMIT: Final = 1536 * MiB
+_LARGE_VECTOR_BYTES: Final = 64 * MiB
+_VECTOR_ROWS: Final = 2048
+#: release_memory() lowers DuckDB's limit to this for a moment, which evicts its cached blocks.
+_RELEASED_MEMORY_LIMIT: Final = 32 * MiB
 class StoreIngest(StoreConnection):
     """Loading: append, finish, lock-down, reuse of a finished file."""
 
@@ -75,6 +98,8 @@ class StoreIngest(StoreConnection):
         self._pending_rows = 0
         self._pending_bytes = 0
         self._flush_bytes = FLUSH_BYTES if str(database) == ":memory:" else FILE_FLUSH_BYTES
+        # Entry text inserted into a database file since its last checkpoint.
+        self._unchecked_bytes = 0
         self._next_rid = 0
         self._loaded_rows = 0
         self._last_seq: int | None = None
@@ -100,12 +125,19 @@ class StoreIngest(StoreConnection):
             staging = self._staging(batch)
             if staging.num_rows == 0:
                 return
+            self.expect_entries(staging.column("leaf"))
             self._pending.append(staging)
             self._pending_rows += staging.num_rows
             self._pending_bytes += staging.column("leaf").nbytes
             if self._loaded_rows == 0 and self._writer is None:
                 self._flush()  # the first rows at once: the viewer shows them early
-            elif self._pending_rows >= FLUSH_ROWS or self._pending_bytes >= self._flush_bytes:
+            elif (
+                self._pending_rows >= FLUSH_ROWS
+                or self._pending_bytes >= self._flush_bytes
+                # Large entries gain nothing from waiting (no INSERT of them fills a
+                # row group): one INSERT's worth goes in at once, not FILE_FLUSH_BYTES.
+                or INSERT_BYTES <= self._pending_bytes >= LARGE_ENTRY_BYTES * self._pending_rows
+            ):
                 self._flush_behind()
 
     def finish(self) -> None:
@@ -276,6 +308,16 @@ class StoreIngest(StoreConnection):
                 con.unregister(name)
         except duckdb.Error as exc:
             raise StoreError(f"cannot load entries: {exc}") from exc
+        if self._memory_limit is not None:
+            # On the cursor that inserted (the writer's, behind the reading): no other
+            # statement runs meanwhile, since every read waits for the writer first.
+            self._unchecked_bytes += staging.column("leaf").nbytes
+            if self._unchecked_bytes >= self._memory_limit // _CHECKPOINT_SHARE:
+                self._unchecked_bytes = 0
+                try:
+                    con.execute("CHECKPOINT")
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot write entries to the workspace database: {exc}") from exc
 
     def _fold_duplicates(self) -> None:
         # The same entry from overlapping files or bundles is one entry; a seq
@@ -393,6 +435,39 @@ class StoreIngest(StoreConnection):
                 raise StoreError(
                     f"cannot record the workspace database as complete: {exc}"
                 ) from exc
+
+    def expect_entries(self, leaf: pa.Array | pa.ChunkedArray) -> None:
+        """Raise a database file's memory limit to :data:`_LARGE_ENTRY_MEMORY_LIMIT` when
+        ``leaf`` (a batch of entry texts, stored or, for a reused file, read) holds large
+        entries. Called by :meth:`append`; before :meth:`lock_down`, which fixes the limit."""
+        rows = len(leaf)
+        limit = self._memory_limit
+        if limit is None or limit >= _LARGE_ENTRY_MEMORY_LIMIT or not rows or self._locked:
+            return
+        if leaf.nbytes * _VECTOR_ROWS // rows > _LARGE_VECTOR_BYTES:
+            with self._lock:
+                try:
+                    self._set_memory_limit(_LARGE_ENTRY_MEMORY_LIMIT)
+                except duckdb.Error as exc:
+                    raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
+
+    def release_memory(self) -> None:
+        """A database file, loaded: write what waits in memory (a checkpoint) and drop
+        DuckDB's copies of the blocks written, which it would otherwise keep up to its
+        memory limit (about the size of the entry text: 340 MB of 930 KB entries,
+        issue 11.11); a query reads them again from the file. Before :meth:`lock_down`."""
+        if self._memory_limit is None:
+            return
+        with self._lock:
+            self._flush()
+            try:
+                self._con.execute("CHECKPOINT")
+                self._unchecked_bytes = 0
+                limit = self._memory_limit
+                self._set_memory_limit(_RELEASED_MEMORY_LIMIT)
+                self._set_memory_limit(limit)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot write the workspace database: {exc}") from exc
 
     def stored_key(self) -> str | None:
         """The content key recorded by :meth:`mark_complete`, if any."""

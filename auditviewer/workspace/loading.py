@@ -131,6 +131,8 @@ def finish_store(opened: OpenedStore, report: Report) -> None:
     store.set_states(report.state_ranges)
     if opened.on_disk and not opened.reused and opened.key is not None:
         store.mark_complete(key=opened.key)
+    # DuckDB would keep the blocks it wrote in memory, as large as the entry text.
+    store.release_memory()
     store.lock_down()
 
 
@@ -155,10 +157,27 @@ def _fill(
             on_rows(loaded)
 
     # A reused file stores nothing; it records what was read, to be proven against.
-    on_batch = opened.batch_handler(keep)
+    on_batch = reading_into(opened, keep)
     if memory is None:
         return verify_workspace(workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled)
     return verify_with_memory(workspace, keys, memory, on_batch=on_batch, progress=progress, cancelled=cancelled)
+
+
+def reading_into(opened: OpenedStore, store_batch: Callable[[LeafBatch], None]) -> Callable[[LeafBatch], None] | None:
+    """What the verification pass hands each batch to (``opened.batch_handler``); for a
+    reused file, the store also sees each batch's entry sizes, so that large entries get
+    the memory their proof and queries need (``Store.expect_entries``) before lock-down.
+    Shared with the viewer's loader."""
+    handler = opened.batch_handler(store_batch)
+    if not opened.reused or handler is None:
+        return handler
+    record = handler
+
+    def read(batch: LeafBatch) -> None:
+        opened.store.expect_entries(batch.table.column("leaf"))
+        record(batch)
+
+    return read
 
 
 def in_memory_instead(opened: OpenedStore, error: Exception) -> OpenedStore:

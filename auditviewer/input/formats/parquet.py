@@ -66,6 +66,22 @@ def open_parquet(
     return pf
 
 
+def entry_text_bytes(path: Path) -> int | None:
+    """The ``entry`` column's bytes once decompressed, from the file's footer (what a
+    store keeps of it), or None when the footer cannot say. Reads no data page."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_metadata(path)
+        names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
+        if names.count("entry") != 1:
+            return None
+        column = names.index("entry")
+        return sum(metadata.row_group(g).column(column).total_uncompressed_size for g in range(metadata.num_row_groups))
+    except (OSError, pa.ArrowException, ValueError):
+        return None
+
+
 def read_parquet_entries(
     source: Path | BinaryIO,
     *,
@@ -114,7 +130,7 @@ def read_parquet_entries(
         return
     # Jobs of contiguous row groups, never more than a few per worker: each job opens a
     # reader, and one-row row groups must not each cost a reader (that was quadratic).
-    ranges = _job_ranges(sizes, count * _JOBS_PER_WORKER)
+    ranges = _first_alone(_job_ranges(sizes, count * _JOBS_PER_WORKER))
     if NATIVE is not None and isinstance(source, Path):
         # The C check releases the GIL (as does Parquet decoding): threads, each with its own
         # reader, all sharing the footer parsed once above.
@@ -162,6 +178,16 @@ def _job_ranges(sizes: list[int], jobs: int) -> list[range]:
     if start < len(sizes):
         out.append(range(start, len(sizes)))
     return out
+
+
+def _first_alone(ranges: list[range]) -> list[range]:
+    """``ranges`` with the first row group a job of its own: batches come back a job at a
+    time, in order, so the viewer's first rows wait for the whole first job (two row
+    groups of 65,536 rows: 0.5 s on a loaded machine, against a 1 s goal)."""
+    if not ranges or len(ranges[0]) < 2:
+        return ranges
+    first = ranges[0]
+    return [range(first.start, first.start + 1), range(first.start + 1, first.stop), *ranges[1:]]
 
 
 def _read_entries(pf: pq.ParquetFile, row_groups: range, label: str, first_row: int) -> pa.Array:

@@ -253,6 +253,26 @@ def test_objects_with_many_keys_are_checked_for_duplicates_or_declined() -> None
 
 
 @pytest.mark.native
+def test_objects_with_tens_of_thousands_of_keys_are_judged_in_c() -> None:
+    """Past 256 keys an object's keys are sorted and compared: 95,000 keys are accepted
+    here (they went to the Python check, which held the GIL for 0.1 s an entry, issue
+    17.3), and a duplicate anywhere among them is still declined."""
+    many = {f"{index:x}": 0 for index in range(95_000)}
+    leaf = encode({**BASE_ENTRY, "metadata": many}, 0)
+    assert assert_never_more_lenient(leaf)
+    half = {f"{index:x}": 0 for index in range(40_000)}  # twice, under max_entry_bytes
+    nested = encode({**BASE_ENTRY, "metadata": {"a": half, "b": {"x": 1, "y": half}}}, 0)
+    assert assert_never_more_lenient(nested)
+    for old, new in ((b'"17317":0', b'"0":1'), (b'"0":0', b'"17317":1'), (b'"bc00":0', b'"bbff":1')):
+        duplicated = leaf.replace(old, new, 1)
+        assert duplicated != leaf and native_check(duplicated)[0] == -1, old
+        assert check_leaf(duplicated).problem is not None
+    # Keys of one length differing in one byte, and keys that are prefixes of others.
+    near = {**{f"key{index:06d}": 0 for index in range(1_000)}, **{f"key{index}": 1 for index in range(1_000)}}
+    assert assert_never_more_lenient(encode({**BASE_ENTRY, "metadata": near}, 0))
+
+
+@pytest.mark.native
 @pytest.mark.parametrize("hardware", [True, False])
 def test_sha256_equals_hashlib(hardware: bool) -> None:
     assert native is not None

@@ -169,7 +169,8 @@ def test_file_backed_store_caps_duckdb_memory(tmp_path: Path) -> None:
     # Without a cap DuckDB may take 80% of the machine for a large workspace.
     with Store(database=tmp_path / "w.duckdb") as store:
         limit = store._con.execute("SELECT current_setting('memory_limit')").fetchone()
-    assert limit is not None and limit[0].endswith("GiB") and float(limit[0].split()[0]) < 2
+    # 512 MiB (large entries raise it: tests/unit/store/test_ingest_memory.py).
+    assert limit is not None and limit[0] == "512.0 MiB"
 
 
 def test_a_reused_database_is_read_for_its_proof_on_a_thread_while_verifying(

@@ -1,8 +1,9 @@
 """Issue 11.11: what verify accepts opens and queries under the store's memory cap; nothing partial stays.
 
 The original case (320 entries of ~880 KB under a 1.5 GB cap) is reproduced
-smaller: 48 entries of ~840 KB under a 160 MB cap (the same DuckDB failure
-before the fix: one INSERT parsing every entry at once).
+smaller: 48 entries of ~840 KB under a 160 MB cap, 192 MB once large entries
+are seen (the same DuckDB failure before the fix: one INSERT parsing every
+entry at once).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from auditviewer.core.errors import StoreError
 from auditviewer.store import connection as connection_module
+from auditviewer.store import ingest as ingest_module
 from auditviewer.store.store import Filter, Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace.loading import load
@@ -37,7 +39,8 @@ def large_bundle(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def capped_file_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setattr(connection_module, "_FILE_STORE_MEMORY_LIMIT", "160MB")
+    monkeypatch.setattr(connection_module, "_FILE_STORE_MEMORY_LIMIT", 160 * connection_module.MiB)
+    monkeypatch.setattr(ingest_module, "_LARGE_ENTRY_MEMORY_LIMIT", 192 * connection_module.MiB)
     monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
     folder = tmp_path / "cache"
     monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(folder))
@@ -55,6 +58,8 @@ def test_large_entries_open_and_query_in_the_capped_file_store(large_bundle: Pat
     assert len(list(capped_file_store.glob("*.duckdb"))) == 1
     with load([large_bundle], [KEY.verifier]) as again:  # complete, so reused (and proven)
         assert again.notices == [] and again.store.total_count() == ENTRIES
+        # The entries read (not stored: the file is reused) raised the limit too.
+        assert again.store._memory_limit == ingest_module._LARGE_ENTRY_MEMORY_LIMIT
 
 
 def test_nothing_partial_remains_when_loading_fails(
@@ -85,3 +90,26 @@ def test_an_edited_display_column_of_a_large_entry_is_caught_on_reuse(
         assert any("display columns" in notice for notice in loaded.notices), loaded.notices
         row = loaded.store.entry(40)
         assert row is not None and row["actor_email"] == "user0@example.com"
+
+
+def test_a_loaded_database_file_releases_duckdbs_memory_before_lock_down(
+    large_bundle: Path, capped_file_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB keeps the blocks it wrote (about the entry text's size) until told to drop
+    them; once locked down its limit can no longer be changed, so the load does it first."""
+    calls: list[tuple[str, bool]] = []
+    release, lock_down = Store.release_memory, Store.lock_down
+
+    def spy_release(self: Store) -> None:
+        calls.append(("release", self.locked))
+        release(self)
+
+    def spy_lock_down(self: Store) -> None:
+        calls.append(("lock_down", self.locked))
+        lock_down(self)
+
+    monkeypatch.setattr(Store, "release_memory", spy_release)
+    monkeypatch.setattr(Store, "lock_down", spy_lock_down)
+    with load([large_bundle], [KEY.verifier]) as loaded:
+        assert loaded.store.total_count() == ENTRIES
+    assert calls == [("release", False), ("lock_down", False)]

@@ -175,3 +175,17 @@ def test_scope_counts_include_entries_naming_no_resource() -> None:
         assert sum(r.count for r in rows) == 200
     finally:
         session.close()
+
+
+def test_the_first_rows_are_shown_before_the_rest_of_the_first_batch() -> None:
+    """The window gets the session once FIRST_ROWS rows are stored, not once DuckDB has
+    derived the columns of a whole first batch (3,000 entries here, one batch)."""
+    ctx = Ctx()
+    session = load_session([str(VECTORS / "valid-jsonl")], ctx)
+    try:
+        assert ctx.partials == [session]
+        assert ctx.totals_seen == [loader.FIRST_ROWS] and loader.FIRST_ROWS < 3000
+        assert session.total() == 3000
+        assert session.view(FilterState()).count() == 3000
+    finally:
+        session.close()

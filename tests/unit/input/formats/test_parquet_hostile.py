@@ -92,3 +92,15 @@ def test_row_groups_past_the_limit_are_a_clear_error(tmp_path: Path) -> None:
         list(read_parquet_entries(path, label="groups.parquet", limits=Limits(max_parquet_row_groups=10)))
     batches = list(read_parquet_entries(path, label="g", limits=Limits(max_parquet_row_groups=20)))
     assert sum(b.num_rows for b in batches) == 20
+
+
+def test_the_first_row_group_is_read_as_a_job_of_its_own() -> None:
+    """The viewer shows rows once the first job is back: it is one row group, whatever
+    the rest are split into; every row group is still read once, in order."""
+    from auditviewer.input.formats.parquet import _first_alone, _job_ranges
+
+    for sizes, jobs in (([100] * 16, 8), ([100] * 3, 1), ([5, 500, 5, 5], 2), ([100], 4), ([], 4)):
+        ranges = _first_alone(_job_ranges(sizes, jobs))
+        assert [i for r in ranges for i in r] == list(range(len(sizes)))
+        if sizes:
+            assert len(ranges[0]) == 1

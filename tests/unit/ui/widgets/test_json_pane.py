@@ -96,3 +96,32 @@ def test_the_entry_time_follows_the_windows_time_setting(qtbot: Any) -> None:
     pane.set_entry({"seq": 8, "time": "not a time\u202e", "metadata": {}})
     assert "not a time" in pane.subtitle.full_text()
     assert "\u202e" not in pane.subtitle.toolTip()  # the stored text made visible
+
+
+def test_the_text_view_rewraps_only_when_empty(qtbot: Any) -> None:
+    """Changing the wrap mode lays the held text out again on the GUI thread: a large
+    entry's one line of TEXT_LIMIT characters took 0.2 s when a search cleared the pane
+    (issue 17.3). Every change of mode happens with the view empty."""
+    from auditviewer.ui.widgets.json_pane import TEXT_LIMIT
+
+    pane = make(qtbot)
+    held: list[int] = []
+    change_mode = pane.text.setLineWrapMode
+
+    def spy(mode: Any) -> None:
+        held.append(pane.text.document().characterCount() - 1)  # Qt counts a final separator
+        change_mode(mode)
+
+    pane.text.setLineWrapMode = spy  # type: ignore[method-assign]
+    large = {**ENTRY, "metadata": {f"k{index}": "v" * 20 for index in range(2 * TEXT_LIMIT // 20)}}
+    pane.set_entry(large)  # shown cut, unwrapped
+    assert not pane.show_all_button.isHidden()
+    assert pane.text.document().characterCount() > TEXT_LIMIT // 2
+    pane.clear()  # what a search's new view does to the selection
+    pane.set_entry(large)
+    pane.set_entry(ENTRY)  # small: formatted, wrapped
+    pane.set_entry(large)
+    pane.show_all_text()
+    assert len(held) >= 4
+    assert held == [0] * len(held), held
+    assert pane.text.toPlainText() == pretty_json(large)
