@@ -59,9 +59,11 @@ from auditviewer.casework.files import (
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
 from auditviewer.integrity.memory import file_name
+from auditviewer.query.sql import STAR_TAG
+from auditviewer.store.annotations import AnnotationRow
 
-#: The star, stored as a tag (spec §5 has no member for it).
-STAR = "★"
+#: The star, stored as a tag (spec §5 has no member for it); the query language's ``starred:``.
+STAR = STAR_TAG
 #: The members of one annotation, in the order they are written (spec §5).
 MEMBERS = ("seq", "leaf_hash", "tags", "note", "author", "time")
 #: Changes kept for undo, per origin.
@@ -211,6 +213,17 @@ def parse_annotations(
     return out
 
 
+def annotation_cells(found: Sequence[Annotation]) -> tuple[str, str]:
+    """An entry's annotations as two plain cells, ``tags`` and ``note`` (the query command's
+    output, plain exports, the viewer's Tags column): every tag once, the star first, by
+    spaces; every note as ``author: note``, one a line. Raw text: whoever shows it makes
+    it visible (``core/display.py``)."""
+    tags = dict.fromkeys(t for a in found for t in a.tags)
+    ordered = ([STAR] if STAR in tags else []) + [t for t in tags if t != STAR]
+    notes = "\n".join(f"{a.author}: {a.note}" for a in found if a.note)
+    return " ".join(ordered), notes
+
+
 def tag_matcher(pattern: str) -> Callable[[str], bool]:
     """A test of tags against ``pattern``: ``*`` matches any run of characters, case ignored."""
     regex = re.compile(
@@ -339,6 +352,14 @@ class AnnotationStore:
                 continue
             out.append(a)
         return out
+
+    def store_rows(self) -> list[AnnotationRow]:
+        """Every annotation as the workspace store holds it (the query terms ``tag:``,
+        ``starred:``, ``note:``, ``annotated:`` and the Tags facet read that table)."""
+        return [
+            AnnotationRow(seq=a.seq, leaf_hash=a.leaf_hash, tags=a.tags, note=a.note, author=a.author)
+            for a in self.all()
+        ]
 
     def tag_counts(self, prefix: str = "") -> list[tuple[str, int]]:
         """Tags already used (completion), most used first, with how many annotations carry each."""
@@ -540,6 +561,7 @@ __all__ = [
     "AnnotationStore",
     "EntryAnnotation",
     "ImportResult",
+    "annotation_cells",
     "default_author",
     "parse_annotations",
     "tag_matcher",

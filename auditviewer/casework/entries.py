@@ -9,6 +9,7 @@ bytes: read here through the store's public :meth:`~auditviewer.store.store.Stor
 
 from __future__ import annotations
 
+from auditviewer.casework.annotations import AnnotationStore
 from auditviewer.integrity.chain import leaf_hash
 from auditviewer.store.store import Filter, Store
 
@@ -28,4 +29,19 @@ def leaf_hashes(store: Store, selection: Filter | None = None) -> dict[int, list
     return out
 
 
-__all__ = ["leaf_hashes"]
+def publish_annotations(
+    store: Store, origin: str | None, annotations: AnnotationStore | None = None
+) -> AnnotationStore | None:
+    """Give ``store`` the annotations of log ``origin`` (``annotations``, else the origin's
+    store in the user's data folder), so that the query terms ``tag:``, ``starred:``,
+    ``note:`` and ``annotated:`` see them. Returns the annotation store, or None without an
+    origin (a plain export: nothing to look up, and the terms match nothing)."""
+    if annotations is None:
+        if not origin:
+            return None
+        annotations = AnnotationStore(origin)
+    store.set_annotations(annotations.store_rows())
+    return annotations
+
+
+__all__ = ["leaf_hashes", "publish_annotations"]

@@ -7,7 +7,9 @@ value a person types travels as a parameter; the only text this module writes
 into SQL is its own (column names, operators). Here the fields get their
 meaning: which columns a field matches (:data:`FIELDS`), statuses, seq ranges,
 and times (each value an interval, read in the viewer's zone when it has no
-offset).
+offset), and the investigator's annotations (``tag:``, ``starred:``, ``note:``,
+``annotated:``), which join the store's small annotations table by seq
+(:data:`ANNOTATIONS_TABLE`, filled by ``store/annotations.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from auditviewer.core.errors import QueryError
 from auditviewer.query.parser import And, Node, Not, Or, Token, parse
 
 __all__ = [
+    "ANNOTATIONS_TABLE",
     "FIELDS",
+    "STAR_TAG",
     "STATUSES",
     "SqlFilter",
     "compile_query",
@@ -41,8 +45,15 @@ _TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
 }
 STATUSES = ("verified", "failed", "unverified")
+#: The investigator's annotations (the store's small table, ``store/annotations.py``):
+#: ``tag:``, ``starred:``, ``note:`` and ``annotated:`` join it by seq.
+ANNOTATIONS_TABLE = "casework.annotations"
+#: The star, stored as a tag (``casework/annotations.py`` says why).
+STAR_TAG = "★"
+_ANNOTATION_FIELDS = ("tag", "starred", "note", "annotated")
+_YES_NO = {"yes": True, "true": True, "no": False, "false": False}
 #: Every field the language knows, for help texts and completion; ``meta.<path>`` besides.
-FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status")
+FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status", *_ANNOTATION_FIELDS)
 
 _LIKE_ESCAPE = "\\"
 _SEQ_MAX = 2**63 - 1  # seq is BIGINT; N..M compiles to seq < M + 1
@@ -184,6 +195,8 @@ class _Compiler:
             return self.time(token)
         if name == "status":
             return self.status(token)
+        if name in _ANNOTATION_FIELDS:
+            return self.annotation(token)
         known = ", ".join(FIELDS)
         raise self.error(
             f"unknown field '{name}' (fields: {known}, meta.<path>; "
@@ -207,6 +220,32 @@ class _Compiler:
                 f"unknown status '{token.value}' (use {', '.join(STATUSES)})", token.value_column
             )
         return self.like("state", value)
+
+    # -- annotations -------------------------------------------------------
+
+    def annotation(self, token: Token) -> str:
+        """``tag:NAME`` (whole tag, ``*`` wildcards, case ignored), ``starred:yes|no``,
+        ``note:WORDS`` (anywhere in a note), ``annotated:yes|no``: the entries whose seq
+        has (or has not) such an annotation, by anyone."""
+        name = token.field_name
+        if name == "tag":
+            if not token.value:
+                raise self.error("tag needs a name: tag:NAME (* for any characters)", token.value_column)
+            condition = self.like("tag", token.value)
+            return f"seq IN (SELECT seq FROM (SELECT seq, unnest(tags) AS tag FROM {ANNOTATIONS_TABLE}) WHERE {condition})"
+        if name == "note":
+            if not token.value:
+                raise self.error("note needs words: note:WORDS", token.value_column)
+            condition = self.like("note", token.value, substring=True)
+            return f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE} WHERE {condition})"
+        answer = _YES_NO.get(token.value.lower())
+        if answer is None:
+            raise self.error(f"{name} takes yes or no, not '{token.value}'", token.value_column)
+        if name == "starred":
+            match = f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE} WHERE list_contains(tags, {self.param(STAR_TAG)}))"
+        else:
+            match = f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE})"
+        return match if answer else f"(NOT {match})"
 
     # -- seq ---------------------------------------------------------------
 

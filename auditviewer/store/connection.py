@@ -100,6 +100,11 @@ class StoreConnection:
                 # fires in the middle of loading or of set_states (making that
                 # ten times slower). Large inputs use a database file instead.
                 self._con.execute("SET checkpoint_threshold = '1000 GiB'")
+            # The investigator's annotations, in a database of their own (store/annotations.py).
+            from auditviewer.store.annotations import ATTACH_ANNOTATIONS
+
+            for statement in ATTACH_ANNOTATIONS:
+                self._con.execute(statement)
         except duckdb.Error as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc

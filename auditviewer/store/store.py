@@ -65,6 +65,7 @@ from auditviewer.store.aggregates import (
     StoreAggregates,
     TitleNode,
 )
+from auditviewer.store.annotations import AnnotationRow, StoreAnnotations
 from auditviewer.store.connection import _DEFAULT_MAX_VIEWS
 from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
@@ -96,6 +97,7 @@ __all__ = [
     "FACET_FIELDS",
     "SORTABLE_COLUMNS",
     "STATES",
+    "AnnotationRow",
     "Filter",
     "Histogram",
     "ResourceNode",
@@ -110,7 +112,7 @@ __all__ = [
 ]
 
 
-class Store(StoreIngest, StoreViews, StoreAggregates):
+class Store(StoreIngest, StoreViews, StoreAggregates, StoreAnnotations):
     """One workspace database. Load with :meth:`append` and :meth:`finish`."""
 
     def __init__(
