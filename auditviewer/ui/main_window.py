@@ -69,6 +69,7 @@ from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
 from auditviewer.ui.window.base import shown
+from auditviewer.ui.window.casework import CaseworkController
 from auditviewer.ui.window.entries import EntriesController
 from auditviewer.ui.window.export import ExportController
 from auditviewer.ui.window.filtering import FilteringController
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.export = ExportController(self)
         self.layouts = LayoutController(self)
         self.menus = Menus(self)
+        self.casework = CaseworkController(self)  # tags, notes, history, saved searches (issue 14)
         self.model.set_fetcher(self.fetcher)
         self._connect()
         self.layouts.restore_settings()

@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,9 +34,17 @@ from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
-from auditviewer.query.sql import compile_query
+from auditviewer.query.sql import compile_query, field_term
 from auditviewer.store.ingest import FLUSH_ROWS
-from auditviewer.store.store import Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.store.store import (
+    AnnotationRow,
+    Filter,
+    ResourceScope,
+    Sort,
+    Store,
+    TitleScope,
+    View,
+)
 from auditviewer.workspace.cache import (
     CacheMismatch,
     OpenedStore,
@@ -46,6 +54,7 @@ from auditviewer.workspace.cache import (
     rebuild,
 )
 from auditviewer.workspace.inputs import Workspace, open_workspace
+from auditviewer.workspace.leaf_hashes import leaf_hashes_of
 from auditviewer.workspace.loading import (
     finish_store,
     in_memory_instead,
@@ -243,6 +252,9 @@ class StoreSession:
             a, b = state.seq_range
             rng = f"seq:{a}..{b}"
             query = f"({query}) {rng}" if query else rng
+        if state.tags:  # the Tags facet's ticks, as the query language's tag: terms
+            tags = "(" + " OR ".join(field_term("tag", t) for t in sorted(state.tags)) + ")"
+            query = f"({query}) {tags}" if query else tags
         scope_value: ResourceScope | TitleScope | None = None
         if scope and not state.scope.is_all:
             if state.scope.kind == "resource" and state.scope.resource_id is not None:
@@ -339,6 +351,25 @@ class StoreSession:
         if not isinstance(value, dict):
             value = {"seq": seq, "leaf": leaf}
         return value, leaf, row.get("state")
+
+    # -- the investigator's annotations (issue 14) --------------------------
+    def set_annotations(self, rows: Sequence[AnnotationRow]) -> None:
+        """The annotations changed: the store's table replaced, counts kept for filters forgotten."""
+        self.store.set_annotations(rows)
+        with self._cache_lock:
+            self._cache.clear()
+
+    def tag_counts(self, state: FilterState) -> list[tuple[str, int]]:
+        """The Tags facet: its own ticks left out, so that it still offers the other tags."""
+        return self.store.tag_counts(self.to_filter(state.with_(tags=frozenset())))
+
+    def leaf_hashes(self, seqs: Sequence[int]) -> dict[int, list[str]]:
+        """seq → the hex leaf hashes of its stored entries (``workspace/leaf_hashes.py``)."""
+        return leaf_hashes_of(self.store, seqs)
+
+    def annotation_files(self) -> list[tuple[str, bytes]]:
+        """The opened bundles' ``annotations`` files (label, bytes) whose manifest hash held."""
+        return list(self.workspace.annotation_files) if self.workspace is not None else []
 
     @property
     def origin(self) -> str | None:

@@ -45,7 +45,10 @@ COL_RESOURCE = 4
 COL_TITLE = 5
 COL_SUMMARY = 6
 COL_SEQ = 7
-COLUMN_COUNT = 8
+# -- issue 14: the investigator's Tags column (star and tags; the note in its tooltip). Not the
+# log's: never from the store's rows, set by the case-work controller (ui/window/casework.py).
+COL_TAGS = 8
+COLUMN_COUNT = 9
 
 COLUMN_TITLES = {
     COL_STATE: "",
@@ -56,6 +59,7 @@ COLUMN_TITLES = {
     COL_TITLE: "Title",
     COL_SUMMARY: "Summary",
     COL_SEQ: "Seq",
+    COL_TAGS: "Tags",
 }
 #: Names for the column chooser and settings (the badge column has no title).
 COLUMN_NAMES = {**COLUMN_TITLES, COL_STATE: "Integrity"}
@@ -69,10 +73,12 @@ SORT_KEYS = {
     COL_TITLE: "title",
     COL_SUMMARY: "summary",
     COL_SEQ: "seq",
+    COL_TAGS: "tags",
 }
-#: Summary is computed for display; the store cannot order by it.
-SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
-HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
+#: Summary is computed for display, Tags are the person's, not the log's: the store cannot order by them.
+SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary", "tags"}
+#: Tags is shown by the case-work controller once the open log has annotations.
+HIDDEN_BY_DEFAULT: frozenset[int] = frozenset({COL_TAGS})
 DEFAULT_WIDTHS = {
     # Fits State through Title with room for Summary in a 1600 px window (the
     # table gets 7/10 of what the scope tree leaves; see main_window).
@@ -84,7 +90,10 @@ DEFAULT_WIDTHS = {
     COL_TITLE: 100,
     COL_SUMMARY: 160,  # the last column: stretched to what is left
     COL_SEQ: 54,
+    COL_TAGS: 80,
 }
+#: The Tags column's tooltip head: whose these are.
+TAGS_TEXT = "Your case work (tags ★ and notes): the investigator's, not part of the log, not verified"
 
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 41  # the row's dict (for copying)
@@ -232,6 +241,8 @@ class EntryTableModel(QAbstractTableModel):
         self._pending: set[int] = set()
         self._generation = 0
         self.pageLoaded: Callable[[int, int], None] | None = None
+        #: seq → (tags, notes) of the investigator's annotations (issue 14), plain text.
+        self._annotations: dict[int, tuple[str, str]] = {}
 
     def set_fetcher(self, fetcher: Any) -> None:
         """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
@@ -323,6 +334,15 @@ class EntryTableModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(0, COL_TIME), self.index(self._count - 1, COL_TIME)
             )
+
+    def set_annotations(self, cells: dict[int, tuple[str, str]]) -> None:
+        """The investigator's tags and notes by seq (the Tags column); repaints that column."""
+        self._annotations = dict(cells)
+        if self._count:
+            self.dataChanged.emit(self.index(0, COL_TAGS), self.index(self._count - 1, COL_TAGS))
+
+    def annotation_of(self, seq: int) -> tuple[str, str]:
+        return self._annotations.get(seq, ("", ""))
 
     def set_retention_cutoff(self, ms: int | None) -> None:
         """Entries before ``ms`` are beyond the dashboard's retention."""
@@ -428,6 +448,9 @@ class EntryTableModel(QAbstractTableModel):
             if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT):
                 text = self._display(r, col)
                 return plain_tooltip(text) if text and len(text) > 40 else None
+            if col == COL_TAGS:
+                tags, notes = self.annotation_of(r.seq)
+                return plain_tooltip("\n".join(p for p in (TAGS_TEXT, tags, notes) if p)) if tags or notes else None
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_STATE and r.state in STATE_COLOUR:
@@ -435,9 +458,9 @@ class EntryTableModel(QAbstractTableModel):
             if r.beyond_retention and col == COL_TIME:
                 return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
             return None
-        if role == Qt.ItemDataRole.FontRole and col == COL_TIME and r.beyond_retention:
+        if role == Qt.ItemDataRole.FontRole and ((col == COL_TIME and r.beyond_retention) or col == COL_TAGS):
             font = QFont()
-            font.setItalic(True)
+            font.setItalic(True)  # the person's words, never styled like the log's (Tags)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col == COL_STATE:
@@ -454,8 +477,7 @@ class EntryTableModel(QAbstractTableModel):
             return r.seq
         return None
 
-    @staticmethod
-    def _display(r: Row, col: int) -> str:
+    def _display(self, r: Row, col: int) -> str:
         if col == COL_STATE:
             return STATE_BADGE.get(r.state or "", "")
         if col == COL_TIME:
@@ -472,6 +494,9 @@ class EntryTableModel(QAbstractTableModel):
             return r.summary
         if col == COL_SEQ:
             return str(r.seq)
+        if col == COL_TAGS:
+            tags, notes = self.annotation_of(r.seq)
+            return cell_text(f"{tags} ✎" if notes and tags else "✎" if notes else tags)
         return ""
 
     # -- sorting: delegated to the store (a new view), never done here ----
@@ -514,5 +539,7 @@ class EntryTableModel(QAbstractTableModel):
             return format_time(r.time_ms, self._utc, millis=True) or r.time_text
         if c in raw_index:
             return r.raw[raw_index[c]]
+        if c == COL_TAGS:
+            return "\n".join(p for p in self.annotation_of(r.seq) if p)
         return self._display(r, c)
 

@@ -79,7 +79,7 @@ class FilteringController(Controller):
             hh.blockSignals(True)
             hh.setSortIndicator(col, order)
             hh.blockSignals(False)
-            w.status("The Summary column cannot be sorted; sort by another column.")
+            w.status("The Summary and Tags columns cannot be sorted; sort by another column.")
             return
         self.set_state(w.state.with_(sort_key=key, descending=descending))
 
@@ -190,6 +190,8 @@ class FilteringController(Controller):
                 w.entries.generation += 1  # an entry on its way is no longer wanted
                 w.pane.clear()
             return
+        if quiet and w.table.selectionModel().isRowSelected(row):
+            return  # the same filter again (states, case notes changed): the selection stands
         if quiet:
             w.table.selectionModel().blockSignals(True)
         w.entries.restoring = True

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from auditviewer.ui.models.table_model import (
     COL_SEQ,
+    COL_TAGS,
     COLUMN_COUNT,
     DEFAULT_WIDTHS,
     HIDDEN_BY_DEFAULT,
@@ -129,6 +130,7 @@ class LayoutController(Controller):
             hh.resizeSection(col, DEFAULT_WIDTHS[col])
             self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
         hh.moveSection(hh.visualIndex(COL_SEQ), 1)
+        hh.moveSection(hh.visualIndex(COL_TAGS), 2)  # the investigator's tags (issue 14)
         self.fit_splitters(w.width())
         w.menus.timeline_action.setChecked(True)
 
