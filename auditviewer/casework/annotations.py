@@ -487,6 +487,18 @@ class AnnotationStore:
     def can_undo(self) -> bool:
         return bool(self._journal.read())
 
+    # -- what an export carries (``export/write.py``'s ExportAnnotations)
+
+    def cells(self, seq: int) -> tuple[str, str]:
+        """The ``tags`` and ``note`` cells of entry ``seq`` in a plain export (:func:`annotation_cells`)."""
+        return annotation_cells(self.by_seq().get(seq, []))
+
+    def annotations_file(self, seqs: Sequence[int]) -> bytes:
+        """A slice's ``annotations`` file: spec §5's JSONL of the annotations of these seqs
+        (everyone's this store holds), empty when none."""
+        index = self.by_seq()
+        return encode_jsonl(a.to_json() for seq in sorted(set(seqs)) for a in index.get(seq, []))
+
     def export_bytes(self) -> bytes:
         """Every annotation as JSONL in spec §5's shape (an ``annotations`` file)."""
         return encode_jsonl(a.to_json() for a in self.all())

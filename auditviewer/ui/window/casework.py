@@ -344,6 +344,11 @@ class CaseworkController(Controller):
             f"version, {result.unchanged:,} already there (Ctrl+Z undoes it)."
         )
 
+    def export_notes(self) -> AnnotationStore | None:
+        """What an export may carry of the log's case notes (None when the log has none)."""
+        notes = self.notes
+        return notes if notes is not None and notes.by_seq() else None
+
     def add_to_menu(self, menu: QMenu) -> None:
         """The log's context menu: the case-work actions on the selection."""
         menu.addAction(self.star_action)
