@@ -32,7 +32,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="auditviewer-shots-"))
     os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
     os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
-    os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints
+    os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints, case notes
+    os.environ["AUDITVIEWER_AUTHOR"] = "hana"  # who wrote the case notes shown
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
 
@@ -190,6 +191,59 @@ def main() -> int:
     w.find_bar.find_next()
     w.find_bar.find_next()
     shot(w, "find-highlights")
+    w.find_bar.close_find()
+
+    # Case work (issue 14): tags, a star and a note on entries, the Tags facet and column,
+    # the Case notes tab; then the tag editor on a selection.
+    from PySide6.QtCore import QItemSelectionModel
+
+    w.search.set_text("type:nakama_deployment action:Update")
+    idle(w)
+
+    def select_rows(rows: list[int]) -> None:
+        flags = QItemSelectionModel.SelectionFlag
+        selection = w.table.selectionModel()
+        for i, row in enumerate(rows):
+            selection.select(w.model.index(row, 0), (flags.ClearAndSelect if i == 0 else flags.Select) | flags.Rows)
+        selection.setCurrentIndex(w.model.index(rows[0], 1), flags.NoUpdate)
+
+    for rows, words in (([1, 2, 4], "rollout-incident image-change"), ([2, 6], "exfil-suspect"), ([9], "reviewed")):
+        select_rows(rows)
+        editor = w.casework.edit_tags(exec_dialog=False)
+        assert editor is not None
+        editor.edit.setText(words)
+        editor.accept()
+        idle(w)
+    select_rows([2])
+    w.casework.toggle_star()
+    note = w.casework.edit_note(exec_dialog=False)
+    assert note is not None
+    note.edit.setPlainText("Image moved to a 3.22 build outside the change window; same actor as the bucket change.")
+    note.accept()
+    idle(w)
+    w.search.set_text("")
+    idle(w)
+    w.casework.tag_facet.model.set_checked({"rollout-incident"})
+    idle(w)
+    w.table.selectRow(1)
+    entry_shown(w, 1)
+    w.casework.show_current()
+    w.right.setCurrentWidget(w.casework.panel)
+    shot(w, "case-notes-tags-facet")
+
+    w.casework.tag_facet.model.set_checked(set())
+    idle(w)
+    select_rows([0, 1, 2])
+    editor = w.casework.edit_tags(exec_dialog=False)
+    assert editor is not None
+    editor.edit.setText("lateral-movement ro")
+    editor.show()
+    editor.completer.setCompletionPrefix("ro")
+    settle()
+    path = args.out / "tag-editor.png"
+    editor.grab().save(str(path))
+    print(path)
+    editor.reject()
     w.close()
     return 0
 
