@@ -238,10 +238,21 @@ def main() -> int:
     assert editor is not None
     editor.edit.setText("lateral-movement ro")
     editor.show()
+    editor.edit.setFocus()
     editor.completer.setCompletionPrefix("ro")
+    editor.completer.complete()
     settle()
     path = args.out / "tag-editor.png"
-    editor.grab().save(str(path))
+    # The popup is a window of its own: painted onto the dialog's picture where it opened.
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    picture = editor.grab()
+    popup = editor.completer.popup()
+    painter = QPainter(picture)
+    painter.drawPixmap(editor.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0))), popup.grab())
+    painter.end()
+    picture.save(str(path))
     print(path)
     editor.reject()
     w.close()

@@ -10,7 +10,8 @@ opened bundle's ``annotations`` file (a slice carries the ones its sender made)
 are listed apart from one's own, under the file's name: what someone else said.
 
 Every string passes :func:`auditviewer.core.display.visible` (a right-to-left
-override in a note is shown as ``⟨U+202E⟩``, never obeyed).
+override in a note is shown as ``⟨U+202E⟩``, never obeyed) into plain-text labels
+(never rich text), which wrap to the pane's width: a narrow pane loses nothing.
 """
 
 from __future__ import annotations
@@ -18,15 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (
-    QHeaderView,
-    QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from auditviewer.casework.annotations import STAR, EntryAnnotation
 from auditviewer.core.display import elide, visible
@@ -38,6 +31,21 @@ OTHER_CONTENT_TEXT = (
     "the log was changed, or another log carries this origin."
 )
 _RED = "#c62828"
+#: What each annotation shows (:meth:`AnnotationPanel.shown_texts`): a line of author, time
+#: and tags, the note below it.
+FIELDS = ("author", "time", "tags", "note")
+
+
+def _label(text: str, parent: QWidget, *, bold: bool = False, red: bool = False, indent: int = 0) -> QLabel:
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # data is never markup
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setIndent(indent)
+    style = ("font-weight: bold;" if bold else "") + (f"color: {_RED};" if red else "")
+    if style:
+        label.setStyleSheet(style)
+    return label
 
 
 class AnnotationPanel(QWidget):
@@ -49,21 +57,14 @@ class AnnotationPanel(QWidget):
         self.heading = QLabel(HEADING, self)
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning = QLabel(self)
+        self.warning = _label("", self, bold=True, red=True)
         self.warning.setObjectName("otherContentWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning.setStyleSheet(f"color: {_RED}; font-weight: bold;")
         self.warning.hide()
-        self.tree = QTreeWidget(self)
-        self.tree.setObjectName("annotationTree")
-        self.tree.setHeaderLabels(["Author", "Tags", "Note", "Time"])
-        self.tree.setRootIsDecorated(True)
-        self.tree.setWordWrap(True)
-        self.tree.setUniformRowHeights(False)
-        header = self.tree.header()
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self.list_area = QScrollArea(self)
+        self.list_area.setObjectName("annotationList")
+        self.list_area.setWidgetResizable(True)
+        self.list_area.setFrameShape(QFrame.Shape.StyledPanel)
+        self.list_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("No notes on this entry. Tag it (Ctrl+T), star it (Ctrl+D) or write a note (Ctrl+Shift+N).", self)
         self.empty.setWordWrap(True)
         self.empty.setEnabled(False)
@@ -71,8 +72,9 @@ class AnnotationPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.heading)
         layout.addWidget(self.warning)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.list_area, 1)
         layout.addWidget(self.empty)
+        self._shown: list[list[str]] = []
         self.set_annotations(None, [], [])
 
     def set_annotations(
@@ -83,7 +85,6 @@ class AnnotationPanel(QWidget):
     ) -> None:
         """Show entry ``seq``'s annotations: ``mine`` (the user's store: everyone's kept
         there) and ``bundled`` ((file label, annotation) from the opened bundle)."""
-        self.tree.clear()
         others = sum(a.other_content for a in mine) + sum(a.other_content for _, a in bundled)
         self.warning.setVisible(bool(others))
         self.warning.setText(f"{OTHER_CONTENT} ({others}): {OTHER_CONTENT_TEXT}" if others else "")
@@ -95,54 +96,54 @@ class AnnotationPanel(QWidget):
             by_file.setdefault(label, []).append(one)
         for label, listed in by_file.items():
             groups.append((f"From the bundle's annotations file {elide(visible(label), 120)} (its sender's)", listed))
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.setSpacing(4)
+        self._shown = []
         for title, found in groups:
-            top = QTreeWidgetItem(self.tree, [title])
-            top.setFirstColumnSpanned(True)
-            font = QFont(top.font(0))
-            font.setBold(True)
-            top.setFont(0, font)
+            column.addWidget(_label(title, content, bold=True))
+            self._shown.append([title])
             for entry in sorted(found, key=lambda e: (not e.other_content, e.annotation.author)):
-                self._add(top, entry)
-            top.setExpanded(True)
+                self._add(column, content, entry)
+        column.addStretch(1)
+        self.list_area.setWidget(content)  # the previous one is deleted
         self.empty.setVisible(seq is not None and not groups)
-        self.tree.setVisible(bool(groups))
-        for column in (0, 1, 3):
-            self.tree.resizeColumnToContents(column)
+        self.list_area.setVisible(bool(groups))
 
-    def _add(self, parent: QTreeWidgetItem, entry: EntryAnnotation) -> None:
+    def _add(self, column: QVBoxLayout, parent: QWidget, entry: EntryAnnotation) -> None:
         a = entry.annotation
         tags = ([STAR] if a.starred else []) + [t for t in a.tags if t != STAR]
-        item = QTreeWidgetItem(
-            parent,
-            [
-                elide(visible(a.author), 60),
-                elide(visible(" ".join(tags)), 200),
-                elide(visible(a.note), 4000),
-                visible(a.time),
-            ],
-        )
+        fields = [
+            elide(visible(a.author), 60),
+            visible(a.time),
+            elide(visible(" ".join(tags)), 200),
+            elide(visible(a.note), 4000),
+        ]
+        if entry.other_content:
+            fields[0] = f"⚠ {fields[0]}"
+            fields[3] = f"[{OTHER_CONTENT}] {fields[3]}"
         tip = f"{visible(a.author)} wrote this at {visible(a.time)} on the entry with leaf hash {a.leaf_hash}"
         if entry.other_content:
-            item.setText(0, f"⚠ {item.text(0)}")
-            item.setText(2, f"[{OTHER_CONTENT}] {item.text(2)}")
-            for column in range(4):
-                item.setForeground(column, QBrush(QColor(_RED)))
             tip += f"\n{OTHER_CONTENT_TEXT}"
-        for column in range(4):
-            item.setToolTip(column, tip)
+        head = _label("  ·  ".join(part for part in fields[:3] if part), parent, red=entry.other_content, indent=8)
+        head.setToolTip(tip)
+        column.addWidget(head)
+        if a.note or entry.other_content:
+            note = _label(fields[3], parent, red=entry.other_content, indent=24)
+            note.setToolTip(tip)
+            column.addWidget(note)
+        self._shown.append(fields)
 
     def shown_texts(self) -> list[list[str]]:
-        """Every row's texts (top-level groups and their annotations), for tests and tools."""
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            assert top is not None
-            out.append([top.text(0)])
-            for j in range(top.childCount()):
-                child = top.child(j)
-                assert child is not None
-                out.append([child.text(c) for c in range(4)])
-        return out
+        """What is shown: each group's title, then each annotation as its author, time, tags
+        and note (the head line holds the first three, the line below the note)."""
+        return [list(row) for row in self._shown]
+
+    def label_texts(self) -> list[str]:
+        """The texts of the labels on screen, in order (for tests: exactly what is drawn)."""
+        content = self.list_area.widget()
+        return [w.text() for w in content.findChildren(QLabel)] if content is not None else []
 
 
-__all__ = ["HEADING", "OTHER_CONTENT", "AnnotationPanel"]
+__all__ = ["FIELDS", "HEADING", "OTHER_CONTENT", "AnnotationPanel"]

@@ -267,7 +267,8 @@ class CaseworkController(Controller):
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return
         self.publish()
-        self.w.status(f"{done} on {len({s for s, _ in entries}):,} entries." if changed else "Nothing changed.")
+        count = len({s for s, _ in entries})
+        self.w.status(f"{done} on {count:,} {'entry' if count == 1 else 'entries'}." if changed else "Nothing changed.")
 
     # -- the actions ---------------------------------------------------------------------
 
@@ -365,7 +366,19 @@ class CaseworkController(Controller):
         self.tag_facet.model.set_checked(result.state.tags, notify=False)
         self.tag_facet.model.set_counts(result.facets.get("tags", []))
         # Shown once the log has tags: a log nobody tagged keeps the room for the other lists.
-        self.tag_facet.setVisible(bool(self.tag_facet.model.values()))
+        show = bool(self.tag_facet.model.values())
+        if show and self.tag_facet.isHidden():
+            self.tag_facet.show()
+            left = self.w.left
+            sizes = left.sizes()
+            at = left.indexOf(self.tag_facet)
+            largest = max(range(len(sizes)), key=lambda i: sizes[i] if i != at else -1)
+            share = min(sizes[largest] // 2, 160)  # room for a few tags, taken from the largest list
+            sizes[largest] -= share
+            sizes[at] += share
+            left.setSizes(sizes)
+        elif not show:
+            self.tag_facet.hide()
 
     def show_current(self) -> None:
         """The Case notes tab shows the current entry's annotations (one made on other content flagged)."""

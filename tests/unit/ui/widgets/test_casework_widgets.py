@@ -28,12 +28,16 @@ def test_panel_says_whose_and_flags_other_content_first(qtbot: Any) -> None:
     panel.set_annotations(3, mine, bundled)
     rows = panel.shown_texts()
     assert rows[0] == ["Kept in your data folder"]
-    assert rows[1][0] == "⚠ bob⟨U+202E⟩" and rows[1][2].startswith(f"[{OTHER_CONTENT}]")  # first, flagged, visible
-    assert "⟨U+200B⟩" in rows[1][2]
-    assert rows[2][:2] == ["hana", f"{STAR} x"]
+    assert rows[1][0] == "⚠ bob⟨U+202E⟩" and rows[1][3].startswith(f"[{OTHER_CONTENT}]")  # first, flagged, visible
+    assert "⟨U+200B⟩" in rows[1][3]
+    assert [rows[2][0], rows[2][2]] == ["hana", f"{STAR} x"]
     assert rows[3][0].startswith("From the bundle's annotations file slice.zip/annotations.jsonl")
     assert rows[4][0] == "chen"
     assert not panel.warning.isHidden() and "(1)" in panel.warning.text()
+    drawn = panel.label_texts()
+    assert "⚠ bob⟨U+202E⟩  ·  2026-11-20T10:00:00.000Z  ·  y" in drawn
+    assert any(t.startswith(f"[{OTHER_CONTENT}] changed") for t in drawn)
+    assert not any("\u202e" in t or "\u200b" in t for t in drawn)  # nothing obeyed
     panel.set_annotations(3, [])
     assert panel.shown_texts() == [] and panel.warning.isHidden() and not panel.empty.isHidden()
 

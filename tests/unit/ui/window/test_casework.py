@@ -208,7 +208,7 @@ def test_made_on_other_content_is_flagged_in_the_case_notes(qtbot: Any, window: 
     assert any(OTHER_CONTENT in cell for row in rows for cell in row)
     select_seqs(qtbot, window, [1])
     assert window.casework.panel.warning.isHidden()
-    assert any(row[2] == "looked at this" for row in window.casework.panel.shown_texts() if len(row) == 4)
+    assert any(row[3] == "looked at this" for row in window.casework.panel.shown_texts() if len(row) == 4)
 
 
 def test_selection_beyond_the_limit_is_refused(qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,7 +71,7 @@ def test_export_with_notes_then_a_colleague_opens_the_slice(
     select_seqs(qtbot, window, [12])
     rows = window.casework.panel.shown_texts()
     assert rows[0][0].startswith("From the bundle's annotations file") and "(its sender's)" in rows[0][0]
-    assert rows[1][0] == "hana" and rows[1][2] == "exfil staged here"
+    assert rows[1][0] == "hana" and rows[1][3] == "exfil staged here"
     assert window.casework.panel.warning.isHidden()  # made on these very bytes
     # Not mixed into the entries: the JSON pane shows the entry alone.
     qtbot.waitUntil(lambda: window.pane.entry() is not None, timeout=30_000)
