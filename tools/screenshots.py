@@ -255,6 +255,26 @@ def main() -> int:
     picture.save(str(path))
     print(path)
     editor.reject()
+
+    # The search history (Up/Down, and the ▾ list of recent searches).
+    for query in ("actor:juergen*", "tag:rollout-* -starred:yes", 'meta.image.after:*3.22*', "note:public", "starred:yes"):
+        w.search.set_text(query)
+        idle(w)
+    menu = w.search.history_menu
+    button = w.search.history_button
+    w.search._fill_history_menu()
+    menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+    settle()
+    picture = w.grab()
+    painter = QPainter(picture)
+    # Where it opens on a real screen, under the ▾ (the offscreen screen is too small for it).
+    corner = w.mapFromGlobal(button.mapToGlobal(button.rect().bottomRight()))
+    painter.drawPixmap(QPoint(corner.x() - menu.width() + 1, corner.y() + 1), menu.grab())
+    painter.end()
+    path = args.out / "search-history.png"
+    picture.save(str(path))
+    print(path)
+    menu.hide()
     w.close()
     return 0
 

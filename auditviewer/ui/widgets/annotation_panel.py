@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from auditviewer.casework.annotations import STAR, EntryAnnotation
 from auditviewer.core.display import elide, visible
@@ -68,6 +68,10 @@ class AnnotationPanel(QWidget):
         self.empty = QLabel("No notes on this entry. Tag it (Ctrl+T), star it (Ctrl+D) or write a note (Ctrl+Shift+N).", self)
         self.empty.setWordWrap(True)
         self.empty.setEnabled(False)
+        # Without notes the message takes the room, at the top (the heading stays above it).
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.heading)
