@@ -276,3 +276,25 @@ def test_limits_name_the_file_line_and_limit(tmp_path: Path) -> None:
         assert "in.jsonl line 1" in str(info.value) and limit in str(info.value)
     with pytest.raises(CaseworkFileError, match="max_casework_file_bytes"):
         parse_annotations(b"x" * 10, label="in.jsonl", limits=Limits(max_casework_file_bytes=5))
+
+
+def test_cells_rows_and_the_slice_file_of_a_store(tmp_path: Path) -> None:
+    from auditviewer.casework.annotations import annotation_cells, parse_annotations
+    from auditviewer.store.store import AnnotationRow
+
+    hana = AnnotationStore("o", folder=tmp_path, author="hana")
+    chen = AnnotationStore("o", folder=tmp_path, author="chen")
+    hana.annotate([(3, "a" * 64)], add_tags=["x"], star=True, note="first")
+    chen.annotate([(3, "a" * 64)], add_tags=["x", "y"], note="second")
+    chen.annotate([(9, "b" * 64)], add_tags=["z"])
+    found = hana.by_seq()[3]
+    assert annotation_cells(found) == ("★ x y", "chen: second\nhana: first")  # star first, tags once
+    assert hana.cells(3) == annotation_cells(found) and hana.cells(4) == ("", "")
+    assert hana.store_rows() == [
+        AnnotationRow(seq=3, leaf_hash="a" * 64, tags=("x", "y"), note="second", author="chen"),
+        AnnotationRow(seq=3, leaf_hash="a" * 64, tags=("x", "★"), note="first", author="hana"),
+        AnnotationRow(seq=9, leaf_hash="b" * 64, tags=("z",), note="", author="chen"),
+    ]
+    carried = parse_annotations(hana.annotations_file([9, 9, 5]), label="slice")
+    assert [(a.seq, a.author) for a in carried] == [(9, "chen")]
+    assert hana.annotations_file([5]) == b""
