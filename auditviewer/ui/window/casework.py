@@ -29,6 +29,7 @@ their tab).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Slot
@@ -46,7 +47,7 @@ from auditviewer.casework.annotations import (
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.ui.models.table_model import COL_TAGS
-from auditviewer.ui.refresher import ViewResult
+from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, ViewResult
 from auditviewer.ui.widgets.annotation_panel import AnnotationPanel
 from auditviewer.ui.widgets.casework_editors import NoteEditor, TagEditor
 from auditviewer.ui.widgets.facets import FacetList
@@ -57,6 +58,8 @@ from auditviewer.ui.window.searches import SearchesController
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
 
+#: A term of the query language that reads annotations (``query/sql.py``).
+_ANNOTATION_TERM = re.compile(r"\b(tag|starred|note|annotated):", re.IGNORECASE)
 #: Entries one change may annotate (a selection beyond it is refused, with a message).
 MAX_ANNOTATE = 10_000
 
@@ -205,7 +208,10 @@ class CaseworkController(Controller):
                 # Once per workspace, when the log has annotations: hiding it again is the person's choice.
                 self._tags_column_shown = True
                 w.layouts.set_column_visible(COL_TAGS, True)
-        w.filtering.request()
+        # The table (its Tags column and facet) always; the timeline and scope counts only when
+        # the filter reads annotations (a tag: term or a Tags tick), which they then depend on.
+        reads = bool(w.state.tags) or bool(_ANNOTATION_TERM.search(w.state.query))
+        w.filtering.request(ALL_PARTS if reads else frozenset({PART_TABLE}))
         self.show_current()
 
     def _warn(self, problems: list[str]) -> None:
