@@ -153,7 +153,7 @@ class CaseworkController(Controller):
         if origin and (self.notes is None or self.notes.origin != origin):
             self.notes = AnnotationStore(origin)
         self.bundled = self._read_bundled()
-        self.publish()
+        self.publish(opening=True)
         if self.bundled:
             authors = sorted({a.author for _, a in self.bundled})
             w.status(
@@ -188,8 +188,9 @@ class CaseworkController(Controller):
         self.evidence.update_actions()
         self.import_bundled_action.setEnabled(ready and bool(self.bundled))
 
-    def publish(self) -> None:
-        """The annotations changed (or a workspace opened): store table, Tags column, the view."""
+    def publish(self, *, opening: bool = False) -> None:
+        """The annotations changed (or, ``opening``, a workspace finished loading): the store's
+        table, the Tags column, then the view asked again."""
         w = self.w
         if w.session is None:
             return
@@ -208,10 +209,15 @@ class CaseworkController(Controller):
                 # Once per workspace, when the log has annotations: hiding it again is the person's choice.
                 self._tags_column_shown = True
                 w.layouts.set_column_visible(COL_TAGS, True)
-        # The table (its Tags column and facet) always; the timeline and scope counts only when
-        # the filter reads annotations (a tag: term or a Tags tick), which they then depend on.
+        if opening and not rows:
+            return  # a log nobody annotated: the view the load asked for shows all there is
+        # The refresher answers only the newest request, so a narrower one must never replace one
+        # still pending (the load's whole view, a filter change). Else the table (Tags column and
+        # facet) alone, unless the filter reads annotations (a tag: term, a Tags tick): then the
+        # timeline and scope counts depend on them too.
         reads = bool(w.state.tags) or bool(_ANNOTATION_TERM.search(w.state.query))
-        w.filtering.request(ALL_PARTS if reads else frozenset({PART_TABLE}))
+        whole = opening or reads or w.refresher.pending()
+        w.filtering.request(ALL_PARTS if whole else frozenset({PART_TABLE}))
         self.show_current()
 
     def _warn(self, problems: list[str]) -> None:

@@ -221,3 +221,27 @@ def test_selection_beyond_the_limit_is_refused(qtbot: Any, window: MainWindow, t
     window.casework.toggle_star()
     assert "at most 2 entries" in window.status_label.full_text()
     assert AnnotationStore(ORIGIN).all() == []
+
+
+def test_a_case_change_never_narrows_a_pending_request(qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refresher answers only its newest request: a table-only request after a change must not
+    replace one still pending for the whole view (the load's, a filter change), or the timeline and
+    scope tree would never be counted."""
+    from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE
+
+    a, _ = _bundles(tmp_path)
+    load(qtbot, window, a)
+    asked: list[frozenset[str]] = []
+    monkeypatch.setattr(window.filtering, "request", lambda parts=ALL_PARTS: asked.append(parts))
+    window.casework.publish(opening=True)
+    assert asked == []  # nothing annotated: the load's own view stands
+    select_seqs(qtbot, window, [1])
+    window.casework.toggle_star()
+    assert asked[-1] == frozenset({PART_TABLE})  # idle: the table alone
+    monkeypatch.setattr(window.refresher, "pending", lambda: True)
+    window.casework.toggle_star()
+    assert asked[-1] == ALL_PARTS
+    monkeypatch.setattr(window.refresher, "pending", lambda: False)
+    window.state = window.state.with_(query="starred:yes")
+    window.casework.toggle_star()
+    assert asked[-1] == ALL_PARTS  # the filter reads annotations: everything depends on them
