@@ -31,6 +31,7 @@ __all__ = [
     "SqlFilter",
     "compile_query",
     "like_pattern",
+    "reads_annotations",
 ]
 
 # Text match columns per field. A field naming two columns matches either.
@@ -90,6 +91,25 @@ def compile_query(text: str, *, tz: tzinfo = UTC) -> SqlFilter:
     params: list[object] = []
     where = _Compiler(text, tz, params).compile(node)
     return SqlFilter(where=where, params=params)
+
+
+def reads_annotations(text: str) -> bool:
+    """Whether the query has a term on annotations (``tag:``, ``starred:``, ``note:``,
+    ``annotated:``): its answer changes when they do. A malformed query reads nothing."""
+    try:
+        node = parse(text)
+    except QueryError:
+        return False
+    stack: list[Node] = [] if node is None else [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, And | Or):
+            stack.extend(item.parts)
+        elif isinstance(item, Not):
+            stack.append(item.part)
+        elif item.kind == "field" and item.field_name in _ANNOTATION_FIELDS:
+            return True
+    return False
 
 
 def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:

@@ -29,7 +29,6 @@ their tab).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Slot
@@ -46,6 +45,7 @@ from auditviewer.casework.annotations import (
 )
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
+from auditviewer.query.sql import reads_annotations
 from auditviewer.ui.models.table_model import COL_TAGS
 from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, ViewResult
 from auditviewer.ui.widgets.annotation_panel import AnnotationPanel
@@ -58,8 +58,6 @@ from auditviewer.ui.window.searches import SearchesController
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
 
-#: A term of the query language that reads annotations (``query/sql.py``).
-_ANNOTATION_TERM = re.compile(r"\b(tag|starred|note|annotated):", re.IGNORECASE)
 #: Entries one change may annotate (a selection beyond it is refused, with a message).
 MAX_ANNOTATE = 10_000
 
@@ -215,7 +213,7 @@ class CaseworkController(Controller):
         # still pending (the load's whole view, a filter change). Else the table (Tags column and
         # facet) alone, unless the filter reads annotations (a tag: term, a Tags tick): then the
         # timeline and scope counts depend on them too.
-        reads = bool(w.state.tags) or bool(_ANNOTATION_TERM.search(w.state.query))
+        reads = bool(w.state.tags) or reads_annotations(w.state.query)
         whole = opening or reads or w.refresher.pending()
         w.filtering.request(ALL_PARTS if whole else frozenset({PART_TABLE}))
         self.show_current()

@@ -130,3 +130,14 @@ def test_bad_values_name_the_column(query: str, message: str) -> None:
     with pytest.raises(QueryError, match=message) as caught:
         compile_query(query)
     assert caught.value.column is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "reads"),
+    [("tag:x", True), ("-starred:yes", True), ("a (b OR note:c)", True), ("annotated:no seq:1", True),
+     ("actor:x dragon", False), ('"tag:x"', False), ("(unclosed", False), ("", False)],
+)
+def test_reads_annotations(query: str, reads: bool) -> None:
+    from auditviewer.query.sql import reads_annotations
+
+    assert reads_annotations(query) is reads
