@@ -51,7 +51,7 @@ from auditviewer.ui.refresher import ALL_PARTS, PART_TABLE, ViewResult
 from auditviewer.ui.widgets.annotation_panel import AnnotationPanel
 from auditviewer.ui.widgets.casework_editors import NoteEditor, TagEditor
 from auditviewer.ui.widgets.facets import FacetList
-from auditviewer.ui.window.base import Controller, shown
+from auditviewer.ui.window.base import Controller, said, shown
 from auditviewer.ui.window.evidence import EvidenceController
 from auditviewer.ui.window.searches import SearchesController
 
@@ -142,6 +142,7 @@ class CaseworkController(Controller):
         self.panel.set_annotations(None, [])
         self.update_actions()
 
+    @said
     def _load_finished(self, status: str) -> None:
         w = self.w
         if w.session is None or status in ("cancelled", "error"):
@@ -171,7 +172,7 @@ class CaseworkController(Controller):
         for label, data in session.annotation_files():
             try:
                 found.extend((label, a) for a in parse_annotations(data, label=label))
-            except AuditViewerError as exc:
+            except (AuditViewerError, OSError) as exc:
                 problems.append(f"{exc} (the bundle's annotations file: its notes are not shown)")
         if problems:
             self.w.banner.set_notes(problems)
@@ -196,7 +197,7 @@ class CaseworkController(Controller):
         try:
             rows = notes.store_rows() if notes is not None else []
             w.session.set_annotations(rows)
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(w, APP_NAME, f"Could not read your case notes: {shown(exc)}")
             return
         if notes is not None:
@@ -273,7 +274,7 @@ class CaseworkController(Controller):
             return
         try:
             changed = self.notes.annotate(entries, **change)
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return
         self.publish()
@@ -282,6 +283,7 @@ class CaseworkController(Controller):
 
     # -- the actions ---------------------------------------------------------------------
 
+    @said
     def toggle_star(self) -> None:
         entries = self._entries()
         if entries is None:
@@ -290,6 +292,7 @@ class CaseworkController(Controller):
         star = not all(key in starred for key in entries)
         self._change("Starred" if star else "Unstarred", star=star)
 
+    @said
     def edit_tags(self, *, exec_dialog: bool = True) -> TagEditor | None:
         """Open the tag editor on the selection (``exec_dialog=False``: return it unopened, for tests)."""
         entries = self._entries()
@@ -314,6 +317,7 @@ class CaseworkController(Controller):
         if added or removed:
             self._change("Tags changed", add_tags=added, remove_tags=removed)
 
+    @said
     def edit_note(self, *, exec_dialog: bool = True) -> NoteEditor | None:
         entries = self._entries()
         if entries is None:
@@ -327,12 +331,13 @@ class CaseworkController(Controller):
             self._change("Note saved", note=dialog.text())
         return dialog
 
+    @said
     def undo(self) -> None:
         if self.notes is None:
             return
         try:
             restored = self.notes.undo()
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return
         if restored is None:
@@ -341,12 +346,13 @@ class CaseworkController(Controller):
         self.publish()
         self.w.status(f"Undid the last case change ({restored:,} annotation(s) restored).")
 
+    @said
     def import_bundled(self) -> None:
         if self.notes is None or not self.bundled:
             return
         try:
             result = self.notes.import_annotations(a for _, a in self.bundled)
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return
         self.publish()
@@ -392,6 +398,13 @@ class CaseworkController(Controller):
 
     def show_current(self) -> None:
         """The Case notes tab shows the current entry's annotations (one made on other content flagged)."""
+        try:
+            self._show_current()
+        except (AuditViewerError, OSError) as exc:  # on every row change: a status line, not a box
+            self.panel.set_annotations(None, [])
+            self.w.status(f"Case notes cannot be read: {shown(exc)}")
+
+    def _show_current(self) -> None:
         w = self.w
         index = w.table.currentIndex()
         row = w.model.row(index.row(), wait=True) if index.isValid() and w.session is not None else None

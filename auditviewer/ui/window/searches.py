@@ -25,7 +25,7 @@ from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
 from auditviewer.query.sql import field_term
-from auditviewer.ui.window.base import Controller, menu_text, shown
+from auditviewer.ui.window.base import Controller, menu_text, said, shown
 from auditviewer.workspace.scopes import ALL, Scope
 
 if TYPE_CHECKING:
@@ -54,8 +54,11 @@ class SearchesController(Controller):
         menu.addMenu(self.saved_menu)
         menu.addMenu(self.delete_menu)
 
+    @said
     def _session_installed(self) -> None:
         """A new workspace: its log's history (none for a plain export: no origin)."""
+        self.history = None
+        self.w.search.set_history([])
         origin = self.w.trust.origin()
         self.history = SearchHistory(origin) if origin else None
         self.w.search.set_history(self.history.queries() if self.history is not None else [])
@@ -63,13 +66,14 @@ class SearchesController(Controller):
             QMessageBox.warning(self.w, APP_NAME, "\n\n".join(shown(p) for p in self.history.problems))
         self.save_search_action.setEnabled(True)
 
+    @said
     def _remember_query(self, text: str) -> None:
         if self.history is None or not text.strip():
             return
         try:
             self.history.add(text)
             self.w.search.set_history(self.history.queries())
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             self.w.status(f"Could not remember the search: {shown(exc)}")
 
     def current_search(self, name: str) -> SavedSearch:
@@ -103,7 +107,7 @@ class SearchesController(Controller):
             return None
         try:
             saved = SavedSearches().save(self.current_search(name))
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return None
         self.w.status(f"Saved the search as {shown(name, 80)}: {shown(saved.describe(), 200)}.")
@@ -113,7 +117,7 @@ class SearchesController(Controller):
         w = self.w
         try:
             saved = SavedSearches().get(name)
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(w, APP_NAME, shown(exc))
             return
         scope = ALL
@@ -140,7 +144,7 @@ class SearchesController(Controller):
     def delete_saved(self, name: str) -> None:
         try:
             removed = SavedSearches().remove(name)
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             QMessageBox.warning(self.w, APP_NAME, shown(exc))
             return
         self.w.status(f"Deleted the saved search {shown(name, 80)}." if removed else "No such saved search.")
@@ -148,7 +152,7 @@ class SearchesController(Controller):
     def _saved_names(self) -> list[str]:
         try:
             return SavedSearches().names()
-        except AuditViewerError as exc:
+        except (AuditViewerError, OSError) as exc:
             self.w.status(shown(exc))
             return []
 

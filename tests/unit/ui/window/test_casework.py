@@ -245,3 +245,20 @@ def test_a_case_change_never_narrows_a_pending_request(qtbot: Any, window: MainW
     window.state = window.state.with_(query="starred:yes")
     window.casework.toggle_star()
     assert asked[-1] == ALL_PARTS  # the filter reads annotations: everything depends on them
+
+
+def test_an_unwritable_data_folder_is_said_not_raised(qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    a, _ = _bundles(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("AUDITVIEWER_DATA_DIR", str(blocker))  # the data folder cannot be made
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: said.append(text))
+    load(qtbot, window, a)
+    select_seqs(qtbot, window, [1])
+    window.casework.toggle_star()  # no exception reaches Qt
+    window.casework.undo()
+    window.casework.searches.save_search("x")
+    assert said and all("not-a-folder" in s for s in said)
