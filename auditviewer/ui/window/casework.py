@@ -364,7 +364,11 @@ class CaseworkController(Controller):
     def export_notes(self) -> AnnotationStore | None:
         """What an export may carry of the log's case notes (None when the log has none)."""
         notes = self.notes
-        return notes if notes is not None and notes.by_seq() else None
+        try:
+            return notes if notes is not None and notes.by_seq() else None
+        except (AuditViewerError, OSError) as exc:  # unreadable: the export goes without them
+            self.w.status(f"Case notes cannot be read, so the export will not carry them: {shown(exc)}")
+            return None
 
     def add_to_menu(self, menu: QMenu) -> None:
         """The log's context menu: the case-work actions on the selection."""
