@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,7 +54,6 @@ from auditviewer.workspace.cache import (
     rebuild,
 )
 from auditviewer.workspace.inputs import Workspace, open_workspace
-from auditviewer.workspace.leaf_hashes import leaf_hashes_of
 from auditviewer.workspace.loading import (
     finish_store,
     in_memory_instead,
@@ -64,6 +63,7 @@ from auditviewer.workspace.loading import (
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
+from auditviewer.workspace.session_annotations import SessionAnnotations
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
@@ -198,7 +198,7 @@ class StoreView:
         self.store.drop_view(self.view)
 
 
-class StoreSession:
+class StoreSession(SessionAnnotations):
     """The window's reading of one workspace store (and, once verified, its report)."""
 
     def __init__(self, store: Store, info: WorkspaceInfo, report: Report | None = None) -> None:
@@ -230,10 +230,13 @@ class StoreSession:
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._annotations: list[AnnotationRow] | None = None  # see SessionAnnotations
+        self._annotations_version = 0
 
     def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
         if not self.finished:
             return make()
+        key = (*key, self._annotations_version)  # a count made before a case change is never reused
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -247,6 +250,7 @@ class StoreSession:
 
     # -- filters ---------------------------------------------------------
     def to_filter(self, state: FilterState, *, scope: bool = True) -> Filter:
+        self._store_annotations()  # every view and count goes through here: they see the latest
         query = state.query.strip()
         if state.seq_range is not None:
             a, b = state.seq_range
@@ -351,25 +355,6 @@ class StoreSession:
         if not isinstance(value, dict):
             value = {"seq": seq, "leaf": leaf}
         return value, leaf, row.get("state")
-
-    # -- the investigator's annotations (issue 14) --------------------------
-    def set_annotations(self, rows: Sequence[AnnotationRow]) -> None:
-        """The annotations changed: the store's table replaced, counts kept for filters forgotten."""
-        self.store.set_annotations(rows)
-        with self._cache_lock:
-            self._cache.clear()
-
-    def tag_counts(self, state: FilterState) -> list[tuple[str, int]]:
-        """The Tags facet: its own ticks left out, so that it still offers the other tags."""
-        return self.store.tag_counts(self.to_filter(state.with_(tags=frozenset())))
-
-    def leaf_hashes(self, seqs: Sequence[int]) -> dict[int, list[str]]:
-        """seq → the hex leaf hashes of its stored entries (``workspace/leaf_hashes.py``)."""
-        return leaf_hashes_of(self.store, seqs)
-
-    def annotation_files(self) -> list[tuple[str, bytes]]:
-        """The opened bundles' ``annotations`` files (label, bytes) whose manifest hash held."""
-        return list(self.workspace.annotation_files) if self.workspace is not None else []
 
     @property
     def origin(self) -> str | None:
