@@ -47,8 +47,6 @@ CSV_COLUMNS = (
     "state",
     "metadata",
 )
-#: The investigator's annotations, after the entry's columns when the log has any.
-ANNOTATION_COLUMNS = ("tags", "note")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -107,7 +105,7 @@ def run_query(
     time range and scope) matches; ``progress`` shows the loading, then is erased."""
     from auditviewer.casework.annotations import annotation_cells
     from auditviewer.casework.entries import publish_annotations
-    from auditviewer.export.plain import CsvCells
+    from auditviewer.export.plain import ANNOTATION_COLUMNS, CsvCells
     from auditviewer.store.store import Filter
     from auditviewer.workspace.loading import load
     from auditviewer.workspace.verification import trusted_keys
@@ -158,6 +156,7 @@ def run_query(
         if fmt == "csv":
             # The export's writer and rule; on a terminal, no raw control or bidi character.
             writer = CsvCells(out, terminal=out.isatty())
+            # The investigator's annotations, after the entry's columns when the log has any.
             writer.header((*CSV_COLUMNS, *ANNOTATION_COLUMNS) if by_seq else CSV_COLUMNS)
             for start in range(0, total, 10_000):
                 rows = store.window(view, start, 10_000, columns=CSV_COLUMNS).to_pylist()
