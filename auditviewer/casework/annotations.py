@@ -43,7 +43,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -266,8 +266,11 @@ class AnnotationStore:
             limits=limits,
         )
         journal = path.with_suffix(".undo.jsonl")
+        # One line per change, holding each record's before and after: a change on a selection of
+        # thousands of entries is one long line, so the journal's lines may be as long as its budget.
+        journal_limits = replace(limits, max_annotation_line_bytes=_journal_budget(limits))
         self._journal: JsonlFile[dict[str, Any]] = JsonlFile(
-            journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=limits
+            journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=journal_limits
         )
         self._index: tuple[tuple[int, int, int], dict[int, list[Annotation]]] | None = None
 
@@ -529,7 +532,7 @@ class AnnotationStore:
             )
             # The journal first: a crash before the annotations are written leaves a journal
             # entry whose "after" is nowhere, which undo then skips.
-            self._journal.write(journal[-UNDO_DEPTH:])
+            self._journal.write(_within_budget(journal[-UNDO_DEPTH:], _journal_budget(self.limits)))
             for _old, new, key in changes:
                 if new is None:
                     records.pop(key, None)
@@ -548,6 +551,25 @@ class AnnotationStore:
             return
         # What was just written is what the file holds: no need to parse it again.
         self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), dict(records))
+
+
+def _journal_budget(limits: Limits) -> int:
+    """Bytes the undo journal may hold (a quarter of a case-work file's limit)."""
+    return limits.max_casework_file_bytes // 4
+
+
+def _within_budget(journal: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The newest changes whose lines fit in ``budget`` bytes (always the newest one): the
+    oldest go first, as past :data:`UNDO_DEPTH`; a change too large to undo is not kept."""
+    kept: list[dict[str, Any]] = []
+    total = 0
+    for item in reversed(journal):
+        size = len(encode_jsonl([item]))
+        if total + size > budget:
+            break
+        kept.append(item)
+        total += size
+    return kept[::-1]
 
 
 def _journal_item(obj: dict[str, Any], line: int, path: Path) -> dict[str, Any]:
