@@ -36,12 +36,21 @@ def leaf_hashes(store: Store, selection: Filter | None = None) -> dict[int, list
 
 
 def leaf_hashes_of(store: Store, seqs: Sequence[int]) -> dict[int, list[str]]:
-    """:func:`leaf_hashes` of the entries with these seqs, read in groups (one query each)."""
-    out: dict[int, list[str]] = {}
+    """:func:`leaf_hashes` of the entries with these seqs: runs of consecutive seqs become one
+    ``seq:A..B`` term each (a selection is mostly runs), at most :data:`SEQS_PER_QUERY` terms
+    a query."""
     wanted = sorted(set(seqs))
-    for start in range(0, len(wanted), SEQS_PER_QUERY):
-        group = wanted[start : start + SEQS_PER_QUERY]
-        out.update(leaf_hashes(store, Filter(query=" OR ".join(f"seq:{seq}" for seq in group))))
+    runs: list[tuple[int, int]] = []
+    for seq in wanted:
+        if runs and runs[-1][1] == seq - 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(runs), SEQS_PER_QUERY):
+        group = runs[start : start + SEQS_PER_QUERY]
+        query = " OR ".join(f"seq:{a}" if a == b else f"seq:{a}..{b}" for a, b in group)
+        out.update(leaf_hashes(store, Filter(query=query)))
     return out
 
 

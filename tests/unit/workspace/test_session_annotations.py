@@ -34,3 +34,13 @@ def test_counts_made_before_a_change_are_not_reused() -> None:
     session.set_annotations([AnnotationRow(seq=1, leaf_hash="ab" * 32, tags=("x",), note="", author="a")])
     assert session.facet_counts(state, "category") == [("Nakama Deployment", 1)]
     assert session.tag_counts(FilterState(tags=frozenset({"x"}))) == [("x", 1)]  # its own ticks left out
+
+
+def test_leaf_hashes_of_runs_and_single_seqs() -> None:
+    from auditviewer.integrity.chain import leaf_hash
+    from auditviewer.workspace.leaf_hashes import leaf_hashes_of
+
+    session = _session()
+    got = leaf_hashes_of(session.store, [5, 0, 1, 2, 4, 2, 99])
+    assert sorted(got) == [0, 1, 2, 4, 5]
+    assert got[4] == [leaf_hash(make_entry(4).encode()).hex()]
