@@ -66,8 +66,8 @@ from auditviewer.store.annotations import AnnotationRow
 STAR = STAR_TAG
 #: The members of one annotation, in the order they are written (spec §5).
 MEMBERS = ("seq", "leaf_hash", "tags", "note", "author", "time")
-#: Changes kept for undo, per origin.
-UNDO_DEPTH = 100
+#: Changes kept for undo, per origin, in at most 1/JOURNAL_SHARE of a case-work file's limit.
+UNDO_DEPTH, JOURNAL_SHARE = 100, 4
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: One change of one record: before, after (None: absent), and its key.
@@ -268,7 +268,7 @@ class AnnotationStore:
         journal = path.with_suffix(".undo.jsonl")
         # One line per change, holding each record's before and after: a change on a selection of
         # thousands of entries is one long line, so the journal's lines may be as long as its budget.
-        journal_limits = replace(limits, max_annotation_line_bytes=_journal_budget(limits))
+        journal_limits = replace(limits, max_annotation_line_bytes=limits.max_casework_file_bytes // JOURNAL_SHARE)
         self._journal: JsonlFile[dict[str, Any]] = JsonlFile(
             journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=journal_limits
         )
@@ -532,7 +532,7 @@ class AnnotationStore:
             )
             # The journal first: a crash before the annotations are written leaves a journal
             # entry whose "after" is nowhere, which undo then skips.
-            self._journal.write(_within_budget(journal[-UNDO_DEPTH:], _journal_budget(self.limits)))
+            self._journal.write(_within_budget(journal[-UNDO_DEPTH:], self.limits.max_casework_file_bytes // JOURNAL_SHARE))
             for _old, new, key in changes:
                 if new is None:
                     records.pop(key, None)
@@ -551,11 +551,6 @@ class AnnotationStore:
             return
         # What was just written is what the file holds: no need to parse it again.
         self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), dict(records))
-
-
-def _journal_budget(limits: Limits) -> int:
-    """Bytes the undo journal may hold (a quarter of a case-work file's limit)."""
-    return limits.max_casework_file_bytes // 4
 
 
 def _within_budget(journal: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
