@@ -36,8 +36,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="auditviewer-shots-"))
     os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
     os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
-    os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints
+    os.environ["AUDITVIEWER_DATA_DIR"] = str(tmp / "data")  # remembered checkpoints, case notes
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")  # the viewer's settings (make_settings)
+    os.environ["AUDITVIEWER_AUTHOR"] = "hana"  # who wrote the case notes shown
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
 
@@ -216,6 +217,89 @@ def main() -> int:
     save(menus[0], "header-menu")
     menus[0].close()
     w.columns.remove_meta_column(("image", "after"))
+
+    # Case work (issue 14): tags, a star and a note on entries, the Tags facet and column,
+    # the Case notes tab; then the tag editor on a selection.
+    from PySide6.QtCore import QItemSelectionModel
+
+    w.search.set_text("type:nakama_deployment action:Update")
+    idle(w)
+
+    def select_rows(rows: list[int]) -> None:
+        flags = QItemSelectionModel.SelectionFlag
+        selection = w.table.selectionModel()
+        for i, row in enumerate(rows):
+            selection.select(w.model.index(row, 0), (flags.ClearAndSelect if i == 0 else flags.Select) | flags.Rows)
+        selection.setCurrentIndex(w.model.index(rows[0], 1), flags.NoUpdate)
+
+    for rows, words in (([1, 2, 4], "rollout-incident image-change"), ([2, 6], "exfil-suspect"), ([9], "reviewed")):
+        select_rows(rows)
+        editor = w.casework.edit_tags(exec_dialog=False)
+        assert editor is not None
+        editor.edit.setText(words)
+        editor.accept()
+        idle(w)
+    select_rows([2])
+    w.casework.toggle_star()
+    note = w.casework.edit_note(exec_dialog=False)
+    assert note is not None
+    note.edit.setPlainText("Image moved to a 3.22 build outside the change window; same actor as the bucket change.")
+    note.accept()
+    idle(w)
+    w.search.set_text("")
+    idle(w)
+    w.casework.tag_facet.model.set_checked({"rollout-incident"})
+    idle(w)
+    w.table.selectRow(1)
+    entry_shown(w, 1)
+    w.casework.show_current()
+    w.right.setCurrentWidget(w.casework.panel)
+    shot(w, "case-notes-tags-facet")
+
+    w.casework.tag_facet.model.set_checked(set())
+    idle(w)
+    select_rows([0, 1, 2])
+    editor = w.casework.edit_tags(exec_dialog=False)
+    assert editor is not None
+    editor.edit.setText("lateral-movement ro")
+    editor.show()
+    editor.edit.setFocus()
+    editor.completer.setCompletionPrefix("ro")
+    editor.completer.complete()
+    settle()
+    path = args.out / "tag-editor.png"
+    # The popup is a window of its own: painted onto the dialog's picture where it opened.
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    picture = editor.grab()
+    popup = editor.completer.popup()
+    painter = QPainter(picture)
+    painter.drawPixmap(editor.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0))), popup.grab())
+    painter.end()
+    picture.save(str(path))
+    print(path)
+    editor.reject()
+
+    # The search history (Up/Down, and the ▾ list of recent searches).
+    for query in ("actor:juergen*", "tag:rollout-* -starred:yes", 'meta.image.after:*3.22*', "note:public", "starred:yes"):
+        w.search.set_text(query)
+        idle(w)
+    menu = w.search.history_menu
+    button = w.search.history_button
+    w.search._fill_history_menu()
+    menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+    settle()
+    picture = w.grab()
+    painter = QPainter(picture)
+    # Where it opens on a real screen, under the ▾ (the offscreen screen is too small for it).
+    corner = w.mapFromGlobal(button.mapToGlobal(button.rect().bottomRight()))
+    painter.drawPixmap(QPoint(corner.x() - menu.width() + 1, corner.y() + 1), menu.grab())
+    painter.end()
+    path = args.out / "search-history.png"
+    picture.save(str(path))
+    print(path)
+    menu.hide()
     w.close()
 
     # A first start in a 1280 x 800 window: the log has the width, the empty pane is closed.

@@ -43,7 +43,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,13 +59,15 @@ from auditviewer.casework.files import (
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.times import parse_rfc3339_ms, rfc3339_utc
 from auditviewer.integrity.memory import file_name
+from auditviewer.query.sql import STAR_TAG
+from auditviewer.store.annotations import AnnotationRow
 
-#: The star, stored as a tag (spec §5 has no member for it).
-STAR = "★"
+#: The star, stored as a tag (spec §5 has no member for it); the query language's ``starred:``.
+STAR = STAR_TAG
 #: The members of one annotation, in the order they are written (spec §5).
 MEMBERS = ("seq", "leaf_hash", "tags", "note", "author", "time")
-#: Changes kept for undo, per origin.
-UNDO_DEPTH = 100
+#: Changes kept for undo, per origin, in at most 1/JOURNAL_SHARE of a case-work file's limit.
+UNDO_DEPTH, JOURNAL_SHARE = 100, 4
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: One change of one record: before, after (None: absent), and its key.
@@ -211,6 +213,17 @@ def parse_annotations(
     return out
 
 
+def annotation_cells(found: Sequence[Annotation]) -> tuple[str, str]:
+    """An entry's annotations as two plain cells, ``tags`` and ``note`` (the query command's
+    output, plain exports, the viewer's Tags column): every tag once, the star first, by
+    spaces; every note as ``author: note``, one a line. Raw text: whoever shows it makes
+    it visible (``core/display.py``)."""
+    tags = dict.fromkeys(t for a in found for t in a.tags)
+    ordered = ([STAR] if STAR in tags else []) + [t for t in tags if t != STAR]
+    notes = "\n".join(f"{a.author}: {a.note}" for a in found if a.note)
+    return " ".join(ordered), notes
+
+
 def tag_matcher(pattern: str) -> Callable[[str], bool]:
     """A test of tags against ``pattern``: ``*`` matches any run of characters, case ignored."""
     regex = re.compile(
@@ -253,8 +266,11 @@ class AnnotationStore:
             limits=limits,
         )
         journal = path.with_suffix(".undo.jsonl")
+        # One line per change, holding each record's before and after: a change on a selection of
+        # thousands of entries is one long line, so the journal's lines may be as long as its budget.
+        journal_limits = replace(limits, max_annotation_line_bytes=limits.max_casework_file_bytes // JOURNAL_SHARE)
         self._journal: JsonlFile[dict[str, Any]] = JsonlFile(
-            journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=limits
+            journal, lambda obj, line: _journal_item(obj, line, journal), clock=self._clock, limits=journal_limits
         )
         self._index: tuple[tuple[int, int, int], dict[int, list[Annotation]]] | None = None
 
@@ -339,6 +355,14 @@ class AnnotationStore:
                 continue
             out.append(a)
         return out
+
+    def store_rows(self) -> list[AnnotationRow]:
+        """Every annotation as the workspace store holds it (the query terms ``tag:``,
+        ``starred:``, ``note:``, ``annotated:`` and the Tags facet read that table)."""
+        return [
+            AnnotationRow(seq=a.seq, leaf_hash=a.leaf_hash, tags=a.tags, note=a.note, author=a.author)
+            for a in self.all()
+        ]
 
     def tag_counts(self, prefix: str = "") -> list[tuple[str, int]]:
         """Tags already used (completion), most used first, with how many annotations carry each."""
@@ -466,6 +490,18 @@ class AnnotationStore:
     def can_undo(self) -> bool:
         return bool(self._journal.read())
 
+    # -- what an export carries (``export/write.py``'s ExportAnnotations)
+
+    def cells(self, seq: int) -> tuple[str, str]:
+        """The ``tags`` and ``note`` cells of entry ``seq`` in a plain export (:func:`annotation_cells`)."""
+        return annotation_cells(self.by_seq().get(seq, []))
+
+    def annotations_file(self, seqs: Sequence[int]) -> bytes:
+        """A slice's ``annotations`` file: spec §5's JSONL of the annotations of these seqs
+        (everyone's this store holds), empty when none."""
+        index = self.by_seq()
+        return encode_jsonl(a.to_json() for seq in sorted(set(seqs)) for a in index.get(seq, []))
+
     def export_bytes(self) -> bytes:
         """Every annotation as JSONL in spec §5's shape (an ``annotations`` file)."""
         return encode_jsonl(a.to_json() for a in self.all())
@@ -496,7 +532,7 @@ class AnnotationStore:
             )
             # The journal first: a crash before the annotations are written leaves a journal
             # entry whose "after" is nowhere, which undo then skips.
-            self._journal.write(journal[-UNDO_DEPTH:])
+            self._journal.write(_within_budget(journal[-UNDO_DEPTH:], self.limits.max_casework_file_bytes // JOURNAL_SHARE))
             for _old, new, key in changes:
                 if new is None:
                     records.pop(key, None)
@@ -515,6 +551,20 @@ class AnnotationStore:
             return
         # What was just written is what the file holds: no need to parse it again.
         self._cache = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), dict(records))
+
+
+def _within_budget(journal: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The newest changes whose lines fit in ``budget`` bytes (always the newest one): the
+    oldest go first, as past :data:`UNDO_DEPTH`; a change too large to undo is not kept."""
+    kept: list[dict[str, Any]] = []
+    total = 0
+    for item in reversed(journal):
+        size = len(encode_jsonl([item]))
+        if total + size > budget:
+            break
+        kept.append(item)
+        total += size
+    return kept[::-1]
 
 
 def _journal_item(obj: dict[str, Any], line: int, path: Path) -> dict[str, Any]:
@@ -540,6 +590,7 @@ __all__ = [
     "AnnotationStore",
     "EntryAnnotation",
     "ImportResult",
+    "annotation_cells",
     "default_author",
     "parse_annotations",
     "tag_matcher",

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from auditviewer.casework.annotations import STAR, AnnotationStore, EntryAnnotation
-from auditviewer.casework.entries import leaf_hashes
+from auditviewer.casework.entries import leaf_hashes, publish_annotations
 from auditviewer.casework.searches import SavedSearch
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.errors import AuditViewerError
@@ -180,7 +180,7 @@ def gather_evidence(
         origin = loaded.workspace.origin
         manifest = loaded.workspace.manifests[0] if loaded.workspace.manifests else None
         store = loaded.store
-        notes = annotations if annotations is not None else (AnnotationStore(origin) if origin else None)
+        notes = publish_annotations(store, origin, annotations)  # for tag:, note: … in the query
         by_query: set[int] = set()
         if query or saved is not None or not tags:
             by_query = {int(s) for s in store.seqs(selection).to_pylist()}

@@ -15,6 +15,7 @@ from auditviewer.cli import EXIT_OK
 from auditviewer.cli.options import as_paths, quiet_option
 from auditviewer.cli.output import printable, warn
 from auditviewer.cli.progress import ProgressLine
+from auditviewer.core.errors import InputError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -38,6 +39,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="KEY_OR_FILE",
         help="a verifier key or a file of them, trusted for this run (as for verify)",
     )
+    p.add_argument(
+        "--notes",
+        action="store_true",
+        help="carry the investigators' annotations of the exported entries (a bundle's annotations "
+        "file, outside the proof; tags and note columns in CSV and Parquet)",
+    )
     quiet_option(p)
     return p
 
@@ -46,6 +53,15 @@ def run(args: argparse.Namespace) -> int:
     from auditviewer.export.write import export_slice, summary_lines
     from auditviewer.workspace.verification import trusted_keys
 
+    notes = None
+    if args.notes:  # the annotations kept for the log's origin (docs/casework.md)
+        from auditviewer.casework.annotations import AnnotationStore
+        from auditviewer.cli.notes import origin_of
+
+        origin, _ = origin_of(args.paths[0]) if Path(args.paths[0]).exists() else (None, None)
+        if origin is None:
+            raise InputError("does not exist", path=args.paths[0])
+        notes = AnnotationStore(origin)
     with ProgressLine("reading", quiet=args.quiet) as shown:
 
         def writing(done: int, total: int) -> None:
@@ -61,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             fmt=args.format,
             keys=trusted_keys(args.trust),
             overwrite=args.force,
+            annotations=notes,
             **watch,
         )
     for line in summary_lines(summary):

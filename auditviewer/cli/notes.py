@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     return run_notes(args)
 
 
-def _origin_of(log: str) -> tuple[str, Path | None]:
+def origin_of(log: str) -> tuple[str, Path | None]:
     """The origin ``log`` names, and the bundle path when it is one."""
     path = Path(log)
     if not path.exists():
@@ -106,7 +106,7 @@ def run_notes(args: argparse.Namespace) -> int:
         return 2
     from auditviewer.casework.annotations import AnnotationStore
 
-    origin, path = _origin_of(args.log)
+    origin, path = origin_of(args.log)
     store = AnnotationStore(origin)
     try:
         return _ACTIONS[command](args, store, path)

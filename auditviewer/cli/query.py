@@ -20,6 +20,7 @@ from auditviewer.core.entry_schema import ENTRY_COLUMNS
 from auditviewer.core.times import format_rfc3339
 
 if TYPE_CHECKING:
+    from auditviewer.casework.annotations import Annotation
     from auditviewer.store.store import Store, View
 
 TABLE_COLUMNS = (
@@ -94,7 +95,9 @@ def run_query(
 ) -> int:
     """Load ``paths``, print the entries ``query`` (or the search saved as ``saved``, with its
     time range and scope) matches; ``progress`` shows the loading, then is erased."""
-    from auditviewer.export.plain import CsvCells
+    from auditviewer.casework.annotations import annotation_cells
+    from auditviewer.casework.entries import publish_annotations
+    from auditviewer.export.plain import ANNOTATION_COLUMNS, CsvCells
     from auditviewer.store.store import Filter
     from auditviewer.workspace.loading import load
     from auditviewer.workspace.verification import trusted_keys
@@ -115,6 +118,10 @@ def run_query(
         for notice in loaded.notices:  # where the database went (cache limit, memory fallback)
             print(f"auditviewer: note: {visible(notice)}", file=sys.stderr)
         store = loaded.store
+        # The annotations of this log, for tag:, starred:, note: and annotated:.
+        notes = publish_annotations(store, loaded.workspace.origin)
+        for problem in notes.take_problems() if notes is not None else []:
+            print(f"auditviewer: warning: {visible(problem)}", file=sys.stderr)
         out = sys.stdout
         if count:
             print(store.count_matching(selection))
@@ -136,16 +143,22 @@ def run_query(
             return 0
         view = store.create_view(selection)
         total = store.count(view)
+        # Columns of the investigator's annotations, when this log has any (tags; and note in CSV).
+        by_seq = notes.by_seq() if notes is not None else {}
         if fmt == "csv":
             # The export's writer and rule; on a terminal, no raw control or bidi character.
             writer = CsvCells(out, terminal=out.isatty())
-            writer.header(CSV_COLUMNS)
+            # The investigator's annotations, after the entry's columns when the log has any.
+            writer.header((*CSV_COLUMNS, *ANNOTATION_COLUMNS) if by_seq else CSV_COLUMNS)
             for start in range(0, total, 10_000):
                 rows = store.window(view, start, 10_000, columns=CSV_COLUMNS).to_pylist()
                 for row in rows:
-                    writer.row(_cell(row[c]) if isinstance(row[c], datetime) else row[c] for c in CSV_COLUMNS)
+                    cells = [_cell(row[c]) if isinstance(row[c], datetime) else row[c] for c in CSV_COLUMNS]
+                    if by_seq:
+                        cells.extend(annotation_cells(by_seq.get(int(row["seq"]), [])))
+                    writer.row(cells)
             return 0
-        _print_table(store, view, total)
+        _print_table(store, view, total, by_seq)
     return 0
 
 
@@ -157,13 +170,19 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _print_table(store: Store, view: View, total: int) -> None:
+def _print_table(store: Store, view: View, total: int, by_seq: dict[int, list[Annotation]]) -> None:
+    from auditviewer.casework.annotations import annotation_cells
+
     columns = [c for c, _ in TABLE_COLUMNS]
     rows: list[list[str]] = []
     for start in range(0, total, 10_000):
         batch = store.window(view, start, 10_000, columns=columns).to_pylist()
-        rows.extend([elide(visible(_cell(row[c])), 60) for c in columns] for row in batch)
-    headers = [h for _, h in TABLE_COLUMNS]
+        for row in batch:
+            cells = [elide(visible(_cell(row[c])), 60) for c in columns]
+            if by_seq:
+                cells.append(elide(visible(annotation_cells(by_seq.get(int(row["seq"]), []))[0]), 60))
+            rows.append(cells)
+    headers = [h for _, h in TABLE_COLUMNS] + (["tags"] if by_seq else [])
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in rows:

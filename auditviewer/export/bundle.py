@@ -46,6 +46,8 @@ ENTRIES_JSONL = "entries/part-00000.jsonl"
 ENTRIES_PARQUET = "entries/part-00000.parquet"
 CHECKPOINTS = "checkpoints.jsonl"
 PROOF = "proof/leaf_hashes.parquet"
+#: The investigator's annotations of the exported entries (spec §5, role ``annotations``).
+ANNOTATIONS = "annotations.jsonl"
 MANIFEST = "manifest.json"
 
 PROOF_SCHEMA = pa.schema([("seq", pa.int64()), ("leaf_hash", pa.binary())])

@@ -41,6 +41,12 @@ PLAIN_COLUMNS = (
     "entry",
 )
 
+#: The investigator's annotations, after ``entry`` when an export asks for them (issue 14):
+#: every tag once, by spaces, the star first; every note as ``author: note``, one a line.
+ANNOTATION_COLUMNS = ("tags", "note")
+#: seq → (tags, note) cells (``casework/annotations.py``'s :func:`annotation_cells`).
+AnnotationCells = Callable[[int], tuple[str, str]]
+
 NO_PROOF_NOTE = (
     "plain export: no checkpoints and no proof travel with these entries, so they cannot be "
     "verified; export a bundle (.zip or folder) for a verifiable slice"
@@ -236,13 +242,18 @@ def write_parquet(
     state_of: Callable[[int], str],
     metadata: dict[str, Any],
     on_rows: Callable[[int], None],
+    cells: AnnotationCells | None = None,
 ) -> None:
     """Typed columns plus ``entry``; the key-value metadata says there is no proof.
 
     ``time`` is a UTC timestamp (null where the stored text is not RFC 3339);
-    ``time_text`` keeps the text as stored.
+    ``time_text`` keeps the text as stored. With ``cells``, the investigator's
+    ``tags`` and ``note`` columns follow.
     """
-    schema = PARQUET_SCHEMA.with_metadata(
+    base = PARQUET_SCHEMA
+    if cells is not None:
+        base = pa.schema([*base, *[(name, pa.string()) for name in ANNOTATION_COLUMNS]])
+    schema = base.with_metadata(
         {"auditviewer.export": json.dumps(metadata, ensure_ascii=False, sort_keys=True)}
     )
     # Snappy: the codec every Parquet reader (spreadsheets' connectors included) knows.
@@ -256,6 +267,9 @@ def write_parquet(
                         columns[name].append(parse_rfc3339(row[name]))
                     elif name in _TIME_TEXTS:
                         columns[name].append(row[_TIME_TEXTS[name]])
+                    elif name in ANNOTATION_COLUMNS:
+                        assert cells is not None
+                        columns[name].append(cells(row["seq"])[ANNOTATION_COLUMNS.index(name)])
                     else:
                         columns[name].append(row[name])
             writer.write_table(pa.table(columns, schema=schema))
@@ -270,18 +284,23 @@ def write_csv(
     *,
     state_of: Callable[[int], str],
     on_rows: Callable[[int], None],
+    cells: AnnotationCells | None = None,
 ) -> None:
     """One row per entry; every text cell neutralised against formula injection.
 
     ``entry`` always starts with ``{`` (an entry is a JSON object), so
-    neutralising never touches it and it reads back byte for byte.
+    neutralising never touches it and it reads back byte for byte. With
+    ``cells``, the investigator's ``tags`` and ``note`` columns follow.
     """
     buffer = io.StringIO()
     writer = CsvCells(buffer)
-    writer.header(PLAIN_COLUMNS)
+    writer.header((*PLAIN_COLUMNS, *ANNOTATION_COLUMNS) if cells is not None else PLAIN_COLUMNS)
     for rows in _rows_in_batches(entries, state_of):
         for row in rows:
-            writer.row(row[name] for name in PLAIN_COLUMNS)
+            values = [row[name] for name in PLAIN_COLUMNS]
+            if cells is not None:
+                values.extend(cells(row["seq"]))
+            writer.row(values)
         file.write(buffer.getvalue().encode("utf-8"))
         buffer.seek(0)
         buffer.truncate()
@@ -291,9 +310,11 @@ def write_csv(
 
 
 __all__ = [
+    "ANNOTATION_COLUMNS",
     "FORMULA_STARTS",
     "NO_PROOF_NOTE",
     "PLAIN_COLUMNS",
+    "AnnotationCells",
     "CsvCells",
     "entry_row",
     "neutralize_cell",

@@ -15,11 +15,11 @@ import bisect
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from auditviewer.core.atomic import SafeFile, atomic_output, check_replaceable
 from auditviewer.core.domain import UNVERIFIED, VERIFIED
@@ -27,6 +27,7 @@ from auditviewer.core.errors import ExportError
 from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.core.times import format_rfc3339, parse_rfc3339
 from auditviewer.export.bundle import (
+    ANNOTATIONS,
     CHECKPOINTS,
     ENTRIES_JSONL,
     ENTRIES_PARQUET,
@@ -49,6 +50,19 @@ from auditviewer.export.source import (
 )
 from auditviewer.input.formats.entry import loads_opaque
 from auditviewer.integrity.keys import VerifierKey
+
+
+class ExportAnnotations(Protocol):
+    """The investigator's annotations an export carries (``casework/annotations.py``'s
+    :class:`AnnotationStore` is one): the export names no casework type (it sits below)."""
+
+    def cells(self, seq: int) -> tuple[str, str]:
+        """The ``tags`` and ``note`` cells of entry ``seq`` (plain exports)."""
+        ...
+
+    def annotations_file(self, seqs: Sequence[int]) -> bytes:
+        """Spec §5's JSONL of the annotations of these seqs; empty when there are none (bundles)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -294,6 +308,7 @@ def export_slice(
     exported_at: datetime | None = None,
     self_check: bool = True,
     read_progress: Callable[[int, int], None] | None = None,
+    annotations: ExportAnnotations | None = None,
 ) -> ExportSummary:
     """Export the selected entries of ``source`` to ``out``; nothing is left behind on failure.
 
@@ -305,7 +320,10 @@ def export_slice(
     opened source brings its own). ``description`` replaces the manifest's
     ``query`` text for explicit seqs. ``self_check`` verifies a bundle before
     publishing it. ``progress`` follows the writing (units: entries written plus proof rows);
-    ``read_progress(bytes done, bytes in all)`` the reading of paths. Raises :class:`ExportError` (e.g. ``out`` exists and not
+    ``read_progress(bytes done, bytes in all)`` the reading of paths. ``annotations``
+    (the investigator's, issue 14): a bundle carries those of its entries as an
+    ``annotations`` file (spec §5: listed with its hash, outside the proof), CSV and
+    Parquet get ``tags`` and ``note`` columns; JSONL holds the entries alone. Raises :class:`ExportError` (e.g. ``out`` exists and not
     ``overwrite``), :class:`~auditviewer.core.errors.Cancelled` or the input's errors.
     """
     started = time.perf_counter()
@@ -361,6 +379,7 @@ def export_slice(
                     source=opened,
                     plan=slice_plan,
                     entries=entries,
+                    annotations=annotations.annotations_file(selected) if annotations is not None else b"",
                     manifest_fields={
                         "scope": scope,
                         "exported_at": stamp,
@@ -388,10 +407,13 @@ def export_slice(
             ) as file:
                 if chosen == "jsonl":
                     write_jsonl(file, entries, on_rows=step)
-                elif chosen == "parquet":
-                    write_parquet(file, entries, state_of=opened.state_of, metadata=metadata, on_rows=step)
-                else:
-                    write_csv(file, entries, state_of=opened.state_of, on_rows=step)
+                cells = annotations.cells if annotations is not None else None
+                if chosen == "parquet":
+                    write_parquet(
+                        file, entries, state_of=opened.state_of, metadata=metadata, on_rows=step, cells=cells
+                    )
+                elif chosen != "jsonl":
+                    write_csv(file, entries, state_of=opened.state_of, on_rows=step, cells=cells)
                 file.flush()
                 size = file.tell()
         return ExportSummary(
@@ -432,6 +454,7 @@ def _write_bundle(
     entries: SelectedEntries,
     manifest_fields: dict[str, Any],
     step: Callable[[int], None],
+    annotations: bytes = b"",
 ) -> None:
     date_time = parse_rfc3339(manifest_fields["exported_at"])  # as _exported_at wrote it (UTC)
     zip_file = SafeFile(staged) if zipped else None
@@ -456,6 +479,9 @@ def _write_bundle(
             with writer.file(PROOF, role="proof", large=len(plan.proof_seqs) > (1 << 25)) as f:
                 f.write(proof_parquet(plan))
             step(len(plan.proof_seqs))
+        if annotations:
+            with writer.file(ANNOTATIONS, role="annotations") as f:
+                f.write(annotations)
         manifest = _manifest(
             source,
             files=writer.files,

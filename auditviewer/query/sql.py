@@ -7,7 +7,9 @@ value a person types travels as a parameter; the only text this module writes
 into SQL is its own (column names, operators). Here the fields get their
 meaning: which columns a field matches (:data:`FIELDS`), statuses, seq ranges,
 and times (each value an interval, read in the viewer's zone when it has no
-offset).
+offset), and the investigator's annotations (``tag:``, ``starred:``, ``note:``,
+``annotated:``), which join the store's small annotations table by seq
+(:data:`ANNOTATIONS_TABLE`, filled by ``store/annotations.py``).
 """
 
 from __future__ import annotations
@@ -23,19 +25,29 @@ from auditviewer.core.errors import QueryError
 from auditviewer.query.parser import And, Node, Not, Or, Token, parse
 
 __all__ = [
+    "ANNOTATIONS_TABLE",
     "FIELDS",
+    "STAR_TAG",
     "STATUSES",
     "SqlFilter",
     "compile_query",
     "like_pattern",
+    "reads_annotations",
 ]
 
 # Text match columns per field, from the entry schema: a field naming two
 # columns (actor: actor_email, actor_name) matches either.
 _TEXT_FIELDS: dict[str, tuple[str, ...]] = query_fields()
 STATUSES = ("verified", "failed", "unverified")
+#: The investigator's annotations (the store's small table, ``store/annotations.py``):
+#: ``tag:``, ``starred:``, ``note:`` and ``annotated:`` join it by seq.
+ANNOTATIONS_TABLE = "casework.annotations"
+#: The star, stored as a tag (``casework/annotations.py`` says why).
+STAR_TAG = "★"
+_ANNOTATION_FIELDS = ("tag", "starred", "note", "annotated")
+_YES_NO = {"yes": True, "true": True, "no": False, "false": False}
 #: Every field the language knows, for help texts and completion; ``meta.<path>`` besides.
-FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status")
+FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "seq", "time", "status", *_ANNOTATION_FIELDS)
 
 _LIKE_ESCAPE = "\\"
 _SEQ_MAX = 2**63 - 1  # seq is BIGINT; N..M compiles to seq < M + 1
@@ -78,6 +90,25 @@ def json_pointer(path: Sequence[str]) -> str:
     """A metadata key path as a JSON Pointer (RFC 6901), e.g. ``("a/b", "c")`` →
     ``/a~1b/c``: what the SQL receives as a parameter, so any key reaches no SQL text."""
     return "".join("/" + segment.replace("~", "~0").replace("/", "~1") for segment in path)
+
+
+def reads_annotations(text: str) -> bool:
+    """Whether the query has a term on annotations (``tag:``, ``starred:``, ``note:``,
+    ``annotated:``): its answer changes when they do. A malformed query reads nothing."""
+    try:
+        node = parse(text)
+    except QueryError:
+        return False
+    stack: list[Node] = [] if node is None else [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, And | Or):
+            stack.extend(item.parts)
+        elif isinstance(item, Not):
+            stack.append(item.part)
+        elif item.kind == "field" and item.field_name in _ANNOTATION_FIELDS:
+            return True
+    return False
 
 
 def like_pattern(value: str, *, substring: bool = False) -> tuple[str, bool]:
@@ -194,6 +225,8 @@ class _Compiler:
             return self.time(token)
         if name == "status":
             return self.status(token)
+        if name in _ANNOTATION_FIELDS:
+            return self.annotation(token)
         known = ", ".join(FIELDS)
         raise self.error(
             f"unknown field '{name}' (fields: {known}, meta.<path>; "
@@ -215,6 +248,32 @@ class _Compiler:
                 f"unknown status '{token.value}' (use {', '.join(STATUSES)})", token.value_column
             )
         return self.like("state", value)
+
+    # -- annotations -------------------------------------------------------
+
+    def annotation(self, token: Token) -> str:
+        """``tag:NAME`` (whole tag, ``*`` wildcards, case ignored), ``starred:yes|no``,
+        ``note:WORDS`` (anywhere in a note), ``annotated:yes|no``: the entries whose seq
+        has (or has not) such an annotation, by anyone."""
+        name = token.field_name
+        if name == "tag":
+            if not token.value:
+                raise self.error("tag needs a name: tag:NAME (* for any characters)", token.value_column)
+            condition = self.like("tag", token.value)
+            return f"seq IN (SELECT seq FROM (SELECT seq, unnest(tags) AS tag FROM {ANNOTATIONS_TABLE}) WHERE {condition})"
+        if name == "note":
+            if not token.value:
+                raise self.error("note needs words: note:WORDS", token.value_column)
+            condition = self.like("note", token.value, substring=True)
+            return f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE} WHERE {condition})"
+        answer = _YES_NO.get(token.value.lower())
+        if answer is None:
+            raise self.error(f"{name} takes yes or no, not '{token.value}'", token.value_column)
+        if name == "starred":
+            match = f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE} WHERE list_contains(tags, {self.param(STAR_TAG)}))"
+        else:
+            match = f"seq IN (SELECT seq FROM {ANNOTATIONS_TABLE})"
+        return match if answer else f"(NOT {match})"
 
     # -- seq ---------------------------------------------------------------
 

@@ -119,6 +119,11 @@ class StoreConnection:
             # DuckDB's own, after every 16 MB of write-ahead log, rewrote the
             # table's last row group whole each time (issue 11.11).
             self._con.execute("SET checkpoint_threshold = '1000 GiB'")
+            # The investigator's annotations, in a database of their own (store/annotations.py).
+            from auditviewer.store.annotations import ATTACH_ANNOTATIONS
+
+            for statement in ATTACH_ANNOTATIONS:
+                self._con.execute(statement)
         except duckdb.Error as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc

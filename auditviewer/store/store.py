@@ -93,6 +93,7 @@ from auditviewer.store.aggregates import (
     StoreAggregates,
     TitleNode,
 )
+from auditviewer.store.annotations import AnnotationRow, StoreAnnotations
 from auditviewer.store.connection import DEFAULT_MAX_VIEWS
 from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
@@ -126,6 +127,7 @@ __all__ = [
     "FACET_FIELDS",
     "SORTABLE_COLUMNS",
     "STATES",
+    "AnnotationRow",
     "Filter",
     "Histogram",
     "ResourceNode",
@@ -140,7 +142,7 @@ __all__ = [
 ]
 
 
-class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates):
+class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates, StoreAnnotations):
     """One workspace database. Load with :meth:`append` and :meth:`finish`."""
 
     def __init__(

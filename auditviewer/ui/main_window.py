@@ -62,6 +62,7 @@ from auditviewer.ui.widgets.scope_tree import ScopeTree
 from auditviewer.ui.widgets.search_bar import SearchBar
 from auditviewer.ui.widgets.time_range import TimeRangeBar
 from auditviewer.ui.widgets.timeline import Timeline
+from auditviewer.ui.window.casework import CaseworkController
 from auditviewer.ui.window.columns import ColumnsController
 from auditviewer.ui.window.entries import EntriesController
 from auditviewer.ui.window.export import ExportController
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.columns = ColumnsController(self)
         self.malformed = MalformedLines(self)
         self.menus = Menus(self)
+        self.casework = CaseworkController(self)  # tags, notes, history, saved searches (issue 14)
         self.model.set_fetcher(self.fetcher)
         self._connect()
         self.layouts.restore_settings()

@@ -70,6 +70,7 @@ def compute(
                 return result
             result.facets["category"] = session.facet_counts(state, "category")
             result.facets["action"] = session.facet_counts(state, "action")
+            result.facets["tags"] = list(session.tag_counts(state))  # the investigator's (issue 14)
             result.total = session.total()
             if keep_seq is not None:
                 result.keep_row = result.view.row_of_seq(keep_seq)

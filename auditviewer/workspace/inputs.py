@@ -73,6 +73,9 @@ class Workspace:
     tolerate_file_errors: bool = False
     #: The errors tolerated, one per file, for the viewer to show.
     file_errors: list[InputError] = field(default_factory=list)
+    #: ``annotations`` files (spec §5) whose manifest hash held: (label, bytes), the
+    #: investigator's statement, shown apart from the entries (never read as entries).
+    annotation_files: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def origin(self) -> str | None:
@@ -343,7 +346,15 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
         if item.role == "annotations":
             # The investigator's statement, not the log's: only its hash is checked, it is never
             # read as entries, and a mismatch is a file finding, not tampering with the chain.
-            digest, size = _file_digest(container, item.path)
+            # Kept (bounded) for the viewer only when the hash holds.
+            if item.size <= limits.max_in_memory_member_bytes:
+                raw, digest = _read_small(container, item.path, limits.max_in_memory_member_bytes)
+                size = len(raw)
+            else:
+                raw = b""
+                digest, size = _file_digest(container, item.path)
+            if digest == item.sha256 and size == item.size and raw:
+                workspace.annotation_files.append((label, raw))
             if digest != item.sha256 or size != item.size:
                 workspace.findings.append(
                     Finding(

@@ -7,12 +7,14 @@ window reads the workspace (the store and the report). Qt-free.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pyarrow as pa
 
 from auditviewer.integrity.report import Report
+from auditviewer.store.annotations import AnnotationRow
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope
 
 
@@ -28,6 +30,7 @@ class FilterState:
     sort_key: str = "seq"  # newest first, in the log's own order
     descending: bool = True
     utc: bool = True
+    tags: frozenset[str] = frozenset()  # the Tags facet's ticks: entries with any of them
 
     def with_(self, **changes: Any) -> FilterState:
         return replace(self, **changes)
@@ -42,6 +45,7 @@ class FilterState:
             or self.end_ms is not None
             or not self.scope.is_all
             or self.seq_range is not None
+            or bool(self.tags)
         )
 
     def cleared(self) -> FilterState:
@@ -106,5 +110,14 @@ class Session(Protocol):
     def time_bounds(self) -> tuple[int | None, int | None]: ...
 
     def entry(self, seq: int) -> tuple[dict[str, Any], str, str | None] | None: ...
+
+    # The investigator's annotations (issue 14): given by the window, searched by the store.
+    def set_annotations(self, rows: Sequence[AnnotationRow]) -> None: ...
+
+    def tag_counts(self, state: FilterState) -> list[tuple[str, int]]: ...
+
+    def leaf_hashes(self, seqs: Sequence[int]) -> dict[int, list[str]]: ...
+
+    def annotation_files(self) -> list[tuple[str, bytes]]: ...
 
     def close(self) -> None: ...

@@ -35,9 +35,17 @@ from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
-from auditviewer.query.sql import compile_query
+from auditviewer.query.sql import compile_query, field_term
 from auditviewer.store.ingest import FLUSH_ROWS
-from auditviewer.store.store import Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.store.store import (
+    AnnotationRow,
+    Filter,
+    ResourceScope,
+    Sort,
+    Store,
+    TitleScope,
+    View,
+)
 from auditviewer.workspace.cache import (
     CacheMismatch,
     OpenedStore,
@@ -57,6 +65,7 @@ from auditviewer.workspace.loading import (
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
+from auditviewer.workspace.session_annotations import SessionAnnotations
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
 #: The window's sort keys → store columns (Summary has no column: not sortable).
@@ -199,7 +208,7 @@ class StoreView:
         self.store.drop_view(self.view)
 
 
-class StoreSession:
+class StoreSession(SessionAnnotations):
     """The window's reading of one workspace store (and, once verified, its report)."""
 
     def __init__(self, store: Store, info: WorkspaceInfo, report: Report | None = None) -> None:
@@ -233,10 +242,13 @@ class StoreSession:
         # change once finished; sorting or scoping again needs no new counts).
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._annotations: list[AnnotationRow] | None = None  # see SessionAnnotations
+        self._annotations_version = 0
 
     def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
         if not self.finished:
             return make()
+        key = (*key, self._annotations_version)  # a count made before a case change is never reused
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -250,11 +262,15 @@ class StoreSession:
 
     # -- filters ---------------------------------------------------------
     def to_filter(self, state: FilterState, *, scope: bool = True) -> Filter:
+        self._store_annotations()  # every view and count goes through here: they see the latest
         query = state.query.strip()
         if state.seq_range is not None:
             a, b = state.seq_range
             rng = f"seq:{a}..{b}"
             query = f"({query}) {rng}" if query else rng
+        if state.tags:  # the Tags facet's ticks, as the query language's tag: terms
+            tags = "(" + " OR ".join(field_term("tag", t) for t in sorted(state.tags)) + ")"
+            query = f"({query}) {tags}" if query else tags
         scope_value: ResourceScope | TitleScope | None = None
         if scope and not state.scope.is_all:
             if state.scope.kind == "resource" and state.scope.resource_id is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ import pyarrow as pa
 
 from auditviewer.core.errors import QueryError
 from auditviewer.core.times import parse_rfc3339_ms
+from auditviewer.integrity.chain import leaf_hash
 from auditviewer.integrity.report import Report
+from auditviewer.store.annotations import AnnotationRow
 from auditviewer.workspace.scopes import ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 
@@ -105,6 +108,7 @@ class FakeSession:
         self.notices: list[str] = []
         self.file_errors: list[str] = []
         self.memory_problems: list[str] = []
+        self.annotations: list[AnnotationRow] = []
 
     def can_export(self) -> bool:
         return False  # no workspace behind it to export from
@@ -128,6 +132,8 @@ class FakeSession:
         if s.end_ms is not None and r["time_ms"] >= s.end_ms:
             return False
         if s.seq_range is not None and not s.seq_range[0] <= r["seq"] <= s.seq_range[1]:
+            return False
+        if s.tags and not any(a.seq == r["seq"] and set(a.tags) & s.tags for a in self.annotations):
             return False
         if skip != "scope" and not s.scope.is_all:
             if s.scope.kind == "resource":
@@ -177,6 +183,21 @@ class FakeSession:
         if leaf is None:
             return None
         return json.loads(leaf), leaf, "verified"
+
+    # The investigator's annotations: kept as given; tags counted over the matching rows.
+    def set_annotations(self, rows: Sequence[AnnotationRow]) -> None:
+        self.annotations = list(rows)
+
+    def tag_counts(self, state: FilterState) -> list[tuple[str, int]]:
+        seqs = {r["seq"] for r in self.rows if self._match(r, state.with_(tags=frozenset()))}
+        c = Counter(t for seq, t in {(a.seq, t) for a in self.annotations for t in a.tags} if seq in seqs)
+        return sorted(c.items(), key=lambda item: (-item[1], item[0]))
+
+    def leaf_hashes(self, seqs: Sequence[int]) -> dict[int, list[str]]:
+        return {s: [leaf_hash(self.leaves[s].encode()).hex()] for s in seqs if s in self.leaves}
+
+    def annotation_files(self) -> list[tuple[str, bytes]]:
+        return []
 
     def close(self) -> None:
         self.closed = True

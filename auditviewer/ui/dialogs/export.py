@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -111,9 +112,11 @@ class ExportDialog(QDialog):
         settings: QSettings | None = None,
         parent: QWidget | None = None,
         source: Callable[[], Any] | None = None,
+        annotations: Any = None,
     ) -> None:
         """``source()`` builds what the export reads (an ``ExportSource``; called off the GUI
-        thread, it may take a second per million entries); by default the session's own."""
+        thread, it may take a second per million entries); by default the session's own.
+        ``annotations`` (the log's case notes, an ``ExportAnnotations``): offered to go with it."""
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(title)
@@ -147,6 +150,19 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Format:", self.format_box)
         form.addRow("Save to:", path_row)
+        # Issue 14: the investigator's annotations travel with the export when asked (a bundle's
+        # annotations file, outside the proof; tags and note columns in CSV and Parquet).
+        self.annotations = annotations
+        self.with_notes = QCheckBox("Include the case notes (tags, stars, notes) of these entries", self)
+        self.with_notes.setObjectName("exportWithNotes")
+        self.with_notes.setToolTip(
+            "A bundle gets an annotations file (listed in the manifest, outside the proof: the "
+            "investigators' statement, not the log's); CSV and Parquet get tags and note columns. "
+            "JSONL holds the entries alone."
+        )
+        self.with_notes.setChecked(annotations is not None)
+        self.with_notes.setVisible(annotations is not None)
+        form.addRow("", self.with_notes)
 
         self.failed_note = QLabel(self)
         self.failed_note.setObjectName("exportFailedNote")
@@ -412,6 +428,7 @@ class ExportDialog(QDialog):
                 return
             overwrite = True
         source, filt, fmt = self._source, self.filter, self.choice.fmt
+        notes = self.annotations if self.with_notes.isChecked() else None
         self.summary = None
         self.error = None
         self.result_label.hide()
@@ -429,6 +446,7 @@ class ExportDialog(QDialog):
                 overwrite=overwrite,
                 progress=lambda done, total: ctx.progress("Exporting", done, total),
                 cancelled=lambda: ctx.cancelled,
+                annotations=notes,
             )
 
         self._run(job, self._exported, self._export_failed, self._export_cancelled)

@@ -52,10 +52,13 @@ COL_RESOURCE = 4
 COL_TITLE = 5
 COL_SUMMARY = 6
 COL_SEQ = 7
+# -- issue 14: the investigator's Tags column (star and tags; the note in its tooltip). Not the
+# log's: never from the store's rows, set by the case-work controller (ui/window/casework.py).
+COL_TAGS = 8
 #: Entry columns shown in a column of their own (the entry schema's ``own_table_column``),
-#: after Seq; none today: every entry column is in a composed cell or the JSON pane.
+#: after Tags; none today: every entry column is in a composed cell or the JSON pane.
 ENTRY_TABLE_COLUMNS = table_columns()
-_FIRST_ENTRY_COL = COL_SEQ + 1
+_FIRST_ENTRY_COL = COL_TAGS + 1
 COLUMN_COUNT = _FIRST_ENTRY_COL + len(ENTRY_TABLE_COLUMNS)
 
 COLUMN_TITLES = {
@@ -67,6 +70,7 @@ COLUMN_TITLES = {
     COL_TITLE: "Title",
     COL_SUMMARY: "Summary",
     COL_SEQ: "Seq",
+    COL_TAGS: "Tags",
     **{_FIRST_ENTRY_COL + i: c.label for i, c in enumerate(ENTRY_TABLE_COLUMNS)},
 }
 #: Names for the column chooser and settings (the badge column has no title).
@@ -81,11 +85,13 @@ SORT_KEYS = {
     COL_TITLE: "title",
     COL_SUMMARY: "summary",
     COL_SEQ: "seq",
+    COL_TAGS: "tags",
     **{_FIRST_ENTRY_COL + i: c.name for i, c in enumerate(ENTRY_TABLE_COLUMNS)},
 }
-#: Summary is computed for display; the store cannot order by it.
-SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
-HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
+#: Summary is computed for display, Tags are the person's, not the log's: the store cannot order by them.
+SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary", "tags"}
+#: Tags is shown by the case-work controller once the open log has annotations.
+HIDDEN_BY_DEFAULT: frozenset[int] = frozenset({COL_TAGS})
 DEFAULT_WIDTHS = {
     # Fits State through Title with room for Summary in a 1600 px window (the
     # table gets 7/10 of what the scope tree leaves; see main_window).
@@ -97,8 +103,11 @@ DEFAULT_WIDTHS = {
     COL_TITLE: 100,
     COL_SUMMARY: 160,  # the last column: stretched to what is left
     COL_SEQ: 54,
+    COL_TAGS: 80,
     **{_FIRST_ENTRY_COL + i: 120 for i in range(len(ENTRY_TABLE_COLUMNS))},
 }
+#: The Tags column's tooltip head: whose these are.
+TAGS_TEXT = "Your case work (tags ★ and notes): the investigator's, not part of the log, not verified"
 
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 41  # the row's dict (for copying)
@@ -259,6 +268,8 @@ class EntryTableModel(QAbstractTableModel):
         self._fetcher: Any = None  # a PageFetcher: pages of threaded sources come from it
         self._pending: set[int] = set()
         self._generation = 0
+        #: seq → (tags, notes) of the investigator's annotations (issue 14), plain text.
+        self._annotations: dict[int, tuple[str, str]] = {}
 
     def set_fetcher(self, fetcher: Any) -> None:
         """Fetch pages of sources marked ``threaded`` on ``fetcher``'s thread."""
@@ -396,6 +407,15 @@ class EntryTableModel(QAbstractTableModel):
                 self.index(0, COL_TIME), self.index(self._count - 1, COL_TIME)
             )
 
+    def set_annotations(self, cells: dict[int, tuple[str, str]]) -> None:
+        """The investigator's tags and notes by seq (the Tags column); repaints that column."""
+        self._annotations = dict(cells)
+        if self._count:
+            self.dataChanged.emit(self.index(0, COL_TAGS), self.index(self._count - 1, COL_TAGS))
+
+    def annotation_of(self, seq: int) -> tuple[str, str]:
+        return self._annotations.get(seq, ("", ""))
+
     def set_retention_cutoff(self, ms: int | None) -> None:
         """Entries before ``ms`` are beyond the dashboard's retention."""
         self._retention_ms = ms
@@ -508,6 +528,9 @@ class EntryTableModel(QAbstractTableModel):
             if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT) or col >= COLUMN_COUNT:
                 text = self._display(r, col)
                 return plain_tooltip(text) if text and len(text) > 40 else None
+            if col == COL_TAGS:
+                tags, notes = self.annotation_of(r.seq)
+                return plain_tooltip("\n".join(p for p in (TAGS_TEXT, tags, notes) if p)) if tags or notes else None
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_STATE and r.state in STATE_COLOUR:
@@ -515,9 +538,9 @@ class EntryTableModel(QAbstractTableModel):
             if r.beyond_retention and col == COL_TIME:
                 return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
             return None
-        if role == Qt.ItemDataRole.FontRole and col == COL_TIME and r.beyond_retention:
+        if role == Qt.ItemDataRole.FontRole and ((col == COL_TIME and r.beyond_retention) or col == COL_TAGS):
             font = QFont()
-            font.setItalic(True)
+            font.setItalic(True)  # the person's words, never styled like the log's (Tags)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col == COL_STATE:
@@ -534,8 +557,7 @@ class EntryTableModel(QAbstractTableModel):
             return r.seq
         return None
 
-    @staticmethod
-    def _display(r: Row, col: int) -> str:
+    def _display(self, r: Row, col: int) -> str:
         if col >= COLUMN_COUNT:
             at = col - COLUMN_COUNT
             return cell_text(r.extra[at]) if at < len(r.extra) else ""
@@ -555,6 +577,9 @@ class EntryTableModel(QAbstractTableModel):
             return r.summary
         if col == COL_SEQ:
             return str(r.seq)
+        if col == COL_TAGS:
+            tags, notes = self.annotation_of(r.seq)
+            return cell_text(f"{tags} ✎" if notes and tags else "✎" if notes else tags)
         if _FIRST_ENTRY_COL <= col < COLUMN_COUNT and r.entry_texts:
             return cell_text(r.entry_texts[col - _FIRST_ENTRY_COL])
         return ""
@@ -603,6 +628,8 @@ class EntryTableModel(QAbstractTableModel):
             return format_time(r.time_ms, self._utc, millis=True) or r.time_text
         if c in raw_index:
             return r.raw[raw_index[c]]
+        if c == COL_TAGS:
+            return "\n".join(p for p in self.annotation_of(r.seq) if p)
         if _FIRST_ENTRY_COL <= c < COLUMN_COUNT and r.entry_texts:
             return r.entry_texts[c - _FIRST_ENTRY_COL]
         return self._display(r, c)

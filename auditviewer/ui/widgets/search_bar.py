@@ -1,6 +1,12 @@
 """The search bar: the query language, applied as you type (after a pause) or
 on Enter, with a malformed query's column underlined and explained inline.
 
+It remembers as a shell does (issue 14): Up and Down walk the log's search
+history (newest first; what was being typed comes back past the newest), and
+the ▾ button lists the recent searches to run one again. The history itself is
+kept by the case-work controller (``casework/searches.py``, per log origin) and
+handed over with :meth:`SearchBar.set_history`.
+
 ``check`` is the core's parser (it raises :class:`auditviewer.core.errors.QueryError`
 with a 1-based ``column``); the bar applies only queries that parse.
 """
@@ -15,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -24,6 +31,8 @@ from auditviewer.core.display import elide, visible
 from auditviewer.core.errors import QueryError
 
 DEBOUNCE_MS = 350
+#: Recent searches the ▾ menu lists (Up/Down walk all the history holds).
+HISTORY_MENU_ITEMS = 20
 
 SYNTAX_HELP = """\
 Words and "phrases" match anywhere in an entry's text.
@@ -35,21 +44,28 @@ Words and "phrases" match anywhere in an entry's text.
   seq:100..200   seq:>=1000      seq ranges and comparisons
   time:2026-09-01   time:>=2026-09-01T12:00
   status:failed                  verified, failed or unverified
+  tag:exfil-*  starred:yes  note:public  annotated:no   your case notes
   a b   a OR b   -a   (a OR b) c AND (implied), OR, NOT, grouping
 
 Fields: category action event actor resource type title id seq time status meta.<path>
+       tag starred note annotated
 Times without an offset are read in the zone of the UTC/Local switch.
-Enter applies now, Esc clears."""
+Enter applies now, Esc clears, Up/Down walk the recent searches."""
 
 
 class QueryLineEdit(QLineEdit):
     """A line edit that can underline a range (the error's column) without HTML."""
 
     escapePressed = Signal()
+    historyStep = Signal(int)  # +1: an older search (Up), -1: a newer one (Down)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.escapePressed.emit()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not event.modifiers():
+            self.historyStep.emit(1 if event.key() == Qt.Key.Key_Up else -1)
             event.accept()
             return
         super().keyPressEvent(event)
@@ -100,6 +116,19 @@ class SearchBar(QWidget):
         self.help_button.setToolTip("Search syntax")
         self.help_button.setCheckable(True)
         self.help_button.setAccessibleName("Search syntax help")
+        self._history: list[str] = []  # newest first
+        self._walk = -1  # where Up/Down are in the history (-1: the text being typed)
+        self._draft = ""
+        self.history_button = QToolButton(self)
+        self.history_button.setObjectName("searchHistory")
+        self.history_button.setText("▾")
+        self.history_button.setToolTip("Recent searches (Up/Down in the search field)")
+        self.history_button.setAccessibleName("Recent searches")
+        self.history_menu = QMenu(self.history_button)
+        self.history_menu.setObjectName("searchHistoryMenu")
+        self.history_menu.aboutToShow.connect(self._fill_history_menu)
+        self.history_button.setMenu(self.history_menu)
+        self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("searchError")
@@ -123,6 +152,7 @@ class SearchBar(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.history_button)
         row.addWidget(self.help_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +168,7 @@ class SearchBar(QWidget):
         self.edit.textEdited.connect(self._edited)
         self.edit.returnPressed.connect(self.apply)
         self.edit.escapePressed.connect(self.clear)
+        self.edit.historyStep.connect(self.step_history)
         # The clear button (×) empties the text without textEdited.
         self.edit.textChanged.connect(self._changed)
 
@@ -166,7 +197,44 @@ class SearchBar(QWidget):
         self.edit.clear()
         self.apply()
 
+    # -- history -----------------------------------------------------------
+
+    def set_history(self, queries: list[str]) -> None:
+        """The log's recent searches, newest first (the controller keeps them)."""
+        self._history = list(queries)
+        self._walk = -1
+
+    def history(self) -> list[str]:
+        return list(self._history)
+
+    def step_history(self, step: int) -> None:
+        """Up (``+1``) shows an older search, Down (``-1``) a newer one, then the draft; Enter runs it."""
+        if not self._history:
+            return
+        if self._walk == -1:
+            self._draft = self.edit.text()
+        at = max(-1, min(len(self._history) - 1, self._walk + step))
+        if at == self._walk:
+            return
+        self._walk = at
+        self._timer.stop()
+        self.edit.setText(self._draft if at == -1 else self._history[at])
+
+    def _fill_history_menu(self) -> None:
+        menu = self.history_menu
+        menu.clear()
+        if not self._history:
+            none = menu.addAction("No recent searches on this log")
+            none.setEnabled(False)
+            return
+        for query in self._history[:HISTORY_MENU_ITEMS]:
+            # A query is the person's own text, but it may hold anything pasted: shown visible.
+            action = menu.addAction(elide(visible(query), 90).replace("&", "&&"))
+            action.setToolTip(elide(visible(query), 2000))
+            action.triggered.connect(lambda _checked=False, q=query: self.set_text(q))
+
     def _edited(self, _text: str) -> None:
+        self._walk = -1
         self._timer.start()
 
     def _changed(self, text: str) -> None:

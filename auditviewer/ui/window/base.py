@@ -6,11 +6,14 @@ Every string from an input reaches a message box, menu or status line through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject
 
 from auditviewer.core.display import elide, visible
+from auditviewer.core.errors import AuditViewerError
 
 if TYPE_CHECKING:
     from auditviewer.ui.main_window import MainWindow
@@ -41,3 +44,26 @@ class Controller(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def said(method: F) -> F:
+    """A controller's slot whose files (case notes, history) cannot be read or written — a
+    damaged disk, a data folder that is no folder — says so in a message box naming the
+    file; no exception reaches Qt."""
+
+    @functools.wraps(method)
+    def guarded(self: Controller, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (AuditViewerError, OSError) as exc:
+            from PySide6.QtWidgets import QMessageBox
+
+            from auditviewer.core.about import APP_NAME
+
+            QMessageBox.warning(self.w, APP_NAME, shown(exc))
+            return None
+
+    return guarded  # type: ignore[return-value]

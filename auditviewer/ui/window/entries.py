@@ -189,6 +189,7 @@ class EntriesController(Controller):
             act = menu.addAction(label, partial(self.pivot, idx, exclude=exclude))
             act.setEnabled(self.pivot_term(idx.row(), idx.column()) is not None)
         menu.addSeparator()
+        w.casework.add_to_menu(menu)  # star, tags, note (issue 14)
         # The cell the menu is about becomes the current one; the selection is kept.
         w.table.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
         menu.addAction("Copy value\tCtrl+C", self.copy_current_cell)

@@ -74,7 +74,7 @@ class ExportController(Controller):
         filt = session.to_filter(state)
         self.close_dialog()
         dialog = ExportDialog(session, filt, title=title, settings=w.settings, parent=w,
-                              source=lambda: self.source_of(session))
+                              source=lambda: self.source_of(session), annotations=w.casework.export_notes())
         self.dialog = dialog
         dialog.open()
         return dialog

@@ -79,7 +79,7 @@ class FilteringController(Controller):
             hh.blockSignals(True)
             hh.setSortIndicator(col, order)
             hh.blockSignals(False)
-            what = "A metadata column" if key.startswith("meta.") else "The Summary column"
+            what = "A metadata column" if key.startswith("meta.") else "The Summary and Tags columns"
             w.status(f"{what} cannot be sorted; sort by another column.")
             return
         self.set_state(w.state.with_(sort_key=key, descending=descending))
@@ -191,6 +191,8 @@ class FilteringController(Controller):
                 w.entries.generation += 1  # an entry on its way is no longer wanted
                 w.pane.clear()
             return
+        if quiet and w.table.selectionModel().isRowSelected(row):
+            return  # the same filter again (states, case notes changed): the selection stands
         if quiet:
             w.table.selectionModel().blockSignals(True)
         w.entries.restoring = True

@@ -31,6 +31,7 @@ from auditviewer.ui.models.table_model import (
     COL_SEQ,
     COL_STATE,
     COL_SUMMARY,
+    COL_TAGS,
     COL_TIME,
     COL_TITLE,
     COLUMN_COUNT,
@@ -187,6 +188,7 @@ class LayoutController(Controller):
             self.set_column_visible(col, col not in HIDDEN_BY_DEFAULT)
         hh.moveSection(hh.visualIndex(COL_SEQ), 1)
         self.set_entry_pane(w.width() >= NARROW_WINDOW, remember=False)
+        hh.moveSection(hh.visualIndex(COL_TAGS), 2)  # the investigator's tags (issue 14)
         self.fit_splitters(w.width())
         w.settings.remove("view/entryPane")
         w.settings.remove("table/widthsChosen")

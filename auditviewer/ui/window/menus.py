@@ -188,3 +188,4 @@ class Menus(Controller):
         self.evidence_action.setEnabled(has_fork(w.report))
         origin = w.trust.origin()
         self.forget_action.setEnabled(has and not loading and bool(origin))
+        w.casework.update_actions()  # the Case menu (issue 14)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.display import visible
-from auditviewer.ui.models.table_model import COL_SEQ, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
+from auditviewer.ui.models.table_model import COL_SEQ, COL_TAGS, DEFAULT_WIDTHS, HIDDEN_BY_DEFAULT
 from auditviewer.ui.widgets.log_header import LogHeader
 from auditviewer.workspace.cache_folder import cached_exports, opens_fast
 
@@ -180,4 +180,5 @@ def set_up_log_table(table: QTableView, row_height: int) -> None:
     for col in HIDDEN_BY_DEFAULT:
         hh.hideSection(col)
     hh.moveSection(hh.visualIndex(COL_SEQ), 1)  # badge, seq, time, …
+    hh.moveSection(hh.visualIndex(COL_TAGS), 2)  # … the investigator's tags after seq (issue 14)
     hh.setSortIndicator(COL_SEQ, Qt.SortOrder.DescendingOrder)

@@ -276,3 +276,54 @@ def test_limits_name_the_file_line_and_limit(tmp_path: Path) -> None:
         assert "in.jsonl line 1" in str(info.value) and limit in str(info.value)
     with pytest.raises(CaseworkFileError, match="max_casework_file_bytes"):
         parse_annotations(b"x" * 10, label="in.jsonl", limits=Limits(max_casework_file_bytes=5))
+
+
+def test_cells_rows_and_the_slice_file_of_a_store(tmp_path: Path) -> None:
+    from auditviewer.casework.annotations import annotation_cells, parse_annotations
+    from auditviewer.store.store import AnnotationRow
+
+    hana = AnnotationStore("o", folder=tmp_path, author="hana")
+    chen = AnnotationStore("o", folder=tmp_path, author="chen")
+    hana.annotate([(3, "a" * 64)], add_tags=["x"], star=True, note="first")
+    chen.annotate([(3, "a" * 64)], add_tags=["x", "y"], note="second")
+    chen.annotate([(9, "b" * 64)], add_tags=["z"])
+    found = hana.by_seq()[3]
+    assert annotation_cells(found) == ("★ x y", "chen: second\nhana: first")  # star first, tags once
+    assert hana.cells(3) == annotation_cells(found) and hana.cells(4) == ("", "")
+    assert hana.store_rows() == [
+        AnnotationRow(seq=3, leaf_hash="a" * 64, tags=("x", "y"), note="second", author="chen"),
+        AnnotationRow(seq=3, leaf_hash="a" * 64, tags=("x", "★"), note="first", author="hana"),
+        AnnotationRow(seq=9, leaf_hash="b" * 64, tags=("z",), note="", author="chen"),
+    ]
+    carried = parse_annotations(hana.annotations_file([9, 9, 5]), label="slice")
+    assert [(a.seq, a.author) for a in carried] == [(9, "chen")]
+    assert hana.annotations_file([5]) == b""
+
+
+def test_a_change_on_thousands_of_entries_can_be_undone_later(tmp_path: Path) -> None:
+    # One journal line per change: 3,000 records' before and after pass the per-line limit of
+    # the annotations file (256 KiB), which the journal's lines must not be held to.
+    store = AnnotationStore("o", folder=tmp_path, author="hana")
+    entries = [(seq, format(seq, "064x")) for seq in range(3_000)]
+    store.annotate(entries, add_tags=["bulk"], note="a selection")
+    again = AnnotationStore("o", folder=tmp_path, author="hana")  # read from the files
+    assert again.can_undo() and not again.problems
+    assert again.undo() == 3_000
+    assert again.all() == [] and not again.problems
+
+
+def test_the_journal_keeps_the_newest_changes_within_its_budget(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from auditviewer.core.limits import DEFAULT_LIMITS
+
+    limits = replace(DEFAULT_LIMITS, max_casework_file_bytes=40_000)  # a journal budget of 10,000 bytes
+    store = AnnotationStore("o", folder=tmp_path, author="hana", limits=limits)
+    for n in range(6):
+        store.annotate([(seq, format(seq, "064x")) for seq in range(n * 10, n * 10 + 10)], add_tags=[f"t{n}"])
+    assert store.undo_path.stat().st_size <= 10_000
+    undone = 0
+    while store.undo() is not None:
+        undone += 1
+    assert 0 < undone < 6  # the oldest went first
+    assert {a.tags for a in store.all()} == {(f"t{n}",) for n in range(6 - undone)}

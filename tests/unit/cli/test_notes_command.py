@@ -92,3 +92,29 @@ def test_a_damaged_file_is_a_warning_naming_file_and_line_and_nothing_is_lost(
     assert f"warning: {path} line 2: 'seq'" in captured.err and ".corrupt" in captured.err
     (aside,) = path.parent.glob("*.corrupt")
     assert b'"seq":"three"' in aside.read_bytes()
+
+
+def test_query_terms_and_columns_of_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDITVIEWER_AUTHOR", "hana")
+    a, _ = _bundles(tmp_path)
+    assert main(["notes", "add", a, "--seq", "1", "--seq", "3", "--tag", "exfil-1", "--note", "bucket\u202e public"]) == 0
+    assert main(["notes", "add", a, "--seq", "3", "--star"]) == 0
+    capsys.readouterr()
+    for query, count in (("tag:exfil-*", 2), ("starred:yes", 1), ("note:public", 2), ("annotated:no", 3), ("-tag:exfil-1 seq:0..2", 2)):
+        assert main(["query", a, "-q", query, "--count"]) == 0
+        assert capsys.readouterr().out.strip() == str(count), query
+    assert main(["query", a, "-q", "starred:yes", "--format", "csv"]) == 0
+    header, row, *_ = capsys.readouterr().out.splitlines()
+    assert header.endswith(",metadata,tags,note")
+    assert row.endswith(',★ exfil-1,hana: bucket\u202e public')  # a pipe: the exact text, as plain exports
+    assert main(["query", a, "-q", "tag:exfil-1"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[-1] == "tags" and table[1].split()[-1] == "exfil-1" and "★ exfil-1" in table[2]
+
+
+def test_query_without_annotations_keeps_its_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, _ = _bundles(tmp_path)
+    assert main(["query", a, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(",metadata")
+    assert main(["query", a, "-q", "annotated:yes", "--count"]) == 0
+    assert capsys.readouterr().out.strip() == "0"

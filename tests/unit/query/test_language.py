@@ -361,7 +361,7 @@ def test_whole_values_with_like_metacharacters_compare_without_escape(
 
 def test_fields_list_is_what_the_language_accepts() -> None:
     for name in FIELDS:
-        value = {"seq": "1", "time": "2026-09-01", "status": "verified"}.get(name, "x")
+        value = {"seq": "1", "time": "2026-09-01", "status": "verified", "starred": "yes", "annotated": "no"}.get(name, "x")
         compile_query(f"{name}:{value}")
 
 

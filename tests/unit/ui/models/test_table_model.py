@@ -163,3 +163,30 @@ def test_threaded_source_pages_come_from_the_page_thread(qtbot: Any, qtmodeltest
         qtmodeltester.check(model)
     finally:
         fetcher.stop()
+
+
+def test_tags_column_shows_the_persons_annotations_apart(qtmodeltester: Any) -> None:
+    from PySide6.QtGui import QFont
+
+    from auditviewer.ui.models.table_model import COL_TAGS, SORT_KEYS, SORTABLE_KEYS, TAGS_TEXT
+
+    model = EntryTableModel()
+    model.set_source(FakeSource(10))
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, *_: changed.append((a.column(), b.column())))
+    model.set_annotations({3: ("★ exfil\u202e", "hana: bucket made public"), 5: ("", "chen: odd")})
+    assert changed[-1] == (COL_TAGS, COL_TAGS)
+    qtmodeltester.check(model)
+    assert model.headerData(COL_TAGS, Qt.Orientation.Horizontal) == "Tags"
+    assert model.index(3, COL_TAGS).data() == "★ exfil⟨U+202E⟩ ✎"  # visible, never obeyed
+    assert model.index(5, COL_TAGS).data() == "✎"
+    assert model.index(4, COL_TAGS).data() == ""
+    tip = model.index(3, COL_TAGS).data(Qt.ItemDataRole.ToolTipRole)
+    assert TAGS_TEXT in tip and "bucket made public" in tip
+    font = model.index(3, COL_TAGS).data(Qt.ItemDataRole.FontRole)
+    assert isinstance(font, QFont) and font.italic()  # the person's words: never styled like the log's
+    assert model.index(3, COL_TAGS).data(Qt.ItemDataRole.ForegroundRole) is None  # no verified green
+    assert SORT_KEYS[COL_TAGS] not in SORTABLE_KEYS
+    assert model.cell_as_copied(3, COL_TAGS) == "★ exfil\\u202e\\nhana: bucket made public"
+    model.set_annotations({})
+    assert model.index(3, COL_TAGS).data() == ""
