@@ -37,7 +37,7 @@ from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
 from auditviewer.query.sql import compile_query
 from auditviewer.store.ingest import FLUSH_ROWS
-from auditviewer.store.store import Filter, ResourceScope, Sort, Store, TitleScope, View
+from auditviewer.store.store import META_SORT, Filter, ResourceScope, Sort, Store, TitleScope, View
 from auditviewer.workspace.cache import (
     CacheMismatch,
     OpenedStore,
@@ -58,6 +58,8 @@ from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
+#: A metadata column's sort key: this, then its key path joined by dots (``meta.image.after``).
+META_KEY_PREFIX = "meta."
 #: The window's sort keys → store columns (Summary has no column: not sortable).
 SORT_COLUMNS = {
     "state": "state",
@@ -282,11 +284,21 @@ class StoreSession:
         return self._total
 
     def view(self, state: FilterState) -> StoreView:
-        column = SORT_COLUMNS.get(state.sort_key, "time")
-        view = self.store.create_view(
-            self.to_filter(state), sort=Sort(column=column, descending=state.descending)
-        )
+        view = self.store.create_view(self.to_filter(state), sort=self.sort_of(state))
         return StoreView(self.store, view, self.meta_columns)
+
+    def sort_of(self, state: FilterState) -> Sort:
+        """The store's order for the window's sort key: a column's, or a metadata
+        column's (``meta.<path>``: its key path as shown, else the text split at dots)."""
+        key = state.sort_key
+        if key.startswith(META_KEY_PREFIX) and len(key) > len(META_KEY_PREFIX):
+            path = next(
+                (p for p in self.meta_columns if META_KEY_PREFIX + ".".join(p) == key),
+                tuple(key[len(META_KEY_PREFIX):].split(".")),
+            )
+            if all(path):
+                return Sort(column=META_SORT, path=path, descending=state.descending)
+        return Sort(column=SORT_COLUMNS.get(key, "time"), descending=state.descending)
 
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
         own = {"category": "categories", "action": "actions"}.get(facet)
