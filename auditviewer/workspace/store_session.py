@@ -54,6 +54,7 @@ from auditviewer.workspace.loading import (
     store_rows,
 )
 from auditviewer.workspace.memory import verify_with_memory
+from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
@@ -217,6 +218,8 @@ class StoreSession:
         self.file_errors: list[str] = []
         #: Problems with the remembered checkpoints (a corrupt file set aside, a failed write).
         self.memory_problems: list[str] = []
+        #: The bytes of the lines that are not entries (the readers hand them on).
+        self.kept_lines = KeptLines()
         #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
         self.remembered: int | None = None
         #: The (closed) workspace and the keys it was verified with, for exporting
@@ -541,12 +544,19 @@ def _fill_session(
         if total > 0 and done >= total:  # every byte read: verify() judges the checkpoints
             ctx.progress("Checking signatures", 0, 0, force=True)
 
+    handler = opened.batch_handler(on_batch)
+
+    def keep(batch: LeafBatch) -> None:
+        session.kept_lines.add_batch(batch)  # a reused store's pass too: these are not stored
+        if handler is not None:
+            handler(batch)
+
     if memory is not None:
         report = verify_with_memory(
             workspace,
             keys,
             memory,
-            on_batch=opened.batch_handler(on_batch),
+            on_batch=keep,
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
@@ -554,7 +564,7 @@ def _fill_session(
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=opened.batch_handler(on_batch),
+            on_batch=keep,
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )

@@ -16,6 +16,7 @@ import pyarrow as pa
 from auditviewer.core.errors import QueryError
 from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.integrity.report import Report
+from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 
@@ -105,6 +106,7 @@ class FakeSession:
         self.notices: list[str] = []
         self.file_errors: list[str] = []
         self.memory_problems: list[str] = []
+        self.kept_lines = KeptLines()
 
     def can_export(self) -> bool:
         return False  # no workspace behind it to export from
