@@ -85,12 +85,6 @@ SORT_KEYS = {
 }
 #: Summary is computed for display; the store cannot order by it.
 SORTABLE_KEYS = frozenset(SORT_KEYS.values()) - {"summary"}
-
-
-def is_sortable(key: str) -> bool:
-    """Whether the store orders by this sort key: a column's, or a metadata column's
-    (``meta.<path>``, ordered by the value's text: ``workspace/store_session.py``)."""
-    return key in SORTABLE_KEYS or (key.startswith("meta.") and len(key) > len("meta."))
 HIDDEN_BY_DEFAULT: frozenset[int] = frozenset()
 DEFAULT_WIDTHS = {
     # Fits State through Title with room for Summary in a 1600 px window (the
@@ -570,7 +564,7 @@ class EntryTableModel(QAbstractTableModel):
         if not 0 <= column < self.columnCount():
             return
         key = SORT_KEYS.get(column) or ("meta." + ".".join(self._meta[column - COLUMN_COUNT]))
-        if is_sortable(key):
+        if key in SORTABLE_KEYS or column >= COLUMN_COUNT:  # a metadata column sorts too
             self._sort_column = column
             self._sort_order = order
         self.sortRequested.emit(key, order == Qt.SortOrder.DescendingOrder)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Slot
 
 from auditviewer.core.about import APP_NAME
 from auditviewer.integrity.report_html import CLAIMED_ORGANIZATION
-from auditviewer.ui.models.table_model import COL_TIME, SORT_KEYS, is_sortable
+from auditviewer.ui.models.table_model import COL_TIME, SORT_KEYS, SORTABLE_KEYS
 from auditviewer.ui.refresher import ALL_PARTS, ViewResult
 from auditviewer.ui.window.base import Controller, claimed_organization, shown
 from auditviewer.workspace.scopes import ALL, Scope
@@ -71,7 +71,7 @@ class FilteringController(Controller):
 
     def sort_requested(self, key: str, descending: bool) -> None:
         w = self.w
-        if not is_sortable(key):
+        if key not in SORTABLE_KEYS and not key.startswith("meta."):  # meta.<path>: its value
             # Summary is made for display, not stored: keep the current order.
             col = next((c for c, k in SORT_KEYS.items() if k == w.state.sort_key), COL_TIME)
             order = Qt.SortOrder.DescendingOrder if w.state.descending else Qt.SortOrder.AscendingOrder

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 from PySide6.QtCore import Qt
 
-from auditviewer.ui.models.table_model import COLUMN_COUNT, EntryTableModel, is_sortable
+from auditviewer.ui.models.table_model import COLUMN_COUNT, EntryTableModel
 from tests.unit.ui.models.test_table_model import FakeSource
 
 
@@ -87,7 +87,6 @@ def test_sorting_a_meta_column_asks_the_store_and_keeps_the_new_order() -> None:
     model.sort(COLUMN_COUNT, Qt.SortOrder.AscendingOrder)
     assert asked == [("meta.plan", False)]
     assert model.sort_state() == (COLUMN_COUNT, Qt.SortOrder.AscendingOrder)
-    assert is_sortable("meta.plan") and not is_sortable("meta.") and not is_sortable("summary")
 
 
 def test_columns_removed_at_the_end_are_removed_not_reset(qtbot: Any, qtmodeltester: Any) -> None:
