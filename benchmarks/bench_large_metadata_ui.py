@@ -40,7 +40,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from auditviewer.ui.main_window import MainWindow, make_settings
-    from auditviewer.ui.models.table_model import COL_ACTOR, COL_SUMMARY, rows_from_table
+    from auditviewer.ui.models.table_model import COL_ACTOR, COL_SUMMARY
+    from auditviewer.ui.models.table_rows import rows_from_table
     from auditviewer.workspace.store_session import load_session
     from tests.helpers.bundle_builder import make_entry, signer, write_bundle
     from tests.helpers.stall import StallWatch

@@ -35,6 +35,11 @@ class Limits:
     max_note_bytes: int = 64 * KiB
     #: Signature lines read from one note (C2SP: verifiers accept at least 16).
     max_signatures: int = 100
+    #: Bytes kept of a line that is not an entry (shown escaped; the rest is said to be cut).
+    max_raw_line_bytes: int = 64 * KiB
+    #: Lines that are not entries whose bytes are kept while loading (one workspace; past
+    #: this, their findings still count them and the Integrity report re-reads a line).
+    max_malformed_lines: int = 1_000
     #: Nesting depth of one entry's JSON.
     max_json_depth: int = 64
     #: manifest.json size.

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Final
 
 from auditviewer.core.errors import StoreError
-from auditviewer.query.sql import SqlFilter, compile_query
+from auditviewer.query.sql import SqlFilter, compile_query, json_pointer
 from auditviewer.store.schema import SORTABLE_COLUMNS
 
 
@@ -104,20 +105,52 @@ def aware_utc(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+#: The :class:`Sort` column of a metadata value (with its key path in ``path``).
+META_SORT: Final = "meta"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sort:
-    """The order of a view; ties are broken by position in the log (same direction)."""
+    """The order of a view; ties are broken by position in the log (same direction).
+
+    ``column`` is a stored column, or :data:`META_SORT` with ``path`` a metadata
+    key path (``("image", "after")``, the table's ``meta.image.after`` column):
+    rows are then ordered by that value's text (an object or array by its JSON
+    text), in text order, entries without it last in either direction. The path
+    reaches the SQL as a JSON Pointer parameter (:meth:`params`), never as text.
+    """
 
     column: str = "seq"
     descending: bool = False
+    path: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.column not in SORTABLE_COLUMNS:
+        if self.column == META_SORT:
+            if not self.path or not all(isinstance(key, str) and key for key in self.path):
+                raise StoreError("a metadata sort needs a key path")
+        elif self.column not in SORTABLE_COLUMNS:
             raise StoreError(f"cannot sort by {self.column!r}")
+        elif self.path:
+            raise StoreError(f"{self.column!r} takes no key path")
+
+    @property
+    def needed(self) -> frozenset[str]:
+        """The stored columns the sort key is computed from."""
+        return frozenset({"leaf"} if self.column == META_SORT else {self.column})
+
+    def key(self) -> str:
+        """The SQL of the first sort key (no direction); its parameters are :meth:`params`."""
+        if self.column == META_SORT:
+            return "try(json_extract_string(leaf, ?))"
+        # The column comes from SORTABLE_COLUMNS (checked above), never from user text.
+        return self.column
+
+    def params(self) -> list[object]:
+        """The parameters of :meth:`key`, in order."""
+        return ["/metadata" + json_pointer(self.path)] if self.column == META_SORT else []
 
     def order_by(self) -> str:
         direction = "DESC" if self.descending else "ASC"
-        # The column comes from SORTABLE_COLUMNS (checked above), never from user text.
-        keys = [f"{self.column} {direction} NULLS LAST"] if self.column != "seq" else []
+        keys = [f"{self.key()} {direction} NULLS LAST"] if self.column != "seq" else []
         keys += [f"seq {direction}", f"rid {direction}"]
         return ", ".join(keys)

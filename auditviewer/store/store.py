@@ -95,7 +95,7 @@ from auditviewer.store.aggregates import (
 )
 from auditviewer.store.annotations import AnnotationRow, StoreAnnotations
 from auditviewer.store.connection import DEFAULT_MAX_VIEWS
-from auditviewer.store.filters import Filter, ResourceScope, Sort, TitleScope
+from auditviewer.store.filters import META_SORT, Filter, ResourceScope, Sort, TitleScope
 from auditviewer.store.ingest import (
     INSERT_BYTES,
     LARGE_ENTRY_BYTES,
@@ -125,6 +125,7 @@ __all__ = [
     "DATABASE_FORMAT",
     "DISPLAY_COLUMNS",
     "FACET_FIELDS",
+    "META_SORT",
     "SORTABLE_COLUMNS",
     "STATES",
     "AnnotationRow",

@@ -114,7 +114,7 @@ class StoreViews(StoreConnection):
         with self._lock:
             # Rids in seq order (always, once finished): log order is rid order.
             in_log_order = sort.column == "seq" and self._in_seq_order
-            needed = {"rid"} if in_log_order else {sort.column, "seq"}
+            needed = {"rid"} if in_log_order else {*sort.needed, "seq"}
             if self._in_seq_order:
                 needed.discard("seq")  # ties are broken by rid, the same order
             rows, params = self._matching_rows(filter, needed)
@@ -133,7 +133,7 @@ class StoreViews(StoreConnection):
                         CREATE TEMP TABLE {name} AS
                         SELECT rid FROM {rows} ORDER BY {self._order_keys(sort)}
                         """,
-                        params,
+                        [*params, *sort.params()],
                     )
                     (row_count,) = self._fetchone(f"SELECT count(*) FROM {name}")
             except duckdb.Error as exc:
@@ -153,7 +153,7 @@ class StoreViews(StoreConnection):
         # seq and rid ascend together: rid alone breaks ties (and kept
         # search results need not carry seq).
         direction = "DESC" if sort.descending else "ASC"
-        return f"{sort.column} {direction} NULLS LAST, rid {direction}"
+        return f"{sort.key()} {direction} NULLS LAST, rid {direction}"
 
     def _make_rid_order(
         self, name: str, filter: Filter, rows: str, params: list[object], descending: bool

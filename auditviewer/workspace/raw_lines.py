@@ -1,5 +1,12 @@
-"""One line of an entry file, read again as raw bytes: what a ``malformed_entry``
+"""The raw bytes of a line that is not an entry: what a ``malformed_entry``
 finding's line holds (issue 13, defect 8).
+
+The readers already hold a malformed line's bytes when they find it, so they
+hand them on with its problem (:attr:`~auditviewer.input.formats.batches.Problem.raw`,
+cut to ``Limits.max_raw_line_bytes``); :class:`KeptLines` keeps those of one
+load (at most ``Limits.max_malformed_lines`` lines in all), by file label and
+line, and the viewer shows a finding's line from there without reading the
+file again. Only a line past that bound is read again, by :func:`read_raw_line`.
 
 A line that is not an entry never reaches the store (it has no seq, and may not be
 JSON), so the viewer would have nothing to show for it but the finding's words.
@@ -15,6 +22,7 @@ there: callers run it off the GUI thread and may cancel (``cancelled``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +30,10 @@ from pathlib import Path
 from auditviewer.core.errors import InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import HashingReader, decompressed, iter_chunks, open_container
+from auditviewer.input.formats.batches import LeafBatch
 
 #: Bytes of a raw line kept (an entry is at most ``max_entry_bytes``; showing 64 KiB is enough).
-RAW_LINE_LIMIT = 64 * 1024
+RAW_LINE_LIMIT = DEFAULT_LIMITS.max_raw_line_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +43,41 @@ class RawLine:
     data: bytes
     #: The line is longer than ``data`` (cut at the limit).
     cut: bool
+
+
+class KeptLines:
+    """The malformed lines' bytes the readers handed on during one load (see the module's docstring)."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._limits = limits
+        self._lines: dict[tuple[str, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    def add_batch(self, batch: LeafBatch) -> None:
+        """Keep the bytes of ``batch``'s problems without a seq (while there is room)."""
+        room = self._limits.max_malformed_lines - len(self._lines)
+        if room <= 0 or not batch.problems:
+            return
+        with self._lock:
+            for problem in batch.problems:
+                if problem.seq is not None:
+                    continue
+                for offset, data in enumerate(problem.raw):
+                    if len(self._lines) >= self._limits.max_malformed_lines:
+                        return
+                    self._lines[(batch.source, problem.line + offset)] = data
+
+    def get(self, label: str, line: int) -> RawLine | None:
+        """Line ``line`` of the file labelled ``label``, if its bytes were kept."""
+        with self._lock:
+            data = self._lines.get((label, line))
+        if data is None:
+            return None
+        limit = self._limits.max_raw_line_bytes
+        return RawLine(label, line, data[:limit], len(data) > limit)
+
+    def __len__(self) -> int:
+        return len(self._lines)
 
 
 class Cancelled(Exception):

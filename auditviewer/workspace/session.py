@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from auditviewer.integrity.report import Report
 from auditviewer.store.annotations import AnnotationRow
+from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ALL, ResourceCount, Scope
 
 
@@ -88,6 +89,8 @@ class Session(Protocol):
     file_errors: list[str]
     #: Problems of the remembered checkpoints (integrity/memory), one line each.
     memory_problems: list[str]
+    #: The bytes of the lines that are not entries, as the readers handed them on.
+    kept_lines: KeptLines
     #: Metadata key paths every view's windows carry as columns ``meta_0``… (the
     #: window's columns of choice); a view made before a change reads them through its
     #: own ``meta`` attribute.

@@ -6,6 +6,12 @@ shown while the rest loads), then records each entry's state from the report.
 :class:`StoreSession` is how the window reads the store: thin translations of
 the window's :class:`FilterState` into :class:`auditviewer.store.store.Filter`.
 No Qt here.
+
+Longer than 600 lines: the loader and the session it fills share their row
+constants (``FIRST_ROWS``, ``FLUSH_EVERY_ROWS``, ``WINDOW_COLUMNS``) and one
+session object that tests patch in one place; the next split moves
+:class:`StoreView`/:class:`StoreSession` (the reading half, ~230 lines) to a
+module of their own once no branch in flight edits them.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from auditviewer.integrity.report import Report
 from auditviewer.query.sql import compile_query, field_term
 from auditviewer.store.ingest import FLUSH_ROWS
 from auditviewer.store.store import (
+    META_SORT,
     AnnotationRow,
     Filter,
     ResourceScope,
@@ -63,11 +70,14 @@ from auditviewer.workspace.loading import (
     store_rows,
 )
 from auditviewer.workspace.memory import verify_with_memory
+from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ALL, ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.session_annotations import SessionAnnotations
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
 
+#: A metadata column's sort key: this, then its key path joined by dots (``meta.image.after``).
+META_KEY_PREFIX = "meta."
 #: The window's sort keys → store columns (Summary has no column: not sortable).
 SORT_COLUMNS = {
     "state": "state",
@@ -228,6 +238,8 @@ class StoreSession(SessionAnnotations):
         self.file_errors: list[str] = []
         #: Problems with the remembered checkpoints (a corrupt file set aside, a failed write).
         self.memory_problems: list[str] = []
+        #: The bytes of the lines that are not entries (the readers hand them on).
+        self.kept_lines = KeptLines()
         #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
         self.remembered: int | None = None
         #: The (closed) workspace and the keys it was verified with, for exporting
@@ -302,11 +314,21 @@ class StoreSession(SessionAnnotations):
         return self._total
 
     def view(self, state: FilterState) -> StoreView:
-        column = SORT_COLUMNS.get(state.sort_key, "time")
-        view = self.store.create_view(
-            self.to_filter(state), sort=Sort(column=column, descending=state.descending)
-        )
+        view = self.store.create_view(self.to_filter(state), sort=self.sort_of(state))
         return StoreView(self.store, view, self.meta_columns)
+
+    def sort_of(self, state: FilterState) -> Sort:
+        """The store's order for the window's sort key: a column's, or a metadata
+        column's (``meta.<path>``: its key path as shown, else the text split at dots)."""
+        key = state.sort_key
+        if key.startswith(META_KEY_PREFIX) and len(key) > len(META_KEY_PREFIX):
+            path = next(
+                (p for p in self.meta_columns if META_KEY_PREFIX + ".".join(p) == key),
+                tuple(key[len(META_KEY_PREFIX):].split(".")),
+            )
+            if all(path):
+                return Sort(column=META_SORT, path=path, descending=state.descending)
+        return Sort(column=SORT_COLUMNS.get(key, "time"), descending=state.descending)
 
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
         own = {"category": "categories", "action": "actions"}.get(facet)
@@ -558,12 +580,19 @@ def _fill_session(
         if total > 0 and done >= total:  # every byte read: verify() judges the checkpoints
             ctx.progress("Checking signatures", 0, 0, force=True)
 
+    handler = reading_into(opened, on_batch)
+
+    def keep(batch: LeafBatch) -> None:
+        session.kept_lines.add_batch(batch)  # a reused store's pass too: these are not stored
+        if handler is not None:
+            handler(batch)
+
     if memory is not None:
         report = verify_with_memory(
             workspace,
             keys,
             memory,
-            on_batch=reading_into(opened, on_batch),
+            on_batch=keep,
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )
@@ -571,7 +600,7 @@ def _fill_session(
         report = verify_workspace(
             workspace,
             keys,
-            on_batch=reading_into(opened, on_batch),
+            on_batch=keep,
             progress=progress,
             cancelled=lambda: ctx.cancelled,
         )

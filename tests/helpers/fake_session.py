@@ -19,6 +19,7 @@ from auditviewer.core.times import parse_rfc3339_ms
 from auditviewer.integrity.chain import leaf_hash
 from auditviewer.integrity.report import Report
 from auditviewer.store.annotations import AnnotationRow
+from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ResourceCount
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 
@@ -109,6 +110,7 @@ class FakeSession:
         self.file_errors: list[str] = []
         self.memory_problems: list[str] = []
         self.annotations: list[AnnotationRow] = []
+        self.kept_lines = KeptLines()
 
     def can_export(self) -> bool:
         return False  # no workspace behind it to export from

@@ -58,15 +58,27 @@ class Problem:
     #: Consecutive lines with this same problem and no seq (``line``..``line + count - 1``):
     #: a file of a million blank lines is one problem, not a million.
     count: int = 1
+    #: For a problem with no seq, the bytes of its first lines as read (each cut to
+    #: ``Limits.max_raw_line_bytes`` + 1, so that a longer one shows it was cut; at most
+    #: ``Limits.max_malformed_lines`` of them):
+    #: the reader holds them anyway, so the viewer shows a line without reading it again.
+    raw: list[bytes] = field(default_factory=list)
 
 
-def add_problem(problems: list[Problem], number: int, message: str) -> None:
-    """Add a problem with no seq; the same one on the line after the last extends it (a run)."""
+def add_problem(
+    problems: list[Problem], number: int, message: str, raw: bytes | None = None, limits: Limits | None = None
+) -> None:
+    """Add a problem with no seq; the same one on the line after the last extends it (a run).
+
+    ``raw``: the line's bytes, kept (cut) within ``limits`` (see :attr:`Problem.raw`)."""
     last = problems[-1] if problems else None
     if last is not None and last.seq is None and last.message == message and last.line + last.count == number:
         last.count += 1
     else:
-        problems.append(Problem(number, message))
+        last = Problem(number, message)
+        problems.append(last)
+    if raw is not None and limits is not None and len(last.raw) < limits.max_malformed_lines:
+        last.raw.append(raw[: limits.max_raw_line_bytes + 1])
 
 
 @dataclass(slots=True)

@@ -164,14 +164,14 @@ def _judged_batch(
         number = first + offset
         if seq is None:
             if not leaf:
-                add_problem(problems, number, "blank line (entry files have none)")
+                add_problem(problems, number, "blank line (entry files have none)", leaf, limits)
                 continue
             if leaf[:1] not in MAY_START_JSON and len(leaf) <= limit:  # as check_leaf says, cheaper
-                add_problem(problems, number, NOT_JSON_START)
+                add_problem(problems, number, NOT_JSON_START, leaf, limits)
                 continue
             check = check_leaf(leaf if len(leaf) <= limit else leaf[: limit + 1], limits=limits)
             if check.seq is None:
-                add_problem(problems, number, check.problem or "unreadable entry")
+                add_problem(problems, number, check.problem or "unreadable entry", leaf, limits)
                 continue
             seq = check.seq
             if check.problem:

@@ -345,7 +345,8 @@ def _check_record_batch(
     for i, (seq, leaf) in enumerate(zip(col_seq, col_entry, strict=True)):
         number = row + i + 1
         if seq is None or leaf is None or seq < 0:
-            problems.append(Problem(number, "row has no seq or no entry", seq=None))
+            kept = [leaf[: limits.max_raw_line_bytes + 1]] if isinstance(leaf, bytes) else []
+            problems.append(Problem(number, "row has no seq or no entry", seq=None, raw=kept))
             continue
         check = check_leaf(leaf, limits=limits)
         if check.problem:

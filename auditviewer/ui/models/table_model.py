@@ -19,7 +19,6 @@ the character ⌛, which no commonly installed font draws (issue 13.12).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -33,12 +32,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from auditviewer.core.display import cell_text, json_text, plain_tooltip
+from auditviewer.core.display import cell_text, plain_tooltip
 from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
-from auditviewer.core.entry_schema import table_columns
 from auditviewer.core.resources_path import resource
-from auditviewer.core.summary import summarize
 from auditviewer.core.times import format_time
+from auditviewer.ui.models.table_rows import ENTRY_TABLE_COLUMNS, Row, copy_cell, rows_from_table
 
 PAGE_SIZE = 128
 MAX_PAGES = 128
@@ -55,9 +53,9 @@ COL_SEQ = 7
 # -- issue 14: the investigator's Tags column (star and tags; the note in its tooltip). Not the
 # log's: never from the store's rows, set by the case-work controller (ui/window/casework.py).
 COL_TAGS = 8
-#: Entry columns shown in a column of their own (the entry schema's ``own_table_column``),
-#: after Tags; none today: every entry column is in a composed cell or the JSON pane.
-ENTRY_TABLE_COLUMNS = table_columns()
+# Entry columns shown in a column of their own (table_rows.ENTRY_TABLE_COLUMNS, from the
+# entry schema's ``own_table_column``) come after Tags; none today: every entry column is
+# in a composed cell or the JSON pane.
 _FIRST_ENTRY_COL = COL_TAGS + 1
 COLUMN_COUNT = _FIRST_ENTRY_COL + len(ENTRY_TABLE_COLUMNS)
 
@@ -138,112 +136,6 @@ class WindowSource(Protocol):
     def count(self) -> int: ...
 
     def window(self, start: int, count: int) -> pa.Table: ...
-
-
-@dataclass(slots=True)
-class Row:
-    """One displayed entry, made from an Arrow row."""
-
-    seq: int
-    time_ms: int | None
-    time_text: str
-    event_type: str
-    actor: str
-    resource: str
-    title: str
-    summary: str
-    state: str | None
-    beyond_retention: bool
-    #: The stored texts of event type, actor, resource and title (what a copy holds).
-    raw: tuple[str, str, str, str] = ("", "", "", "")
-    #: The stored texts of the entry columns with a column of their own (ENTRY_TABLE_COLUMNS).
-    entry_texts: tuple[str, ...] = ()
-    #: The metadata columns' values (text, or JSON of an object or array; None: absent).
-    extra: tuple[str | None, ...] = ()
-
-
-def _get(columns: dict[str, list[Any]], name: str, i: int) -> Any:
-    col = columns.get(name)
-    return None if col is None else col[i]
-
-
-def _ms(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    ts = getattr(value, "timestamp", None)
-    if ts is not None:
-        try:
-            return int(value.timestamp() * 1000)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return None
-
-
-def _str(value: Any) -> str:
-    return "" if value is None else value if isinstance(value, str) else str(value)
-
-
-def copy_cell(text: str) -> str:
-    """A cell as copied: exact and safe, JSON string escapes without the quotes
-    (tabs, newlines, control, bidi and invisible characters as ``\\t``, ``\\n``,
-    ``\\uXXXX``; never cut)."""
-    return json_text(text)[1:-1]
-
-
-def rows_from_table(
-    table: pa.Table, *, utc: bool, retention_ms: int | None
-) -> list[Row]:
-    """Arrow rows to display rows; tolerant of the store's optional columns."""
-    columns = {name: table.column(name).to_pylist() for name in table.column_names}
-    meta_names: list[str] = []
-    while f"meta_{len(meta_names)}" in columns:
-        meta_names.append(f"meta_{len(meta_names)}")
-    out = []
-    for i in range(table.num_rows):
-        time_ms = _ms(_get(columns, "time_ms", i))
-        if time_ms is None:
-            time_ms = _ms(_get(columns, "time", i))
-        raw_time = _get(columns, "time_text", i)
-        event = _get(columns, "event_type", i)
-        if event is None:
-            event = " ".join(
-                str(p) for p in (_get(columns, "category", i), _get(columns, "action", i)) if p
-            )
-        actor = _get(columns, "actor", i)
-        if actor is None:
-            actor = _get(columns, "actor_email", i) or _get(columns, "actor_name", i) or ""
-        resource = _get(columns, "resource", i)
-        if resource is None:
-            resource = _get(columns, "resource_name", i) or _get(columns, "resource_id", i) or ""
-        title = _get(columns, "title", i)
-        if title is None:
-            title = _get(columns, "title_name", i) or ""
-        summary = _get(columns, "summary", i)
-        if summary is None:
-            summary = summarize(_get(columns, "metadata", i))
-        time_text = format_time(time_ms, utc) if time_ms is not None else str(raw_time or "")
-        out.append(
-            Row(
-                seq=int(_get(columns, "seq", i) or 0),
-                time_ms=time_ms,
-                time_text=time_text,
-                event_type=cell_text(event),
-                actor=cell_text(actor),
-                resource=cell_text(resource),
-                title=cell_text(title),
-                summary=cell_text(summary),
-                state=_get(columns, "state", i),
-                beyond_retention=(
-                    retention_ms is not None and time_ms is not None and time_ms < retention_ms
-                ),
-                raw=(_str(event), _str(actor), _str(resource), _str(title)),
-                entry_texts=tuple(_str(_get(columns, c.name, i)) for c in ENTRY_TABLE_COLUMNS),
-                extra=tuple(columns[name][i] for name in meta_names),
-            )
-        )
-    return out
 
 
 class EntryTableModel(QAbstractTableModel):
@@ -589,7 +481,7 @@ class EntryTableModel(QAbstractTableModel):
         if not 0 <= column < self.columnCount():
             return
         key = SORT_KEYS.get(column) or ("meta." + ".".join(self._meta[column - COLUMN_COUNT]))
-        if key in SORTABLE_KEYS:
+        if key in SORTABLE_KEYS or column >= COLUMN_COUNT:  # a metadata column sorts too
             self._sort_column = column
             self._sort_order = order
         self.sortRequested.emit(key, order == Qt.SortOrder.DescendingOrder)

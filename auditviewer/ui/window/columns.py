@@ -10,8 +10,10 @@ A metadata column is a key path: the session's views read it with every window
 (``Session.meta_columns`` → the store's ``window(meta=…)``, in the same query as
 the page), so its cost is a page's, never the log's; the table model shows it
 after the fixed columns (:meth:`EntryTableModel.set_meta_columns`). It filters
-like any cell ("Filter to this value" writes ``meta.<path>:value``); it does not
-sort (the store sorts by its own columns only: the status bar says so).
+like any cell ("Filter to this value" writes ``meta.<path>:value``) and sorts
+from its header like any column: the sort key ``meta.<path>`` becomes the store's
+``Sort(column="meta", path=…)`` (``workspace/store_session.py``), ordered by the
+value's text, entries without it last, ties in log order (``store/filters.py``).
 
 The columns are remembered per log (its origin; a plain export without one
 shares the key ``""``) in the settings as JSON, at most :data:`MAX_META_COLUMNS`

@@ -71,7 +71,7 @@ class FilteringController(Controller):
 
     def sort_requested(self, key: str, descending: bool) -> None:
         w = self.w
-        if key not in SORTABLE_KEYS:
+        if key not in SORTABLE_KEYS and not key.startswith("meta."):  # meta.<path>: its value
             # Summary is made for display, not stored: keep the current order.
             col = next((c for c, k in SORT_KEYS.items() if k == w.state.sort_key), COL_TIME)
             order = Qt.SortOrder.DescendingOrder if w.state.descending else Qt.SortOrder.AscendingOrder
@@ -79,8 +79,7 @@ class FilteringController(Controller):
             hh.blockSignals(True)
             hh.setSortIndicator(col, order)
             hh.blockSignals(False)
-            what = "A metadata column" if key.startswith("meta.") else "The Summary and Tags columns"
-            w.status(f"{what} cannot be sorted; sort by another column.")
+            w.status("The Summary and Tags columns cannot be sorted; sort by another column.")
             return
         self.set_state(w.state.with_(sort_key=key, descending=descending))
 

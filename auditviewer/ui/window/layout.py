@@ -212,6 +212,9 @@ class LayoutController(Controller):
         default, newest first), never the other way round (issue 13, defect 9)."""
         w = self.w
         column = next((c for c, key in SORT_KEYS.items() if key == w.state.sort_key), None)
+        if column is None:  # a metadata column's key, if it is shown
+            column = next((COLUMN_COUNT + i for i, path in enumerate(w.model.meta_columns())
+                           if "meta." + ".".join(path) == w.state.sort_key), None)
         if column is None:
             return
         order = Qt.SortOrder.DescendingOrder if w.state.descending else Qt.SortOrder.AscendingOrder

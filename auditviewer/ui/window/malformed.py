@@ -2,11 +2,14 @@
 
 A line that is not an entry has no row in the log (it never reaches the store: no
 seq, perhaps no JSON); its ``malformed_entry`` finding in the Integrity report
-names the file and line. Double-clicking that finding reads the line again
+names the file and line. Double-clicking that finding shows the line's bytes
+beside the finding: every byte visible, as JSON string escapes
+(:func:`auditviewer.core.display.json_text`), never interpreted. The bytes are
+those the reader handed on while loading (``Session.kept_lines``, at once, the
+file not read again); only a line past that bound is read again
 (:func:`auditviewer.workspace.raw_lines.read_raw_line`, on a thread of its own:
 a late line of a large file takes a while; a newer request or a closed workspace
-drops an older one) and shows it beside the finding: every byte visible, as JSON
-string escapes (:func:`auditviewer.core.display.json_text`), never interpreted.
+drops an older one).
 """
 
 from __future__ import annotations
@@ -93,6 +96,11 @@ class MalformedLines(Controller):
     def read(self, finding: Finding) -> None:
         self.generation += 1
         generation = self.generation
+        session = self.w.session
+        kept = session.kept_lines.get(str(finding.file), int(finding.line or 0)) if session else None
+        if kept is not None:  # handed on by the reader: nothing to read again
+            self._line_read(finding, kept, generation)
+            return
         paths = list(self.w.paths)
         self.w.status(f"Reading line {finding.line} of {shown(finding.file, 200)}…")
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from auditviewer.core.errors import InputError
+from auditviewer.core.limits import Limits
 from auditviewer.input.containers import open_container
-from auditviewer.workspace.raw_lines import Cancelled, read_raw_line
+from auditviewer.input.formats.batches import LeafBatch, Problem, make_batch
+from auditviewer.workspace.raw_lines import Cancelled, KeptLines, RawLine, read_raw_line
 
 LINES = [b'{"seq":0}', b"not json \x1b[31m", b"", b'{"seq":2}']
 
@@ -56,3 +58,22 @@ def test_a_file_not_among_the_inputs_or_a_cancelled_read(tmp_path: Path) -> None
         read_raw_line([str(single)], label_of(single, "e.jsonl"), 2, cancelled=lambda: True)
     with pytest.raises(InputError):
         read_raw_line([str(single)], label_of(single, "e.jsonl"), 0)
+
+
+def _batch(source: str, problems: list[Problem]) -> LeafBatch:
+    return make_batch(source, [], [], [], problems=problems)
+
+
+def test_kept_lines_keep_the_readers_bytes_within_the_bounds() -> None:
+    limits = Limits(max_raw_line_bytes=4, max_malformed_lines=3)
+    kept = KeptLines(limits)
+    kept.add_batch(_batch("a.jsonl", [
+        Problem(2, "not JSON", raw=[b"ab", b"abcdefgh"], count=2),  # lines 2 and 3 (3 cut: 5 bytes kept)
+        Problem(5, "seq mismatch", seq=7, raw=[b"no"]),  # an entry with a seq: not a malformed line
+    ]))
+    kept.add_batch(_batch("b.jsonl", [Problem(1, "blank", raw=[b""]), Problem(9, "x", raw=[b"past"])]))
+    assert len(kept) == 3  # the bound: b.jsonl line 9 was not kept
+    assert kept.get("a.jsonl", 2) == RawLine("a.jsonl", 2, b"ab", False)
+    assert kept.get("a.jsonl", 3) == RawLine("a.jsonl", 3, b"abcd", True)
+    assert kept.get("b.jsonl", 1) == RawLine("b.jsonl", 1, b"", False)
+    assert kept.get("a.jsonl", 5) is None and kept.get("b.jsonl", 9) is None

@@ -78,16 +78,15 @@ def test_a_seeded_page_without_the_columns_is_not_kept() -> None:
     assert not model.is_loaded(0)
 
 
-def test_sorting_a_meta_column_is_refused_and_keeps_the_order() -> None:
+def test_sorting_a_meta_column_asks_the_store_and_keeps_the_new_order() -> None:
     model = EntryTableModel()
     model.set_source(MetaSource(10))
     model.set_meta_columns((("plan",),))
     asked: list[tuple[str, bool]] = []
     model.sortRequested.connect(lambda key, desc: asked.append((key, desc)))
-    before = model.sort_state()
     model.sort(COLUMN_COUNT, Qt.SortOrder.AscendingOrder)
     assert asked == [("meta.plan", False)]
-    assert model.sort_state() == before
+    assert model.sort_state() == (COLUMN_COUNT, Qt.SortOrder.AscendingOrder)
 
 
 def test_columns_removed_at_the_end_are_removed_not_reset(qtbot: Any, qtmodeltester: Any) -> None:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMenu
 
 from auditviewer.query.sql import field_term, meta_field
@@ -153,6 +153,31 @@ def test_the_real_store_fills_a_metadata_column_in_the_windows_own_query(qtbot: 
     w.search.set_text("action:Update")
     qtbot.waitUntil(w.is_idle, timeout=30_000)
     assert getattr(w.model.source(), "meta", None) == (("branch",),)
+
+
+def test_a_metadata_column_sorts_the_log_by_its_value(qtbot: Any) -> None:
+    w = shown_window(qtbot, load_session)
+    with qtbot.waitSignal(w.loadFinished, timeout=60_000):
+        w.open_paths([str(VECTORS / "valid-jsonl")], trust=[VECTOR_KEY], remember=False)
+    qtbot.waitUntil(w.is_idle, timeout=30_000)
+    w.columns.add_meta_column(("branch",))
+    header = w.table.horizontalHeader()
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        header.setSortIndicator(COLUMN_COUNT, order)  # as a click on the header does
+        qtbot.waitUntil(w.is_idle, timeout=30_000)
+        assert w.state.sort_key == "meta.branch"
+        assert w.state.descending == (order == Qt.SortOrder.DescendingOrder)
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (COLUMN_COUNT, order)
+        source = w.model.source()
+        assert source is not None
+        table = source.window(0, w.model.rowCount())
+        values = table.column("meta_0").to_pylist()
+        present = [v for v in values if v is not None]
+        assert present and values[: len(present)] == present  # entries without one last
+        assert len(set(present)) > 1
+        assert present == sorted(present, reverse=order == Qt.SortOrder.DescendingOrder)
+        qtbot.waitUntil(lambda: w.model.is_loaded(0), timeout=10_000)
+        assert w.model.index(0, COLUMN_COUNT).data() == present[0]
 
 
 def test_widths_saved_beside_metadata_columns_come_back(qtbot: Any, window: MainWindow) -> None:

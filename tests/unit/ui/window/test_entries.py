@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QMenu
 
 from auditviewer.query.sql import field_term
 from auditviewer.ui.main_window import MainWindow
-from auditviewer.ui.models.table_model import COL_ACTOR, COL_EVENT, COL_SUMMARY, copy_cell
+from auditviewer.ui.models.table_model import COL_ACTOR, COL_EVENT, COL_SUMMARY
+from auditviewer.ui.models.table_rows import copy_cell
 from auditviewer.workspace.store_session import load_session
 from tests.helpers.vectors import VECTOR_KEY, VECTORS
 from tests.helpers.window import shown_window

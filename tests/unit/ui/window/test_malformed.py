@@ -41,6 +41,26 @@ def test_a_malformed_lines_finding_shows_its_raw_bytes(qtbot: Any, tmp_path: Pat
     dialog.close()
 
 
+def test_the_line_is_shown_from_what_the_reader_handed_on(qtbot: Any, tmp_path: Path) -> None:
+    key = signer()
+    leaves = [make_entry(i) for i in range(6)]
+    bundle = write_bundle(tmp_path / "b", leaves, checkpoint_sizes=[6], key=key,
+                          entry_lines=[*leaves[:3], BAD, *leaves[3:]])
+    w: MainWindow = shown_window(qtbot, load_session)
+    with qtbot.waitSignal(w.loadFinished, timeout=60_000):
+        w.open_paths([str(bundle)], trust=[key.verifier_string], remember=False)
+    qtbot.waitUntil(w.is_idle, timeout=30_000)
+    for path in bundle.rglob("*.jsonl*"):
+        path.unlink()  # the file is not read again: its bytes came with the finding's problem
+    model = w.integrity.findings_model
+    row = next(r for r in range(model.rowCount()) if model.finding(r).kind == "malformed_entry")
+    w.integrity.findings.activated.emit(model.index(row, 0))
+    dialog = w.malformed.dialog  # at once: no thread, no read
+    assert isinstance(dialog, RawLineDialog)
+    assert dialog.text.toPlainText() == json_text(BAD.decode("utf-8", errors="backslashreplace"))
+    dialog.close()
+
+
 def test_a_stale_read_is_dropped_when_another_workspace_opens(qtbot: Any, tmp_path: Path) -> None:
     w: MainWindow = shown_window(qtbot, load_session)
     w.malformed.generation = 5
