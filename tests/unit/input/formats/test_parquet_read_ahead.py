@@ -58,8 +58,8 @@ def test_a_threaded_read_gets_jobs_of_at_most_the_cap(tmp_path: Path, monkeypatc
     pq.write_table(table, path, row_group_size=20)
     sizes = [pq.ParquetFile(path).metadata.row_group(i).total_byte_size for i in range(n // 20)]
     expected = list(read_parquet_entries(path, label="e", workers=1))
-    # A cap of about two row groups: every job the threads read is at most three.
-    monkeypatch.setattr(parquet, "_MAX_JOB_BYTES", 2 * max(sizes))
+    # A cap of one row group: every job the threads read is at most two.
+    monkeypatch.setattr(parquet, "_MAX_JOB_BYTES", max(sizes))
     jobs: list[range] = []
     real = parquet._read_row_groups
 
@@ -70,7 +70,7 @@ def test_a_threaded_read_gets_jobs_of_at_most_the_cap(tmp_path: Path, monkeypatc
     monkeypatch.setattr(parquet, "_read_row_groups", recording)
     batches = list(read_parquet_entries(path, label="e", workers=2, parallel_min_bytes=0))
     if parquet.NATIVE is not None:
-        assert len(jobs) >= len(sizes) // 3 and max(len(r) for r in jobs) <= 3
+        assert len(jobs) >= len(sizes) // 2 and max(len(r) for r in jobs) <= 2
     assert pa.Table.from_batches([b.table for b in batches]).equals(
         pa.Table.from_batches([b.table for b in expected])
     )
