@@ -150,7 +150,8 @@ _JOBS_PER_WORKER = 4
 #: group): a job's batches are held whole until the loop takes them, and a few jobs are in
 #: flight (``parallel.thread_map``), so without this cap the read-ahead grew with the file:
 #: an eighth of a 10M-entry file (800 MB decoded) a job, 4.0-4.3 GiB peak RSS (issue 12).
-_MAX_JOB_BYTES = 64 * 1024 * 1024
+#: 64 MiB: 2.25-2.33 GiB; 32 MiB (one row group of 65,536 realistic entries): 2.19 GiB.
+_MAX_JOB_BYTES = 32 * 1024 * 1024
 
 
 def _job_ranges(sizes: list[int], jobs: int) -> list[range]:
