@@ -19,6 +19,7 @@ from typing import Any, Final
 import duckdb
 import pyarrow as pa
 
+from auditviewer.core.entry_schema import ENTRY_COLUMNS
 from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import json_pointer
 from auditviewer.store.connection import StoreConnection
@@ -34,6 +35,14 @@ _RID_BLOCK: Final = 65_536
 #: Metadata columns a window reads at most, and the characters kept of each value.
 MAX_META_COLUMNS: Final = 32
 META_CELL_CHARS: Final = 4_096
+#: Stored text columns a view sorts by rank: each distinct value's place among the
+#: column's distinct values (a join of a few rows), then the rows by (rank, rid), two
+#: integers, instead of by the text itself. Measured on 3M realistic entries, sort by
+#: ``actor_email`` (10 distinct values): 1.1 s against 2.4-2.8 s (issue 12). ``state``
+#: is not stored as shown (the report's ranges are laid over it): sorted as it reads.
+RANKED_SORT_COLUMNS: Final = frozenset(
+    {*(c.name for c in ENTRY_COLUMNS if c.kind != "time"), "source"}
+)
 
 
 @dataclass(frozen=True, eq=False, slots=True, kw_only=True)
@@ -131,7 +140,7 @@ class StoreViews(StoreConnection):
                     self._con.execute(
                         f"""
                         CREATE TEMP TABLE {name} AS
-                        SELECT rid FROM {rows} ORDER BY {self._order_keys(sort)}
+                        {self._sorted_rids(rows, sort)}
                         """,
                         [*params, *sort.params()],
                     )
@@ -146,6 +155,22 @@ class StoreViews(StoreConnection):
             while len(self._views) > self._max_views:
                 self.drop_view(self._views[min(self._views)])
             return view
+
+    def _sorted_rids(self, rows: str, sort: Sort) -> str:
+        """The SELECT of ``rows``' rids in ``sort`` order (see RANKED_SORT_COLUMNS)."""
+        if not self._in_seq_order or sort.column not in RANKED_SORT_COLUMNS:
+            return f"SELECT rid FROM {rows} ORDER BY {self._order_keys(sort)}"
+        column = sort.column  # from SORTABLE_COLUMNS, never from user text
+        direction = "DESC" if sort.descending else "ASC"
+        # Ranks over the whole table's values keep the order of any subset's.
+        return f"""
+            WITH ranks AS (
+                SELECT value, row_number() OVER (ORDER BY value) AS rank
+                FROM (SELECT DISTINCT {column} AS value FROM entries WHERE {column} IS NOT NULL)
+            )
+            SELECT matched.rid FROM {rows} AS matched LEFT JOIN ranks ON matched.{column} = ranks.value
+            ORDER BY ranks.rank {direction} NULLS LAST, matched.rid {direction}
+        """
 
     def _order_keys(self, sort: Sort) -> str:
         if not self._in_seq_order:
