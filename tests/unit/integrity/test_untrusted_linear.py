@@ -8,7 +8,7 @@ stay linear in the entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -18,27 +18,13 @@ from auditviewer.integrity.keys import parse_verifier_key
 from auditviewer.workspace import verification
 from auditviewer.workspace.inputs import open_workspace
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.chain_counting import count_folded_leaves
 
 ENTRIES = 10_000
 
 
 def _folded_leaves(folder: Path, keys: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    folded = [0]
-    real_extend = verify_module.extend
-
-    def counting_extend(head: bytes, hashes: Iterable[bytes | memoryview]) -> bytes:
-        hashes = list(hashes)
-        folded[0] += len(hashes)
-        return real_extend(head, hashes)
-
-    def counting_fold(head: bytes, hashes: Sequence[bytes]) -> bytes:
-        folded[0] += len(hashes)
-        return real_extend(head, hashes)  # the same head as the C fold; counted once
-
-    # Untrusted checkpoints are folded by _fold (C or Python), trusted intervals by
-    # extend when the C extension is not built.
-    monkeypatch.setattr(verify_module, "extend", counting_extend)
-    monkeypatch.setattr(verify_module, "_fold", counting_fold)
+    folded = count_folded_leaves(monkeypatch)
     workspace = open_workspace([folder])
     try:
         report = verification.verify_workspace(workspace, [parse_verifier_key(k) for k in keys])

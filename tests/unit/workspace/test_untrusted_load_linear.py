@@ -8,13 +8,11 @@ the viewer runs ``workspace/memory.py:verify_with_memory`` with a store behind i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
 
 from auditviewer.input.formats.batches import LeafBatch
-from auditviewer.integrity import verify as verify_module
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.store.store import Store
@@ -22,6 +20,7 @@ from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import store_rows
 from auditviewer.workspace.memory import verify_with_memory
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.chain_counting import count_folded_leaves
 
 ENTRIES = 10_000
 
@@ -30,22 +29,7 @@ def _load_counting(
     folder: Path, keys: list[VerifierKey], memory: CheckpointMemory, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[int, int, str]:
     """(leaf hashes folded, rows stored, report status) of one load as the viewer runs it."""
-    folded = [0]
-    real_extend = verify_module.extend
-
-    def counting_extend(head: bytes, hashes: Iterable[bytes | memoryview]) -> bytes:
-        hashes = list(hashes)
-        folded[0] += len(hashes)
-        return real_extend(head, hashes)
-
-    def counting_fold(head: bytes, hashes: Sequence[bytes]) -> bytes:
-        folded[0] += len(hashes)
-        return real_extend(head, hashes)  # the same head as the C fold; counted once
-
-    # Untrusted checkpoints are folded by _fold (C or Python), trusted intervals by
-    # extend when the C extension is not built.
-    monkeypatch.setattr(verify_module, "extend", counting_extend)
-    monkeypatch.setattr(verify_module, "_fold", counting_fold)
+    folded = count_folded_leaves(monkeypatch)
     workspace = open_workspace([folder])
     try:
         with Store() as store:
