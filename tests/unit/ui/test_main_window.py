@@ -13,6 +13,7 @@ from auditviewer.ui.main_window import MainWindow, make_settings
 from auditviewer.ui.models.table_model import COL_EVENT, COL_SEQ
 from auditviewer.ui.workers import JobContext
 from auditviewer.workspace.scopes import Scope
+from auditviewer.workspace.store_session import no_collection_while_loading
 from tests.helpers.fake_session import FakeSession
 from tests.helpers.vectors import VECTORS, verify_vector
 from tests.helpers.window import shown_window
@@ -21,8 +22,12 @@ ENTRIES = VECTORS / "valid-jsonl" / "entries" / "part-00000.jsonl"
 
 
 def fake_loader(paths: list[str], ctx: JobContext) -> FakeSession:
-    report, _ = verify_vector("valid-jsonl")
-    return FakeSession(ENTRIES, report)
+    # As the real loader (load_session): no cyclic collection on the worker thread while it
+    # loads. A collection there can free a previous test's Qt objects off the GUI thread,
+    # which crashed the process once (a segfault in a CI pass, in json.dumps below).
+    with no_collection_while_loading():
+        report, _ = verify_vector("valid-jsonl")
+        return FakeSession(ENTRIES, report)
 
 
 @pytest.fixture
