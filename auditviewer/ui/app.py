@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.about import APP_NAME
 from auditviewer.core.paths import APP
+from auditviewer.ui.gui_collection import GuiThreadCollector
 from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.widgets.workspace_tabs import WorkspaceTabs
 from auditviewer.ui.window.loading import jobs_running
@@ -47,6 +48,8 @@ def _app() -> QApplication:
         return app
     app = QApplication(sys.argv[:1])
     configure(app)
+    # Cycles are collected on this thread only, never on a loader's (gui_collection.py).
+    GuiThreadCollector(app).start()
     return app
 
 

@@ -147,6 +147,11 @@ def no_collection_while_loading() -> Iterator[None]:
                 gc.enable()
 
 
+def loading_now() -> bool:
+    """Whether any workspace is loading (see :func:`no_collection_while_loading`)."""
+    return _loading_count > 0
+
+
 class Context(Protocol):
     """What the worker hands the loader (see :class:`auditviewer.ui.workers.JobContext`)."""
 

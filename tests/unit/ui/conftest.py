@@ -26,6 +26,19 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     yield
 
 
+@pytest.fixture(autouse=True)
+def _collection_on_the_gui_thread(qapp: object) -> Iterator[None]:
+    """As the app does (ui/gui_collection.py): cycles are collected on the GUI thread only,
+    and what a test left is collected there before the next test's workers run."""
+    from auditviewer.ui.gui_collection import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
+    collector.deleteLater()
+
+
 # The offscreen platform plugin (CI, tests) warns about a capability it lacks;
 # that is the platform's limitation, not a fault of ours.
 _PLATFORM_NOISE = (r"This plugin does not support propagateSizeHints\(\)",)
