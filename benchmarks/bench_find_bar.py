@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,9 +30,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-find-"))
-    os.environ.setdefault("AUDITVIEWER_TRUST_STORE", str(tmp / "trusted.keys"))
-    os.environ.setdefault("AUDITVIEWER_CACHE_DIR", str(tmp / "cache"))
+    from benchmarks._isolation import isolate
+
+    tmp = isolate("bench-find-")  # never the person's settings or cache
 
     from PySide6.QtWidgets import QApplication, QTableView
 

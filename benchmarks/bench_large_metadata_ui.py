@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,10 +30,9 @@ def main() -> int:
     parser.add_argument("--select", type=int, default=20, help="entries to select one by one")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-large-"))
-    os.environ.setdefault("AUDITVIEWER_TRUST_STORE", str(tmp / "trusted.keys"))
-    os.environ.setdefault("AUDITVIEWER_CACHE_DIR", str(tmp / "cache"))
-    os.environ.setdefault("AUDITVIEWER_DATA_DIR", str(tmp / "data"))
+    from benchmarks._isolation import isolate
+
+    tmp = isolate("bench-large-")  # never the person's settings or cache
 
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication

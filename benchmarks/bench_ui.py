@@ -26,7 +26,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def main() -> int:
 
         faulthandler.dump_traceback_later(args.hang_dump, exit=True)
 
-    tmp = Path(tempfile.mkdtemp(prefix="auditviewer-bench-ui-"))
-    os.environ["AUDITVIEWER_TRUST_STORE"] = str(tmp / "trusted.keys")
-    os.environ["AUDITVIEWER_CACHE_DIR"] = str(tmp / "cache")
+    from benchmarks._isolation import isolate
+
+    tmp = isolate("auditviewer-bench-ui-")  # never the person's settings or cache
 
     from benchmarks._bundles import VERIFIER, write_big_bundle
 
