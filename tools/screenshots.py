@@ -292,7 +292,7 @@ def main() -> int:
     settle()
     picture = w.grab()
     painter = QPainter(picture)
-    # Where it opens on a real screen, under the ▾ (the offscreen screen is too small for it).
+    # Where it opens on a real screen, under the arrow (the offscreen screen is too small for it).
     corner = w.mapFromGlobal(button.mapToGlobal(button.rect().bottomRight()))
     painter.drawPixmap(QPoint(corner.x() - menu.width() + 1, corner.y() + 1), menu.grab())
     painter.end()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QInputMethodEvent, QKeyEvent, QTextCharFormat
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -121,14 +121,15 @@ class SearchBar(QWidget):
         self._draft = ""
         self.history_button = QToolButton(self)
         self.history_button.setObjectName("searchHistory")
-        self.history_button.setText("▾")
+        # An arrow drawn by the style, not a "▾" glyph: with a menu the style drew its own
+        # indicator beside the glyph, two arrows crammed into one small button.
+        self.history_button.setArrowType(Qt.ArrowType.DownArrow)
         self.history_button.setToolTip("Recent searches (Up/Down in the search field)")
         self.history_button.setAccessibleName("Recent searches")
         self.history_menu = QMenu(self.history_button)
         self.history_menu.setObjectName("searchHistoryMenu")
         self.history_menu.aboutToShow.connect(self._fill_history_menu)
-        self.history_button.setMenu(self.history_menu)
-        self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.history_button.clicked.connect(self._show_history_menu)
 
         self.error_label = QLabel(self)
         self.error_label.setObjectName("searchError")
@@ -219,6 +220,10 @@ class SearchBar(QWidget):
         self._walk = at
         self._timer.stop()
         self.edit.setText(self._draft if at == -1 else self._history[at])
+
+    def _show_history_menu(self) -> None:
+        """Opens the recent searches under the button (filled as it opens: ``aboutToShow``)."""
+        self.history_menu.popup(self.history_button.mapToGlobal(QPoint(0, self.history_button.height())))
 
     def _fill_history_menu(self) -> None:
         menu = self.history_menu

@@ -41,7 +41,11 @@ def _collection_on_the_gui_thread(qapp: object) -> Iterator[None]:
 
 # The offscreen platform plugin (CI, tests) warns about a capability it lacks;
 # that is the platform's limitation, not a fault of ours.
-_PLATFORM_NOISE = (r"This plugin does not support propagateSizeHints\(\)",)
+_PLATFORM_NOISE = (
+    r"This plugin does not support propagateSizeHints\(\)",
+    r"This plugin does not support raise\(\)",  # a popup menu shown
+    r"This plugin does not support grabbing the keyboard",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

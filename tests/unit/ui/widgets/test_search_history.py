@@ -46,3 +46,20 @@ def test_the_menu_lists_recent_searches_visibly_and_runs_one(qtbot: Any) -> None
     assert actions[0].text() == "evil⟨U+202E⟩ && co"  # visible; & is no accelerator
     actions[2].trigger()
     assert applied == ["actor:user1@*"] and bar.text() == "actor:user1@*"
+
+
+def test_the_history_button_is_one_drawn_arrow_that_opens_the_filled_menu(qtbot: Any) -> None:
+    bar = SearchBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_history(["actor:hana@*"])
+    # An arrow the style draws and no menu of the button's own: the style drew its menu
+    # indicator beside a "▾" glyph, two arrows in one small button.
+    assert bar.history_button.text() == "" and bar.history_button.menu() is None
+    assert bar.history_button.arrowType() == Qt.ArrowType.DownArrow
+    qtbot.mouseClick(bar.history_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(bar.history_menu.isVisible)
+    assert [a.text() for a in bar.history_menu.actions()] == ["actor:hana@*"]
+    below = bar.history_button.mapToGlobal(bar.history_button.rect().bottomLeft())
+    assert abs(bar.history_menu.pos().y() - below.y()) <= 2
+    bar.history_menu.close()
