@@ -31,6 +31,7 @@ from auditviewer.core.errors import InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import HashingReader, decompressed, iter_chunks, open_container
 from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.store.malformed import MalformedLine
 
 #: Bytes of a raw line kept (an entry is at most ``max_entry_bytes``; showing 64 KiB is enough).
 RAW_LINE_LIMIT = DEFAULT_LIMITS.max_raw_line_bytes
@@ -51,21 +52,26 @@ class KeptLines:
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self._limits = limits
         self._lines: dict[tuple[str, int], bytes] = {}
+        #: Each kept line's problem (the finding's words), by the same key.
+        self._reasons: dict[tuple[str, int], str] = {}
+        #: Every malformed line read (those past the bound counted, not kept).
+        self.seen = 0
         self._lock = threading.Lock()
 
     def add_batch(self, batch: LeafBatch) -> None:
         """Keep the bytes of ``batch``'s problems without a seq (while there is room)."""
-        room = self._limits.max_malformed_lines - len(self._lines)
-        if room <= 0 or not batch.problems:
+        if not batch.problems:
             return
         with self._lock:
             for problem in batch.problems:
                 if problem.seq is not None:
                     continue
+                self.seen += problem.count
                 for offset, data in enumerate(problem.raw):
                     if len(self._lines) >= self._limits.max_malformed_lines:
-                        return
+                        break
                     self._lines[(batch.source, problem.line + offset)] = data
+                    self._reasons[(batch.source, problem.line + offset)] = problem.message
 
     def get(self, label: str, line: int) -> RawLine | None:
         """Line ``line`` of the file labelled ``label``, if its bytes were kept."""
@@ -78,6 +84,29 @@ class KeptLines:
 
     def __len__(self) -> int:
         return len(self._lines)
+
+    @property
+    def not_kept(self) -> int:
+        """Malformed lines read but not kept (past ``max_malformed_lines``, or a reader that
+        hands on no bytes): counted, not listed."""
+        return max(0, self.seen - len(self._lines))
+
+    def rows(self) -> list[MalformedLine]:
+        """The kept lines as the store's malformed rows, in log order (files as first read, then line)."""
+        limit = self._limits.max_raw_line_bytes
+        with self._lock:
+            files = {label: i for i, label in enumerate(dict.fromkeys(label for label, _ in self._lines))}
+            keys = sorted(self._lines, key=lambda key: (files[key[0]], key[1]))
+            return [
+                MalformedLine(
+                    file=label,
+                    line=line,
+                    raw=self._lines[(label, line)][:limit],
+                    reason=self._reasons.get((label, line), "malformed entry"),
+                    cut=len(self._lines[(label, line)]) > limit,
+                )
+                for label, line in keys
+            ]
 
 
 class Cancelled(Exception):

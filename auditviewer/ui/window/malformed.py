@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.display import json_text
+from auditviewer.core.display import bytes_text
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.integrity.report import Finding
 from auditviewer.ui.window.base import Controller, shown
@@ -39,9 +39,8 @@ if TYPE_CHECKING:
 
 
 def raw_text(raw: RawLine) -> str:
-    """The bytes as one JSON string: escapes for control, invisible and non-UTF-8 bytes."""
-    text = json_text(raw.data.decode("utf-8", errors="backslashreplace"))
-    return text + ("\n… cut here: the line is longer" if raw.cut else "")
+    """The bytes escaped (:func:`bytes_text`: control, invisible and non-UTF-8 bytes)."""
+    return bytes_text(raw.data) + ("\n… cut here: the line is longer" if raw.cut else "")
 
 
 class RawLineDialog(QDialog):
