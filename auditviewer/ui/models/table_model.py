@@ -419,6 +419,8 @@ class EntryTableModel(QAbstractTableModel):
                 return "\n".join(bits)
             if col == COL_TIME and r.beyond_retention:
                 return RETENTION_TEXT
+            if col == COL_RESOURCE and r.malformed is not None:  # its file's whole label
+                return plain_tooltip(r.malformed.place)
             if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT) or col >= COLUMN_COUNT:
                 text = self._display(r, col)
                 return plain_tooltip(text) if text and len(text) > 40 else None

@@ -43,6 +43,11 @@ class MalformedCells:
         return f"{cell_text(self.file)} line {self.line:,}"
 
     @property
+    def short_place(self) -> str:
+        """``name line N``: the file's own name (the cell; ``place`` in its tooltip)."""
+        return f"{cell_text(self.file.replace(chr(92), '/').rsplit('/', 1)[-1])} line {self.line:,}"
+
+    @property
     def text(self) -> str:
         """The bytes escaped, whole (:func:`bytes_text`): what the pane shows and a copy holds."""
         return bytes_text(self.raw) + ("…" if self.cut else "")
@@ -180,7 +185,7 @@ def _malformed_row(columns: dict[str, list[Any]], i: int) -> Row:
         time_text="",
         event_type=MALFORMED_EVENT,
         actor="",
-        resource=cells.place,
+        resource=cells.short_place,
         title="",
         summary=cell_text(gist),
         state=MALFORMED,
