@@ -117,7 +117,8 @@ class CaseworkController(Controller):
         w.refresher.resultReady.connect(self._result)
         w.loadFinished.connect(self._load_finished)
         w.sessionReady.connect(self._session_installed)
-        w.table.selectionModel().currentRowChanged.connect(lambda *_: (self.show_current(), self.update_actions()))
+        w.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_current())
+        w.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
         w.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.update_actions()
 
