@@ -39,13 +39,14 @@ class MalformedCells:
 
     @property
     def place(self) -> str:
-        """``file line N``, the file label made safe to show."""
-        return f"{cell_text(self.file)} line {self.line:,}"
+        """``line N of file``, the file label made safe to show (the line first: a cut label
+        never hides it)."""
+        return f"line {self.line:,} of {cell_text(self.file)}"
 
     @property
     def short_place(self) -> str:
-        """``name line N``: the file's own name (the cell; ``place`` in its tooltip)."""
-        return f"{cell_text(self.file.replace(chr(92), '/').rsplit('/', 1)[-1])} line {self.line:,}"
+        """``line N of name``: the file's own name (the cell; ``place`` in its tooltip)."""
+        return f"line {self.line:,} of {cell_text(self.file.replace(chr(92), '/').rsplit('/', 1)[-1])}"
 
     @property
     def text(self) -> str:

@@ -364,6 +364,7 @@ class MetadataPane(QWidget):
         self.notice.setVisible(False)
         self.title.setText("Malformed line")
         self.subtitle.setText(f"{place}  ·  {visible(reason)}")
+        self.subtitle.setToolTip(plain_tooltip(f"{place}\n{reason}"))
         self.tree_model.clear()
         self.diff.set_entry(None)
         self._show_entry_tabs(False)
@@ -381,6 +382,8 @@ class MetadataPane(QWidget):
     def _show_entry_tabs(self, entry: bool) -> None:
         """An entry has Changes, Tree and JSON; a malformed line only its bytes."""
         was_entry = self.tabs.isTabVisible(TAB_TREE)
+        if not was_entry:
+            self.subtitle.setToolTip("")  # the line's, not the next entry's
         self.tabs.setTabVisible(TAB_CHANGES, entry)
         self.tabs.setTabVisible(TAB_TREE, entry)
         self.tabs.setTabText(TAB_TEXT, "JSON" if entry else "Raw line")

@@ -78,9 +78,9 @@ def test_a_malformed_row_shows_its_place_and_escaped_bytes(session: StoreSession
     shown = {col: model.data(model.index(row, col)) for col in range(model.columnCount())}
     assert shown[COL_SEQ] == "—" and shown[COL_TIME] == "" and shown[COL_EVENT] == MALFORMED_EVENT
     assert shown[COL_STATE] == "⊘"
-    assert shown[COL_RESOURCE] == "part-00000.jsonl line 4"
+    assert shown[COL_RESOURCE] == "line 4 of part-00000.jsonl"
     tip = model.data(model.index(row, COL_RESOURCE), Qt.ItemDataRole.ToolTipRole)
-    assert "/b/entries/part-00000.jsonl line 4" in tip  # the whole label
+    assert "line 4 of /" in tip and tip.endswith("/b/entries/part-00000.jsonl</p>")  # the whole label
     summary = shown[COL_SUMMARY]
     assert "\x1b" not in summary and "\u202e" not in summary and "\ufffd" not in summary
     assert "\\u001b[2J" in summary and "\\u202e" in summary and "\\xff\\xfe" in summary
