@@ -159,3 +159,16 @@ def test_past_the_limit_the_rest_is_counted_and_the_window_says_so(qtbot: Any, t
     settle(qtbot, w)
     assert w.model.rowCount() == 3 + DEFAULT_LIMITS.max_malformed_lines
     assert "50 more counted in the report but not listed" in w.status_label.full_text()
+
+
+def test_find_reaches_it_and_facets_timeline_and_scope_count_entries_only(qtbot: Any, window: MainWindow) -> None:
+    w = window
+    w.find_bar.open("oops")  # find without filtering reads the row's cells, escaped text and all
+    assert w.find_bar.find_next() == malformed_row(w)
+    w.find_bar.close_find()
+    facet = w.category_facet.model
+    assert sum(facet.count_of(v) for v in facet.values()) == ENTRIES
+    assert sum(count for _, count in w.timeline._bins) == ENTRIES  # no time: not charted
+    root = w.scope_tree.scope_model.index(0, 0)
+    assert w.scope_tree.scope_model.index(0, 1).data() in (str(ENTRIES), f"{ENTRIES:,}")
+    assert root.isValid()
