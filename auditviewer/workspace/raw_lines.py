@@ -8,8 +8,9 @@ load (at most ``Limits.max_malformed_lines`` lines in all), by file label and
 line, and the viewer shows a finding's line from there without reading the
 file again. Only a line past that bound is read again, by :func:`read_raw_line`.
 
-A line that is not an entry never reaches the store (it has no seq, and may not be
-JSON), so the viewer would have nothing to show for it but the finding's words.
+A line that is not an entry never reaches the store's ``entries`` (it has no seq, and may
+not be JSON): the kept lines go to a side table of their own
+(:meth:`KeptLines.rows` → ``store/malformed.py``), listed as rows after the entries.
 :func:`read_raw_line` finds the file by the label the finding names (the label
 the workspace gave it while loading, :meth:`Container.label`), streams it through
 the same bounded readers (zip members, gzip inflation under the ratio and size
