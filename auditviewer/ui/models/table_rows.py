@@ -5,7 +5,10 @@ keeps per row of a cached page (a page of 128 rows at a time, never all rows), a
 :func:`rows_from_table` turns one Arrow page into them, tolerant of the store's optional
 columns (metadata columns ``meta_0``…, entry-schema columns with a column of their own).
 Every text from the entry goes through :mod:`auditviewer.core.display` here, once per
-page, so the model's ``data()`` only picks fields. Split out of ``table_model.py``
+page, so the model's ``data()`` only picks fields. A malformed line's row (``state``
+``malformed``, no seq: ``store/malformed.py``) is a :class:`Row` with ``seq`` None and its
+:class:`MalformedCells`; its bytes reach a cell only escaped
+(:func:`~auditviewer.core.display.bytes_text`). Split out of ``table_model.py``
 (which stays the Qt adapter: columns, pages, sorting, roles).
 """
 

@@ -26,6 +26,10 @@ Copies are exact and safe: a value or path is copied as JSON in which every
 control, bidi or invisible character is a ``\\uXXXX`` escape
 (:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
 
+A malformed line's row (not an entry) is shown by :meth:`MetadataPane.set_malformed`: its
+own verdict, its file and line, and one "Raw line" tab with its bytes escaped; no tree, no
+changes, nothing coloured as JSON.
+
 The tree's menu offers "Add as column" on a node under ``metadata``
 (:attr:`MetadataPane.addColumnRequested`, its key path; the window's columns
 controller, ``ui/window/columns.py``, adds the ``meta.<path>`` column).
