@@ -126,7 +126,9 @@ def publish_malformed(store: Store, kept: KeptLines, notices: list[str]) -> None
     ``notices`` how many were counted but not kept (past ``Limits.max_malformed_lines``)."""
     store.set_malformed_lines(kept.rows())
     if kept.not_kept:
-        notices.append(
-            f"{kept.seen:,} malformed lines: {len(kept):,} listed after the entries, "
-            f"{kept.not_kept:,} more counted in the report but not listed (limit max_malformed_lines)"
-        )
+        why = []
+        if kept.past_limit:
+            why.append(f"{kept.past_limit:,} more counted in the report but not listed (limit max_malformed_lines)")
+        if kept.without_bytes:
+            why.append(f"{kept.without_bytes:,} row(s) of a plain export whose bytes are not kept: in the report only")
+        notices.append(f"{kept.seen:,} malformed lines: {len(kept):,} listed after the entries, " + "; ".join(why))

@@ -57,6 +57,8 @@ class KeptLines:
         self._reasons: dict[tuple[str, int], str] = {}
         #: Every malformed line read (those past the bound counted, not kept).
         self.seen = 0
+        #: Of those, lines whose reader handed on no bytes (a plain export's rows): not listed.
+        self.without_bytes = 0
         self._lock = threading.Lock()
 
     def add_batch(self, batch: LeafBatch) -> None:
@@ -68,6 +70,8 @@ class KeptLines:
                 if problem.seq is not None:
                     continue
                 self.seen += problem.count
+                if not problem.raw:
+                    self.without_bytes += problem.count
                 for offset, data in enumerate(problem.raw):
                     if len(self._lines) >= self._limits.max_malformed_lines:
                         break
@@ -91,6 +95,11 @@ class KeptLines:
         """Malformed lines read but not kept (past ``max_malformed_lines``, or a reader that
         hands on no bytes): counted, not listed."""
         return max(0, self.seen - len(self._lines))
+
+    @property
+    def past_limit(self) -> int:
+        """Malformed lines not kept because ``max_malformed_lines`` were kept already."""
+        return max(0, self.not_kept - self.without_bytes)
 
     def rows(self) -> list[MalformedLine]:
         """The kept lines as the store's malformed rows, in log order (files as first read, then line)."""

@@ -11,9 +11,10 @@ import pytest
 from auditviewer.core.domain import MALFORMED
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.formats.batches import Problem, make_batch
+from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import store_session
-from auditviewer.workspace.malformed_view import WithMalformed, row_to_keep
+from auditviewer.workspace.malformed_view import WithMalformed, publish_malformed, row_to_keep
 from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.session import FilterState
 from auditviewer.workspace.store_session import StoreSession, load_session
@@ -131,7 +132,18 @@ def test_kept_lines_in_log_order_with_their_reasons() -> None:
         ("z.jsonl", 9, "not JSON"), ("a.jsonl", 2, "blank line"), ("a.jsonl", 3, "blank line")
     ]
     assert (rows[0].raw, rows[0].cut) == (b"abcd", True)
-    assert (kept.seen, kept.not_kept) == (6, 3)
+    assert (kept.seen, kept.not_kept, kept.past_limit, kept.without_bytes) == (6, 3, 3, 0)
+    plain = make_batch("export.json", [], [], [], problems=[Problem(4, "row is a JSON list, not an object")])
+    kept.add_batch(plain)  # a plain export's reader hands on no bytes: counted, not listed, said so
+    assert (kept.seen, kept.not_kept, kept.past_limit, kept.without_bytes) == (7, 4, 3, 1)
+    notices: list[str] = []
+    store = Store()
+    publish_malformed(store, kept, notices)
+    assert store.malformed_total() == 3
+    assert notices == [
+        "7 malformed lines: 3 listed after the entries, 3 more counted in the report but not listed "
+        "(limit max_malformed_lines); 1 row(s) of a plain export whose bytes are not kept: in the report only"
+    ]
 
 
 def test_a_reused_database_is_proven_and_shows_this_runs_malformed_rows(
