@@ -42,7 +42,7 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
 
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from auditviewer.ui.app import demo_paths
@@ -192,7 +192,22 @@ def main() -> int:
     w.show_report()
     shot(w, "plain-export")
 
-    # Find without filtering: matches tinted, the current one selected.
+    # Malformed lines as rows (issue 13, defect 8): after the entries, ⊘, their bytes escaped.
+    leaves = [make_entry(i) for i in range(200)]
+    hostile = b'{"seq":149, "note":\x1b[2J "\xe2\x80\xaerevoked" \xff\xfe}'
+    lines = [*leaves[:149], hostile, *leaves[149:180], b' ' + leaves[180], *leaves[180:]]
+    broken = write_bundle(tmp / "malformed", leaves, checkpoint_sizes=[200], key=key, entry_lines=lines)
+    w.open_paths([str(broken)], trust=[key.verifier_string], remember=False)
+    print("malformed:", wait_loaded(w))
+    w.table.sortByColumn(COL_SEQ, Qt.SortOrder.AscendingOrder)
+    idle(w)
+    w.show_entry_pane()
+    last = w.model.rowCount() - 2
+    w.table.selectRow(last)
+    w.table.scrollToBottom()
+    idle(w)
+    shot(w, "malformed-row")
+
     w.open_demo()
     print("demo:", wait_loaded(w))
     w.find_bar.open("dragon-prod")

@@ -117,6 +117,10 @@ def run_query(
             progress.erase()
         for notice in loaded.notices:  # where the database went (cache limit, memory fallback)
             print(f"auditviewer: note: {visible(notice)}", file=sys.stderr)
+        # Lines that are not entries (spec §2) are never printed: their bytes stay unread here.
+        if any(f.kind == "malformed_entry" and f.seq is None for f in loaded.report.findings):
+            print("auditviewer: note: some lines of the entry files are not entries (malformed; "
+                  "`auditviewer verify` names each): query lists entries only", file=sys.stderr)
         store = loaded.store
         # The annotations of this log, for tag:, starred:, note: and annotated:.
         notes = publish_annotations(store, loaded.workspace.origin)

@@ -231,3 +231,19 @@ def json_text(value: object, *, compact: bool = True) -> str:
     if text.isascii() and text.isprintable():  # DEL (U+007F) is ASCII and not printable
         return text
     return _JSON_UNSAFE.sub(_json_escape_match, text)
+
+
+_SURROGATE_BYTE = re.compile(r"(\\\\)|\\udc([89a-f][0-9a-f])")
+
+
+def bytes_text(data: bytes) -> str:
+    """Bytes that may not be UTF-8 (a line that is not an entry) as one line that is exact
+    and safe to show: :func:`json_text`'s string escapes without the quotes (newlines,
+    control, bidi and invisible characters as ``\\n``, ``\\uXXXX``) and each byte that is
+    not UTF-8 as ``\\xNN``, so every byte is visible and none is interpreted."""
+    text = json_text(data.decode("utf-8", errors="surrogateescape"))[1:-1]
+    if "\\udc" not in text:
+        return text
+    # Undecodable bytes came in as lone surrogates U+DC80..U+DCFF (escaped by json_text):
+    # each back to its byte's value; an escaped backslash before "udc…" is left alone.
+    return _SURROGATE_BYTE.sub(lambda m: m.group(1) or f"\\x{m.group(2)}", text)

@@ -30,6 +30,9 @@ VERIFIED = "verified"
 FAILED = "failed"
 UNVERIFIED = "unverified"
 STATES = (VERIFIED, FAILED, UNVERIFIED)
+#: Not an entry's state: a row of the log that is a malformed line, not an entry (spec §2;
+#: ``store/malformed.py``). Never verified; the query language's ``status:malformed``.
+MALFORMED = "malformed"
 
 #: The dashboard keeps this many days; older entries may exist only in exports.
 DASHBOARD_RETENTION_DAYS = 90

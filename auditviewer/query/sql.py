@@ -38,7 +38,7 @@ __all__ = [
 # Text match columns per field, from the entry schema: a field naming two
 # columns (actor: actor_email, actor_name) matches either.
 _TEXT_FIELDS: dict[str, tuple[str, ...]] = query_fields()
-STATUSES = ("verified", "failed", "unverified")
+STATUSES = ("verified", "failed", "unverified", "malformed")  # malformed: a line, not an entry
 #: The investigator's annotations (the store's small table, ``store/annotations.py``):
 #: ``tag:``, ``starred:``, ``note:`` and ``annotated:`` join it by seq.
 ANNOTATIONS_TABLE = "casework.annotations"

@@ -121,8 +121,9 @@ class StoreConnection:
             self._con.execute("SET checkpoint_threshold = '1000 GiB'")
             # The investigator's annotations, in a database of their own (store/annotations.py).
             from auditviewer.store.annotations import ATTACH_ANNOTATIONS
+            from auditviewer.store.malformed import ATTACH_MALFORMED
 
-            for statement in ATTACH_ANNOTATIONS:
+            for statement in (*ATTACH_ANNOTATIONS, *ATTACH_MALFORMED):
                 self._con.execute(statement)
         except duckdb.Error as exc:
             self._con.close()

@@ -103,6 +103,7 @@ from auditviewer.store.ingest import (
     parts_by_bytes,
     valid_utf8,
 )
+from auditviewer.store.malformed import MalformedLine, StoreMalformed
 from auditviewer.store.schema import (
     CREATE_ENTRIES,
     DATABASE_FORMAT,
@@ -131,6 +132,7 @@ __all__ = [
     "AnnotationRow",
     "Filter",
     "Histogram",
+    "MalformedLine",
     "ResourceNode",
     "ResourceScope",
     "ScopeTree",
@@ -143,7 +145,7 @@ __all__ = [
 ]
 
 
-class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates, StoreAnnotations):
+class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates, StoreAnnotations, StoreMalformed):
     """One workspace database. Load with :meth:`append` and :meth:`finish`."""
 
     def __init__(

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.ui.models.table_model import PAGE_SIZE
+from auditviewer.workspace.malformed_view import RowKey, row_to_keep
 from auditviewer.workspace.scopes import ResourceCount
 from auditviewer.workspace.session import FilterState, Session, ViewSource
 
@@ -58,7 +59,7 @@ def compute(
     parts: frozenset[str],
     request: int = 0,
     stale: Any = None,
-    keep_seq: int | None = None,
+    keep_seq: RowKey | None = None,
 ) -> ViewResult:
     """Run the queries for ``state``; ``stale()`` True stops early (result discarded)."""
     result = ViewResult(request=request, state=state)
@@ -73,7 +74,7 @@ def compute(
             result.facets["tags"] = list(session.tag_counts(state))  # the investigator's (issue 14)
             result.total = session.total()
             if keep_seq is not None:
-                result.keep_row = result.view.row_of_seq(keep_seq)
+                result.keep_row = row_to_keep(result.view, keep_seq)  # a seq, or a malformed line's place
             if getattr(result.view, "threaded", False):
                 count = result.view.count()
                 wanted = {0} if result.keep_row is None else {0, result.keep_row // PAGE_SIZE}
@@ -122,7 +123,7 @@ class _QueryWorker(QObject):
         state: FilterState,
         parts: frozenset[str],
         request: int,
-        keep_seq: int | None,
+        keep_seq: RowKey | None,
     ) -> None:
         if request != self._latest[0]:
             # A newer request is queued behind this one: skip the work.
@@ -182,7 +183,7 @@ class Refresher(QObject):
         state: FilterState,
         parts: frozenset[str] = ALL_PARTS,
         *,
-        keep_seq: int | None = None,
+        keep_seq: RowKey | None = None,
     ) -> int:
         with self._lock:
             self._latest[0] += 1

@@ -8,8 +8,9 @@ load (at most ``Limits.max_malformed_lines`` lines in all), by file label and
 line, and the viewer shows a finding's line from there without reading the
 file again. Only a line past that bound is read again, by :func:`read_raw_line`.
 
-A line that is not an entry never reaches the store (it has no seq, and may not be
-JSON), so the viewer would have nothing to show for it but the finding's words.
+A line that is not an entry never reaches the store's ``entries`` (it has no seq, and may
+not be JSON): the kept lines go to a side table of their own
+(:meth:`KeptLines.rows` → ``store/malformed.py``), listed as rows after the entries.
 :func:`read_raw_line` finds the file by the label the finding names (the label
 the workspace gave it while loading, :meth:`Container.label`), streams it through
 the same bounded readers (zip members, gzip inflation under the ratio and size
@@ -31,6 +32,7 @@ from auditviewer.core.errors import InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.input.containers import HashingReader, decompressed, iter_chunks, open_container
 from auditviewer.input.formats.batches import LeafBatch
+from auditviewer.store.malformed import MalformedLine
 
 #: Bytes of a raw line kept (an entry is at most ``max_entry_bytes``; showing 64 KiB is enough).
 RAW_LINE_LIMIT = DEFAULT_LIMITS.max_raw_line_bytes
@@ -51,21 +53,30 @@ class KeptLines:
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self._limits = limits
         self._lines: dict[tuple[str, int], bytes] = {}
+        #: Each kept line's problem (the finding's words), by the same key.
+        self._reasons: dict[tuple[str, int], str] = {}
+        #: Every malformed line read (those past the bound counted, not kept).
+        self.seen = 0
+        #: Of those, lines whose reader handed on no bytes (a plain export's rows): not listed.
+        self.without_bytes = 0
         self._lock = threading.Lock()
 
     def add_batch(self, batch: LeafBatch) -> None:
         """Keep the bytes of ``batch``'s problems without a seq (while there is room)."""
-        room = self._limits.max_malformed_lines - len(self._lines)
-        if room <= 0 or not batch.problems:
+        if not batch.problems:
             return
         with self._lock:
             for problem in batch.problems:
                 if problem.seq is not None:
                     continue
+                self.seen += problem.count
+                if not problem.raw:
+                    self.without_bytes += problem.count
                 for offset, data in enumerate(problem.raw):
                     if len(self._lines) >= self._limits.max_malformed_lines:
-                        return
+                        break
                     self._lines[(batch.source, problem.line + offset)] = data
+                    self._reasons[(batch.source, problem.line + offset)] = problem.message
 
     def get(self, label: str, line: int) -> RawLine | None:
         """Line ``line`` of the file labelled ``label``, if its bytes were kept."""
@@ -78,6 +89,34 @@ class KeptLines:
 
     def __len__(self) -> int:
         return len(self._lines)
+
+    @property
+    def not_kept(self) -> int:
+        """Malformed lines read but not kept (past ``max_malformed_lines``, or a reader that
+        hands on no bytes): counted, not listed."""
+        return max(0, self.seen - len(self._lines))
+
+    @property
+    def past_limit(self) -> int:
+        """Malformed lines not kept because ``max_malformed_lines`` were kept already."""
+        return max(0, self.not_kept - self.without_bytes)
+
+    def rows(self) -> list[MalformedLine]:
+        """The kept lines as the store's malformed rows, in log order (files as first read, then line)."""
+        limit = self._limits.max_raw_line_bytes
+        with self._lock:
+            files = {label: i for i, label in enumerate(dict.fromkeys(label for label, _ in self._lines))}
+            keys = sorted(self._lines, key=lambda key: (files[key[0]], key[1]))
+            return [
+                MalformedLine(
+                    file=label,
+                    line=line,
+                    raw=self._lines[(label, line)][:limit],
+                    reason=self._reasons.get((label, line), "malformed entry"),
+                    cut=len(self._lines[(label, line)]) > limit,
+                )
+                for label, line in keys
+            ]
 
 
 class Cancelled(Exception):

@@ -69,6 +69,7 @@ from auditviewer.workspace.loading import (
     remove_database,
     store_rows,
 )
+from auditviewer.workspace.malformed_view import WithMalformed, publish_malformed
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ALL, ResourceCount
@@ -314,13 +315,13 @@ class StoreSession(SessionAnnotations):
         # Counted afresh while loading; once finished, counted once more and kept.
         if self._total is None or not self._counts_final:
             final = self.finished
-            self._total = self.store.total_count()
+            self._total = self.store.total_count() + self.store.malformed_total()  # rows, as shown
             self._counts_final = final
         return self._total
 
-    def view(self, state: FilterState) -> StoreView:
-        view = self.store.create_view(self.to_filter(state), sort=self.sort_of(state))
-        return StoreView(self.store, view, self.meta_columns)
+    def view(self, state: FilterState) -> WithMalformed:
+        view = self.store.create_view(self.to_filter(state), sort=self.sort_of(state))  # malformed lines after:
+        return WithMalformed(StoreView(self.store, view, self.meta_columns), self.store, view.filter)
 
     def sort_of(self, state: FilterState) -> Sort:
         """The store's order for the window's sort key: a column's, or a metadata
@@ -627,6 +628,7 @@ def _fill_session(
         entries_read(stored, expected, force=True)
     ctx.progress("Storing", 0, 0, force=True)
     finish_store(opened, report)
+    publish_malformed(store, session.kept_lines, session.notices)
     session.report = report
     session.finished = True
     if not announced.is_set():

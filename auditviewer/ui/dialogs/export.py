@@ -113,10 +113,13 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
         source: Callable[[], Any] | None = None,
         annotations: Any = None,
+        malformed: Callable[[], int] | None = None,
     ) -> None:
         """``source()`` builds what the export reads (an ``ExportSource``; called off the GUI
         thread, it may take a second per million entries); by default the session's own.
-        ``annotations`` (the log's case notes, an ``ExportAnnotations``): offered to go with it."""
+        ``annotations`` (the log's case notes, an ``ExportAnnotations``): offered to go with it.
+        ``malformed()`` (off the GUI thread): the malformed lines the filter shows, which an export
+        leaves out (they are not entries); the plan says how many."""
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle(title)
@@ -128,6 +131,8 @@ class ExportDialog(QDialog):
         self.error: str | None = None
         self._source: Any = None
         self._make_source: Callable[[], Any] = source if source is not None else lambda: session.export_source()
+        self._malformed = malformed
+        self.malformed_left_out = 0
         self._worker: Worker | None = None
         self._thread: QThread | None = None
         self._handlers: tuple[Callable[[Any], None], Callable[[str], None], Callable[[], None]] = (
@@ -339,24 +344,28 @@ class ExportDialog(QDialog):
         self.warnings_label.hide()
         self.failed_note.hide()
         make_source, filt, fmt = self._make_source, self.filter, self.choice.fmt
-        have = self._source
+        have, malformed = self._source, self._malformed
 
-        def job(ctx: JobContext) -> tuple[Any, ExportPlan]:
+        def job(ctx: JobContext) -> tuple[Any, ExportPlan, int]:
             source = have if have is not None else make_source()
             ctx.check()
-            return source, plan_export(source, filter=filt, fmt=fmt)  # type: ignore[arg-type]
+            plan = plan_export(source, filter=filt, fmt=fmt)  # type: ignore[arg-type]
+            return source, plan, malformed() if malformed is not None else 0
 
         self._run(job, self._planned, self._plan_failed, lambda: None)
 
     def _planned(self, result: Any) -> None:
-        source, plan = result
+        source, plan, self.malformed_left_out = result
         self._source = source
         self.plan = plan
         if not self.path_edit.text().strip():
             folder = self._last_folder()
             name = suggest_name(source, fmt=plan.format)
             self.path_edit.setText(with_suffix(str(Path(folder) / name), self.choice.suffix))
-        self.summary_label.setText("\n".join(plan_lines(plan)))
+        left_out = self.malformed_left_out
+        self.summary_label.setText("\n".join([*plan_lines(plan), *([
+            f"Left out: {left_out:,} malformed line{'s' if left_out != 1 else ''} the view shows "
+            "(not entries: no seq, nothing to prove; see the report's findings)"] if left_out else [])]))
         warnings = list(plan.warnings)
         if plan.entries == 0:
             warnings.insert(0, "No entry matches the current filter: there is nothing to export.")

@@ -33,7 +33,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from auditviewer.core.display import cell_text, plain_tooltip
-from auditviewer.core.domain import FAILED, UNVERIFIED, VERIFIED
+from auditviewer.core.domain import FAILED, MALFORMED, UNVERIFIED, VERIFIED
 from auditviewer.core.resources_path import resource
 from auditviewer.core.times import format_time
 from auditviewer.ui.models.table_rows import ENTRY_TABLE_COLUMNS, Row, copy_cell, rows_from_table
@@ -110,13 +110,15 @@ TAGS_TEXT = "Your case work (tags ★ and notes): the investigator's, not part o
 SEQ_ROLE = int(Qt.ItemDataRole.UserRole) + 40
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 41  # the row's dict (for copying)
 
-STATE_BADGE = {VERIFIED: "✔", FAILED: "✖", UNVERIFIED: "◐"}
+STATE_BADGE = {VERIFIED: "✔", FAILED: "✖", UNVERIFIED: "◐", MALFORMED: "⊘"}
 STATE_TEXT = {
     VERIFIED: "Verified: proven by a trusted checkpoint",
     FAILED: "Failed: does not match the signed checkpoints",
     UNVERIFIED: "Unverified: no trusted checkpoint covers this entry",
+    # A row that is not an entry (store/malformed.py): never verified, never green.
+    MALFORMED: "Malformed: this line is not an entry (spec §2), so nothing in it is verified",
 }
-STATE_COLOUR = {VERIFIED: "#2e7d32", FAILED: "#c62828", UNVERIFIED: "#b26a00"}
+STATE_COLOUR = {VERIFIED: "#2e7d32", FAILED: "#c62828", UNVERIFIED: "#b26a00", MALFORMED: "#6a1b9a"}
 RETENTION_TEXT = "Older than the dashboard's 90-day retention at export time"
 RETENTION_ICON = "retention.svg"
 _icons: dict[str, QIcon] = {}
@@ -305,8 +307,8 @@ class EntryTableModel(QAbstractTableModel):
         if self._count:
             self.dataChanged.emit(self.index(0, COL_TAGS), self.index(self._count - 1, COL_TAGS))
 
-    def annotation_of(self, seq: int) -> tuple[str, str]:
-        return self._annotations.get(seq, ("", ""))
+    def annotation_of(self, seq: int | None) -> tuple[str, str]:
+        return ("", "") if seq is None else self._annotations.get(seq, ("", ""))
 
     def set_retention_cutoff(self, ms: int | None) -> None:
         """Entries before ``ms`` are beyond the dashboard's retention."""
@@ -386,7 +388,7 @@ class EntryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMN_TITLES[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == COL_STATE:
-            return "Integrity: ✔ verified, ✖ failed, ◐ unverified; hourglass: beyond retention"
+            return "Integrity: ✔ verified, ✖ failed, ◐ unverified, ⊘ malformed line; hourglass: beyond retention"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return COLUMN_NAMES[section]
         return None
@@ -417,6 +419,8 @@ class EntryTableModel(QAbstractTableModel):
                 return "\n".join(bits)
             if col == COL_TIME and r.beyond_retention:
                 return RETENTION_TEXT
+            if col == COL_RESOURCE and r.malformed is not None:  # its file's whole label
+                return plain_tooltip(r.malformed.place)
             if col in (COL_SUMMARY, COL_RESOURCE, COL_ACTOR, COL_TITLE, COL_EVENT) or col >= COLUMN_COUNT:
                 text = self._display(r, col)
                 return plain_tooltip(text) if text and len(text) > 40 else None
@@ -468,7 +472,7 @@ class EntryTableModel(QAbstractTableModel):
         if col == COL_SUMMARY:
             return r.summary
         if col == COL_SEQ:
-            return str(r.seq)
+            return "—" if r.seq is None else str(r.seq)  # a malformed line has no seq
         if col == COL_TAGS:
             tags, notes = self.annotation_of(r.seq)
             return cell_text(f"{tags} ✎" if notes and tags else "✎" if notes else tags)
@@ -498,7 +502,7 @@ class EntryTableModel(QAbstractTableModel):
             r = self.row(row, wait=True)
             if r is None:
                 continue
-            lines.append("\t".join(copy_cell(self._stored(r, c)) for c in columns))
+            lines.append("\t".join(self._copied(r, c) for c in columns))
         return "\n".join(lines) + "\n"
 
     def cell_as_copied(self, row: int, column: int) -> str | None:
@@ -506,7 +510,14 @@ class EntryTableModel(QAbstractTableModel):
         r = self.row(row, wait=True)
         if r is None or not 0 <= column < self.columnCount():
             return None
-        return copy_cell(self._stored(r, column))
+        return self._copied(r, column)
+
+    def _copied(self, r: Row, c: int) -> str:
+        """A cell as copied: :func:`copy_cell` of its stored text; a malformed line's
+        Summary is its bytes, escaped as bytes are (``MalformedCells.text``), once."""
+        if r.malformed is not None and c == COL_SUMMARY:
+            return r.malformed.text
+        return copy_cell(self._stored(r, c))
 
     def _stored(self, r: Row, c: int) -> str:
         """What a copy of cell ``c`` holds: the stored text, not the cell's display."""
@@ -516,6 +527,8 @@ class EntryTableModel(QAbstractTableModel):
             return (r.extra[at] or "") if at < len(r.extra) else ""
         if c == COL_STATE:
             return r.state or ""
+        if r.malformed is not None and c in (COL_SEQ, COL_TIME):
+            return ""  # a malformed line has neither
         if c == COL_TIME:
             return format_time(r.time_ms, self._utc, millis=True) or r.time_text
         if c in raw_index:

@@ -26,6 +26,10 @@ Copies are exact and safe: a value or path is copied as JSON in which every
 control, bidi or invisible character is a ``\\uXXXX`` escape
 (:func:`auditviewer.core.display.json_text`); "Copy entry" copies the stored text.
 
+A malformed line's row (not an entry) is shown by :meth:`MetadataPane.set_malformed`: its
+own verdict, its file and line, and one "Raw line" tab with its bytes escaped; no tree, no
+changes, nothing coloured as JSON.
+
 The tree's menu offers "Add as column" on a node under ``metadata``
 (:attr:`MetadataPane.addColumnRequested`, its key path; the window's columns
 controller, ``ui/window/columns.py``, adds the ``meta.<path>`` column).
@@ -83,7 +87,14 @@ VERDICT_STYLE = {
     "verified": ("✔ verified", "#2e7d32", "#ffffff"),
     "failed": ("✖ failed verification", "#c62828", "#ffffff"),
     "unverified": ("◐ unverified", "#8d6e00", "#ffffff"),
+    # A malformed line's row (store/malformed.py): not an entry, never verified.
+    "malformed": ("⊘ malformed line: not an entry", "#6a1b9a", "#ffffff"),
 }
+#: The JSON tab's head when the row is a malformed line (its bytes follow, escaped).
+NOT_JSON_HEAD = (
+    "Not an entry: this line is malformed (spec §2), so it is not read as JSON and nothing in it is "
+    "verified. Its bytes as read, escaped (\\n, \\uXXXX, \\xNN for a byte that is not UTF-8):"
+)
 
 
 def pretty_json(value: Any) -> str:
@@ -262,6 +273,7 @@ class MetadataPane(QWidget):
     def clear(self) -> None:
         self._entry = None
         self._leaf = None
+        self._show_entry_tabs(True)
         self.verdict.setText("")
         self.notice.setText("")
         self.title.setText("")
@@ -320,6 +332,7 @@ class MetadataPane(QWidget):
         ``notice`` an app note beside it (never data)."""
         self._entry = entry
         self._leaf = leaf
+        self._show_entry_tabs(True)
         self._set_verdict(state)
         self.notice.setText(notice or "")
         self.notice.setVisible(bool(notice))
@@ -342,6 +355,46 @@ class MetadataPane(QWidget):
         if self.tabs.currentIndex() == TAB_CHANGES and not self.diff.has_changes():
             self.tabs.setCurrentIndex(TAB_TREE)
         self._update_buttons()
+
+    def set_malformed(self, place: str, reason: str, text: str) -> None:
+        """Show a malformed line's row (not an entry): ``place`` (its file and line, made
+        safe), its ``reason``, and its bytes as ``text``, already escaped
+        (:func:`auditviewer.core.display.bytes_text`): no tree, no changes, never coloured
+        as JSON; past :data:`TEXT_LIMIT` characters cut (a copy of its row's Summary holds all)."""
+        self._entry = None
+        self._leaf = None
+        self._set_verdict("malformed")
+        self.notice.setText("")
+        self.notice.setVisible(False)
+        self.title.setText("Malformed line")
+        self.subtitle.setText(f"{place}  ·  {visible(reason)}")
+        self.subtitle.setToolTip(plain_tooltip(f"{place}\n{reason}"))
+        self.tree_model.clear()
+        self.diff.set_entry(None)
+        self._show_entry_tabs(False)
+        self.show_all_button.hide()
+        self.highlighter.setDocument(None)
+        cut = len(text) > TEXT_LIMIT
+        self._wrap(QPlainTextEdit.LineWrapMode.NoWrap if cut else QPlainTextEdit.LineWrapMode.WidgetWidth)
+        tail = f"\n… the first {TEXT_LIMIT:,} of {len(text):,} characters" if cut else ""
+        self.text.setPlainText(f"{NOT_JSON_HEAD}\n\n{text[:TEXT_LIMIT]}{tail}")
+        for w in (self.header, self.subtitle, self.tabs, self.buttons):
+            w.setVisible(True)
+        self.placeholder.setVisible(False)
+        self._update_buttons()
+
+    def _show_entry_tabs(self, entry: bool) -> None:
+        """An entry has Changes, Tree and JSON; a malformed line only its bytes."""
+        was_entry = self.tabs.isTabVisible(TAB_TREE)
+        if not was_entry:
+            self.subtitle.setToolTip("")  # the line's, not the next entry's
+        self.tabs.setTabVisible(TAB_CHANGES, entry)
+        self.tabs.setTabVisible(TAB_TREE, entry)
+        self.tabs.setTabText(TAB_TEXT, "JSON" if entry else "Raw line")
+        if not entry:
+            self.tabs.setCurrentIndex(TAB_TEXT)
+        elif not was_entry:
+            self.tabs.setCurrentIndex(TAB_TREE)
 
     def _set_verdict(self, state: str | None) -> None:
         style = VERDICT_STYLE.get(state or "")

@@ -44,6 +44,7 @@ Words and "phrases" match anywhere in an entry's text.
   seq:100..200   seq:>=1000      seq ranges and comparisons
   time:2026-09-01   time:>=2026-09-01T12:00
   status:failed                  verified, failed or unverified
+  status:malformed               lines that are not entries (listed last)
   tag:exfil-*  starred:yes  note:public  annotated:no   your case notes
   a b   a OR b   -a   (a OR b) c AND (implied), OR, NOT, grouping
 

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 
 #: Entries one change may annotate (a selection beyond it is refused, with a message).
 MAX_ANNOTATE = 10_000
+#: Why the actions are off on a malformed line's row (annotations are kept by an entry's seq).
+NOT_ANNOTATABLE = "A malformed line is not an entry: it has no seq, so it cannot be starred, tagged or noted."
 
 
 class CaseworkController(Controller):
@@ -116,6 +118,8 @@ class CaseworkController(Controller):
         w.loadFinished.connect(self._load_finished)
         w.sessionReady.connect(self._session_installed)
         w.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_current())
+        w.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
+        w.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.update_actions()
 
     def _action(self, text: str, keys: Any, slot: Any) -> QAction:
@@ -180,8 +184,12 @@ class CaseworkController(Controller):
 
     def update_actions(self) -> None:
         ready = self.w.session is not None and self.notes is not None
+        malformed = ready and self.malformed_selected()
         for action in (self.star_action, self.tags_action, self.note_action):
-            action.setEnabled(ready)
+            action.setEnabled(ready and not malformed)
+            action.setStatusTip(NOT_ANNOTATABLE if malformed else "")
+        if malformed:
+            self.w.status(NOT_ANNOTATABLE)
         self.undo_action.setEnabled(ready)
         self.searches.save_search_action.setEnabled(self.w.session is not None)
         self.evidence.update_actions()
@@ -225,6 +233,18 @@ class CaseworkController(Controller):
 
     # -- the selection ---------------------------------------------------------------
 
+    def malformed_selected(self) -> bool:
+        """A malformed line's row is selected (or current): a view lists them after its
+        entries (``WithMalformed.entries`` rows), so the rows' places say it."""
+        w = self.w
+        first = getattr(w.model.source(), "entries", None)
+        if not isinstance(first, int) or first >= w.model.rowCount():
+            return False
+        selection = w.table.selectionModel().selection()
+        if any(selection.at(i).bottom() >= first for i in range(selection.size())):
+            return True
+        return w.table.currentIndex().isValid() and w.table.currentIndex().row() >= first
+
     def selected_seqs(self) -> list[int] | None:
         """The seqs of the selected rows (the current one if none), None past :data:`MAX_ANNOTATE`."""
         w = self.w
@@ -240,7 +260,7 @@ class CaseworkController(Controller):
         seqs = []
         for row in sorted(rows):
             r = w.model.row(row, wait=True)
-            if r is not None:
+            if r is not None and r.seq is not None:  # a malformed line's row has none
                 seqs.append(r.seq)
         return sorted(set(seqs))
 
@@ -412,7 +432,7 @@ class CaseworkController(Controller):
         w = self.w
         index = w.table.currentIndex()
         row = w.model.row(index.row(), wait=True) if index.isValid() and w.session is not None else None
-        if row is None:
+        if row is None or row.seq is None:  # no row, or a malformed line's (no annotations)
             self.panel.set_annotations(None, [])
             w.right.setTabText(w.right.indexOf(self.panel), "Case notes")
             return

@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from auditviewer.core.about import APP_NAME
+from auditviewer.core.domain import MALFORMED
 from auditviewer.query.sql import field_term, meta_field
 from auditviewer.store.views import META_CELL_CHARS
 from auditviewer.ui.models.table_model import (
@@ -27,6 +28,7 @@ from auditviewer.ui.models.table_model import (
     COLUMN_COUNT,
 )
 from auditviewer.ui.window.base import Controller, menu_text
+from auditviewer.workspace.malformed_view import RowKey
 from auditviewer.workspace.scopes import Scope
 
 
@@ -43,6 +45,15 @@ class EntriesController(Controller):
             return None
         return w.model.seq_at(idx.row())
 
+    def selected_key(self) -> RowKey | None:
+        """The current row to keep selected across views: an entry's seq, or a malformed
+        line's (file, line)."""
+        idx = self.w.table.currentIndex()
+        r = self.w.model.row(idx.row()) if idx.isValid() else None
+        if r is None:
+            return None
+        return (r.malformed.file, r.malformed.line) if r.malformed is not None else r.seq
+
     def current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         w = self.w
         session = w.session
@@ -51,9 +62,13 @@ class EntriesController(Controller):
             return
         if not self.restoring and w.right.currentWidget() is w.integrity:
             w.right.setCurrentWidget(w.pane)  # a row chosen: show it, not the report
-        seq = w.model.seq_at(current.row())
-        if seq is None:
-            return  # its page is on the way; page_loaded comes back here
+        r = w.model.row(current.row())
+        if r is None or r.seq is None:
+            if r is not None and r.malformed is not None:  # a malformed line: its bytes, at once
+                self.generation += 1  # an entry on its way is no longer wanted
+                w.pane.set_malformed(r.malformed.place, r.malformed.reason, r.malformed.text)
+            return  # else its page is on the way; page_loaded comes back here
+        seq = r.seq
         self.generation += 1
         if session.threaded:
             w.fetcher.entry(session, seq, self.generation)
@@ -66,7 +81,7 @@ class EntriesController(Controller):
         if current.isValid() and first <= current.row() <= last:
             on_pane = w.pane.entry()
             seq = w.model.seq_at(current.row())
-            if on_pane is None or on_pane.get("seq") != seq:
+            if seq is None or on_pane is None or on_pane.get("seq") != seq:
                 self.current_row_changed(current, QModelIndex())
 
     @Slot(int, object, int)
@@ -121,6 +136,8 @@ class EntriesController(Controller):
         r = self.w.model.row(row, wait=True)
         if r is None:
             return None
+        if r.malformed is not None:  # a malformed line has no fields: only its status
+            return field_term("status", MALFORMED, exclude=exclude) if column == COL_STATE else None
         fields = {COL_EVENT: ("event", r.raw[0]), COL_ACTOR: ("actor", r.raw[1]),
                   COL_RESOURCE: ("resource", r.raw[2]), COL_TITLE: ("title", r.raw[3]),
                   COL_SEQ: ("seq", str(r.seq)), COL_STATE: ("status", r.state or "")}

@@ -74,7 +74,8 @@ class ExportController(Controller):
         filt = session.to_filter(state)
         self.close_dialog()
         dialog = ExportDialog(session, filt, title=title, settings=w.settings, parent=w,
-                              source=lambda: self.source_of(session), annotations=w.casework.export_notes())
+                              source=lambda: self.source_of(session), annotations=w.casework.export_notes(),
+                              malformed=lambda: session.store.malformed_count(filt))
         self.dialog = dialog
         dialog.open()
         return dialog

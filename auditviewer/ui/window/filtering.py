@@ -19,6 +19,7 @@ from auditviewer.integrity.report_html import CLAIMED_ORGANIZATION
 from auditviewer.ui.models.table_model import COL_TIME, SORT_KEYS, SORTABLE_KEYS
 from auditviewer.ui.refresher import ALL_PARTS, ViewResult
 from auditviewer.ui.window.base import Controller, claimed_organization, shown
+from auditviewer.workspace.malformed_view import RowKey
 from auditviewer.workspace.scopes import ALL, Scope
 from auditviewer.workspace.session import FilterState
 
@@ -29,7 +30,7 @@ class FilteringController(Controller):
     #: Rows of the workspace as the last view counted them.
     total = 0
     _shown_state: FilterState | None = None
-    _keep_seq: int | None = None
+    _keep_seq: RowKey | None = None
     _select_first = False
 
     def set_state(self, state: FilterState) -> None:
@@ -130,7 +131,7 @@ class FilteringController(Controller):
         w = self.w
         if w.session is None:
             return
-        self._keep_seq = w.entries.selected_seq()
+        self._keep_seq = w.entries.selected_key()  # a seq, or a malformed line's (file, line)
         w.refresher.request(w.session, w.state, parts, keep_seq=self._keep_seq)
 
     def forget_shown(self) -> None:

@@ -1,9 +1,9 @@
 """A malformed line's raw bytes, from its finding (issue 13, defect 8, in part).
 
-A line that is not an entry has no row in the log (it never reaches the store: no
-seq, perhaps no JSON); its ``malformed_entry`` finding in the Integrity report
+A line that is not an entry is a row of the log after the entries (``store/malformed.py``)
+when its bytes were kept; its ``malformed_entry`` finding in the Integrity report
 names the file and line. Double-clicking that finding shows the line's bytes
-beside the finding: every byte visible, as JSON string escapes
+beside the finding (a line past the kept bound included): every byte visible, as JSON string escapes
 (:func:`auditviewer.core.display.json_text`), never interpreted. The bytes are
 those the reader handed on while loading (``Session.kept_lines``, at once, the
 file not read again); only a line past that bound is read again
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditviewer.core.display import json_text
+from auditviewer.core.display import bytes_text
 from auditviewer.core.errors import AuditViewerError
 from auditviewer.integrity.report import Finding
 from auditviewer.ui.window.base import Controller, shown
@@ -39,9 +39,8 @@ if TYPE_CHECKING:
 
 
 def raw_text(raw: RawLine) -> str:
-    """The bytes as one JSON string: escapes for control, invisible and non-UTF-8 bytes."""
-    text = json_text(raw.data.decode("utf-8", errors="backslashreplace"))
-    return text + ("\n… cut here: the line is longer" if raw.cut else "")
+    """The bytes escaped (:func:`bytes_text`: control, invisible and non-UTF-8 bytes)."""
+    return bytes_text(raw.data) + ("\n… cut here: the line is longer" if raw.cut else "")
 
 
 class RawLineDialog(QDialog):

@@ -45,3 +45,16 @@ def test_json_text_escapes_delete_too() -> None:
     assert json_text({"a": "x\x7fy"}) == '{"a":"x\\u007fy"}'
     assert json_text({"a": "x\x7fy"}, compact=False) == '{"a": "x\\u007fy"}'
     assert json.loads(json_text(["\x7f\u202e"])) == ["\x7f\u202e"]
+
+
+def test_bytes_text_shows_every_byte_and_acts_on_none() -> None:
+    from auditviewer.core.display import bytes_text
+
+    assert bytes_text(b'{"a": 1}') == '{\\"a\\": 1}'  # JSON string escapes, no quotes around
+    hostile = b"\x1b[2J\x07\xe2\x80\xae\xff\xfe\r\n\t"
+    text = bytes_text(hostile)
+    assert text == "\\u001b[2J\\u0007\\u202e\\xff\\xfe\\r\\n\\t"
+    assert text.isascii() and text.isprintable()
+    assert bytes_text("é€".encode()) == "é€"  # readable UTF-8 stays readable
+    assert bytes_text(b"\\udc80") == "\\\\udc80"  # a backslash in the line is not a byte escape
+    assert bytes_text(b"\xed\xb2\x80") == "\\xed\\xb2\\x80"  # an encoded surrogate is not UTF-8

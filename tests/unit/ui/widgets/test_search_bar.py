@@ -67,3 +67,11 @@ def test_help_toggles(qtbot: Any) -> None:
     assert not bar.help_label.isVisible()
     bar.help_button.click()
     assert bar.help_label.isVisible()
+
+
+def test_the_help_names_every_status_the_language_takes() -> None:
+    from auditviewer.query.sql import STATUSES
+    from auditviewer.ui.widgets.search_bar import SYNTAX_HELP
+
+    assert "status:malformed" in SYNTAX_HELP
+    assert all(status in SYNTAX_HELP for status in STATUSES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditviewer.core.display import json_text
+from auditviewer.core.display import bytes_text
 from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.window.malformed import RawLineDialog
 from auditviewer.workspace.store_session import load_session
@@ -35,7 +35,7 @@ def test_a_malformed_lines_finding_shows_its_raw_bytes(qtbot: Any, tmp_path: Pat
     dialog = w.malformed.dialog
     assert isinstance(dialog, RawLineDialog)
     text = dialog.text.toPlainText()
-    assert text == json_text(BAD.decode("utf-8", errors="backslashreplace"))
+    assert text == bytes_text(BAD)
     assert "\x1b" not in text and "\\u001b[2J" in text  # every byte visible, nothing acted on
     assert "Line 4" in dialog.windowTitle()
     dialog.close()
@@ -57,7 +57,7 @@ def test_the_line_is_shown_from_what_the_reader_handed_on(qtbot: Any, tmp_path: 
     w.integrity.findings.activated.emit(model.index(row, 0))
     dialog = w.malformed.dialog  # at once: no thread, no read
     assert isinstance(dialog, RawLineDialog)
-    assert dialog.text.toPlainText() == json_text(BAD.decode("utf-8", errors="backslashreplace"))
+    assert dialog.text.toPlainText() == bytes_text(BAD)
     dialog.close()
 
 
