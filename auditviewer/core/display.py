@@ -234,14 +234,18 @@ def json_text(value: object, *, compact: bool = True) -> str:
 
 
 _SURROGATE_BYTE = re.compile(r"(\\\\)|\\udc([89a-f][0-9a-f])")
+# One escape at a time, left to right (so an escaped backslash before a quote stays one).
+_ESCAPE_PAIR = re.compile(r"\\(.)")
 
 
 def bytes_text(data: bytes) -> str:
     """Bytes that may not be UTF-8 (a line that is not an entry) as one line that is exact
-    and safe to show: :func:`json_text`'s string escapes without the quotes (newlines,
-    control, bidi and invisible characters as ``\\n``, ``\\uXXXX``) and each byte that is
-    not UTF-8 as ``\\xNN``, so every byte is visible and none is interpreted."""
+    and safe to show: :func:`json_text`'s string escapes without the quotes around (newlines,
+    control, bidi and invisible characters as ``\\n``, ``\\uXXXX``; a quote as itself) and
+    each byte that is not UTF-8 as ``\\xNN``, so every byte is visible and none is interpreted."""
     text = json_text(data.decode("utf-8", errors="surrogateescape"))[1:-1]
+    # A quote needs no escape outside a JSON string: a line that is almost JSON reads as written.
+    text = _ESCAPE_PAIR.sub(lambda m: '"' if m.group(1) == '"' else m.group(0), text)
     if "\\udc" not in text:
         return text
     # Undecodable bytes came in as lone surrogates U+DC80..U+DCFF (escaped by json_text):

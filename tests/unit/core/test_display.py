@@ -50,7 +50,8 @@ def test_json_text_escapes_delete_too() -> None:
 def test_bytes_text_shows_every_byte_and_acts_on_none() -> None:
     from auditviewer.core.display import bytes_text
 
-    assert bytes_text(b'{"a": 1}') == '{\\"a\\": 1}'  # JSON string escapes, no quotes around
+    assert bytes_text(b'{"a": 1}') == '{"a": 1}'  # quotes read as written
+    assert bytes_text(b'\\"') == '\\\\"'  # a backslash before a quote: still one backslash escaped
     hostile = b"\x1b[2J\x07\xe2\x80\xae\xff\xfe\r\n\t"
     text = bytes_text(hostile)
     assert text == "\\u001b[2J\\u0007\\u202e\\xff\\xfe\\r\\n\\t"
