@@ -34,6 +34,7 @@ again, and a leaf only by hashing it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -88,6 +89,9 @@ class OpenedStore:
     #: The file: reused (set aside by :func:`rebuild` when it fails its proof), or
     #: being built (removed if loading fails: nothing partial is left behind).
     path: Path | None = None
+    #: The shared file for this content (not a temporary or private one): sealed after
+    #: loading, so that the next opening may reuse it without a proof (workspace/seal.py).
+    shared: bool = False
 
     @property
     def on_disk(self) -> bool:
@@ -107,7 +111,7 @@ class OpenedStore:
         return self.read.add
 
 
-def content_key(workspace: Workspace) -> str:
+def content_key(workspace: Workspace, *, hash_listed: bool = False) -> str:
     """SHA-256 over every input file's name and content, plus the formats' versions.
 
     An entry file its manifest lists (with its size as listed) counts by the
@@ -117,6 +121,11 @@ def content_key(workspace: Workspace) -> str:
     database: a reused one must still prove it holds exactly the rows this run
     read and verified (:func:`prove_reused`), whatever its name; a file whose bytes
     differ from its manifest gives other rows, fails that proof, and is rebuilt.
+
+    ``hash_listed``: such a file is hashed too, and counts by the SHA-256 of its
+    bytes in the listed form: the key is the same only if every file still has the
+    bytes its manifest lists (a sealed workspace is reused on this, without a proof:
+    ``workspace/seal.py``).
     """
     digest = hashlib.sha256(f"auditviewer {__version__} db{DATABASE_FORMAT}\n".encode())
     declared = {
@@ -127,14 +136,17 @@ def content_key(workspace: Workspace) -> str:
     for container in workspace.containers:
         for name in container.names():
             listed = declared.get((id(container), name))
-            if listed is not None and listed[1] == container.size(name):
+            if listed is not None and listed[1] == container.size(name) and not hash_listed:
                 digest.update(f"{name}\0listed {listed[0]}\n".encode())
                 continue
             file_digest = hashlib.sha256()
             with container.open_raw(name) as raw:
                 while chunk := raw.read(CHUNK):
                     file_digest.update(chunk)
-            digest.update(f"{name}\0{file_digest.hexdigest()}\n".encode())
+            if listed is not None and listed[1] == container.size(name):
+                digest.update(f"{name}\0listed {file_digest.hexdigest()}\n".encode())
+            else:
+                digest.update(f"{name}\0{file_digest.hexdigest()}\n".encode())
     return digest.hexdigest()
 
 
@@ -245,20 +257,27 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
             )
         else:
             if store.stored_key() == choice.key:
-                return OpenedStore(store, True, choice.key, notices, path=path)
+                return OpenedStore(store, True, choice.key, notices, path=path, shared=True)
             store.close()
             set_aside(path)
             notices.append("the cached workspace database belonged to other content; rebuilt")
-    return _fresh(path, choice.key, notices)
+    return _fresh(path, choice.key, notices, shared=True)
 
 
-def _fresh(path: Path, key: str, notices: list[str]) -> OpenedStore:
+def _fresh(path: Path, key: str, notices: list[str], *, shared: bool = False) -> OpenedStore:
     try:
         path.unlink(missing_ok=True)
-        return OpenedStore(Store(database=path), False, key, notices, path=path)
+        _remove_seal(path)
+        return OpenedStore(Store(database=path), False, key, notices, path=path, shared=shared)
     except (StoreError, OSError) as exc:
         notices.append(f"cannot create the workspace database in {path.parent} ({exc}); kept in memory")
         return OpenedStore(Store(), False, None, notices)
+
+
+def _remove_seal(path: Path) -> None:
+    """A database's seal goes when its file is rebuilt or set aside: it names other bytes."""
+    with contextlib.suppress(OSError):
+        path.with_name(path.name + cache_folder.SEAL_SUFFIX).unlink(missing_ok=True)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -274,6 +293,7 @@ def private_database(folder: Path | None = None) -> Path:
 def set_aside(path: Path) -> Path | None:
     """Move a damaged database file out of the way (kept for inspection); None if impossible."""
     target = path.with_name(path.name + f".damaged-{uuid.uuid4().hex[:8]}")
+    _remove_seal(path)
     try:
         os.replace(path, target)
         wal = path.with_name(path.name + ".wal")
@@ -564,4 +584,4 @@ def rebuild(opened: OpenedStore, reason: str) -> OpenedStore:
         f"the cached workspace database did not match the files ({reason}); "
         + (f"set aside as {aside.name} and rebuilt" if aside else "rebuilt")
     )
-    return _fresh(path, key, notices)
+    return _fresh(path, key, notices, shared=opened.shared)
