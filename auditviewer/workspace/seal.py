@@ -110,8 +110,6 @@ HEADER = b"auditviewer-seal 1 "
 #: Findings after which the content key is not the inputs' digest (a listed file's
 #: bytes were not as listed), or a file was not read whole: never sealed.
 _UNSEALABLE_FINDINGS = frozenset({"file_hash_mismatch", "missing_file"})
-#: Reading the database file to hash it.
-_CHUNK = 8 * 1024 * 1024
 
 
 def seal_path(database: Path) -> Path:
@@ -411,13 +409,10 @@ def _identity(info: os.stat_result) -> tuple[int, ...]:
 
 def file_digest(path: Path) -> tuple[str, int, tuple[int, ...]]:
     """SHA-256 of a file's bytes, its size, and its identity when it was opened."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
         before = os.fstat(handle.fileno())
-        size = 0
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+        digest = hashlib.file_digest(handle, "sha256")
+        size = handle.tell()
         after = os.fstat(handle.fileno())
     if _identity(before) != _identity(after):
         raise OSError(f"{path} changed while it was hashed")
