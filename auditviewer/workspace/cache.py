@@ -29,7 +29,13 @@ the two take one core each where two are free; on the shared 2-core machine the
 project is measured on, the warm reopen took as long either way (6.1-6.3 s: wall
 time equalled CPU time) for 150-170 MB more peak RSS. It cannot cost less and
 stay sound: a display column is only known to be its text's by deriving it
-again, and a leaf only by hashing it.
+again, and a leaf only by hashing it — without another trust anchor. That anchor
+is the *seal* (:mod:`auditviewer.workspace.seal`): a MAC keyed by a secret
+beside the trust store over the inputs' bytes, the file's bytes, the keys, the
+remembered checkpoints fed and the report; a sealed file is reopened read-only
+with its report, neither verified nor proven again. The proof here is the path
+for everything else (no seal, a seal that does not hold), which seals the file
+again.
 """
 
 from __future__ import annotations
