@@ -424,3 +424,19 @@ def test_a_sealed_file_opened_read_only_cannot_be_written(bundle: Path, on_disk:
         assert store.total_count() == ROWS
     finally:
         store.close()
+
+
+def test_a_zipped_bundle_is_sealed_and_its_members_hashed(tmp_path: Path, on_disk: Path) -> None:
+    import zipfile
+
+    folder = write_bundle(tmp_path / "b", [make_entry(i) for i in range(ROWS)], checkpoint_sizes=[16, VERIFIED], key=KEY)
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder).as_posix())
+    with load([archive], [KEY.verifier]) as first:
+        assert not first.sealed
+    with load([archive], [KEY.verifier]) as again:
+        assert again.sealed
+        _assert_genuine(again)
