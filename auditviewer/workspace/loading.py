@@ -99,7 +99,7 @@ def load(
         choice = choose_database(workspace) if database is None else DatabaseChoice(database, reusable=False)
         context = SealContext.of(workspace, keys, memory) if choice.reusable else None
         if context is not None:
-            sealed, _ = open_sealed(choice, workspace, context)
+            sealed, _ = open_sealed(choice, workspace, context, cancelled=cancelled, progress=progress)
             if sealed is not None:
                 notices = [choice.notice] if choice.notice else []
                 return LoadedWorkspace(workspace, sealed.store, sealed.report, notices, sealed=True)

@@ -82,7 +82,7 @@ import hmac
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,12 +93,13 @@ from auditviewer.core.atomic import write_file
 from auditviewer.core.errors import ExportError, StoreError
 from auditviewer.core.limits import DEFAULT_LIMITS
 from auditviewer.core.paths import seal_secret_path
+from auditviewer.core.progress import CancelCheck, Progress
 from auditviewer.core.strict_json import loads_object
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import EXIT_CODES, CheckpointResult, Finding, Report, Signer
 from auditviewer.store.store import DATABASE_FORMAT, STATES, Store
-from auditviewer.workspace.cache import DatabaseChoice, OpenedStore, content_key
+from auditviewer.workspace.cache import DatabaseChoice, OpenedStore, content_key, sha256_of
 from auditviewer.workspace.cache_folder import SEAL_SUFFIX
 from auditviewer.workspace.inputs import Workspace
 from auditviewer.workspace.memory import remembered_to_feed
@@ -407,16 +408,18 @@ def _identity(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def file_digest(path: Path) -> tuple[str, int, tuple[int, ...]]:
+def file_digest(
+    path: Path, *, cancelled: CancelCheck | None = None, progress: Callable[[int], None] | None = None
+) -> tuple[str, int, tuple[int, ...]]:
     """SHA-256 of a file's bytes, its size, and its identity when it was opened."""
     with open(path, "rb") as handle:
         before = os.fstat(handle.fileno())
-        digest = hashlib.file_digest(handle, "sha256")
+        digest = sha256_of(handle, cancelled=cancelled, progress=progress)
         size = handle.tell()
         after = os.fstat(handle.fileno())
     if _identity(before) != _identity(after):
         raise OSError(f"{path} changed while it was hashed")
-    return digest.hexdigest(), size, _identity(after)
+    return digest, size, _identity(after)
 
 
 # -- sealing --------------------------------------------------------------------------
@@ -484,10 +487,17 @@ class SealedStore:
 
 
 def open_sealed(
-    choice: DatabaseChoice, workspace: Workspace, context: SealContext
+    choice: DatabaseChoice,
+    workspace: Workspace,
+    context: SealContext,
+    *,
+    cancelled: CancelCheck | None = None,
+    progress: Progress | None = None,
 ) -> tuple[SealedStore | None, str | None]:
     """The sealed database of this workspace, reopened read-only with its report; or
-    (None, why not) — then today's full path runs. Never raises for a seal's reasons."""
+    (None, why not) — then today's full path runs. Never raises for a seal's reasons
+    (:class:`~auditviewer.core.errors.Cancelled` when ``cancelled`` says so while the
+    files are hashed; ``progress(bytes hashed, bytes in all)``)."""
     if not choice.reusable or choice.key is None or choice.temporary:
         return None, "no shared database"
     path = Path(choice.database)
@@ -511,14 +521,24 @@ def open_sealed(
         return None, "sealed with other remembered checkpoints"
     if path.with_name(path.name + ".wal").exists():
         return None, "the database has a write-ahead log"
+    total = record.database_size + sum(c.size(name) for c in workspace.containers for name in c.names())
+    database_bytes = 0
+
+    def hashed(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    def inputs_hashed(done: int) -> None:
+        hashed(database_bytes + done)
+
     try:
-        sha, size, identity = file_digest(path)
+        sha, database_bytes, identity = file_digest(path, cancelled=cancelled, progress=hashed)
     except OSError as exc:
         return None, f"the database cannot be read ({exc})"
-    if sha != record.database_sha256 or size != record.database_size:
+    if sha != record.database_sha256 or database_bytes != record.database_size:
         return None, "the database's bytes are not those sealed"
     try:
-        if content_key(workspace, hash_listed=True) != record.key:
+        if content_key(workspace, hash_listed=True, cancelled=cancelled, progress=inputs_hashed) != record.key:
             return None, "the files' bytes are not those sealed"
     except OSError as exc:
         return None, f"the files cannot be read ({exc})"

@@ -477,7 +477,13 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         database = choice.database
         context = SealContext.of(workspace, keys, memory) if choice.reusable else None
         if context is not None:
-            sealed, _ = open_sealed(choice, workspace, context)
+            sealed, _ = open_sealed(
+                choice,
+                workspace,
+                context,
+                cancelled=lambda: ctx.cancelled,
+                progress=lambda done, total: ctx.progress("Checking the files", done, total),
+            )
             if sealed is not None:
                 return sealed_session(workspace, paths, sealed, choice, keys, memory, ctx)
         opened = open_store(choice)

@@ -93,15 +93,39 @@ def test_a_cancelled_sealed_load_closes_its_store(on_disk: Path, monkeypatch: py
     opened: list[object] = []
     real_open = loader.open_sealed
 
-    def open_sealed(*args: Any) -> Any:
-        sealed, why = real_open(*args)
+    ctx = Ctx()
+
+    def open_sealed(*args: Any, **kwargs: Any) -> Any:
+        sealed, why = real_open(*args, **kwargs)
         opened.append(sealed.store if sealed is not None else why)
+        ctx.cancelled = True  # once the sealed store is open
         return sealed, why
 
     monkeypatch.setattr(loader, "open_sealed", open_sealed)
-    ctx = Ctx()
-    ctx.cancelled = True
     with pytest.raises(Cancelled):
         load_session([path], ctx)
     assert isinstance(opened[0], loader.Store)  # the sealed path
     assert opened[0] in closed and not ctx.partials
+
+
+def test_cancel_while_the_files_are_hashed_stops_the_load(on_disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sealed 10M-entry export takes seconds to hash: Cancel is asked between reads."""
+    path = str(VECTORS / "modified-entry")
+    load_session([path], Ctx()).close()
+    monkeypatch.setattr(workspace_cache, "HASH_CHUNK", 4096)
+    phases: list[tuple[str, int, int]] = []
+
+    class Cancelling(Ctx):
+        @property  # type: ignore[override]
+        def cancelled(self) -> bool:
+            return len(phases) >= 3
+
+        def progress(self, phase: str, done: int, total: int, **k: Any) -> None:
+            phases.append((phase, done, total))
+
+    ctx = Cancelling()
+    with pytest.raises(Cancelled):
+        load_session([path], ctx)
+    assert phases and {phase for phase, _, _ in phases} == {"Checking the files"}
+    assert len(phases) == 3 and phases[-1][1] < phases[-1][2]  # stopped early, not at the end
+    assert not ctx.partials
