@@ -48,19 +48,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditviewer import __version__
-from auditviewer.core.errors import Cancelled, StoreError
+from auditviewer.core.errors import StoreError
 from auditviewer.core.native import NATIVE
-from auditviewer.core.progress import CancelCheck
 from auditviewer.input.containers import gzip_inflated_size
 from auditviewer.input.formats.batches import LeafBatch, leaf_hashes
-from auditviewer.store.store import DATABASE_FORMAT, Store
+from auditviewer.store.store import Store
 from auditviewer.workspace import cache_folder
+from auditviewer.workspace.content import content_key
 from auditviewer.workspace.inputs import Workspace
 
 #: Inputs at least this large (bytes of entry text, uncompressed: see entry_text_bytes)
@@ -117,87 +115,6 @@ class OpenedStore:
         if self.stored is None:
             self.stored = ProofReading(self.store)
         return self.read.add
-
-
-def content_key(
-    workspace: Workspace,
-    *,
-    hash_listed: bool = False,
-    cancelled: CancelCheck | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> str:
-    """SHA-256 over every input file's name and content, plus the formats' versions.
-
-    An entry file its manifest lists (with its size as listed) counts by the
-    SHA-256 the manifest gives, not by hashing it here: the verification pass
-    hashes it anyway and reports a difference, and reading a 1M-entry export twice
-    cost 1.2 s of every open. This is sound because the key only *finds* a
-    database: a reused one must still prove it holds exactly the rows this run
-    read and verified (:func:`prove_reused`), whatever its name; a file whose bytes
-    differ from its manifest gives other rows, fails that proof, and is rebuilt.
-
-    ``hash_listed``: such a file is hashed too, and counts by the SHA-256 of its
-    bytes in the listed form: the key is the same only if every file still has the
-    bytes its manifest lists (a sealed workspace is reused on this, without a proof:
-    ``workspace/seal.py``). ``cancelled`` is asked between reads (a 5.9 GB input
-    takes seconds to hash), ``progress`` told the bytes hashed so far.
-    """
-    hashed = [0]
-    digest = hashlib.sha256(f"auditviewer {__version__} db{DATABASE_FORMAT}\n".encode())
-    declared = {
-        (id(entry.container), entry.name): entry.expected
-        for entry in workspace.entry_files
-        if entry.expected is not None
-    }
-    for container in workspace.containers:
-        for name in container.names():
-            listed = declared.get((id(container), name))
-            if listed is not None and listed[1] == container.size(name) and not hash_listed:
-                digest.update(f"{name}\0listed {listed[0]}\n".encode())
-                continue
-            with container.open_raw(name) as raw:
-                file_digest = sha256_of(raw, cancelled=cancelled, progress=progress, hashed=hashed)
-            if listed is not None and listed[1] == container.size(name):
-                digest.update(f"{name}\0listed {file_digest}\n".encode())
-            else:
-                digest.update(f"{name}\0{file_digest}\n".encode())
-    return digest.hexdigest()
-
-
-#: Bytes read into one buffer at a time while hashing (between two cancel checks).
-HASH_CHUNK = 1024 * 1024
-
-
-def sha256_of(
-    raw: BinaryIO,
-    *,
-    cancelled: CancelCheck | None = None,
-    progress: Callable[[int], None] | None = None,
-    hashed: list[int] | None = None,
-) -> str:
-    """SHA-256 of a stream's bytes, read into one buffer (as ``hashlib.file_digest``
-    does; the GIL is released while hashing): faster than reading chunks of CHUNK, a new
-    bytes object each. ``cancelled`` is asked before every HASH_CHUNK (about 1 ms of
-    hashing); ``hashed[0]`` counts the bytes, reported to ``progress``."""
-    digest = hashlib.sha256()
-    count = hashed if hashed is not None else [0]
-    readinto = getattr(raw, "readinto", None)
-    buffer = bytearray(HASH_CHUNK)
-    view = memoryview(buffer)
-    while True:
-        if cancelled is not None and cancelled():
-            raise Cancelled("loading was cancelled")
-        if readinto is not None:
-            size = readinto(buffer)
-            chunk: bytes | memoryview = view[:size] if size else b""
-        else:
-            chunk = raw.read(HASH_CHUNK)
-        if not chunk:
-            return digest.hexdigest()
-        digest.update(chunk)
-        count[0] += len(chunk)
-        if progress is not None:
-            progress(count[0])
 
 
 #: What a database file takes per byte of entry file, from measured upper bounds with a

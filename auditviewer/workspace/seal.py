@@ -80,7 +80,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import os
 import secrets
 import stat
@@ -96,20 +95,26 @@ from auditviewer.core.errors import ExportError, StoreError
 from auditviewer.core.limits import DEFAULT_LIMITS
 from auditviewer.core.paths import seal_secret_path
 from auditviewer.core.progress import CancelCheck, Progress
-from auditviewer.core.strict_json import loads_object
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
-from auditviewer.integrity.report import EXIT_CODES, CheckpointResult, Finding, Report, Signer
-from auditviewer.store.store import DATABASE_FORMAT, STATES, Store
-from auditviewer.workspace.cache import DatabaseChoice, OpenedStore, content_key, sha256_of
+from auditviewer.integrity.report import Report
+from auditviewer.store.store import DATABASE_FORMAT, Store
+from auditviewer.workspace.cache import DatabaseChoice, OpenedStore
 from auditviewer.workspace.cache_folder import SEAL_SUFFIX
+from auditviewer.workspace.content import content_key, sha256_of
 from auditviewer.workspace.inputs import Workspace
 from auditviewer.workspace.memory import remembered_to_feed
+from auditviewer.workspace.seal_record import (
+    SealError,
+    SealRecord,
+    encode_seal,
+    read_seal,
+    report_of,
+    report_record,
+)
 
 #: Bytes of the secret.
 SECRET_BYTES = 32
-#: The seal's first line, before its MAC in hex.
-HEADER = b"auditviewer-seal 1 "
 #: Findings after which the content key is not the inputs' digest (a listed file's
 #: bytes were not as listed), or a file was not read whole: never sealed.
 _UNSEALABLE_FINDINGS = frozenset({"file_hash_mismatch", "missing_file"})
@@ -205,202 +210,6 @@ class SealContext:
 
 
 # -- the record ------------------------------------------------------------------------
-
-
-class SignerRecord(msgspec.Struct, forbid_unknown_fields=True):
-    key: str
-    trusted: bool
-    valid: bool | None
-
-
-class CheckpointRecord(msgspec.Struct, forbid_unknown_fields=True):
-    size: int
-    head: bytes
-    origin: str
-    time: str | None
-    signers: list[SignerRecord]
-    status: str
-    source: str
-    note: str
-
-
-class FindingRecord(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str
-    message: str
-    seq: int | None
-    seq_end: int | None
-    checkpoint: int | None
-    expected: bytes | None
-    computed: bytes | None
-    file: str | None
-    line: int | None
-    line_end: int | None
-    count: int | None
-    summary: bool
-    evidence: list[str]
-
-
-class ReportRecord(msgspec.Struct, forbid_unknown_fields=True):
-    """A :class:`Report`, whole (its JSON for people leaves out the notes and the states)."""
-
-    status: str
-    origin: str | None
-    entries: int
-    verified_entries: int
-    first_seq: int | None
-    last_seq: int | None
-    checkpoints: list[CheckpointRecord]
-    findings: list[FindingRecord]
-    state_ranges: list[tuple[int, int, str]]
-    state_counts: dict[str, int]
-    error: str | None
-
-
-class SealRecord(msgspec.Struct, forbid_unknown_fields=True):
-    app: str
-    database_format: int
-    key: str
-    labels: list[str]
-    database_sha256: str
-    database_size: int
-    trust: str
-    memory: str
-    memory_limit: int | None
-    states_in_file: bool
-    report: ReportRecord
-
-
-def report_record(report: Report) -> ReportRecord:
-    return ReportRecord(
-        status=report.status,
-        origin=report.origin,
-        entries=report.entries,
-        verified_entries=report.verified_entries,
-        first_seq=report.first_seq,
-        last_seq=report.last_seq,
-        checkpoints=[
-            CheckpointRecord(
-                size=c.size,
-                head=c.head,
-                origin=c.origin,
-                time=c.time,
-                signers=[SignerRecord(s.key, s.trusted, s.valid) for s in c.signers],
-                status=c.status,
-                source=c.source,
-                note=c.note,
-            )
-            for c in report.checkpoints
-        ],
-        findings=[
-            FindingRecord(
-                kind=f.kind,
-                message=f.message,
-                seq=f.seq,
-                seq_end=f.seq_end,
-                checkpoint=f.checkpoint,
-                expected=f.expected,
-                computed=f.computed,
-                file=f.file,
-                line=f.line,
-                line_end=f.line_end,
-                count=f.count,
-                summary=f.summary,
-                evidence=list(f.evidence),
-            )
-            for f in report.findings
-        ],
-        state_ranges=[(int(a), int(b), str(s)) for a, b, s in report.state_ranges],
-        state_counts=dict(report.state_counts),
-        error=report.error,
-    )
-
-
-def report_of(record: ReportRecord) -> Report:
-    return Report(
-        status=record.status,
-        origin=record.origin,
-        entries=record.entries,
-        verified_entries=record.verified_entries,
-        first_seq=record.first_seq,
-        last_seq=record.last_seq,
-        checkpoints=[
-            CheckpointResult(
-                size=c.size,
-                head=c.head,
-                origin=c.origin,
-                time=c.time,
-                signers=[Signer(s.key, s.trusted, s.valid) for s in c.signers],
-                status=c.status,
-                source=c.source,
-                note=c.note,
-            )
-            for c in record.checkpoints
-        ],
-        findings=[
-            Finding(
-                kind=f.kind,
-                message=f.message,
-                seq=f.seq,
-                seq_end=f.seq_end,
-                checkpoint=f.checkpoint,
-                expected=f.expected,
-                computed=f.computed,
-                file=f.file,
-                line=f.line,
-                line_end=f.line_end,
-                count=f.count,
-                summary=f.summary,
-                evidence=list(f.evidence),
-            )
-            for f in record.findings
-        ],
-        state_ranges=[(a, b, s) for a, b, s in record.state_ranges],
-        state_counts=dict(record.state_counts),
-        error=record.error,
-    )
-
-
-def encode_seal(record: SealRecord, key: bytes) -> bytes:
-    payload = msgspec.json.encode(record)
-    mac = hmac.new(key, HEADER + payload, hashlib.sha256).hexdigest()
-    return HEADER + mac.encode() + b"\n" + payload
-
-
-class SealError(ValueError):
-    """A seal that cannot be honoured; the message says why (never shown as a failure)."""
-
-
-def decode_seal(data: bytes, key: bytes) -> SealRecord:
-    """The record of a seal whose MAC holds under ``key``; else :class:`SealError`.
-
-    The MAC is checked over the record's exact bytes before they are parsed."""
-    if len(data) > DEFAULT_LIMITS.max_seal_bytes:
-        raise SealError("the seal is larger than any seal written")
-    head, newline, payload = data.partition(b"\n")
-    if not newline or not head.startswith(HEADER):
-        raise SealError("the seal has no header")
-    try:
-        mac = bytes.fromhex(head[len(HEADER) :].decode("ascii"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SealError("the seal's MAC is not hexadecimal") from exc
-    if not hmac.compare_digest(mac, hmac.new(key, HEADER + payload, hashlib.sha256).digest()):
-        raise SealError("the seal's MAC does not hold (damaged, forged, or sealed with another secret)")
-    try:
-        record = msgspec.convert(loads_object(payload), SealRecord)
-    except (ValueError, msgspec.ValidationError) as exc:
-        raise SealError(f"the seal's record cannot be read ({exc})") from exc
-    if record.report.status not in EXIT_CODES or any(s not in STATES for _, _, s in record.report.state_ranges):
-        raise SealError("the seal's report has a status or state this version does not know")
-    return record
-
-
-def read_seal(path: Path, key: bytes) -> SealRecord:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(DEFAULT_LIMITS.max_seal_bytes + 1)
-    except OSError as exc:
-        raise SealError(f"no seal ({exc.strerror or exc})") from exc
-    return decode_seal(data, key)
 
 
 # -- the database file ------------------------------------------------------------------
@@ -612,22 +421,14 @@ def _open_checked(
 
 
 __all__ = [
-    "HEADER",
     "SECRET_BYTES",
     "SealContext",
-    "SealError",
-    "SealRecord",
     "SealedStore",
-    "decode_seal",
-    "encode_seal",
     "file_digest",
     "input_labels",
     "memory_digest",
     "open_sealed",
-    "read_seal",
     "read_secret",
-    "report_of",
-    "report_record",
     "seal_database",
     "seal_path",
     "secret",

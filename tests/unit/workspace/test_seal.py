@@ -23,15 +23,16 @@ from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import loading as loading_module
 from auditviewer.workspace import seal as seal_module
+from auditviewer.workspace import seal_record
 from auditviewer.workspace.loading import LoadedWorkspace, load
-from auditviewer.workspace.seal import (
+from auditviewer.workspace.seal import seal_path
+from auditviewer.workspace.seal_record import (
     SealError,
     decode_seal,
     encode_seal,
     read_seal,
     report_of,
     report_record,
-    seal_path,
 )
 from tests.helpers.bundle_builder import ORIGIN, make_entry, signer, write_bundle
 
@@ -269,7 +270,8 @@ def test_an_oversized_seal_is_not_read(
 ) -> None:
     database = _sealed_once(bundle, on_disk)
     size = seal_path(database).stat().st_size
-    monkeypatch.setattr(seal_module, "DEFAULT_LIMITS", Limits(max_seal_bytes=size - 1))
+    for module in (seal_module, seal_record):
+        monkeypatch.setattr(module, "DEFAULT_LIMITS", Limits(max_seal_bytes=size - 1))
     with pytest.raises(SealError, match="larger"):
         read_seal(seal_path(database), seal_module.secret(create=False) or b"")
     with load([bundle], [KEY.verifier]) as again:
@@ -335,8 +337,8 @@ def test_a_seal_record_is_parsed_strictly_after_its_mac() -> None:
 def encode_seal_payload(key: bytes, payload: bytes) -> bytes:
     import hmac
 
-    mac = hmac.new(key, seal_module.HEADER + payload, hashlib.sha256).hexdigest()
-    return seal_module.HEADER + mac.encode() + b"\n" + payload
+    mac = hmac.new(key, seal_record.HEADER + payload, hashlib.sha256).hexdigest()
+    return seal_record.HEADER + mac.encode() + b"\n" + payload
 
 
 def test_a_seal_with_an_unknown_status_is_refused(bundle: Path, on_disk: Path) -> None:

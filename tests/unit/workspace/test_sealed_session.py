@@ -11,6 +11,7 @@ import pytest
 from auditviewer.core.errors import Cancelled
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.workspace import cache as workspace_cache
+from auditviewer.workspace import content
 from auditviewer.workspace import store_session as loader
 from auditviewer.workspace.seal import seal_path
 from auditviewer.workspace.session import FilterState
@@ -112,7 +113,7 @@ def test_cancel_while_the_files_are_hashed_stops_the_load(on_disk: Path, monkeyp
     """A sealed 10M-entry export takes seconds to hash: Cancel is asked between reads."""
     path = str(VECTORS / "modified-entry")
     load_session([path], Ctx()).close()
-    monkeypatch.setattr(workspace_cache, "HASH_CHUNK", 4096)
+    monkeypatch.setattr(content, "HASH_CHUNK", 4096)
     phases: list[tuple[str, int, int]] = []
 
     class Cancelling(Ctx):
