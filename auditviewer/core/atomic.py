@@ -66,11 +66,15 @@ class SafeFile:
     a file object: write, tell, seek, flush, close.
     """
 
-    def __init__(self, path: Path, *, label: str | None = None) -> None:
+    def __init__(self, path: Path, *, label: str | None = None, mode: int = 0o666) -> None:
+        """``mode``: the new file's permission bits (less the umask); a secret's is 0o600,
+        set as the file is created, so that it is never readable by others."""
         self.path = path
         self.label = label or str(path)
         try:
-            self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
+            self._file = open(  # noqa: SIM115 - closed in close()
+                path, "xb", opener=lambda name, flags: os.open(name, flags, mode)
+            )
         except OSError as exc:
             raise ExportError(f"{self.label}: cannot be created ({_describe(exc)})") from exc
         self.closed = False
@@ -367,16 +371,19 @@ def atomic_output(
         raise
 
 
-def write_file(target: Path, data: bytes, *, label: str | None = None, overwrite: bool = True) -> None:
+def write_file(
+    target: Path, data: bytes, *, label: str | None = None, overwrite: bool = True, mode: int = 0o666
+) -> None:
     """Put ``data`` at ``target`` (a new file, or replacing a file unless not ``overwrite``) atomically.
 
     Staged beside ``target``, fsynced, renamed: a reader sees the old bytes or
     the new ones, never a mix, and a failure leaves ``target`` as it was. Raises
     :class:`~auditviewer.core.errors.ExportError` naming ``label`` (default:
-    the target's path) on any failure to write.
+    the target's path) on any failure to write. ``mode``: the file's permission bits
+    (less the umask), from its creation on (0o600 for a secret).
     """
     target = Path(target)
-    with atomic_output(target, overwrite=overwrite) as tmp, SafeFile(tmp, label=label or str(target)) as handle:
+    with atomic_output(target, overwrite=overwrite) as tmp, SafeFile(tmp, label=label or str(target), mode=mode) as handle:
         handle.write(data)
 
 

@@ -68,6 +68,9 @@ class Limits:
     max_casework_file_bytes: int = 256 * MiB
     #: Entries one evidence report lists (each is a section of the document).
     max_report_entries: int = 10_000
+    #: A workspace database's seal (``workspace/seal.py``: its record and the sealed
+    #: report); a larger report is not sealed, and a larger file is not read.
+    max_seal_bytes: int = 64 * MiB
 
 
 DEFAULT_LIMITS = Limits()

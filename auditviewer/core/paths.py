@@ -15,8 +15,10 @@ data          ``~/.local/share/auditviewer``         ``~/Library/Application Sup
 ============  =====================================  ====================================  ===============================================
 
 Overrides, for tests, CI and people who want the files elsewhere:
-``AUDITVIEWER_TRUST_STORE`` (the trust store file), ``AUDITVIEWER_CACHE_DIR``
-and ``AUDITVIEWER_DATA_DIR`` (the folders).
+``AUDITVIEWER_TRUST_STORE`` (the trust store file), ``AUDITVIEWER_SEAL_KEY`` (the
+secret that seals workspace databases, beside the trust store by default:
+``workspace/seal.py``), ``AUDITVIEWER_CACHE_DIR`` and ``AUDITVIEWER_DATA_DIR`` (the
+folders).
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def trust_store_path() -> Path:
     if override:
         return Path(override)
     return config_dir() / "trusted.keys"
+
+
+def seal_secret_path() -> Path:
+    """The secret that seals workspace databases (``workspace/seal.py``): in the config
+    folder beside the trust store, never in the cache folder; ``AUDITVIEWER_SEAL_KEY``
+    names another file."""
+    override = os.environ.get("AUDITVIEWER_SEAL_KEY")
+    if override:
+        return Path(override)
+    return config_dir() / "workspace-seal.key"
 
 
 def settings_path() -> Path:

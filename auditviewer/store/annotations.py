@@ -44,7 +44,9 @@ from auditviewer.store.filters import Filter
 
 #: Run once when a connection opens (``StoreConnection.__init__``).
 ATTACH_ANNOTATIONS: Final = (
-    "ATTACH ':memory:' AS casework",
+    # READ_WRITE: a sealed workspace's file is opened read-only (workspace/seal.py), and
+    # an attached database would otherwise take that mode (and refuse to start in memory).
+    "ATTACH ':memory:' AS casework (READ_WRITE)",
     f"""CREATE TABLE {ANNOTATIONS_TABLE} (
         seq BIGINT NOT NULL,
         leaf_hash VARCHAR NOT NULL,

@@ -64,9 +64,11 @@ class StoreConnection:
         database: str | Path = ":memory:",
         threads: int | None = None,
         max_views: int = DEFAULT_MAX_VIEWS,
+        read_only: bool = False,
     ) -> None:
         """Connect to ``database`` and set DuckDB up; the table is made (or a file
-        reopened) by :class:`~auditviewer.store.store.Store`."""
+        reopened) by :class:`~auditviewer.store.store.Store`. ``read_only``: DuckDB
+        never writes the file (a sealed workspace's, whose bytes its seal names)."""
         self._lock = threading.RLock()
         self._max_views = max(1, max_views)
         self._views: dict[int, View] = {}
@@ -90,7 +92,7 @@ class StoreConnection:
         # DuckDB's memory limit, for a database file (bytes); None in memory.
         self._memory_limit: int | None = None
         try:
-            self._con = duckdb.connect(str(database))
+            self._con = duckdb.connect(str(database), read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the workspace database {database}: {exc}") from exc
         try:

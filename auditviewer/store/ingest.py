@@ -91,8 +91,9 @@ class StoreIngest(StoreConnection):
         database: str | Path = ":memory:",
         threads: int | None = None,
         max_views: int = DEFAULT_MAX_VIEWS,
+        read_only: bool = False,
     ) -> None:
-        super().__init__(database=database, threads=threads, max_views=max_views)
+        super().__init__(database=database, threads=threads, max_views=max_views, read_only=read_only)
         # Rows appended and not yet inserted (see FLUSH_ROWS).
         self._pending: list[pa.Table] = []
         self._pending_rows = 0

@@ -52,7 +52,8 @@ from auditviewer.store.filters import Filter
 MALFORMED_TABLE: Final = "lines.malformed"
 #: Run once when a connection opens (``StoreConnection.__init__``), before lock-down.
 ATTACH_MALFORMED: Final = (
-    "ATTACH ':memory:' AS lines",
+    # READ_WRITE as the annotations' (store/annotations.py): a sealed file is opened read-only.
+    "ATTACH ':memory:' AS lines (READ_WRITE)",
     f"""CREATE TABLE {MALFORMED_TABLE} (
         ord BIGINT NOT NULL,
         file VARCHAR NOT NULL,

@@ -155,15 +155,18 @@ class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates, StoreAnnotati
         threads: int | None = None,
         max_views: int = DEFAULT_MAX_VIEWS,
         existing: bool = False,
+        read_only: bool = False,
     ) -> None:
         """Open a workspace database; a file ``database`` is started afresh.
 
         ``max_views``: how many views are kept; making one more drops the oldest.
         ``existing``: reopen a file that :meth:`mark_complete` finished earlier
         (raises :class:`StoreError` when it is not one: damaged, incomplete,
-        another format, or locked by another process).
+        another format, or locked by another process). ``read_only`` (with
+        ``existing``): DuckDB opens the file read-only and never writes it (a sealed
+        workspace, ``workspace/seal.py``); nothing may be loaded or changed then.
         """
-        super().__init__(database=database, threads=threads, max_views=max_views)
+        super().__init__(database=database, threads=threads, max_views=max_views, read_only=read_only and existing)
         try:
             if existing:
                 self._adopt_existing()
@@ -172,6 +175,26 @@ class Store(StoreIngest, StoreStates, StoreViews, StoreAggregates, StoreAnnotati
         except (duckdb.Error, StoreError) as exc:
             self._con.close()
             raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
+    @property
+    def memory_limit(self) -> int | None:
+        """DuckDB's memory limit for a database file, in bytes (None in memory): a
+        sealed workspace reopens with the limit its load chose (large entries)."""
+        return self._memory_limit
+
+    @property
+    def states_in_file(self) -> bool:
+        """Whether the report's states are in the ``state`` column (many ranges are
+        written there) rather than kept as ranges in this session (a few)."""
+        return not self._state_ranges
+
+    def restore_memory_limit(self, limit: int) -> None:
+        """Give a reopened file the memory limit its load chose (before :meth:`lock_down`)."""
+        with self._lock:
+            try:
+                self._set_memory_limit(limit)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot prepare the workspace database: {exc}") from exc
+
     # -- proving a reused file ---------------------------------------------------
     # A reopened file is untrusted until proven (docs/security.md, "Workspace
     # cache"): workspace_cache.prove_reused compares its rows with what this

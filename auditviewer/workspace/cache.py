@@ -29,11 +29,18 @@ the two take one core each where two are free; on the shared 2-core machine the
 project is measured on, the warm reopen took as long either way (6.1-6.3 s: wall
 time equalled CPU time) for 150-170 MB more peak RSS. It cannot cost less and
 stay sound: a display column is only known to be its text's by deriving it
-again, and a leaf only by hashing it.
+again, and a leaf only by hashing it — without another trust anchor. That anchor
+is the *seal* (:mod:`auditviewer.workspace.seal`): a MAC keyed by a secret
+beside the trust store over the inputs' bytes, the file's bytes, the keys, the
+remembered checkpoints fed and the report; a sealed file is reopened read-only
+with its report, neither verified nor proven again. The proof here is the path
+for everything else (no seal, a seal that does not hold), which seals the file
+again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -45,13 +52,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditviewer import __version__
 from auditviewer.core.errors import StoreError
 from auditviewer.core.native import NATIVE
-from auditviewer.input.containers import CHUNK, gzip_inflated_size
+from auditviewer.input.containers import gzip_inflated_size
 from auditviewer.input.formats.batches import LeafBatch, leaf_hashes
-from auditviewer.store.store import DATABASE_FORMAT, Store
+from auditviewer.store.store import Store
 from auditviewer.workspace import cache_folder
+from auditviewer.workspace.content import content_key
 from auditviewer.workspace.inputs import Workspace
 
 #: Inputs at least this large (bytes of entry text, uncompressed: see entry_text_bytes)
@@ -88,6 +95,9 @@ class OpenedStore:
     #: The file: reused (set aside by :func:`rebuild` when it fails its proof), or
     #: being built (removed if loading fails: nothing partial is left behind).
     path: Path | None = None
+    #: The shared file for this content (not a temporary or private one): sealed after
+    #: loading, so that the next opening may reuse it without a proof (workspace/seal.py).
+    shared: bool = False
 
     @property
     def on_disk(self) -> bool:
@@ -105,37 +115,6 @@ class OpenedStore:
         if self.stored is None:
             self.stored = ProofReading(self.store)
         return self.read.add
-
-
-def content_key(workspace: Workspace) -> str:
-    """SHA-256 over every input file's name and content, plus the formats' versions.
-
-    An entry file its manifest lists (with its size as listed) counts by the
-    SHA-256 the manifest gives, not by hashing it here: the verification pass
-    hashes it anyway and reports a difference, and reading a 1M-entry export twice
-    cost 1.2 s of every open. This is sound because the key only *finds* a
-    database: a reused one must still prove it holds exactly the rows this run
-    read and verified (:func:`prove_reused`), whatever its name; a file whose bytes
-    differ from its manifest gives other rows, fails that proof, and is rebuilt.
-    """
-    digest = hashlib.sha256(f"auditviewer {__version__} db{DATABASE_FORMAT}\n".encode())
-    declared = {
-        (id(entry.container), entry.name): entry.expected
-        for entry in workspace.entry_files
-        if entry.expected is not None
-    }
-    for container in workspace.containers:
-        for name in container.names():
-            listed = declared.get((id(container), name))
-            if listed is not None and listed[1] == container.size(name):
-                digest.update(f"{name}\0listed {listed[0]}\n".encode())
-                continue
-            file_digest = hashlib.sha256()
-            with container.open_raw(name) as raw:
-                while chunk := raw.read(CHUNK):
-                    file_digest.update(chunk)
-            digest.update(f"{name}\0{file_digest.hexdigest()}\n".encode())
-    return digest.hexdigest()
 
 
 #: What a database file takes per byte of entry file, from measured upper bounds with a
@@ -245,20 +224,27 @@ def open_store(choice: DatabaseChoice) -> OpenedStore:
             )
         else:
             if store.stored_key() == choice.key:
-                return OpenedStore(store, True, choice.key, notices, path=path)
+                return OpenedStore(store, True, choice.key, notices, path=path, shared=True)
             store.close()
             set_aside(path)
             notices.append("the cached workspace database belonged to other content; rebuilt")
-    return _fresh(path, choice.key, notices)
+    return _fresh(path, choice.key, notices, shared=True)
 
 
-def _fresh(path: Path, key: str, notices: list[str]) -> OpenedStore:
+def _fresh(path: Path, key: str, notices: list[str], *, shared: bool = False) -> OpenedStore:
     try:
         path.unlink(missing_ok=True)
-        return OpenedStore(Store(database=path), False, key, notices, path=path)
+        _remove_seal(path)
+        return OpenedStore(Store(database=path), False, key, notices, path=path, shared=shared)
     except (StoreError, OSError) as exc:
         notices.append(f"cannot create the workspace database in {path.parent} ({exc}); kept in memory")
         return OpenedStore(Store(), False, None, notices)
+
+
+def _remove_seal(path: Path) -> None:
+    """A database's seal goes when its file is rebuilt or set aside: it names other bytes."""
+    with contextlib.suppress(OSError):
+        path.with_name(path.name + cache_folder.SEAL_SUFFIX).unlink(missing_ok=True)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -274,6 +260,7 @@ def private_database(folder: Path | None = None) -> Path:
 def set_aside(path: Path) -> Path | None:
     """Move a damaged database file out of the way (kept for inspection); None if impossible."""
     target = path.with_name(path.name + f".damaged-{uuid.uuid4().hex[:8]}")
+    _remove_seal(path)
     try:
         os.replace(path, target)
         wal = path.with_name(path.name + ".wal")
@@ -564,4 +551,4 @@ def rebuild(opened: OpenedStore, reason: str) -> OpenedStore:
         f"the cached workspace database did not match the files ({reason}); "
         + (f"set aside as {aside.name} and rebuilt" if aside else "rebuilt")
     )
-    return _fresh(path, key, notices)
+    return _fresh(path, key, notices, shared=opened.shared)

@@ -1,7 +1,11 @@
 """Open inputs as a workspace, verify them and load the same batches into a store, in one pass.
 
 The command line (``query``, ``export``) and the viewer's loading worker all
-come through here, so what is shown is exactly what was verified.
+come through here, so what is shown is exactly what was verified. A cached
+database with a valid seal is reopened read-only with its sealed report instead
+(``workspace/seal.py``: the seal binds the inputs' bytes, the file's bytes, the
+keys, the remembered checkpoints and the report); a file built or proven here is
+sealed after loading.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from auditviewer.workspace.cache import (
 from auditviewer.workspace.cache_folder import record_path
 from auditviewer.workspace.inputs import Workspace, open_workspace
 from auditviewer.workspace.memory import verify_with_memory
+from auditviewer.workspace.seal import SealContext, open_sealed, seal_database, seal_path
 from auditviewer.workspace.verification import verify_workspace
 
 
@@ -42,6 +47,8 @@ class LoadedWorkspace:
     report: Report
     #: One-line notices about where the database lives (a cache rebuilt, memory fallback).
     notices: list[str] = field(default_factory=list)
+    #: Reopened by its seal (workspace/seal.py): the sealed report, nothing verified again.
+    sealed: bool = False
 
     def close(self) -> None:
         self.store.close()
@@ -90,6 +97,12 @@ def load(
     opened: OpenedStore | None = None
     try:
         choice = choose_database(workspace) if database is None else DatabaseChoice(database, reusable=False)
+        context = SealContext.of(workspace, keys, memory) if choice.reusable else None
+        if context is not None:
+            sealed, _ = open_sealed(choice, workspace, context, cancelled=cancelled, progress=progress)
+            if sealed is not None:
+                notices = [choice.notice] if choice.notice else []
+                return LoadedWorkspace(workspace, sealed.store, sealed.report, notices, sealed=True)
         opened = open_store(choice)
         findings_before = list(workspace.findings)
         try:
@@ -112,6 +125,9 @@ def load(
                 report = _fill(workspace, opened, keys, progress, cancelled, on_rows, memory)
         store = opened.store
         finish_store(opened, report)
+        if context is not None and memory is not None and SealContext.of(workspace, keys, memory) != context:
+            context = None  # the memory changed during the load: what was fed is not known
+        seal_database(opened, report, context, workspace)
     except BaseException:
         if opened is not None:
             opened.store.close()
@@ -192,6 +208,6 @@ def remove_database(database: str | Path) -> None:
     if str(database) == ":memory:":
         return
     path = Path(database)
-    for candidate in (path, path.with_name(path.name + ".wal"), record_path(path)):
+    for candidate in (path, path.with_name(path.name + ".wal"), record_path(path), seal_path(path)):
         with contextlib.suppress(OSError):
             candidate.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from auditviewer.integrity.memory.anchors import (
     own_anchor_sizes,
     select_remembered,
 )
-from auditviewer.integrity.memory.store import CheckpointMemory
+from auditviewer.integrity.memory.store import CheckpointMemory, RememberedCheckpoint
 from auditviewer.integrity.report import Report
 from auditviewer.workspace.inputs import Workspace
 from auditviewer.workspace.verification import verify_workspace
@@ -50,15 +50,8 @@ def verify_with_memory(
     """
     keys = list(keys)
     origin = workspace.origin
-    remembered = memory.records(origin) if origin else []
     own = list(workspace.checkpoint_lines)
-    fed: list[CheckpointLine] = []
-    if origin and remembered:
-        # Signatures are checked once, by verify(); here only whether a trusted key
-        # names each note (a note that then fails its check is dropped in _annotate).
-        trusted = {(k.name, k.key_id): k for k in keys}
-        candidates = select_remembered(memory.lines(origin, remembered), own, origin)
-        fed = list(named_by_trusted_key(candidates, trusted))
+    remembered, fed = remembered_to_feed(workspace, keys, memory)
     if not fed:
         return verify_workspace(
             workspace, keys, on_batch=on_batch, progress=progress, cancelled=cancelled
@@ -111,6 +104,24 @@ def verify_with_memory(
     return report
 
 
+def remembered_to_feed(
+    workspace: Workspace, keys: Iterable[VerifierKey], memory: CheckpointMemory
+) -> tuple[list[RememberedCheckpoint], list[CheckpointLine]]:
+    """The log's remembered checkpoints, and those of them a verification of
+    ``workspace`` with ``keys`` is fed (no signature checked here): what the report
+    depends on in memory (a sealed workspace's seal names them, ``workspace/seal.py``)."""
+    origin = workspace.origin
+    remembered = memory.records(origin) if origin else []
+    fed: list[CheckpointLine] = []
+    if origin and remembered:
+        # Signatures are checked once, by verify(); here only whether a trusted key
+        # names each note (a note that then fails its check is dropped in _annotate).
+        trusted = {(k.name, k.key_id): k for k in keys}
+        candidates = select_remembered(memory.lines(origin, remembered), list(workspace.checkpoint_lines), origin)
+        fed = list(named_by_trusted_key(candidates, trusted))
+    return remembered, fed
+
+
 def _digest_batch(digest: Any, batch: LeafBatch) -> None:
     table = batch.table
     digest.update(batch.source.encode("utf-8", "surrogatepass") + b"\0")
@@ -124,4 +135,4 @@ def _fixed(column: Any) -> bytes:
     return bytes(column.buffers()[1].to_pybytes()[start : start + len(column) * width])
 
 
-__all__ = ["verify_with_memory"]
+__all__ = ["remembered_to_feed", "verify_with_memory"]

@@ -55,6 +55,7 @@ from auditviewer.store.store import (
 )
 from auditviewer.workspace.cache import (
     CacheMismatch,
+    DatabaseChoice,
     OpenedStore,
     choose_database,
     open_store,
@@ -73,6 +74,7 @@ from auditviewer.workspace.malformed_view import WithMalformed, publish_malforme
 from auditviewer.workspace.memory import verify_with_memory
 from auditviewer.workspace.raw_lines import KeptLines
 from auditviewer.workspace.scopes import ALL, ResourceCount
+from auditviewer.workspace.seal import SealContext, SealedStore, open_sealed, seal_database
 from auditviewer.workspace.session import FilterState, WorkspaceInfo
 from auditviewer.workspace.session_annotations import SessionAnnotations
 from auditviewer.workspace.verification import trusted_keys, verify_workspace
@@ -248,6 +250,8 @@ class StoreSession(SessionAnnotations):
         self.kept_lines = KeptLines()
         #: Checkpoints newly remembered by this load (None: memory was off or not applicable).
         self.remembered: int | None = None
+        #: Reopened by its seal (workspace/seal.py): the sealed report, nothing verified again.
+        self.sealed = False
         #: The (closed) workspace and the keys it was verified with, for exporting
         #: (the export dialog's source is built from them: ``ui/window/export.py``).
         self.workspace: Workspace | None = None
@@ -477,6 +481,17 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         keys = trusted_keys(extra)
         choice = choose_database(workspace)
         database = choice.database
+        context = SealContext.of(workspace, keys, memory) if choice.reusable else None
+        if context is not None:
+            sealed, _ = open_sealed(
+                choice,
+                workspace,
+                context,
+                cancelled=lambda: ctx.cancelled,
+                progress=lambda done, total: ctx.progress("Checking the files", done, total),
+            )
+            if sealed is not None:
+                return sealed_session(workspace, paths, sealed, choice, keys, memory, ctx)
         opened = open_store(choice)
         _interrupt_on_cancel(ctx, opened.store)
         # Giving way here rather than from the job's start keeps DuckDB's threads at the
@@ -487,14 +502,14 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
             give_way()
         findings_before = list(workspace.findings)
         try:
-            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx, context)
         except CacheMismatch as mismatch:
             # A reused file that does not hold exactly the rows read (edited in the
             # cache folder): nothing of it was shown; load afresh.
             opened = rebuild(opened, str(mismatch))
             _interrupt_on_cancel(ctx, opened.store)
             workspace.findings[:] = findings_before
-            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx, context)
         except (StoreError, duckdb.Error) as exc:
             if not opened.on_disk or ctx.cancelled:
                 raise
@@ -506,7 +521,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
             opened = in_memory_instead(opened, exc)
             _interrupt_on_cancel(ctx, opened.store)
             workspace.findings[:] = findings_before
-            session = _fill_session(workspace, paths, opened, keys, memory, ctx)
+            session = _fill_session(workspace, paths, opened, keys, memory, ctx, None)
             session.retired = retired
             session.remove_on_close = [database]
         return session
@@ -524,6 +539,45 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         workspace.close()
 
 
+def sealed_session(
+    workspace: Workspace,
+    paths: list[str],
+    sealed: SealedStore,
+    choice: DatabaseChoice,
+    keys: list[VerifierKey],
+    memory: CheckpointMemory | None,
+    ctx: Context,
+) -> StoreSession:
+    """The session of a sealed database, reopened read-only with its sealed report
+    (``workspace/seal.py``): nothing is read or verified again; this report is
+    remembered as after a full load."""
+    store = sealed.store
+    try:
+        session = StoreSession(store, workspace_info(workspace, paths), sealed.report)
+        session.sealed = True
+        session.notices = [choice.notice] if choice.notice else []
+        session.workspace = workspace
+        session.keys = list(keys)
+        origin = workspace.origin
+        if memory is not None and origin and not is_demo_origin(origin):
+            session.remembered = memory.remember(sealed.report, origin)
+        if memory is not None:
+            session.memory_problems = memory.take_problems()
+        if ctx.cancelled:
+            raise Cancelled("loading was cancelled")
+        session.finished = True
+        total = store.total_count()
+        entries_read = getattr(ctx, "entries_read", None)
+        if entries_read is not None:
+            entries_read(total, total, force=True)
+        ctx.partial(session)
+        ctx.rows_stored(total, force=True)
+    except BaseException:
+        store.close()
+        raise
+    return session
+
+
 def _interrupt_on_cancel(ctx: Context, store: Store) -> None:
     """A cancel interrupts the store's running statement (an INSERT, the finishing passes)."""
     on_cancel = getattr(ctx, "on_cancel", None)
@@ -538,9 +592,11 @@ def _fill_session(
     keys: list[VerifierKey],
     memory: CheckpointMemory | None,
     ctx: Context,
+    context: SealContext | None,
 ) -> StoreSession:
     """One pass over the workspace into ``opened``'s store; the session is handed to the
-    window (``ctx.partial``) as soon as its first rows are stored."""
+    window (``ctx.partial``) as soon as its first rows are stored. With ``context``,
+    a shared file is sealed afterwards (``workspace/seal.py``)."""
     store = opened.store
     session = StoreSession(store, workspace_info(workspace, paths))
     session.notices = list(opened.notices)
@@ -618,6 +674,8 @@ def _fill_session(
     session.keys = list(keys)
     session.file_errors = [str(e) for e in workspace.file_errors]
     origin = workspace.origin
+    if context is not None and memory is not None and SealContext.of(workspace, keys, memory) != context:
+        context = None  # the memory changed during the load: what was fed is not known
     if memory is not None and origin and not is_demo_origin(origin):
         session.remembered = memory.remember(report, origin)
     if memory is not None:
@@ -629,6 +687,8 @@ def _fill_session(
     ctx.progress("Storing", 0, 0, force=True)
     finish_store(opened, report)
     publish_malformed(store, session.kept_lines, session.notices)
+    if not session.memory_problems:  # else the report depended on memory gone bad
+        seal_database(opened, report, context, workspace)
     session.report = report
     session.finished = True
     if not announced.is_set():

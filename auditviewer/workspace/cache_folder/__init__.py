@@ -19,7 +19,9 @@ What the folder holds
     modification time, and when it was made and last opened. It is what
     ``auditviewer cache list`` shows and what the start page reads to say which
     recent files open fast; it is a convenience, never trusted for content (a
-    reused database is proven against the files it is opened for).
+    reused database is proven against the files it is opened for). A seal
+    ``workspace-<key>.duckdb.seal`` (``workspace/seal.py``) lets a database be
+    reused without that proof; it goes with its database.
     ``temp-<pid>-…`` and ``private-<pid>-…``: databases of one process only —
     a workspace too large for the cache's limit, or one whose shared file another
     process holds. On POSIX their file is unlinked as soon as DuckDB has it
@@ -69,6 +71,7 @@ from auditviewer.workspace.cache_folder.layout import (
     DAMAGED_MARK,
     PRIVATE_PREFIX,
     RECORD_SUFFIX,
+    SEAL_SUFFIX,
     SHARED_PREFIX,
     TEMPORARY_PREFIX,
     CacheError,
@@ -118,6 +121,7 @@ __all__ = [
     "MINIMUM_LIMIT",
     "PRIVATE_PREFIX",
     "RECORD_SUFFIX",
+    "SEAL_SUFFIX",
     "SHARED_PREFIX",
     "TEMPORARY_PREFIX",
     "CacheError",

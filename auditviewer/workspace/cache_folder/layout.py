@@ -17,6 +17,8 @@ TEMPORARY_PREFIX = "temp-"
 PRIVATE_PREFIX = "private-"
 DAMAGED_MARK = ".damaged-"
 RECORD_SUFFIX = ".json"
+#: The seal beside a database (``workspace/seal.py``): removed, evicted and listed with it.
+SEAL_SUFFIX = ".seal"
 #: Files DuckDB creates beside a database, by name.
 COMPANION_SUFFIXES = (".wal", ".tmp")
 #: A record (or the settings file) larger than this is not one this package wrote.

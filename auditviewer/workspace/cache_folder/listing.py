@@ -33,6 +33,7 @@ from auditviewer.workspace.cache_folder.layout import (
     DAMAGED_MARK,
     OWNED_NAME,
     RECORD_SUFFIX,
+    SEAL_SUFFIX,
     SHARED_PREFIX,
     folder,
 )
@@ -69,7 +70,7 @@ class CachedDatabase:
 
 def _base_name(name: str) -> str:
     """The database a file belongs to: its own name less a record or DuckDB suffix."""
-    for suffix in (RECORD_SUFFIX, *COMPANION_SUFFIXES):
+    for suffix in (RECORD_SUFFIX, SEAL_SUFFIX, *COMPANION_SUFFIXES):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name

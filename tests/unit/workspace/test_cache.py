@@ -16,6 +16,7 @@ from auditviewer.store.store import Store
 from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace.loading import load
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
+from tests.helpers.seals import remove_seals
 
 KEY = signer()
 
@@ -179,6 +180,7 @@ def test_a_reused_database_is_read_for_its_proof_on_a_thread_while_verifying(
     """The file's half of the proof needs nothing from this run: it runs beside verification."""
     with load([bundle], [KEY.verifier]):
         pass
+    assert remove_seals(on_disk)  # unsealed: reused only after the full proof
     threads: list[str] = []
     real = workspace_cache.read_stored
 
@@ -198,6 +200,7 @@ def test_a_proof_that_fails_on_its_thread_rebuilds_the_database(
 ) -> None:
     with load([bundle], [KEY.verifier]):
         pass
+    assert remove_seals(on_disk)
 
     def failing(store: Store) -> workspace_cache.StoredRows:
         raise StoreError("disk read error")

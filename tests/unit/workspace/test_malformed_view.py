@@ -16,6 +16,7 @@ from auditviewer.workspace import cache as workspace_cache
 from auditviewer.workspace import store_session
 from auditviewer.workspace.malformed_view import WithMalformed, publish_malformed, row_to_keep
 from auditviewer.workspace.raw_lines import KeptLines
+from auditviewer.workspace.seal import seal_path
 from auditviewer.workspace.session import FilterState
 from auditviewer.workspace.store_session import StoreSession, load_session
 from tests.helpers.bundle_builder import make_entry, signer, write_bundle
@@ -174,3 +175,13 @@ def test_a_reused_database_is_proven_and_shows_this_runs_malformed_rows(
         assert second.store.total_count() == 8
     finally:
         second.close()
+    # Never sealed (workspace/seal.py): a sealed reopen runs no reader, so its malformed
+    # rows would be missing. Every reopen is proven and lists them.
+    assert not seal_path(database).exists()
+    third = load_session([str(bundle)], Ctx())
+    try:
+        assert not third.sealed and proofs == [None, None]
+        view = third.view(FilterState())
+        assert (view.entries, view.malformed) == (8, 2)
+    finally:
+        third.close()

@@ -1,0 +1,103 @@
+"""The inputs' content key: what names a workspace database, and what a seal binds.
+
+:func:`content_key` hashes every input file (a manifest-listed entry file by its listed
+SHA-256, or with ``hash_listed`` by its own bytes); :func:`sha256_of` is the one
+stream hash it and the seal (``workspace/seal.py``) use, read into one buffer, with a
+cancel check between reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import BinaryIO
+
+from auditviewer import __version__
+from auditviewer.core.errors import Cancelled
+from auditviewer.core.progress import CancelCheck
+from auditviewer.store.store import DATABASE_FORMAT
+from auditviewer.workspace.inputs import Workspace
+
+
+def content_key(
+    workspace: Workspace,
+    *,
+    hash_listed: bool = False,
+    cancelled: CancelCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> str:
+    """SHA-256 over every input file's name and content, plus the formats' versions.
+
+    An entry file its manifest lists (with its size as listed) counts by the
+    SHA-256 the manifest gives, not by hashing it here: the verification pass
+    hashes it anyway and reports a difference, and reading a 1M-entry export twice
+    cost 1.2 s of every open. This is sound because the key only *finds* a
+    database: a reused one must still prove it holds exactly the rows this run
+    read and verified (:func:`prove_reused`), whatever its name; a file whose bytes
+    differ from its manifest gives other rows, fails that proof, and is rebuilt.
+
+    ``hash_listed``: such a file is hashed too, and counts by the SHA-256 of its
+    bytes in the listed form: the key is the same only if every file still has the
+    bytes its manifest lists (a sealed workspace is reused on this, without a proof:
+    ``workspace/seal.py``). ``cancelled`` is asked between reads (a 5.9 GB input
+    takes seconds to hash), ``progress`` told the bytes hashed so far.
+    """
+    hashed = [0]
+    digest = hashlib.sha256(f"auditviewer {__version__} db{DATABASE_FORMAT}\n".encode())
+    declared = {
+        (id(entry.container), entry.name): entry.expected
+        for entry in workspace.entry_files
+        if entry.expected is not None
+    }
+    for container in workspace.containers:
+        for name in container.names():
+            listed = declared.get((id(container), name))
+            if listed is not None and listed[1] == container.size(name) and not hash_listed:
+                digest.update(f"{name}\0listed {listed[0]}\n".encode())
+                continue
+            with container.open_raw(name) as raw:
+                file_digest = sha256_of(raw, cancelled=cancelled, progress=progress, hashed=hashed)
+            if listed is not None and listed[1] == container.size(name):
+                digest.update(f"{name}\0listed {file_digest}\n".encode())
+            else:
+                digest.update(f"{name}\0{file_digest}\n".encode())
+    return digest.hexdigest()
+
+
+#: Bytes read into one buffer at a time while hashing (between two cancel checks).
+HASH_CHUNK = 1024 * 1024
+
+
+def sha256_of(
+    raw: BinaryIO,
+    *,
+    cancelled: CancelCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+    hashed: list[int] | None = None,
+) -> str:
+    """SHA-256 of a stream's bytes, read into one buffer (as ``hashlib.file_digest``
+    does; the GIL is released while hashing): faster than reading chunks of 8 MiB, a new
+    bytes object each. ``cancelled`` is asked before every HASH_CHUNK (about 1 ms of
+    hashing); ``hashed[0]`` counts the bytes, reported to ``progress``."""
+    digest = hashlib.sha256()
+    count = hashed if hashed is not None else [0]
+    readinto = getattr(raw, "readinto", None)
+    buffer = bytearray(HASH_CHUNK)
+    view = memoryview(buffer)
+    while True:
+        if cancelled is not None and cancelled():
+            raise Cancelled("loading was cancelled")
+        if readinto is not None:
+            size = readinto(buffer)
+            chunk: bytes | memoryview = view[:size] if size else b""
+        else:
+            chunk = raw.read(HASH_CHUNK)
+        if not chunk:
+            return digest.hexdigest()
+        digest.update(chunk)
+        count[0] += len(chunk)
+        if progress is not None:
+            progress(count[0])
+
+
+__all__ = ["HASH_CHUNK", "content_key", "sha256_of"]
