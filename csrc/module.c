@@ -15,6 +15,7 @@
 #endif
 
 #include "entry_check.h"
+#include "entry_columns.h"
 #include "sha256.h"
 
 typedef struct {
@@ -40,16 +41,119 @@ static int results_new(results *r, Py_ssize_t count) {
     return 1;
 }
 
-/* Check and hash one leaf, writing result i. Returns 1 when it was declined. */
+/* The entry columns asked for (the ``paths`` argument), while a call runs: the paths,
+ * the values the check notes, and the builder of the columns with their Python buffers. */
+typedef struct {
+    column_path paths[MAX_ENTRY_COLUMNS];
+    column_value values[MAX_ENTRY_COLUMNS];
+    column_capture capture;
+    column_builder builder;
+    PyObject *given, *valid[MAX_ENTRY_COLUMNS], *offsets[MAX_ENTRY_COLUMNS];
+} columns_job;
+
+/* Check and hash one leaf, writing result i (and its columns, when asked). Returns 1 when it was declined. */
 static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, int max_depth, key_pool *pool,
-                           results *r, Py_ssize_t i) {
+                           results *r, Py_ssize_t i, columns_job *job) {
     entry_fields fields;
-    int ok = entry_check(leaf, len, max_entry, max_depth, pool, &fields);
+    int ok = entry_check_columns(leaf, len, max_entry, max_depth, pool, &fields, job ? &job->capture : NULL);
+    if (job)
+        column_builder_row(&job->builder, (size_t)i, ok, job->values);
     sha256_prefixed(0x00, leaf, len, r->hash_out + 32 * i);
     r->seq_out[i] = ok ? fields.seq : -1;
     r->time_out[2 * i] = ok ? fields.time_start : -1;
     r->time_out[2 * i + 1] = ok ? fields.time_len : -1;
     return !ok;
+}
+
+static void columns_job_clear(columns_job *job) {
+    column_builder_free(&job->builder);
+    Py_CLEAR(job->given);
+    for (size_t c = 0; c < MAX_ENTRY_COLUMNS; c++) {
+        Py_CLEAR(job->valid[c]);
+        Py_CLEAR(job->offsets[c]);
+    }
+}
+
+static PyObject *zeroed_bytes(Py_ssize_t size) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out)
+        memset(PyBytes_AS_STRING(out), 0, (size_t)size);
+    return out;
+}
+
+/* Set up job for ``paths`` (a tuple of tuples of one or two bytes keys; the caller keeps
+ * it alive) and rows rows. Returns 0 with an exception set on failure (job cleared). */
+static int columns_job_start(columns_job *job, PyObject *paths, Py_ssize_t rows) {
+    memset(job, 0, sizeof *job);
+    if (!PyTuple_Check(paths) || PyTuple_GET_SIZE(paths) > MAX_ENTRY_COLUMNS) {
+        PyErr_SetString(PyExc_ValueError, "paths must be a tuple of at most 64 paths");
+        return 0;
+    }
+    size_t count = (size_t)PyTuple_GET_SIZE(paths);
+    for (size_t c = 0; c < count; c++) {
+        PyObject *path = PyTuple_GET_ITEM(paths, c);
+        Py_ssize_t keys = PyTuple_Check(path) ? PyTuple_GET_SIZE(path) : 0;
+        if (keys < 1 || keys > 2 || !PyBytes_Check(PyTuple_GET_ITEM(path, 0)) ||
+            (keys == 2 && !PyBytes_Check(PyTuple_GET_ITEM(path, 1)))) {
+            PyErr_SetString(PyExc_ValueError, "each path is a tuple of one or two bytes keys");
+            return 0;
+        }
+        PyObject *head = PyTuple_GET_ITEM(path, 0);
+        job->paths[c].head = (const uint8_t *)PyBytes_AS_STRING(head);
+        job->paths[c].head_len = (size_t)PyBytes_GET_SIZE(head);
+        if (keys == 2) {
+            PyObject *key = PyTuple_GET_ITEM(path, 1);
+            job->paths[c].key = (const uint8_t *)PyBytes_AS_STRING(key);
+            job->paths[c].key_len = (size_t)PyBytes_GET_SIZE(key);
+        }
+    }
+    job->capture.paths = job->paths;
+    job->capture.count = count;
+    job->capture.values = job->values;
+    column_capture_prepare(&job->capture);
+    job->builder.columns = count;
+    job->builder.rows = (size_t)rows;
+    Py_ssize_t bits = (rows + 7) / 8;
+    job->given = zeroed_bytes(bits);
+    if (!job->given)
+        goto failed;
+    job->builder.given = (uint8_t *)PyBytes_AS_STRING(job->given);
+    for (size_t c = 0; c < count; c++) {
+        job->valid[c] = zeroed_bytes(bits);
+        job->offsets[c] = zeroed_bytes((rows + 1) * 4);
+        if (!job->valid[c] || !job->offsets[c])
+            goto failed;
+        job->builder.valid[c] = (uint8_t *)PyBytes_AS_STRING(job->valid[c]);
+        job->builder.offsets[c] = (int32_t *)PyBytes_AS_STRING(job->offsets[c]);
+    }
+    return 1;
+failed:
+    columns_job_clear(job);
+    return 0;
+}
+
+/* (given, ((valid, offsets, data), ...)) for the rows checked; clears job. */
+static PyObject *columns_job_result(columns_job *job) {
+    size_t count = job->builder.columns;
+    PyObject *columns = PyTuple_New((Py_ssize_t)count), *out = NULL;
+    if (!columns)
+        goto done;
+    for (size_t c = 0; c < count; c++) {
+        PyObject *data = PyBytes_FromStringAndSize(job->builder.data[c] ? (const char *)job->builder.data[c] : "",
+                                                   (Py_ssize_t)job->builder.data_len[c]);
+        if (!data)
+            goto done;
+        PyObject *column = PyTuple_Pack(3, job->valid[c], job->offsets[c], data);
+        Py_DECREF(data);
+        if (!column)
+            goto done;
+        PyTuple_SET_ITEM(columns, c, column);
+    }
+    out = PyTuple_Pack(2, job->given, columns);
+done:
+    Py_XDECREF(columns);
+    columns_job_clear(job);
+    return out;
 }
 
 PyDoc_STRVAR(check_jsonl_doc,
@@ -60,15 +164,20 @@ PyDoc_STRVAR(check_jsonl_doc,
 "are those of text.split(b'\\n') less an empty last one. leaves: the lines back to back;\n"
 "offsets: int32 x (count+1) into leaves; seqs: int64 each (-1: declined, the Python\n"
 "check must judge it); hashes: the leaf hashes, 32 bytes each; times: int32 pairs\n"
-"(offset in the leaf, length) of the top-level time text, or (-1, -1).");
+"(offset in the leaf, length) of the top-level time text, or (-1, -1).\n\n"
+"paths: when given (a tuple of paths, each a tuple of one or two bytes keys: the entry\n"
+"schema's), the values there as Arrow string columns are returned too, last:\n"
+"(given, ((validity, offsets, data), ...)), given a bitmap of the rows whose columns the\n"
+"check gave (see csrc/entry_columns.h); the others are NULL, for DuckDB to derive.");
 
 static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"segment", "max_entry_bytes", "max_depth", "prefix", "start", "end", NULL};
+    static char *names[] = {"segment", "max_entry_bytes", "max_depth", "prefix", "start", "end", "paths", NULL};
     Py_buffer segment, prefix = {0};
     Py_ssize_t max_entry, start = 0, stop = -1;
     int max_depth;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*ni|y*nn", names, &segment, &max_entry, &max_depth, &prefix,
-                                     &start, &stop))
+    PyObject *paths = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*ni|y*nnO", names, &segment, &max_entry, &max_depth, &prefix,
+                                     &start, &stop, &paths))
         return NULL;
     if (stop < 0)
         stop = segment.len;
@@ -99,10 +208,19 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
     }
     if (head_len && data == end)
         count = 1; /* the prefix alone is a line (otherwise it only lengthens the first one) */
+    columns_job job_space, *job = paths == Py_None ? NULL : &job_space;
+    if (job && !columns_job_start(job, paths, count)) {
+        PyBuffer_Release(&segment);
+        if (prefix.buf)
+            PyBuffer_Release(&prefix);
+        return NULL;
+    }
     PyObject *leaves = PyBytes_FromStringAndSize(NULL, (stop - start) + head_len);
     PyObject *offsets = PyBytes_FromStringAndSize(NULL, (count + 1) * 4);
     results r;
     if (!leaves || !offsets || !results_new(&r, count)) {
+        if (job)
+            columns_job_clear(job);
         Py_XDECREF(leaves);
         Py_XDECREF(offsets);
         PyBuffer_Release(&segment);
@@ -131,7 +249,7 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
         }
         written += (Py_ssize_t)len;
         /* Checked from the copy: the same bytes, and the first line is whole there. */
-        declined += one_leaf(leaf, len, (size_t)max_entry, max_depth, &pool, &r, i);
+        declined += one_leaf(leaf, len, (size_t)max_entry, max_depth, &pool, &r, i, job);
         i++;
         p = nl ? nl + 1 : end;
     }
@@ -142,11 +260,25 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
     if (prefix.buf)
         PyBuffer_Release(&prefix);
     if (_PyBytes_Resize(&leaves, written) < 0) {
+        if (job)
+            columns_job_clear(job);
         Py_DECREF(offsets);
         Py_DECREF(r.seqs);
         Py_DECREF(r.hashes);
         Py_DECREF(r.times);
         return NULL;
+    }
+    if (job) {
+        PyObject *columns = columns_job_result(job);
+        if (!columns) {
+            Py_DECREF(leaves);
+            Py_DECREF(offsets);
+            Py_DECREF(r.seqs);
+            Py_DECREF(r.hashes);
+            Py_DECREF(r.times);
+            return NULL;
+        }
+        return Py_BuildValue("nNNNNNnN", i, leaves, offsets, r.seqs, r.hashes, r.times, declined, columns);
     }
     return Py_BuildValue("nNNNNNn", i, leaves, offsets, r.seqs, r.hashes, r.times, declined);
 }
@@ -173,19 +305,30 @@ static int offsets_fit(const Py_buffer *data, const Py_buffer *offsets, int widt
 }
 
 PyDoc_STRVAR(check_leaves_doc,
-"check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth) -> (seqs, hashes, times, declined)\n\n"
+"check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth, paths=None)\n"
+"    -> (seqs, hashes, times, declined[, columns])\n\n"
 "Check the leaves of an Arrow binary array: value i is data[offsets[first+i]:offsets[first+i+1]],\n"
-"offsets being int32 (offset_width 4) or int64 (8). Results as check_jsonl's.");
+"offsets being int32 (offset_width 4) or int64 (8). Results (and paths) as check_jsonl's.");
 
 static PyObject *check_leaves(PyObject *self, PyObject *args) {
     Py_buffer data, offsets;
     Py_ssize_t first, count, max_entry;
     int width, max_depth;
-    if (!PyArg_ParseTuple(args, "y*y*nnini", &data, &offsets, &first, &count, &width, &max_entry, &max_depth))
+    PyObject *paths = Py_None;
+    if (!PyArg_ParseTuple(args, "y*y*nnini|O", &data, &offsets, &first, &count, &width, &max_entry, &max_depth,
+                          &paths))
         return NULL;
     PyObject *error = offsets_fit(&data, &offsets, width, first, count) ? NULL : PyExc_ValueError;
+    columns_job job_space, *job = paths == Py_None || error ? NULL : &job_space;
+    if (job && !columns_job_start(job, paths, count)) {
+        PyBuffer_Release(&data);
+        PyBuffer_Release(&offsets);
+        return NULL;
+    }
     results r;
     if (error || !results_new(&r, count)) {
+        if (job)
+            columns_job_clear(job);
         PyBuffer_Release(&data);
         PyBuffer_Release(&offsets);
         if (error)
@@ -198,12 +341,22 @@ static PyObject *check_leaves(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
-        declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i);
+        declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i, job);
     }
     key_pool_free(&pool);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
+    if (job) {
+        PyObject *columns = columns_job_result(job);
+        if (!columns) {
+            Py_DECREF(r.seqs);
+            Py_DECREF(r.hashes);
+            Py_DECREF(r.times);
+            return NULL;
+        }
+        return Py_BuildValue("NNNnN", r.seqs, r.hashes, r.times, declined, columns);
+    }
     return Py_BuildValue("NNNn", r.seqs, r.hashes, r.times, declined);
 }
 

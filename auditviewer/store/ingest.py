@@ -35,9 +35,12 @@ from auditviewer.store.schema import (
     CREATE_ENTRIES,
     DATABASE_FORMAT,
     INSERT_ENTRIES,
+    INSERT_GIVEN,
     STAGING_SCHEMA,
     STATES,
     STORED_COLUMNS,
+    by_given,
+    given_fields,
     with_fields,
 )
 from auditviewer.store.views import count_blocks
@@ -114,7 +117,10 @@ class StoreIngest(StoreConnection):
 
     def append(self, batch: pa.Table | pa.RecordBatch) -> None:
         """Add entries: columns ``seq``, ``leaf`` (binary or string) and optionally
-        ``source``, ``line``, ``state`` (default ``unverified``); others are ignored.
+        ``source``, ``line``, ``state`` (default ``unverified``), and the display
+        columns' text as the C check gave it (``fields_given`` and a ``field_<name>``
+        per path column, :mod:`auditviewer.store.schema`: all of them or none);
+        others are ignored.
 
         Rows reach the table in groups (the first at once) — call :meth:`finish`
         after the last batch.
@@ -199,7 +205,8 @@ class StoreIngest(StoreConnection):
             if not ordered or (self._last_seq is not None and first.as_py() <= self._last_seq):
                 self._in_seq_order = False
             self._last_seq = max(self._last_seq or 0, last.as_py())
-        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=STAGING_SCHEMA)
+        given = given_fields(table, names, leaf_bytes)
+        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid, *given], schema=STAGING_SCHEMA)
 
     def _flush(self) -> None:
         """Insert every pending row now (after the one running behind, if any)."""
@@ -297,11 +304,15 @@ class StoreIngest(StoreConnection):
         # lock_down the setting cannot change, and order is simply kept.
         relax_order = not self._locked
         try:
-            con.register(name, staging)
             if relax_order:
                 con.execute("SET preserve_insertion_order = false")
             try:
-                with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
+                for part, given in by_given(staging):
+                    con.register(name, part)
+                    if given:
+                        con.execute(INSERT_GIVEN.replace("{staging}", name))
+                    else:
+                        with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
                     con.execute("SET preserve_insertion_order = true")

@@ -5,8 +5,17 @@ shows (:data:`DISPLAY_COLUMNS`), which sort and which facet, the table's DDL
 (:data:`CREATE_ENTRIES`, also what a reopened file's table is compared with,
 :func:`entries_definition`), and the one INSERT that derives every display
 column from an entry's text inside DuckDB, with one JSON parse per entry
-(:data:`INSERT_ENTRIES`, run by :func:`with_fields`). ``metadata`` is derived
-on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
+(:data:`INSERT_ENTRIES`, run by :func:`with_fields`), and the one that takes
+them as given (:data:`INSERT_GIVEN`): the C entry check reads the text at each
+column's path while it validates the entry (``csrc/entry_columns.h``), exactly as
+DuckDB's ``->>`` would give it, so most entries are parsed once, not twice
+(the parse was about 1.5 CPU s of a 1M-entry cold open). Rows the check did not
+give (:data:`GIVEN_FLAG` false: declined, or a number or object at a path), and
+every row without the extension, are derived in DuckDB; both INSERTs apply the
+entry schema's SQL to the text at the paths (the time parsed, the event type
+joined) and the cache proof derives them again in DuckDB
+(``tests/unit/store/test_given_columns.py`` proves the two ways give the same
+columns). ``metadata`` is derived on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
 (:mod:`auditviewer.store.ingest`); every read names columns from here.
 
 The entry's columns, their JSON paths and the SQL deriving each are the entry
@@ -15,13 +24,15 @@ columns (seq, the entry text, source, line, state, row id) around them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditviewer.core.entry_schema import ENTRY_COLUMNS, entry_column_names
+from auditviewer.core.errors import StoreError
 
 STATES: Final = ("verified", "failed", "unverified")
 
@@ -136,6 +147,18 @@ SELECT {", ".join(DERIVED_COLUMNS.get(column, column) for column in STORED_COLUM
 FROM (SELECT *, {{fields}} AS fields FROM {{staging}})
 """
 
+#: Staging columns of the text the C check gave at each path column's path (NULL where
+#: it has none), and whether it gave them (see the module's docstring).
+GIVEN_FLAG: Final = "fields_given"
+GIVEN_FIELDS: Final = {c.name: f"field_{c.name}" for c in _PATH_COLUMNS}
+# The same entry schema SQL as DERIVED_COLUMNS, over the given text instead of DuckDB's parse.
+GIVEN_COLUMNS = {c.name: c.sql(GIVEN_FIELDS) for c in ENTRY_COLUMNS}
+INSERT_GIVEN = f"""
+INSERT INTO entries ({", ".join(STORED_COLUMNS)})
+SELECT {", ".join(GIVEN_COLUMNS.get(column, column) for column in STORED_COLUMNS)}
+FROM {{staging}}
+"""
+
 STAGING_SCHEMA = pa.schema(
     [
         ("seq", pa.int64()),
@@ -145,12 +168,42 @@ STAGING_SCHEMA = pa.schema(
         ("line", pa.int64()),
         ("state", pa.string()),
         ("rid", pa.int64()),
+        (GIVEN_FLAG, pa.bool_()),
+        *((name, pa.string()) for name in GIVEN_FIELDS.values()),
     ]
 )
 
 
 EXPORT_BATCH_ROWS = 65_536
 
+
+def given_fields(table: pa.Table, names: set[str], leaf_bytes: pa.Array) -> list[pa.Array | pa.ChunkedArray]:
+    """The staging's ``fields_given`` and ``field_<name>`` columns: as the batch gives them,
+    or none given. A row kept as bytes (not UTF-8) is never given: its text is a lossy
+    decoding, which DuckDB derives from like the cache proof does."""
+    rows = table.num_rows
+    if GIVEN_FLAG not in names:
+        return [pa.repeat(pa.scalar(False), rows), *(pa.nulls(rows, pa.string()) for _ in GIVEN_FIELDS)]
+    missing = set(GIVEN_FIELDS.values()) - names
+    if missing:
+        raise StoreError(f"entry batch lacks column(s) {', '.join(sorted(missing))}")
+    given = pc.fill_null(table.column(GIVEN_FLAG).cast(pa.bool_()), False)
+    if leaf_bytes.null_count < rows:
+        given = pc.and_(given, pc.is_null(leaf_bytes))
+    return [given, *(table.column(field).cast(pa.string()) for field in GIVEN_FIELDS.values())]
+
+
+def by_given(staging: pa.Table) -> Iterator[tuple[pa.Table, bool]]:
+    """``staging`` as the rows whose display columns are given and the rest (either may be none)."""
+    given = staging.column(GIVEN_FLAG)
+    count = pc.sum(given).as_py() or 0
+    if count == staging.num_rows:
+        yield staging, True
+    elif count == 0:
+        yield staging, False
+    else:
+        yield staging.filter(given), True
+        yield staging.filter(pc.invert(given)), False
 
 
 def with_fields(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

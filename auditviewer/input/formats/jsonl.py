@@ -14,10 +14,12 @@ from auditviewer.core.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.core.native import NATIVE
 from auditviewer.input.containers import CHUNK
 from auditviewer.input.formats.batches import (
+    COLUMN_PATHS,
     LeafBatch,
     Problem,
     add_problem,
     counting_array,
+    given_columns,
     leaf_hashes,
     make_batch,
 )
@@ -100,9 +102,11 @@ def _check_segment_native(
     The lines are those of ``prefix + segment[start:end]`` (see :func:`iter_pieces`).
     """
     assert NATIVE is not None
-    count, data, offsets, seqs, hashes, times, declined = NATIVE.check_jsonl(
-        segment, limits.max_entry_bytes, limits.max_json_depth, prefix, start, end
+    result = NATIVE.check_jsonl(
+        segment, limits.max_entry_bytes, limits.max_json_depth, prefix, start, end, COLUMN_PATHS
     )
+    count, data, offsets, seqs, hashes, times, declined = result[:7]
+    columns = given_columns(result[7], count) if COLUMN_PATHS is not None else None
     leaf_array = pa.Array.from_buffers(pa.binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     seq_array = pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(seqs)])
     seq_view = memoryview(seqs).cast("q")
@@ -124,6 +128,7 @@ def _check_segment_native(
                 leaf_array=leaf_array.slice(start, n),
                 leaf_hash_bytes=hashes[32 * start : 32 * stop],
                 times=times[8 * start : 8 * stop],
+                columns=columns.slice(start, n) if columns is not None else None,
             )
         )
     return out, count
@@ -383,7 +388,9 @@ def _renumbered(batch: LeafBatch, shift: int) -> LeafBatch:
 
         lines = pc.add(column, pa.scalar(shift, pa.int64()))
     problems = [dataclasses.replace(p, line=p.line + shift) for p in batch.problems]
-    return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times)
+    return LeafBatch(
+        batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times, batch.columns
+    )
 
 
 def _drain(ahead: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
