@@ -86,8 +86,8 @@ static int reserve(column_builder *b, size_t c, size_t len) {
     size_t need = b->data_len[c] + len;
     if (need > INT32_MAX)
         return 0;
-    if (need <= b->data_cap[c])
-        return 1;
+    if (need <= b->data_cap[c] && b->data[c])
+        return 1; /* (an empty text still gets a buffer: no arithmetic on a null pointer) */
     size_t cap = b->data_cap[c] ? b->data_cap[c] : 4096;
     while (cap < need)
         cap *= 2;
