@@ -64,6 +64,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from auditviewer.core.native import keep_freed_memory
+
+    # Before pyarrow is imported: a short process streaming big files, as verify (about
+    # 0.3-0.5 s less system time on a cold open of 1M entries, issue 12).
+    keep_freed_memory()
     if args.save_as is not None:
         from auditviewer.casework.searches import SavedSearch, SavedSearches
         from auditviewer.store.store import Filter
