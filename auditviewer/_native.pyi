@@ -1,7 +1,7 @@
 # Types of the optional C extension built from csrc/ (see setup.py and auditviewer/core/native.py).
-from _typeshed import ReadableBuffer as Buffer
-
 from typing import Any, overload
+
+from _typeshed import ReadableBuffer as Buffer
 
 # The entry columns' paths (input/formats/batches.py's COLUMN_PATHS) and what comes back for them:
 # (given bitmap, ((validity, offsets, data) per column)).
