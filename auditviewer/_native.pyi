@@ -1,36 +1,16 @@
 # Types of the optional C extension built from csrc/ (see setup.py and auditviewer/core/native.py).
-from typing import Any, overload
-
 from _typeshed import ReadableBuffer as Buffer
 
-# The entry columns' paths (input/formats/batches.py's COLUMN_PATHS) and what comes back for them:
-# (given bitmap, ((validity, offsets, data) per column)).
-_Paths = tuple[tuple[bytes, ...], ...]
-_Columns = tuple[bytes, tuple[tuple[bytes, bytes, bytes], ...]]
-
-@overload
 def check_jsonl(
-    segment: Buffer, max_entry_bytes: int, max_depth: int, prefix: Buffer = b"", start: int = 0, end: int = -1,
-    paths: None = None,
+    segment: Buffer, max_entry_bytes: int, max_depth: int, prefix: Buffer = b"", start: int = 0, end: int = -1
 ) -> tuple[int, bytes, bytes, bytes, bytes, bytes, int]: ...
-@overload
-def check_jsonl(
-    segment: Buffer, max_entry_bytes: int, max_depth: int, prefix: Buffer, start: int, end: int, paths: _Paths,
-) -> tuple[int, bytes, bytes, bytes, bytes, bytes, int, _Columns]: ...
-@overload
-def check_jsonl(
-    segment: Buffer, max_entry_bytes: int, max_depth: int, prefix: Buffer, start: int, end: int,
-    paths: _Paths | None,
-) -> tuple[Any, ...]: ...
-@overload
 def check_leaves(
     data: Buffer, offsets: Buffer, first: int, count: int, offset_width: int, max_entry_bytes: int, max_depth: int, /
 ) -> tuple[bytes, bytes, bytes, int]: ...
-@overload
-def check_leaves(
+def entry_columns(
     data: Buffer, offsets: Buffer, first: int, count: int, offset_width: int, max_entry_bytes: int, max_depth: int,
-    paths: _Paths | None, /,
-) -> tuple[Any, ...]: ...
+    paths: tuple[tuple[bytes, ...], ...], /,
+) -> tuple[Buffer, tuple[tuple[Buffer, Buffer, Buffer], ...]]: ...
 def count_lines(buffer: Buffer, start: int, end: int, /) -> int: ...
 def chain(head: Buffer, hashes: Buffer, keep_all: bool = False) -> bytes: ...
 def leaf_hashes(data: Buffer, offsets: Buffer, first: int, count: int, offset_width: int, /) -> bytes: ...

@@ -23,10 +23,21 @@ typedef struct {
     uint8_t *given;
     uint8_t *valid[MAX_ENTRY_COLUMNS];
     int32_t *offsets[MAX_ENTRY_COLUMNS];
-    /* The text, grown here (free with column_builder_free). */
+    /* The text, made by column_builder_reserve (free with column_builder_free). */
     uint8_t *data[MAX_ENTRY_COLUMNS];
     size_t data_len[MAX_ENTRY_COLUMNS], data_cap[MAX_ENTRY_COLUMNS];
 } column_builder;
+
+/* Give every column a text buffer of bound bytes: the leaves' total, which their values
+ * never exceed (decoding only shortens). 0 when one could not be made (its rows are then
+ * not given). */
+int column_builder_reserve(column_builder *b, size_t bound);
+
+/* The text buffers: made for at least *cap bytes (*cap set to what was made, 0 on
+ * failure), cut to len bytes once written (*cap updated), and freed (with their cap). */
+uint8_t *column_text_alloc(size_t *cap);
+uint8_t *column_text_shrink(uint8_t *text, size_t *cap, size_t len);
+void column_text_free(uint8_t *text, size_t cap);
 
 /* Row i (rows in order from 0): accepted says whether the check accepted its leaf, and
  * values are what it noted. Never fails: a row it cannot give (memory, offsets past

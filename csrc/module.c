@@ -41,6 +41,52 @@ static int results_new(results *r, Py_ssize_t count) {
     return 1;
 }
 
+/* A buffer malloc'd by this module, handed to Python as it is (the buffer protocol,
+ * read-only) and freed with its object: the entry columns' text, built with the GIL
+ * released, is not copied again into a bytes object (which held it twice for a moment). */
+typedef struct {
+    PyObject_HEAD
+    uint8_t *data;
+    Py_ssize_t len;
+    size_t cap; /* what column_text_free frees */
+} owned_buffer;
+
+static int owned_buffer_get(PyObject *self, Py_buffer *view, int flags) {
+    owned_buffer *buffer = (owned_buffer *)self;
+    static char empty[1];
+    return PyBuffer_FillInfo(view, self, buffer->data ? (void *)buffer->data : (void *)empty, buffer->len, 1, flags);
+}
+
+static void owned_buffer_dealloc(PyObject *self) {
+    column_text_free(((owned_buffer *)self)->data, ((owned_buffer *)self)->cap);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyBufferProcs owned_buffer_procs = {owned_buffer_get, NULL};
+
+static PyTypeObject owned_buffer_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "auditviewer._native.OwnedBuffer",
+    .tp_basicsize = sizeof(owned_buffer),
+    .tp_dealloc = owned_buffer_dealloc,
+    .tp_as_buffer = &owned_buffer_procs,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Bytes built by the extension (read through the buffer protocol).",
+};
+
+/* An OwnedBuffer taking data (column_text_alloc'd, cap bytes, len written; cut to len), or
+ * NULL with an exception (data freed). */
+static PyObject *owned_buffer_new(uint8_t *data, size_t cap, size_t len) {
+    owned_buffer *buffer = PyObject_New(owned_buffer, &owned_buffer_type);
+    if (!buffer) {
+        column_text_free(data, cap);
+        return NULL;
+    }
+    buffer->data = column_text_shrink(data, &cap, len);
+    buffer->cap = cap;
+    buffer->len = (Py_ssize_t)len;
+    return (PyObject *)buffer;
+}
+
 /* The entry columns asked for (the ``paths`` argument), while a call runs: the paths,
  * the values the check notes, and the builder of the columns with their Python buffers. */
 typedef struct {
@@ -51,13 +97,11 @@ typedef struct {
     PyObject *given, *valid[MAX_ENTRY_COLUMNS], *offsets[MAX_ENTRY_COLUMNS];
 } columns_job;
 
-/* Check and hash one leaf, writing result i (and its columns, when asked). Returns 1 when it was declined. */
+/* Check and hash one leaf, writing result i. Returns 1 when it was declined. */
 static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, int max_depth, key_pool *pool,
-                           results *r, Py_ssize_t i, columns_job *job) {
+                           results *r, Py_ssize_t i) {
     entry_fields fields;
-    int ok = entry_check_columns(leaf, len, max_entry, max_depth, pool, &fields, job ? &job->capture : NULL);
-    if (job)
-        column_builder_row(&job->builder, (size_t)i, ok, job->values);
+    int ok = entry_check(leaf, len, max_entry, max_depth, pool, &fields);
     sha256_prefixed(0x00, leaf, len, r->hash_out + 32 * i);
     r->seq_out[i] = ok ? fields.seq : -1;
     r->time_out[2 * i] = ok ? fields.time_start : -1;
@@ -139,8 +183,10 @@ static PyObject *columns_job_result(columns_job *job) {
     if (!columns)
         goto done;
     for (size_t c = 0; c < count; c++) {
-        PyObject *data = PyBytes_FromStringAndSize(job->builder.data[c] ? (const char *)job->builder.data[c] : "",
-                                                   (Py_ssize_t)job->builder.data_len[c]);
+        /* The text is handed over as it is (not copied): the builder lets go of it. */
+        PyObject *data = owned_buffer_new(job->builder.data[c], job->builder.data_cap[c], job->builder.data_len[c]);
+        job->builder.data[c] = NULL;
+        job->builder.data_len[c] = job->builder.data_cap[c] = 0;
         if (!data)
             goto done;
         PyObject *column = PyTuple_Pack(3, job->valid[c], job->offsets[c], data);
@@ -164,20 +210,15 @@ PyDoc_STRVAR(check_jsonl_doc,
 "are those of text.split(b'\\n') less an empty last one. leaves: the lines back to back;\n"
 "offsets: int32 x (count+1) into leaves; seqs: int64 each (-1: declined, the Python\n"
 "check must judge it); hashes: the leaf hashes, 32 bytes each; times: int32 pairs\n"
-"(offset in the leaf, length) of the top-level time text, or (-1, -1).\n\n"
-"paths: when given (a tuple of paths, each a tuple of one or two bytes keys: the entry\n"
-"schema's), the values there as Arrow string columns are returned too, last:\n"
-"(given, ((validity, offsets, data), ...)), given a bitmap of the rows whose columns the\n"
-"check gave (see csrc/entry_columns.h); the others are NULL, for DuckDB to derive.");
+"(offset in the leaf, length) of the top-level time text, or (-1, -1).");
 
 static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"segment", "max_entry_bytes", "max_depth", "prefix", "start", "end", "paths", NULL};
+    static char *names[] = {"segment", "max_entry_bytes", "max_depth", "prefix", "start", "end", NULL};
     Py_buffer segment, prefix = {0};
     Py_ssize_t max_entry, start = 0, stop = -1;
     int max_depth;
-    PyObject *paths = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*ni|y*nnO", names, &segment, &max_entry, &max_depth, &prefix,
-                                     &start, &stop, &paths))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*ni|y*nn", names, &segment, &max_entry, &max_depth, &prefix,
+                                     &start, &stop))
         return NULL;
     if (stop < 0)
         stop = segment.len;
@@ -208,19 +249,10 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
     }
     if (head_len && data == end)
         count = 1; /* the prefix alone is a line (otherwise it only lengthens the first one) */
-    columns_job job_space, *job = paths == Py_None ? NULL : &job_space;
-    if (job && !columns_job_start(job, paths, count)) {
-        PyBuffer_Release(&segment);
-        if (prefix.buf)
-            PyBuffer_Release(&prefix);
-        return NULL;
-    }
     PyObject *leaves = PyBytes_FromStringAndSize(NULL, (stop - start) + head_len);
     PyObject *offsets = PyBytes_FromStringAndSize(NULL, (count + 1) * 4);
     results r;
     if (!leaves || !offsets || !results_new(&r, count)) {
-        if (job)
-            columns_job_clear(job);
         Py_XDECREF(leaves);
         Py_XDECREF(offsets);
         PyBuffer_Release(&segment);
@@ -249,7 +281,7 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
         }
         written += (Py_ssize_t)len;
         /* Checked from the copy: the same bytes, and the first line is whole there. */
-        declined += one_leaf(leaf, len, (size_t)max_entry, max_depth, &pool, &r, i, job);
+        declined += one_leaf(leaf, len, (size_t)max_entry, max_depth, &pool, &r, i);
         i++;
         p = nl ? nl + 1 : end;
     }
@@ -260,25 +292,11 @@ static PyObject *check_jsonl(PyObject *self, PyObject *args, PyObject *kwargs) {
     if (prefix.buf)
         PyBuffer_Release(&prefix);
     if (_PyBytes_Resize(&leaves, written) < 0) {
-        if (job)
-            columns_job_clear(job);
         Py_DECREF(offsets);
         Py_DECREF(r.seqs);
         Py_DECREF(r.hashes);
         Py_DECREF(r.times);
         return NULL;
-    }
-    if (job) {
-        PyObject *columns = columns_job_result(job);
-        if (!columns) {
-            Py_DECREF(leaves);
-            Py_DECREF(offsets);
-            Py_DECREF(r.seqs);
-            Py_DECREF(r.hashes);
-            Py_DECREF(r.times);
-            return NULL;
-        }
-        return Py_BuildValue("nNNNNNnN", i, leaves, offsets, r.seqs, r.hashes, r.times, declined, columns);
     }
     return Py_BuildValue("nNNNNNn", i, leaves, offsets, r.seqs, r.hashes, r.times, declined);
 }
@@ -305,30 +323,19 @@ static int offsets_fit(const Py_buffer *data, const Py_buffer *offsets, int widt
 }
 
 PyDoc_STRVAR(check_leaves_doc,
-"check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth, paths=None)\n"
-"    -> (seqs, hashes, times, declined[, columns])\n\n"
+"check_leaves(data, offsets, first, count, offset_width, max_entry_bytes, max_depth) -> (seqs, hashes, times, declined)\n\n"
 "Check the leaves of an Arrow binary array: value i is data[offsets[first+i]:offsets[first+i+1]],\n"
-"offsets being int32 (offset_width 4) or int64 (8). Results (and paths) as check_jsonl's.");
+"offsets being int32 (offset_width 4) or int64 (8). Results as check_jsonl's.");
 
 static PyObject *check_leaves(PyObject *self, PyObject *args) {
     Py_buffer data, offsets;
     Py_ssize_t first, count, max_entry;
     int width, max_depth;
-    PyObject *paths = Py_None;
-    if (!PyArg_ParseTuple(args, "y*y*nnini|O", &data, &offsets, &first, &count, &width, &max_entry, &max_depth,
-                          &paths))
+    if (!PyArg_ParseTuple(args, "y*y*nnini", &data, &offsets, &first, &count, &width, &max_entry, &max_depth))
         return NULL;
     PyObject *error = offsets_fit(&data, &offsets, width, first, count) ? NULL : PyExc_ValueError;
-    columns_job job_space, *job = paths == Py_None || error ? NULL : &job_space;
-    if (job && !columns_job_start(job, paths, count)) {
-        PyBuffer_Release(&data);
-        PyBuffer_Release(&offsets);
-        return NULL;
-    }
     results r;
     if (error || !results_new(&r, count)) {
-        if (job)
-            columns_job_clear(job);
         PyBuffer_Release(&data);
         PyBuffer_Release(&offsets);
         if (error)
@@ -341,23 +348,60 @@ static PyObject *check_leaves(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
-        declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i, job);
+        declined += one_leaf(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &r, i);
     }
     key_pool_free(&pool);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
-    if (job) {
-        PyObject *columns = columns_job_result(job);
-        if (!columns) {
-            Py_DECREF(r.seqs);
-            Py_DECREF(r.hashes);
-            Py_DECREF(r.times);
-            return NULL;
-        }
-        return Py_BuildValue("NNNnN", r.seqs, r.hashes, r.times, declined, columns);
-    }
     return Py_BuildValue("NNNn", r.seqs, r.hashes, r.times, declined);
+}
+
+PyDoc_STRVAR(entry_columns_doc,
+"entry_columns(data, offsets, first, count, offset_width, max_entry_bytes, max_depth, paths)\n"
+"    -> (given, ((validity, offsets, data), ...))\n\n"
+"The entry schema's columns of the leaves of an Arrow string or binary array (as check_leaves\n"
+"reads them): for each path (a tuple of one or two bytes keys), the text there as an Arrow\n"
+"string column, exactly as DuckDB's json_extract_string gives it, read by the entry check as it\n"
+"validates the leaf (no hash, no seq). given: a bitmap of the rows whose columns it gave; the\n"
+"others (declined, or a number, object or \\u0000 at a path) are NULL, for DuckDB to derive\n"
+"(see csrc/entry_columns.h).");
+
+static PyObject *entry_columns(PyObject *self, PyObject *args) {
+    Py_buffer data, offsets;
+    Py_ssize_t first, count, max_entry;
+    int width, max_depth;
+    PyObject *paths;
+    if (!PyArg_ParseTuple(args, "y*y*nniniO", &data, &offsets, &first, &count, &width, &max_entry, &max_depth,
+                          &paths))
+        return NULL;
+    columns_job job;
+    int fits = offsets_fit(&data, &offsets, width, first, count);
+    if (!fits || !columns_job_start(&job, paths, count)) {
+        PyBuffer_Release(&data);
+        PyBuffer_Release(&offsets);
+        if (!fits)
+            PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
+        return NULL;
+    }
+    /* Every column's text fits in the leaves' bytes (a failed allocation leaves rows to DuckDB). */
+    column_builder_reserve(&job.builder,
+                           (size_t)(offset_at(&offsets, width, first + count) - offset_at(&offsets, width, first)));
+    key_pool pool = {0};
+    const uint8_t *base = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
+        entry_fields fields;
+        int ok = entry_check_columns(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &fields,
+                                     &job.capture);
+        column_builder_row(&job.builder, (size_t)i, ok, job.values);
+    }
+    key_pool_free(&pool);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
+    return columns_job_result(&job);
 }
 
 PyDoc_STRVAR(chain_doc,
@@ -625,6 +669,7 @@ static PyMethodDef methods[] = {
     {"strictly_increasing", strictly_increasing, METH_VARARGS, strictly_increasing_doc},
     {"check_jsonl", (PyCFunction)(void (*)(void))check_jsonl, METH_VARARGS | METH_KEYWORDS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
+    {"entry_columns", entry_columns, METH_VARARGS, entry_columns_doc},
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},
     {"leaf_hashes", leaf_hashes, METH_VARARGS, leaf_hashes_doc},
     {"time_candidates", time_candidates, METH_VARARGS, time_candidates_doc},
@@ -641,4 +686,8 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void) {
+    if (PyType_Ready(&owned_buffer_type) < 0)
+        return NULL;
+    return PyModule_Create(&module);
+}

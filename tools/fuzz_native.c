@@ -122,6 +122,8 @@ static const column_path PATHS[] = {
 #define ROWS 64
 
 /* A builder for ROWS rows, its buffers of exactly their size (ASan sees any overrun). */
+enum { CAP = 8192 };
+
 static void builder_new(column_builder *b) {
     memset(b, 0, sizeof *b);
     b->columns = NPATHS;
@@ -131,6 +133,7 @@ static void builder_new(column_builder *b) {
         b->valid[c] = calloc(ROWS / 8, 1);
         b->offsets[c] = calloc(ROWS + 1, sizeof(int32_t));
     }
+    column_builder_reserve(b, (size_t)ROWS * CAP); /* the leaves' bytes at most */
 }
 
 static void builder_delete(column_builder *b) {
@@ -161,7 +164,6 @@ int main(int argc, char **argv) {
     long iterations = argc > 1 ? atol(argv[1]) : 1000000;
     state = argc > 2 ? strtoull(argv[2], NULL, 10) * 2654435761u + 1 : 88172645463325252ULL;
     build_many();
-    enum { CAP = 8192 };
     uint8_t *work = malloc(CAP);
     key_pool pool = {0};
     long accepted = 0, given = 0;

@@ -34,13 +34,14 @@ from auditviewer.store.connection import DEFAULT_MAX_VIEWS, MiB, StoreConnection
 from auditviewer.store.schema import (
     CREATE_ENTRIES,
     DATABASE_FORMAT,
+    FIELDS_FAST,
+    FIELDS_SAFE,
+    INSERT_EITHER,
     INSERT_ENTRIES,
-    INSERT_GIVEN,
     STAGING_SCHEMA,
     STATES,
     STORED_COLUMNS,
-    by_given,
-    given_fields,
+    given_stream,
     with_fields,
 )
 from auditviewer.store.views import count_blocks
@@ -117,10 +118,7 @@ class StoreIngest(StoreConnection):
 
     def append(self, batch: pa.Table | pa.RecordBatch) -> None:
         """Add entries: columns ``seq``, ``leaf`` (binary or string) and optionally
-        ``source``, ``line``, ``state`` (default ``unverified``), and the display
-        columns' text as the C check gave it (``fields_given`` and a ``field_<name>``
-        per path column, :mod:`auditviewer.store.schema`: all of them or none);
-        others are ignored.
+        ``source``, ``line``, ``state`` (default ``unverified``); others are ignored.
 
         Rows reach the table in groups (the first at once) — call :meth:`finish`
         after the last batch.
@@ -205,8 +203,7 @@ class StoreIngest(StoreConnection):
             if not ordered or (self._last_seq is not None and first.as_py() <= self._last_seq):
                 self._in_seq_order = False
             self._last_seq = max(self._last_seq or 0, last.as_py())
-        given = given_fields(table, names, leaf_bytes)
-        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid, *given], schema=STAGING_SCHEMA)
+        return pa.table([seq, leaf, leaf_bytes, source, line, state, rid], schema=STAGING_SCHEMA)
 
     def _flush(self) -> None:
         """Insert every pending row now (after the one running behind, if any)."""
@@ -307,12 +304,20 @@ class StoreIngest(StoreConnection):
             if relax_order:
                 con.execute("SET preserve_insertion_order = false")
             try:
-                for part, given in by_given(staging):
-                    con.register(name, part)
-                    if given:
-                        con.execute(INSERT_GIVEN.replace("{staging}", name))
-                    else:
-                        with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
+                stream = given_stream(staging)
+                if stream is None:  # without the extension: DuckDB derives every column
+                    con.register(name, staging)
+                    with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
+                else:
+                    # As with_fields: fast unless some text DuckDB parses is not JSON (a
+                    # statement fails whole); the stream is read again, anew.
+                    sql = INSERT_EITHER.replace("{staging}", name)
+                    con.register(name, stream)
+                    try:
+                        con.execute(sql.replace("{fields}", FIELDS_FAST))
+                    except duckdb.Error:
+                        con.register(name, given_stream(staging))
+                        con.execute(sql.replace("{fields}", FIELDS_SAFE))
             finally:
                 if relax_order:
                     con.execute("SET preserve_insertion_order = true")

@@ -16,11 +16,11 @@ import pyarrow as pa
 
 from auditviewer.core.errors import StoreError
 from auditviewer.core.progress import Progress
-from auditviewer.input.formats.batches import GIVEN, LeafBatch
+from auditviewer.input.formats.batches import LeafBatch
 from auditviewer.integrity.keys import VerifierKey
 from auditviewer.integrity.memory import CheckpointMemory
 from auditviewer.integrity.report import Report
-from auditviewer.store.store import GIVEN_FIELDS, GIVEN_FLAG, Store
+from auditviewer.store.store import Store
 from auditviewer.workspace.cache import (
     DatabaseChoice,
     OpenedStore,
@@ -57,18 +57,15 @@ class LoadedWorkspace:
 def store_rows(batch: LeafBatch) -> pa.Table:
     """The columns of a leaf batch that the store keeps, with the file it came from."""
     table = batch.table
-    columns = {
-        "seq": table.column("seq"),
-        "leaf": table.column("leaf"),
-        "line": table.column("line"),
-        # Built in C: a list of a Python reference per row held the GIL for ~5 ms a batch.
-        "source": pa.repeat(pa.scalar(batch.source, pa.string()), table.num_rows),
-    }
-    given = batch.columns
-    if given is not None:  # the display columns' text, read by the C check (store/schema.py)
-        columns[GIVEN_FLAG] = given.column(GIVEN)
-        columns.update((field, given.column(name)) for name, field in GIVEN_FIELDS.items())
-    return pa.table(columns)
+    return pa.table(
+        {
+            "seq": table.column("seq"),
+            "leaf": table.column("leaf"),
+            "line": table.column("line"),
+            # Built in C: a list of a Python reference per row held the GIL for ~5 ms a batch.
+            "source": pa.repeat(pa.scalar(batch.source, pa.string()), table.num_rows),
+        }
+    )
 
 
 def load(

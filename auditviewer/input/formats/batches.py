@@ -6,15 +6,6 @@ head after the entry, Parquet only), ``leaf_hash`` (binary 32: spec §3, compute
 once while the leaf passes, so that verification never converts leaves back to
 Python objects). A batch also carries its file's label and
 the problems found in it, which become ``malformed_entry`` findings.
-
-When the C extension checked the batch, it also carries the entry schema's columns
-(:attr:`LeafBatch.columns`): the text at each column's JSON path, read by the check
-while it validated the entry (``csrc/entry_columns.h``), so that the store need not
-parse every entry again to derive them. A row the check could not give exactly as
-DuckDB's ``->>`` would (declined, a number or object at a path, ``\u0000``) is
-marked not given, and the store derives its columns itself; without the extension
-no batch carries them and the store derives all of them (the same values:
-``tests/unit/store/test_given_columns.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +17,6 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from auditviewer.core.entry_schema import ENTRY_COLUMNS
 from auditviewer.core.limits import Limits
 from auditviewer.core.native import NATIVE
 
@@ -39,35 +29,6 @@ LEAF_SCHEMA = pa.schema(
         ("leaf_hash", pa.binary(32)),
     ]
 )
-
-
-#: The entry columns read at a JSON path (the others join these), in the schema's order.
-PATH_COLUMNS: tuple[str, ...] = tuple(c.name for c in ENTRY_COLUMNS if c.path)
-#: Their paths for the C check (keys as bytes), or None when one is deeper than the two
-#: levels the check notes: then no batch carries columns and the store derives them all.
-COLUMN_PATHS: tuple[tuple[bytes, ...], ...] | None = (
-    tuple(tuple(key.encode() for key in c.path) for c in ENTRY_COLUMNS if c.path)
-    if all(len(c.path) <= 2 for c in ENTRY_COLUMNS)
-    else None
-)
-#: The column of :attr:`LeafBatch.columns` saying which rows' columns the check gave.
-GIVEN = "given"
-
-
-def given_columns(result: tuple[bytes, tuple[tuple[bytes, bytes, bytes], ...]], rows: int) -> pa.RecordBatch:
-    """The columns the C check returned (its last result when asked with ``paths``) as
-    :attr:`LeafBatch.columns`: ``given`` (bool) and a string column per path column."""
-    given, columns = result
-    arrays = [pa.Array.from_buffers(pa.bool_(), rows, [None, pa.py_buffer(given)])]
-    names = [GIVEN]
-    for name, (validity, offsets, data) in zip(PATH_COLUMNS, columns, strict=True):
-        arrays.append(
-            pa.Array.from_buffers(
-                pa.string(), rows, [pa.py_buffer(validity), pa.py_buffer(offsets), pa.py_buffer(data)]
-            )
-        )
-        names.append(name)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
 def leaf_hashes(leaves: Iterable[bytes]) -> bytes:
@@ -128,9 +89,6 @@ class LeafBatch:
     #: From the C extension's check, when it read the batch: per row, where the top-level
     #: time text sits in the leaf (int32 offset, int32 length; -1 when not known).
     times: bytes | None = None
-    #: From the C extension's check too: the entry schema's columns (see the module's docstring
-    #: and :func:`given_columns`), one row per row of ``table``; None: the store derives them.
-    columns: pa.RecordBatch | None = None
 
     @property
     def num_rows(self) -> int:
@@ -177,7 +135,6 @@ def make_batch(
     leaf_array: pa.Array | None = None,
     leaf_hash_bytes: bytes | None = None,
     times: bytes | None = None,
-    columns: pa.RecordBatch | None = None,
 ) -> LeafBatch:
     """A batch. ``seqs`` and ``heads`` may already be Arrow arrays; ``leaf_array`` and
     ``leaf_hash_bytes`` may give the leaves as one and their hashes (concatenated)
@@ -203,18 +160,15 @@ def make_batch(
         ],
         schema=LEAF_SCHEMA,
     )
-    return LeafBatch(source=source, table=table, problems=problems or [], times=times, columns=columns)
+    return LeafBatch(source=source, table=table, problems=problems or [], times=times)
 
 
-def check_leaf_array(
-    leaves: pa.Array, limits: Limits
-) -> tuple[pa.Array, bytes, bytes, int, pa.RecordBatch | None]:
+def check_leaf_array(leaves: pa.Array, limits: Limits) -> tuple[pa.Array, bytes, bytes, int]:
     """The C extension's check of an Arrow binary (or large binary) array of leaves.
 
     Returns each leaf's seq (int64; -1 where the check declined and the Python
     check must judge), their leaf hashes (concatenated), where their times are
-    (see :attr:`LeafBatch.times`), how many were declined, and the entry columns
-    (:attr:`LeafBatch.columns`). Only when :data:`auditviewer.core.native.NATIVE` is there.
+    (see :attr:`LeafBatch.times`) and how many were declined. Only when :data:`auditviewer.core.native.NATIVE` is there.
     """
     assert NATIVE is not None
     n = len(leaves)
@@ -222,10 +176,8 @@ def check_leaf_array(
     _, offsets, data = leaves.buffers()
     if data is None:  # every value empty
         data = pa.py_buffer(b"")
-    result = NATIVE.check_leaves(
-        data, offsets, leaves.offset, n, width, limits.max_entry_bytes, limits.max_json_depth, COLUMN_PATHS
+    seqs, hashes, times, declined = NATIVE.check_leaves(
+        data, offsets, leaves.offset, n, width, limits.max_entry_bytes, limits.max_json_depth
     )
-    seqs, hashes, times, declined = result[:4]
-    columns = given_columns(result[4], n) if COLUMN_PATHS is not None else None
     seq_array = pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(seqs)])
-    return seq_array, hashes, times, declined, columns
+    return seq_array, hashes, times, declined

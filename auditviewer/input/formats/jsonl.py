@@ -14,12 +14,10 @@ from auditviewer.core.limits import DEFAULT_LIMITS, Limits, MiB
 from auditviewer.core.native import NATIVE
 from auditviewer.input.containers import CHUNK
 from auditviewer.input.formats.batches import (
-    COLUMN_PATHS,
     LeafBatch,
     Problem,
     add_problem,
     counting_array,
-    given_columns,
     leaf_hashes,
     make_batch,
 )
@@ -102,11 +100,9 @@ def _check_segment_native(
     The lines are those of ``prefix + segment[start:end]`` (see :func:`iter_pieces`).
     """
     assert NATIVE is not None
-    result = NATIVE.check_jsonl(
-        segment, limits.max_entry_bytes, limits.max_json_depth, prefix, start, end, COLUMN_PATHS
+    count, data, offsets, seqs, hashes, times, declined = NATIVE.check_jsonl(
+        segment, limits.max_entry_bytes, limits.max_json_depth, prefix, start, end
     )
-    count, data, offsets, seqs, hashes, times, declined = result[:7]
-    columns = given_columns(result[7], count) if COLUMN_PATHS is not None else None
     leaf_array = pa.Array.from_buffers(pa.binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     seq_array = pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(seqs)])
     seq_view = memoryview(seqs).cast("q")
@@ -128,7 +124,6 @@ def _check_segment_native(
                 leaf_array=leaf_array.slice(start, n),
                 leaf_hash_bytes=hashes[32 * start : 32 * stop],
                 times=times[8 * start : 8 * stop],
-                columns=columns.slice(start, n) if columns is not None else None,
             )
         )
     return out, count
@@ -316,9 +311,8 @@ def iter_pieces(
         yield pending, b"", 0, 0
 
 
-#: Lines of one piece at most: the C check's output is ~105 bytes a line (~56, and the
-#: entry columns' offsets and bitmaps), so a piece of 16 MiB of newlines (16.7 million
-#: empty lines) would cost ~1.7 GB; it is cut smaller.
+#: Lines of one piece at most: the C check's output is ~56 bytes a line, so a piece of
+#: 16 MiB of newlines (16.7 million empty lines) would cost ~1 GB; it is cut smaller.
 MAX_PIECE_LINES = 1 << 20
 
 
@@ -390,9 +384,7 @@ def _renumbered(batch: LeafBatch, shift: int) -> LeafBatch:
 
         lines = pc.add(column, pa.scalar(shift, pa.int64()))
     problems = [dataclasses.replace(p, line=p.line + shift) for p in batch.problems]
-    return LeafBatch(
-        batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times, batch.columns
-    )
+    return LeafBatch(batch.source, table.set_column(2, table.schema.field(2), lines), problems, batch.times)
 
 
 def _drain(ahead: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -322,7 +322,7 @@ def _check_record_batch(
     head_column = record_batch.column("head") if "head" in columns else None
     n = record_batch.num_rows
     if NATIVE is not None and seq_column.null_count == 0 and entry_column.null_count == 0:
-        entry_seqs, hashes, times, declined, given = check_leaf_array(entry_column, limits)
+        entry_seqs, hashes, times, declined = check_leaf_array(entry_column, limits)
         row_seqs = seq_column.cast(pa.int64())
         if not declined and entry_seqs.equals(row_seqs):
             # The usual file, proven in C: no Python object per row.
@@ -331,15 +331,7 @@ def _check_record_batch(
                 return row, n, row_seqs.to_pylist(), hashes, heads
             numbers = range(row + 1, row + n + 1)
             return make_batch(
-                label,
-                row_seqs,
-                [],
-                numbers,
-                heads,
-                leaf_array=entry_column,
-                leaf_hash_bytes=hashes,
-                times=times,
-                columns=given,
+                label, row_seqs, [], numbers, heads, leaf_array=entry_column, leaf_hash_bytes=hashes, times=times
             )
     col_seq = seq_column.to_pylist()
     col_entry = entry_column.to_pylist()

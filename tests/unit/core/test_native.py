@@ -341,7 +341,7 @@ def test_check_leaf_array_reads_sliced_and_large_arrays() -> None:
     leaves = [encode({**BASE_ENTRY, "seq": i}, 0) for i in range(10)] + [b"nope"]
     for kind in (pa.binary(), pa.large_binary()):
         array = pa.array(leaves, kind).slice(3, 8)
-        seqs, hashes, _times, declined, _columns = check_leaf_array(array, DEFAULT_LIMITS)
+        seqs, hashes, _times, declined = check_leaf_array(array, DEFAULT_LIMITS)
         assert seqs.to_pylist() == [3, 4, 5, 6, 7, 8, 9, -1]
         assert declined == 1
         assert hashes == b"".join(hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves[3:])
@@ -418,7 +418,7 @@ def test_time_candidates_match_a_plain_comparison(rows: list[tuple[int, str | No
         times.append(text)
         leaves.append(leaf)
     array = pa.array(leaves, pa.binary())
-    seq_array, _hashes, spans, _declined, _columns = check_leaf_array(array, DEFAULT_LIMITS)
+    seq_array, _hashes, spans, _declined = check_leaf_array(array, DEFAULT_LIMITS)
     prev = (seqs[0] - 1, "2026-01-01T00:00:05Z") if with_prev else None
     _, offsets, data = array.buffers()
     got = native.time_candidates(

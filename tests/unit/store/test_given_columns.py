@@ -1,12 +1,12 @@
 """Display columns given by the C entry check against the ones DuckDB derives.
 
-The C check reads the text at each entry column's path while it validates an entry
-(``csrc/entry_columns.h``) and the store inserts it as given (``store/schema.py``'s
-``INSERT_GIVEN``); rows it does not give, and every row without the extension, are
-derived by DuckDB's ``json_extract_string`` (``INSERT_ENTRIES``), which the cache
-proof runs again. The two must give identical columns: each test here loads the same
-entries twice, once with the check's columns and once with none, and compares every
-stored column of every row (``time`` parsed and ``event_type`` joined included), over
+Before each INSERT the C check reads the text at each entry column's path as it
+validates the entry (``store/schema.py``'s ``given_columns``, ``csrc/entry_columns.h``)
+and the store inserts it as given (``INSERT_EITHER``); rows it does not give, and every
+row without the extension, are derived by DuckDB's ``json_extract_string``
+(``INSERT_ENTRIES``), which the cache proof runs again. The two must give identical
+columns: each test here loads the same entries twice, once with the check's columns
+and once with DuckDB deriving all, and compares every stored column of every row (``time`` parsed and ``event_type`` joined included), over
 the conformance vectors, sample bundles, and fuzzed entries with escapes, unicode,
 nested objects, non-string scalars and missing keys. Each also says how many rows the
 check gave, so that a check giving nothing cannot pass for one giving the same.
@@ -23,57 +23,54 @@ import pyarrow as pa
 import pytest
 
 from auditviewer.core.entry_schema import ENTRY_COLUMNS
-from auditviewer.core.limits import DEFAULT_LIMITS
 from auditviewer.core.native import NATIVE
 from auditviewer.demo import write_sample_bundle
-from auditviewer.input.formats.batches import (
-    COLUMN_PATHS,
-    GIVEN,
-    PATH_COLUMNS,
-    LeafBatch,
-    check_leaf_array,
-    make_batch,
-)
-from auditviewer.store.store import GIVEN_FIELDS, GIVEN_FLAG, Store
+from auditviewer.store import schema
+from auditviewer.store.schema import COLUMN_PATHS, GIVEN_FIELDS, GIVEN_FLAG, given_columns
+from auditviewer.store.store import Store
 from auditviewer.workspace.inputs import open_workspace
 from auditviewer.workspace.loading import store_rows
 from tests.helpers.vectors import VECTORS
 
 _STORED = "SELECT * EXCLUDE (rid) FROM entries ORDER BY rid"
+_PATH_COLUMNS = [c.name for c in ENTRY_COLUMNS if c.path]
 
 
-def _rows(batches: list[pa.Table], *, database: str | Path = ":memory:") -> list[tuple[Any, ...]]:
+def _rows(tables: list[pa.Table], *, database: str | Path = ":memory:") -> list[tuple[Any, ...]]:
     with Store(database=database) as store:
-        for table in batches:
+        for table in tables:
             store.append(table)
         store.finish()
         return store._con.execute(_STORED).fetchall()
 
 
-def _without_given(table: pa.Table) -> pa.Table:
-    return table.drop_columns([GIVEN_FLAG, *GIVEN_FIELDS.values()])
+def _derived_rows(tables: list[pa.Table]) -> list[tuple[Any, ...]]:
+    """The rows with every display column derived by DuckDB (as without the extension)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "given_columns", lambda leaf: None)
+        return _rows(tables)
 
 
 def _given_count(tables: list[pa.Table]) -> int:
-    return sum(int(t.column(GIVEN_FLAG).to_pylist().count(True)) for t in tables)
+    counted = 0
+    for table in tables:
+        columns = given_columns(pa.chunked_array(table.column("leaf").chunks).cast(pa.string()))
+        assert columns is not None
+        counted += columns[0].to_pylist().count(True)
+    return counted
 
 
 def _assert_same_columns(tables: list[pa.Table], database: Path | None = None) -> None:
     given = _rows(tables, database=database or ":memory:")
-    derived = _rows([_without_given(t) for t in tables])
+    derived = _derived_rows(tables)
     assert len(given) == len(derived)
     for with_given, by_duckdb in zip(given, derived, strict=True):
         assert with_given == by_duckdb
 
 
 def _checked(leaves: list[bytes]) -> pa.Table:
-    """The leaves as the C check gives them to the store (seq from the check; declined rows get their index)."""
-    array = pa.array(leaves, pa.binary())
-    seqs, hashes, _times, _declined, columns = check_leaf_array(array, DEFAULT_LIMITS)
-    seq_list = [seq if seq >= 0 else index for index, seq in enumerate(seqs.to_pylist())]
-    batch = make_batch("fuzz.jsonl", seq_list, [], range(1, len(leaves) + 1), leaf_array=array,
-                       leaf_hash_bytes=hashes, columns=columns)
-    return store_rows(batch)
+    """The leaves as a batch the store takes (seq: the row's index)."""
+    return pa.table({"seq": pa.array(range(len(leaves)), pa.int64()), "leaf": pa.array(leaves, pa.binary())})
 
 
 # -- fuzzed entries ----------------------------------------------------------------
@@ -200,10 +197,11 @@ EDGES: list[tuple[bytes, bool]] = [
 @pytest.mark.native
 def test_edge_cases_are_given_only_when_exact() -> None:
     table = _checked([leaf for leaf, _ in EDGES])
-    assert table.column(GIVEN_FLAG).to_pylist() == [given for _, given in EDGES]
+    columns = given_columns(pa.chunked_array([pa.array([leaf for leaf, _ in EDGES], pa.string())]))
+    assert columns is not None
+    assert columns[0].to_pylist() == [given for _, given in EDGES]
+    assert columns[1 + _PATH_COLUMNS.index("actor_email")][2].as_py() == 'é😀\n"\\/'
     _assert_same_columns([table])
-    first = table.slice(2, 1).to_pylist()[0]
-    assert first[GIVEN_FIELDS["actor_email"]] == 'é😀\n"\\/'
 
 
 @pytest.mark.native
@@ -245,7 +243,6 @@ def test_conformance_vectors_give_the_columns_duckdb_derives(bundle: Path) -> No
     rows = sum(t.num_rows for t in tables)
     if not rows:
         pytest.skip(f"{bundle.name} holds no entries")
-    assert all(GIVEN_FLAG in t.column_names for t in tables), "the readers hand on the check's columns"
     assert _given_count(tables) == rows
     _assert_same_columns(tables)
 
@@ -271,41 +268,36 @@ def _python_given(leaf: bytes) -> tuple[bool, list[str | None]]:
         for key in column.path:
             value = value.get(key) if isinstance(value, dict) else None
         if (value is not None and not isinstance(value, str)) or (isinstance(value, str) and "\x00" in value):
-            return False, [None] * len(PATH_COLUMNS)
+            return False, [None] * len(_PATH_COLUMNS)
         values.append(value)
     return True, values
 
 
-def test_given_columns_are_stored_as_duckdb_would_derive_them() -> None:
-    # The store's half alone (runs without the extension too): columns given by hand.
+def test_given_columns_are_stored_as_duckdb_would_derive_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The store's half alone (runs without the extension too): columns given by json.loads.
     leaves = _fuzzed(600, 5)
-    judged = [_python_given(leaf) for leaf in leaves]
-    columns = pa.RecordBatch.from_arrays(
-        [pa.array([ok for ok, _ in judged], pa.bool_())]
-        + [pa.array([values[i] for _, values in judged], pa.string()) for i in range(len(PATH_COLUMNS))],
-        names=[GIVEN, *PATH_COLUMNS],
-    )
-    batch = LeafBatch("hand.jsonl", make_batch("hand.jsonl", range(len(leaves)), leaves, range(1, 601)).table,
-                      columns=columns)
-    table = store_rows(batch)
-    assert 0 < _given_count([table]) < len(leaves)
-    _assert_same_columns([table])
 
+    def by_python(leaf: pa.ChunkedArray) -> list[pa.ChunkedArray]:
+        judged = [_python_given(text.encode()) for text in leaf.to_pylist()]
+        arrays = [pa.array([ok for ok, _ in judged], pa.bool_())]
+        arrays += [pa.array([values[i] for _, values in judged], pa.string()) for i in range(len(_PATH_COLUMNS))]
+        return [pa.chunked_array([a]) for a in arrays]
 
-def test_batches_without_the_checks_columns_are_derived() -> None:
-    leaves = _fuzzed(50, 6)
-    table = store_rows(make_batch("plain.jsonl", range(50), leaves, range(1, 51)))
-    assert GIVEN_FLAG not in table.column_names
-    assert len(_rows([table])) == 50
+    given = [ok for ok, _ in map(_python_given, leaves)]
+    assert 0 < given.count(True) < len(leaves)
+    derived = _derived_rows([_checked(leaves)])
+    monkeypatch.setattr(schema, "given_columns", by_python)
+    assert _rows([_checked(leaves)]) == derived
 
 
 def test_column_paths_follow_the_entry_schema() -> None:
     assert COLUMN_PATHS is not None
     assert [tuple(k.decode() for k in path) for path in COLUMN_PATHS] == [c.path for c in ENTRY_COLUMNS if c.path]
-    assert list(GIVEN_FIELDS) == list(PATH_COLUMNS)
+    assert list(GIVEN_FIELDS) == _PATH_COLUMNS
+    assert GIVEN_FLAG not in GIVEN_FIELDS.values()
 
 
 @pytest.mark.skipif(NATIVE is not None, reason="the extension is there: the tests above compare it")
-def test_without_the_extension_no_batch_carries_columns(tmp_path: Path) -> None:
-    written = write_sample_bundle(tmp_path / "sample", entries=200, fmt="jsonl")
-    assert all(GIVEN_FLAG not in t.column_names for t in _read(written.path))
+def test_without_the_extension_duckdb_derives_every_column() -> None:
+    assert given_columns(pa.chunked_array([pa.array(["{}"])])) is None
+    assert len(_rows([_checked(_fuzzed(50, 6))])) == 50
