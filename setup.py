@@ -28,10 +28,9 @@ setup(
             sources=[
                 "csrc/module.c",
                 "csrc/entry_check.c",
-                "csrc/entry_columns.c",
                 "csrc/sha256.c",
             ],
-            depends=["csrc/entry_check.h", "csrc/entry_columns.h", "csrc/sha256.h"],
+            depends=["csrc/entry_check.h", "csrc/sha256.h"],
             extra_compile_args=["-O2", "-std=c11"],
             optional=True,
         )

@@ -44,10 +44,6 @@ typedef struct {
     int str_escaped;
     /* The last number read, when it is a non-negative integer that fits int64 (else -1). */
     int64_t int_value;
-    /* The entry columns noted (entry_check_columns), or NULL; while a top-level member's
-     * value is read, its key when a two-key path starts with it (else NULL). */
-    column_capture *capture;
-    const column_head *nest_head;
 } parser;
 
 void key_pool_free(key_pool *pool) {
@@ -338,72 +334,6 @@ static int has_duplicate_key(const key_pool *pool, size_t first) {
     return found;
 }
 
-static inline int same_key(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len) {
-    return a_len == b_len && (a_len == 0 || (a[0] == b[0] && memcmp(a, b, a_len) == 0));
-}
-
-void column_capture_prepare(column_capture *capture) {
-    capture->head_count = 0;
-    for (size_t j = 0; j < capture->count && j < MAX_ENTRY_COLUMNS; j++) {
-        const column_path *path = &capture->paths[j];
-        column_head *head = NULL;
-        for (size_t h = 0; h < capture->head_count && !head; h++)
-            if (same_key(capture->heads[h].key, capture->heads[h].len, path->head, path->head_len))
-                head = &capture->heads[h];
-        if (!head) {
-            head = &capture->heads[capture->head_count++];
-            head->key = path->head;
-            head->len = path->head_len;
-            head->direct = -1;
-            head->nested_count = 0;
-        }
-        if (path->key)
-            head->nested[head->nested_count++] = (int)j;
-        else
-            head->direct = (int)j;
-    }
-}
-
-static const column_head *find_head(const column_capture *capture, const uint8_t *key, size_t key_len) {
-    for (size_t h = 0; h < capture->head_count; h++)
-        if (same_key(capture->heads[h].key, capture->heads[h].len, key, key_len))
-            return &capture->heads[h];
-    return NULL;
-}
-
-/* What a value of this type gives a column (for a string, the one just read). */
-static void note_value(const parser *ps, column_value *value, int type) {
-    if (type == T_STRING) {
-        value->ptr = ps->str;
-        value->len = ps->str_len;
-        value->kind = ps->str_escaped ? COLUMN_ESCAPED : COLUMN_TEXT;
-    } else {
-        value->ptr = NULL;
-        value->len = 0;
-        value->kind = type == T_NULL ? COLUMN_ABSENT : COLUMN_OTHER;
-    }
-}
-
-/* A top-level member whose key heads paths, its value of this type just read. */
-static void note_top(const parser *ps, const column_head *head, int type) {
-    column_value *values = ps->capture->values;
-    if (head->direct >= 0)
-        note_value(ps, &values[head->direct], type);
-    if (type != T_OBJECT && type != T_NULL) /* a path through a string, number or array */
-        for (int k = 0; k < head->nested_count; k++)
-            values[head->nested[k]].kind = COLUMN_OTHER;
-}
-
-/* A member of the object under a top-level key that heads two-key paths, its value just read. */
-static void note_nested(const parser *ps, const column_head *head, const uint8_t *key, size_t key_len, int type) {
-    const column_capture *capture = ps->capture;
-    for (int k = 0; k < head->nested_count; k++) {
-        const column_path *path = &capture->paths[head->nested[k]];
-        if (same_key(path->key, path->key_len, key, key_len))
-            note_value(ps, &capture->values[head->nested[k]], type);
-    }
-}
-
 static int read_object(parser *ps, entry_fields *top) {
     key_pool *pool = ps->pool;
     size_t first_key = pool->count;
@@ -437,21 +367,9 @@ static int read_object(parser *ps, entry_fields *top) {
         if (ps->p >= ps->end)
             return T_FAIL;
         const uint8_t *value_start = ps->p;
-        /* Noting columns: a top-level member whose key heads paths, and the members of
-         * the object under one that heads two-key paths (read at depth 2, directly under it). */
-        const column_head *head = ps->capture && top ? find_head(ps->capture, key, key_len) : NULL;
-        const column_head *under = !top && ps->depth == 2 ? ps->nest_head : NULL;
-        if (head && head->nested_count)
-            ps->nest_head = head;
         int type = read_value(ps, NULL);
-        if (top)
-            ps->nest_head = NULL;
         if (type == T_FAIL)
             return T_FAIL;
-        if (head)
-            note_top(ps, head, type);
-        else if (under)
-            note_nested(ps, under, key, key_len, type);
         if (flag) {
             if (type != want && !((flag == F_RESOURCE || flag == F_TITLE) && type == T_NULL))
                 return T_FAIL;
@@ -524,20 +442,7 @@ static int read_value(parser *ps, entry_fields *top) {
 
 int entry_check(const uint8_t *leaf, size_t len, size_t max_entry_bytes, int max_depth,
                 key_pool *pool, entry_fields *out) {
-    return entry_check_columns(leaf, len, max_entry_bytes, max_depth, pool, out, NULL);
-}
-
-int entry_check_columns(const uint8_t *leaf, size_t len, size_t max_entry_bytes, int max_depth,
-                        key_pool *pool, entry_fields *out, column_capture *capture) {
     parser ps;
-    ps.capture = capture;
-    ps.nest_head = NULL;
-    if (capture)
-        for (size_t j = 0; j < capture->count; j++) {
-            capture->values[j].ptr = NULL;
-            capture->values[j].len = 0;
-            capture->values[j].kind = COLUMN_ABSENT;
-        }
     if (len == 0 || len > max_entry_bytes || leaf[0] != '{')
         return 0;
     ps.p = ps.base = leaf;

@@ -15,7 +15,6 @@
 #endif
 
 #include "entry_check.h"
-#include "entry_columns.h"
 #include "sha256.h"
 
 typedef struct {
@@ -41,62 +40,6 @@ static int results_new(results *r, Py_ssize_t count) {
     return 1;
 }
 
-/* A buffer malloc'd by this module, handed to Python as it is (the buffer protocol,
- * read-only) and freed with its object: the entry columns' text, built with the GIL
- * released, is not copied again into a bytes object (which held it twice for a moment). */
-typedef struct {
-    PyObject_HEAD
-    uint8_t *data;
-    Py_ssize_t len;
-    size_t cap; /* what column_text_free frees */
-} owned_buffer;
-
-static int owned_buffer_get(PyObject *self, Py_buffer *view, int flags) {
-    owned_buffer *buffer = (owned_buffer *)self;
-    static char empty[1];
-    return PyBuffer_FillInfo(view, self, buffer->data ? (void *)buffer->data : (void *)empty, buffer->len, 1, flags);
-}
-
-static void owned_buffer_dealloc(PyObject *self) {
-    column_text_free(((owned_buffer *)self)->data, ((owned_buffer *)self)->cap);
-    Py_TYPE(self)->tp_free(self);
-}
-
-static PyBufferProcs owned_buffer_procs = {owned_buffer_get, NULL};
-
-static PyTypeObject owned_buffer_type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "auditviewer._native.OwnedBuffer",
-    .tp_basicsize = sizeof(owned_buffer),
-    .tp_dealloc = owned_buffer_dealloc,
-    .tp_as_buffer = &owned_buffer_procs,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Bytes built by the extension (read through the buffer protocol).",
-};
-
-/* An OwnedBuffer taking data (column_text_alloc'd, cap bytes, len written; cut to len), or
- * NULL with an exception (data freed). */
-static PyObject *owned_buffer_new(uint8_t *data, size_t cap, size_t len) {
-    owned_buffer *buffer = PyObject_New(owned_buffer, &owned_buffer_type);
-    if (!buffer) {
-        column_text_free(data, cap);
-        return NULL;
-    }
-    buffer->data = column_text_shrink(data, &cap, len);
-    buffer->cap = cap;
-    buffer->len = (Py_ssize_t)len;
-    return (PyObject *)buffer;
-}
-
-/* The entry columns asked for (the ``paths`` argument), while a call runs: the paths,
- * the values the check notes, and the builder of the columns with their Python buffers. */
-typedef struct {
-    column_path paths[MAX_ENTRY_COLUMNS];
-    column_value values[MAX_ENTRY_COLUMNS];
-    column_capture capture;
-    column_builder builder;
-    PyObject *given, *valid[MAX_ENTRY_COLUMNS], *offsets[MAX_ENTRY_COLUMNS];
-} columns_job;
-
 /* Check and hash one leaf, writing result i. Returns 1 when it was declined. */
 static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, int max_depth, key_pool *pool,
                            results *r, Py_ssize_t i) {
@@ -107,99 +50,6 @@ static inline int one_leaf(const uint8_t *leaf, size_t len, size_t max_entry, in
     r->time_out[2 * i] = ok ? fields.time_start : -1;
     r->time_out[2 * i + 1] = ok ? fields.time_len : -1;
     return !ok;
-}
-
-static void columns_job_clear(columns_job *job) {
-    column_builder_free(&job->builder);
-    Py_CLEAR(job->given);
-    for (size_t c = 0; c < MAX_ENTRY_COLUMNS; c++) {
-        Py_CLEAR(job->valid[c]);
-        Py_CLEAR(job->offsets[c]);
-    }
-}
-
-static PyObject *zeroed_bytes(Py_ssize_t size) {
-    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
-    if (out)
-        memset(PyBytes_AS_STRING(out), 0, (size_t)size);
-    return out;
-}
-
-/* Set up job for ``paths`` (a tuple of tuples of one or two bytes keys; the caller keeps
- * it alive) and rows rows. Returns 0 with an exception set on failure (job cleared). */
-static int columns_job_start(columns_job *job, PyObject *paths, Py_ssize_t rows) {
-    memset(job, 0, sizeof *job);
-    if (!PyTuple_Check(paths) || PyTuple_GET_SIZE(paths) > MAX_ENTRY_COLUMNS) {
-        PyErr_SetString(PyExc_ValueError, "paths must be a tuple of at most 64 paths");
-        return 0;
-    }
-    size_t count = (size_t)PyTuple_GET_SIZE(paths);
-    for (size_t c = 0; c < count; c++) {
-        PyObject *path = PyTuple_GET_ITEM(paths, c);
-        Py_ssize_t keys = PyTuple_Check(path) ? PyTuple_GET_SIZE(path) : 0;
-        if (keys < 1 || keys > 2 || !PyBytes_Check(PyTuple_GET_ITEM(path, 0)) ||
-            (keys == 2 && !PyBytes_Check(PyTuple_GET_ITEM(path, 1)))) {
-            PyErr_SetString(PyExc_ValueError, "each path is a tuple of one or two bytes keys");
-            return 0;
-        }
-        PyObject *head = PyTuple_GET_ITEM(path, 0);
-        job->paths[c].head = (const uint8_t *)PyBytes_AS_STRING(head);
-        job->paths[c].head_len = (size_t)PyBytes_GET_SIZE(head);
-        if (keys == 2) {
-            PyObject *key = PyTuple_GET_ITEM(path, 1);
-            job->paths[c].key = (const uint8_t *)PyBytes_AS_STRING(key);
-            job->paths[c].key_len = (size_t)PyBytes_GET_SIZE(key);
-        }
-    }
-    job->capture.paths = job->paths;
-    job->capture.count = count;
-    job->capture.values = job->values;
-    column_capture_prepare(&job->capture);
-    job->builder.columns = count;
-    job->builder.rows = (size_t)rows;
-    Py_ssize_t bits = (rows + 7) / 8;
-    job->given = zeroed_bytes(bits);
-    if (!job->given)
-        goto failed;
-    job->builder.given = (uint8_t *)PyBytes_AS_STRING(job->given);
-    for (size_t c = 0; c < count; c++) {
-        job->valid[c] = zeroed_bytes(bits);
-        job->offsets[c] = zeroed_bytes((rows + 1) * 4);
-        if (!job->valid[c] || !job->offsets[c])
-            goto failed;
-        job->builder.valid[c] = (uint8_t *)PyBytes_AS_STRING(job->valid[c]);
-        job->builder.offsets[c] = (int32_t *)PyBytes_AS_STRING(job->offsets[c]);
-    }
-    return 1;
-failed:
-    columns_job_clear(job);
-    return 0;
-}
-
-/* (given, ((valid, offsets, data), ...)) for the rows checked; clears job. */
-static PyObject *columns_job_result(columns_job *job) {
-    size_t count = job->builder.columns;
-    PyObject *columns = PyTuple_New((Py_ssize_t)count), *out = NULL;
-    if (!columns)
-        goto done;
-    for (size_t c = 0; c < count; c++) {
-        /* The text is handed over as it is (not copied): the builder lets go of it. */
-        PyObject *data = owned_buffer_new(job->builder.data[c], job->builder.data_cap[c], job->builder.data_len[c]);
-        job->builder.data[c] = NULL;
-        job->builder.data_len[c] = job->builder.data_cap[c] = 0;
-        if (!data)
-            goto done;
-        PyObject *column = PyTuple_Pack(3, job->valid[c], job->offsets[c], data);
-        Py_DECREF(data);
-        if (!column)
-            goto done;
-        PyTuple_SET_ITEM(columns, c, column);
-    }
-    out = PyTuple_Pack(2, job->given, columns);
-done:
-    Py_XDECREF(columns);
-    columns_job_clear(job);
-    return out;
 }
 
 PyDoc_STRVAR(check_jsonl_doc,
@@ -355,53 +205,6 @@ static PyObject *check_leaves(PyObject *self, PyObject *args) {
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
     return Py_BuildValue("NNNn", r.seqs, r.hashes, r.times, declined);
-}
-
-PyDoc_STRVAR(entry_columns_doc,
-"entry_columns(data, offsets, first, count, offset_width, max_entry_bytes, max_depth, paths)\n"
-"    -> (given, ((validity, offsets, data), ...))\n\n"
-"The entry schema's columns of the leaves of an Arrow string or binary array (as check_leaves\n"
-"reads them): for each path (a tuple of one or two bytes keys), the text there as an Arrow\n"
-"string column, exactly as DuckDB's json_extract_string gives it, read by the entry check as it\n"
-"validates the leaf (no hash, no seq). given: a bitmap of the rows whose columns it gave; the\n"
-"others (declined, or a number, object or \\u0000 at a path) are NULL, for DuckDB to derive\n"
-"(see csrc/entry_columns.h).");
-
-static PyObject *entry_columns(PyObject *self, PyObject *args) {
-    Py_buffer data, offsets;
-    Py_ssize_t first, count, max_entry;
-    int width, max_depth;
-    PyObject *paths;
-    if (!PyArg_ParseTuple(args, "y*y*nniniO", &data, &offsets, &first, &count, &width, &max_entry, &max_depth,
-                          &paths))
-        return NULL;
-    columns_job job;
-    int fits = offsets_fit(&data, &offsets, width, first, count);
-    if (!fits || !columns_job_start(&job, paths, count)) {
-        PyBuffer_Release(&data);
-        PyBuffer_Release(&offsets);
-        if (!fits)
-            PyErr_SetString(PyExc_ValueError, "offsets do not fit the data");
-        return NULL;
-    }
-    /* Every column's text fits in the leaves' bytes (a failed allocation leaves rows to DuckDB). */
-    column_builder_reserve(&job.builder,
-                           (size_t)(offset_at(&offsets, width, first + count) - offset_at(&offsets, width, first)));
-    key_pool pool = {0};
-    const uint8_t *base = data.buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++) {
-        int64_t a = offset_at(&offsets, width, first + i), b = offset_at(&offsets, width, first + i + 1);
-        entry_fields fields;
-        int ok = entry_check_columns(base + a, (size_t)(b - a), (size_t)max_entry, max_depth, &pool, &fields,
-                                     &job.capture);
-        column_builder_row(&job.builder, (size_t)i, ok, job.values);
-    }
-    key_pool_free(&pool);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&data);
-    PyBuffer_Release(&offsets);
-    return columns_job_result(&job);
 }
 
 PyDoc_STRVAR(chain_doc,
@@ -669,7 +472,6 @@ static PyMethodDef methods[] = {
     {"strictly_increasing", strictly_increasing, METH_VARARGS, strictly_increasing_doc},
     {"check_jsonl", (PyCFunction)(void (*)(void))check_jsonl, METH_VARARGS | METH_KEYWORDS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},
-    {"entry_columns", entry_columns, METH_VARARGS, entry_columns_doc},
     {"chain", (PyCFunction)(void (*)(void))chain, METH_VARARGS | METH_KEYWORDS, chain_doc},
     {"leaf_hashes", leaf_hashes, METH_VARARGS, leaf_hashes_doc},
     {"time_candidates", time_candidates, METH_VARARGS, time_candidates_doc},
@@ -686,8 +488,4 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) {
-    if (PyType_Ready(&owned_buffer_type) < 0)
-        return NULL;
-    return PyModule_Create(&module);
-}
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -34,14 +34,10 @@ from auditviewer.store.connection import DEFAULT_MAX_VIEWS, MiB, StoreConnection
 from auditviewer.store.schema import (
     CREATE_ENTRIES,
     DATABASE_FORMAT,
-    FIELDS_FAST,
-    FIELDS_SAFE,
-    INSERT_EITHER,
     INSERT_ENTRIES,
     STAGING_SCHEMA,
     STATES,
     STORED_COLUMNS,
-    given_stream,
     with_fields,
 )
 from auditviewer.store.views import count_blocks
@@ -301,23 +297,11 @@ class StoreIngest(StoreConnection):
         # lock_down the setting cannot change, and order is simply kept.
         relax_order = not self._locked
         try:
+            con.register(name, staging)
             if relax_order:
                 con.execute("SET preserve_insertion_order = false")
             try:
-                stream = given_stream(staging)
-                if stream is None:  # without the extension: DuckDB derives every column
-                    con.register(name, staging)
-                    with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
-                else:
-                    # As with_fields: fast unless some text DuckDB parses is not JSON (a
-                    # statement fails whole); the stream is read again, anew.
-                    sql = INSERT_EITHER.replace("{staging}", name)
-                    con.register(name, stream)
-                    try:
-                        con.execute(sql.replace("{fields}", FIELDS_FAST))
-                    except duckdb.Error:
-                        con.register(name, given_stream(staging))
-                        con.execute(sql.replace("{fields}", FIELDS_SAFE))
+                with_fields(con, INSERT_ENTRIES.replace("{staging}", name))
             finally:
                 if relax_order:
                     con.execute("SET preserve_insertion_order = true")

@@ -261,8 +261,8 @@ def test_fields_are_extracted_without_try_unless_a_row_is_not_json() -> None:
                 return real_execute(text)
 
         assert schema_module.with_fields(Spy(), sql) == [("Delete",), ("Delete",)]  # type: ignore[arg-type]
-        assert seen == [sql.replace("{fields}", schema_module.FIELDS_FAST)]
-        assert "try(" not in schema_module.FIELDS_FAST
+        assert seen == [sql.replace("{fields}", schema_module._FIELDS_FAST)]
+        assert "try(" not in schema_module._FIELDS_FAST
         con.register("rows", pa.table({"leaf": ["not json", good]}))
         assert schema_module.with_fields(con, sql) == [(None,), ("Delete",)]
     finally:
