@@ -405,6 +405,29 @@ static PyObject *counting(PyObject *self, PyObject *args) {
     return out;
 }
 
+PyDoc_STRVAR(count_lines_doc,
+"count_lines(buffer, start, end) -> int\n\nHow many newlines buffer[start:end] holds (bytes.count(b'\\n', start, end), by memchr).");
+
+static PyObject *count_lines(PyObject *self, PyObject *args) {
+    Py_buffer buffer;
+    Py_ssize_t start, end, count = 0;
+    if (!PyArg_ParseTuple(args, "y*nn", &buffer, &start, &end))
+        return NULL;
+    if (start < 0 || end > buffer.len || start > end) {
+        PyBuffer_Release(&buffer);
+        return PyErr_Format(PyExc_ValueError, "count_lines: start and end do not fit the buffer");
+    }
+    const uint8_t *p = (const uint8_t *)buffer.buf + start, *stop = (const uint8_t *)buffer.buf + end;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < stop && (p = memchr(p, '\n', (size_t)(stop - p))) != NULL) {
+        count++;
+        p++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buffer);
+    return PyLong_FromSsize_t(count);
+}
+
 PyDoc_STRVAR(strictly_increasing_doc,
 "strictly_increasing(values) -> bool\n\nWhether a buffer of int64 values only ever grows.");
 
@@ -445,6 +468,7 @@ static PyObject *reuse_big_buffers(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"reuse_big_buffers", reuse_big_buffers, METH_NOARGS, reuse_big_buffers_doc},
     {"counting", counting, METH_VARARGS, counting_doc},
+    {"count_lines", count_lines, METH_VARARGS, count_lines_doc},
     {"strictly_increasing", strictly_increasing, METH_VARARGS, strictly_increasing_doc},
     {"check_jsonl", (PyCFunction)(void (*)(void))check_jsonl, METH_VARARGS | METH_KEYWORDS, check_jsonl_doc},
     {"check_leaves", check_leaves, METH_VARARGS, check_leaves_doc},

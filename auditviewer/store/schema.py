@@ -11,7 +11,20 @@ on read through :data:`ENTRIES_WITH_METADATA`. Loading writes through these
 
 The entry's columns, their JSON paths and the SQL deriving each are the entry
 schema's (:mod:`auditviewer.core.entry_schema`); this module adds the store's own
-columns (seq, the entry text, source, line, state, row id) around them."""
+columns (seq, the entry text, source, line, state, row id) around them.
+
+Why DuckDB parses each entry again, although the C entry check already read it
+(issue 12, measured on DuckDB 2.0.1): the parse costs 0.52 CPU s per 1M
+benchmark entries and 0.69 s per 1M realistic ones (``json_extract_string`` of
+the twelve paths, ``benchmarks/bench_open_phases.py``), not the 1.5 s once
+estimated. Taking the columns from the check instead was built and measured
+(branch coldopen, commits e9ba9f3 to 895d8ba: the check noted the text at each
+path, exactly as ``->>`` gives it, proven against DuckDB by a differential test):
+made by the readers, the columns waited with the rows and raised the viewer's
+peak RSS at 1M Parquet from 0.90 to 1.02-1.06 GB (the goal is 1 GB) for at most
+0.2-0.5 CPU s; made as DuckDB read each INSERT's rows, they saved nothing (the
+store of 1M entries took 3.1-3.3 CPU s either way: DuckDB reading twelve more
+Arrow string columns costs what its parse did)."""
 
 from __future__ import annotations
 

@@ -318,7 +318,8 @@ MAX_PIECE_LINES = 1 << 20
 
 def _dense_split(prefix: bytes, chunk: bytes, start: int, end: int) -> Iterator[tuple[bytes, bytes, int, int]]:
     """``prefix + chunk[start:end]`` (whole lines) as pieces of at most about ``MAX_PIECE_LINES`` lines."""
-    lines = chunk.count(b"\n", start, end)
+    # Counted by memchr in C: bytes.count looks at every byte (0.2 s for 500 MB).
+    lines = NATIVE.count_lines(chunk, start, end) if NATIVE is not None else chunk.count(b"\n", start, end)
     if lines <= MAX_PIECE_LINES:
         yield prefix, chunk, start, end
         return

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,21 @@ def test_table_output_shows_invisible_characters_as_the_viewer_does(
     assert "⟨U+202E⟩" in out and "⟨U+E0041⟩" in out
     assert "\u202e" not in out and "\U000e0041" not in out
     assert visible(sneaky) in out
+
+
+def test_query_keeps_freed_memory_like_verify(tmp_path: Path) -> None:
+    # A short command streaming big files: freed buffers are kept for reuse before pyarrow
+    # is imported (core/native.py's keep_freed_memory), as verify does (issue 12).
+    code = (
+        "import os, sys\n"
+        "from auditviewer.cli import main\n"
+        "code = main(['query', sys.argv[1], '-q', 'action:update', '--count', '--trust', sys.argv[2]])\n"
+        "print(code, os.environ.get('MIMALLOC_PURGE_DELAY'))\n"
+    )
+    env = {**os.environ, "AUDITVIEWER_CACHE_DIR": str(tmp_path)}
+    env.pop("MIMALLOC_PURGE_DELAY", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(VECTORS / "valid-jsonl"), str(TRUSTED_KEYS)],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    assert done.stdout.split()[-2:] == ["0", "-1"]

@@ -536,3 +536,31 @@ def test_pieces_hold_the_lines_split_lines_gives(lines: list[bytes], final_newli
     # A line over the limit is cut to limit + 1 bytes by both (split_lines when it
     # spans reads, the check otherwise), so compare what the check sees.
     assert [line[: limit + 1] for line in got] == [line[: limit + 1] for line in expected]
+
+
+@pytest.mark.native
+def test_count_lines_counts_like_bytes_count() -> None:
+    assert native is not None
+    rng = random.Random(12)
+    for _ in range(300):
+        data = bytes(rng.choice(b"ab\n") for _ in range(rng.randrange(0, 300)))
+        start = rng.randrange(0, len(data) + 1)
+        end = rng.randrange(start, len(data) + 1)
+        assert native.count_lines(data, start, end) == data.count(b"\n", start, end)
+    for start, end in ((2, 1), (0, 4), (-1, 2)):
+        with pytest.raises(ValueError):
+            native.count_lines(b"abc", start, end)
+
+
+@pytest.mark.native
+def test_dense_pieces_are_cut_alike_with_and_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _dense_split counts a read's lines (in C when it can) to cut pieces of MAX_PIECE_LINES.
+    import io
+
+    text = b"".join(b"x" * (i % 7) + b"\n" for i in range(500))
+    monkeypatch.setattr(jsonl, "MAX_PIECE_LINES", 16)
+    with_c = list(jsonl.iter_pieces(io.BytesIO(text).read, limits=DEFAULT_LIMITS, size=4096))
+    monkeypatch.setattr(jsonl, "NATIVE", None)
+    without = list(jsonl.iter_pieces(io.BytesIO(text).read, limits=DEFAULT_LIMITS, size=4096))
+    assert [p[2:] for p in with_c] == [p[2:] for p in without]
+    assert len(with_c) > 500 // 32  # cut into pieces of about 16 lines, not one per read
