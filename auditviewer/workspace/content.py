@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+
+from blake3 import blake3
 
 from auditviewer import __version__
 from auditviewer.core.errors import Cancelled
@@ -68,6 +70,12 @@ def content_key(
 HASH_CHUNK = 1024 * 1024
 
 
+class _Hasher(Protocol):
+    def update(self, data: bytes | memoryview, /) -> object: ...
+
+    def hexdigest(self) -> str: ...
+
+
 def sha256_of(
     raw: BinaryIO,
     *,
@@ -79,7 +87,29 @@ def sha256_of(
     does; the GIL is released while hashing): faster than reading chunks of 8 MiB, a new
     bytes object each. ``cancelled`` is asked before every HASH_CHUNK (about 1 ms of
     hashing); ``hashed[0]`` counts the bytes, reported to ``progress``."""
-    digest = hashlib.sha256()
+    return _stream_digest(hashlib.sha256(), raw, cancelled=cancelled, progress=progress, hashed=hashed)
+
+
+def blake3_of(
+    raw: BinaryIO,
+    *,
+    cancelled: CancelCheck | None = None,
+    progress: Callable[[int], None] | None = None,
+    hashed: list[int] | None = None,
+) -> str:
+    """BLAKE3 of a stream's bytes, as :func:`sha256_of` reads them (what a seal binds an
+    input file by: ``Workspace.entry_blake3``)."""
+    return _stream_digest(blake3(), raw, cancelled=cancelled, progress=progress, hashed=hashed)
+
+
+def _stream_digest(
+    digest: _Hasher,
+    raw: BinaryIO,
+    *,
+    cancelled: CancelCheck | None,
+    progress: Callable[[int], None] | None,
+    hashed: list[int] | None,
+) -> str:
     count = hashed if hashed is not None else [0]
     readinto = getattr(raw, "readinto", None)
     buffer = bytearray(HASH_CHUNK)
@@ -100,4 +130,4 @@ def sha256_of(
             progress(count[0])
 
 
-__all__ = ["HASH_CHUNK", "content_key", "sha256_of"]
+__all__ = ["HASH_CHUNK", "blake3_of", "content_key", "sha256_of"]

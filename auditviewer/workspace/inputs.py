@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blake3 import blake3
+
 from auditviewer.core.display import quoted
 from auditviewer.core.errors import Cancelled, InputError
 from auditviewer.core.limits import DEFAULT_LIMITS, Limits
 from auditviewer.core.progress import CancelCheck, Progress  # progress(bytes done, bytes in all)
 from auditviewer.input.containers import (
-    CHUNK,
     Container,
     HashingReader,
     decompressed,
@@ -76,6 +77,10 @@ class Workspace:
     #: ``annotations`` files (spec §5) whose manifest hash held: (label, bytes), the
     #: investigator's statement, shown apart from the entries (never read as entries).
     annotation_files: list[tuple[str, bytes]] = field(default_factory=list)
+    #: BLAKE3 of each entry file's bytes as this run's readers read and hashed them (label →
+    #: hex, beside the SHA-256 the manifest is checked by): what a seal binds the files by,
+    #: so that a sealed reopen checks them at BLAKE3's speed (workspace/seal.py).
+    entry_blake3: dict[str, str] = field(default_factory=dict)
 
     @property
     def origin(self) -> str | None:
@@ -181,7 +186,7 @@ def _read_entry_file(
     if lower.endswith(".parquet"):
         path = container.local_path(name)
         if path is not None:
-            digest, size = _file_digest(container, name)
+            digest, size, fast_digest = _file_digest(container, name)
             pf = open_parquet(path, label=label)
             rows = pf.metadata.num_rows  # from the footer: how far through the file, by rows
             pf.close()
@@ -194,6 +199,7 @@ def _read_entry_file(
         else:
             data = container.read_bytes(name, limit=limits.max_in_memory_member_bytes)
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
+            fast_digest = blake3(data).hexdigest()
             yield from read_parquet_entries(io.BytesIO(data), label=label, limits=limits)
     else:
         with container.open_raw(name) as raw:
@@ -205,6 +211,8 @@ def _read_entry_file(
                 yield batch
             reader.drain()
             digest, size = reader.sha256.hexdigest(), reader.count
+            fast_digest = reader.blake3.hexdigest()
+    workspace.entry_blake3[label] = fast_digest
     finding = _hash_mismatch(entry_file, digest, size)
     if finding is not None:
         workspace.findings.append(finding)
@@ -217,14 +225,12 @@ def _normalised(path: str) -> str:
     return posixpath.normpath(path.replace("\\", "/")).lstrip("/")
 
 
-def _file_digest(container: Container, name: str) -> tuple[str, int]:
-    sha = hashlib.sha256()
-    size = 0
+def _file_digest(container: Container, name: str) -> tuple[str, int, str]:
+    """SHA-256, size and BLAKE3 of a file (one read: see HashingReader)."""
     with container.open_raw(name) as raw:
-        while chunk := raw.read(CHUNK):
-            sha.update(chunk)
-            size += len(chunk)
-    return sha.hexdigest(), size
+        reader = HashingReader(raw)
+        reader.drain()
+    return reader.sha256.hexdigest(), reader.count, reader.blake3.hexdigest()
 
 
 def _read_small(container: Container, name: str, limit: int) -> tuple[bytes, str]:
@@ -352,7 +358,7 @@ def _open_bundle(workspace: Workspace, container: Container, names: list[str]) -
                 size = len(raw)
             else:
                 raw = b""
-                digest, size = _file_digest(container, item.path)
+                digest, size, _ = _file_digest(container, item.path)
             if digest == item.sha256 and size == item.size and raw:
                 workspace.annotation_files.append((label, raw))
             if digest != item.sha256 or size != item.size:

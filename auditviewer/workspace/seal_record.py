@@ -1,6 +1,6 @@
 """A seal's record (``workspace/seal.py``): what it binds, the report whole, and its bytes.
 
-The file is one header line, ``auditviewer-seal 1 <HMAC-SHA256 hex>``, then the record
+The file is one header line, ``auditviewer-seal 2 <HMAC-SHA256 hex>``, then the record
 as JSON (:class:`SealRecord`, encoded by ``msgspec``), whose exact bytes the MAC
 covers. :func:`decode_seal` checks the size (``Limits.max_seal_bytes``) and the MAC
 (:func:`hmac.compare_digest`) *before* parsing anything, then parses strictly:
@@ -24,7 +24,7 @@ from auditviewer.integrity.report import EXIT_CODES, CheckpointResult, Finding, 
 from auditviewer.store.store import STATES
 
 #: The seal's first line, before its MAC in hex.
-HEADER = b"auditviewer-seal 1 "
+HEADER = b"auditviewer-seal 2 "
 
 
 class SignerRecord(msgspec.Struct, forbid_unknown_fields=True):
@@ -88,6 +88,9 @@ class SealRecord(msgspec.Struct, forbid_unknown_fields=True):
     memory_limit: int | None
     states_in_file: bool
     report: ReportRecord
+    #: BLAKE3 of each manifest-listed entry file's bytes, as the verification read them
+    #: (label → hex; Workspace.entry_blake3): a reopen checks the files by these.
+    entry_blake3: dict[str, str]
 
 
 def report_record(report: Report) -> ReportRecord:

@@ -326,7 +326,7 @@ def test_a_secret_others_may_read_is_not_used(bundle: Path, on_disk: Path, tmp_p
 def test_a_seal_record_is_parsed_strictly_after_its_mac() -> None:
     key = os.urandom(32)
     with pytest.raises(SealError, match="MAC"):
-        decode_seal(b"auditviewer-seal 1 " + b"00" * 32 + b"\n{}", key)
+        decode_seal(seal_record.HEADER + b"00" * 32 + b"\n{}", key)
     record = encode_seal_payload(key, b'{"app": "x", "app": "y"}')
     with pytest.raises(SealError, match="cannot be read"):
         decode_seal(record, key)  # a duplicate key, even under a valid MAC
@@ -442,3 +442,54 @@ def test_a_zipped_bundle_is_sealed_and_its_members_hashed(tmp_path: Path, on_dis
     with load([archive], [KEY.verifier]) as again:
         assert again.sealed
         _assert_genuine(again)
+
+
+# -- the inputs, by BLAKE3 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["valid-jsonl", "valid-parquet.zip", "file-hash-mismatch"])
+def test_the_readers_hash_each_entry_file_with_blake3_as_they_read_it(name: str, tmp_path: Path) -> None:
+    from blake3 import blake3
+
+    from auditviewer.workspace.inputs import open_workspace
+    from tests.helpers.vectors import VECTORS
+
+    workspace = open_workspace([VECTORS / name])
+    try:
+        for _ in workspace.iter_batches():
+            pass
+        assert workspace.entry_files
+        for entry in workspace.entry_files:
+            with entry.container.open_raw(entry.name) as raw:
+                assert workspace.entry_blake3[entry.label] == blake3(raw.read()).hexdigest()
+    finally:
+        workspace.close()
+
+
+def test_a_seal_binds_the_listed_files_by_blake3_and_a_reopen_does_not_sha256_them(
+    bundle: Path, on_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from blake3 import blake3
+
+    from auditviewer.workspace import content
+
+    database = _sealed_once(bundle, on_disk)
+    secret_key = seal_module.secret(create=False)
+    assert secret_key is not None
+    record = seal_record.read_seal(seal_path(database), secret_key)
+    [entries] = sorted((bundle / "entries").iterdir())
+    assert list(record.entry_blake3.values()) == [blake3(entries.read_bytes()).hexdigest()]
+    sha256_bytes = [0]
+    real = content.sha256_of
+
+    def counting(raw: object, **kwargs: object) -> str:
+        hashed = [0]
+        digest = real(raw, **{**kwargs, "hashed": hashed})  # type: ignore[arg-type]
+        sha256_bytes[0] += hashed[0]
+        return digest
+
+    monkeypatch.setattr(content, "sha256_of", counting)
+    with load([bundle], [KEY.verifier]) as again:
+        assert again.sealed
+    # The manifest and checkpoints (small) by SHA-256; the entries only by BLAKE3.
+    assert sha256_bytes[0] < entries.stat().st_size
