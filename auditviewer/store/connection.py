@@ -32,6 +32,7 @@ from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import SqlFilter
 from auditviewer.store.filters import Filter
 from auditviewer.store.schema import DISPLAY_COLUMNS, STATES, entries_with, select_list
+from auditviewer.store.text_index import TextIndex, native_builder
 
 if TYPE_CHECKING:
     from auditviewer.store.views import RidOrder, View
@@ -78,6 +79,8 @@ class StoreConnection:
         self._view_numbers = itertools.count(1)
         self._kept: dict[tuple[str, str], str] = {}
         self._kept_numbers = itertools.count(1)
+        # Which blocks of rows a word can be in, filled by loading (store/text_index.py).
+        self._text_index = TextIndex(native_builder())
         # Set by stored_rows: large entries have their display columns checked as read.
         self._check_display_on_read = False
         # Rids in seq order (loaded in order, or re-numbered by finish()).
@@ -184,9 +187,9 @@ class StoreConnection:
         time, a scope) is evaluated each time: scanning those columns again
         is cheaper than writing millions of kept rows.
         """
-        base = filter.base_sql()
+        self._flush()  # first: loading pending rows forgets kept matches (and indexes them)
+        base = filter.base_sql(self._text_index.rows_for)
         selection = filter.selection_sql()
-        self._flush()  # first: loading pending rows forgets kept matches
         if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
             both = base.and_(selection)
             return f"(SELECT * FROM {self._entries_sql()} WHERE {both.where})", list(both.params)
