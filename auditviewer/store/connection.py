@@ -56,6 +56,11 @@ _MAX_KEPT_MATCHES = 3
 _READS_ENTRY_TEXT = re.compile(r"\b(leaf|metadata)\b")
 
 
+def reads_text(where: str) -> bool:
+    """Whether a compiled condition reads the entry text (see :data:`_READS_ENTRY_TEXT`)."""
+    return _READS_ENTRY_TEXT.search(where) is not None
+
+
 class StoreConnection:
     """The shared connection, lock and reads of a store (see the module docstring)."""
 
@@ -190,7 +195,7 @@ class StoreConnection:
         self._flush()  # first: loading pending rows forgets kept matches (and indexes them)
         base = filter.base_sql(self._text_index.rows_for)
         selection = filter.selection_sql()
-        if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
+        if base.where == "TRUE" or not reads_text(base.where):
             both = base.and_(selection)
             return f"(SELECT * FROM {self._entries_sql()} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)
