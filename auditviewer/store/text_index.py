@@ -6,22 +6,23 @@ A search for a word reads every stored entry text otherwise: at 10M entries abou
 the word.
 
 **What it holds.** For each block of :data:`BLOCK_ROWS` rows (by rid, one DuckDB
-vector), a bitmap of :data:`GRAM_BITS` bits: the bit of every 4-byte window of the
-block's entry text, ASCII letters lowered (the C extension's ``text_grams``;
-:func:`gram_bits` is the same hash in Python), and whether the block holds one of
+vector), a bitmap of :data:`GRAM_BITS` bits: the bit of the 4-byte window at every
+:data:`GRAM_STRIDE`-th byte of the block's entry text, ASCII letters lowered (the C
+extension's ``text_grams``; :func:`gram_bits` is the same hash in Python), and whether the block holds one of
 the two characters outside ASCII that DuckDB lowers to an ASCII letter (U+0130 → i,
 U+212A → k: ``query/sql.py`` names them). 16 KiB per 2,048 rows: 80 MB at 10M.
 
 **What a search asks.** :meth:`TextIndex.rows_for` takes a word as the search
 language writes it (``*`` any characters) and gives a SQL condition on ``rid``: the
-blocks whose bitmap has every 4-gram of every piece of the word between ``*``\\ s,
-the blocks with a folding character, and every row the index has not seen. The
-word's own match (``query/sql.py``) is ANDed to it, so the index never decides a
-match: it only skips blocks that cannot hold one. A row matching the word holds
-each piece of it, lowered, in its lowered text: each of its 4-grams is a window of
-that row, so its bit is set (a window spanning two rows only sets a bit more). Where
-it cannot say (a word not ASCII, no piece of 4 bytes, most blocks candidates), it
-gives None and the search scans. NOT and OR need nothing more: the condition is
+blocks whose bitmap holds, for every piece of the word between ``*``\\ s, all the
+4-grams of the piece at one of its four alignments (offsets 0, 4, 8… or 1, 5, 9…, and
+so on), the blocks with a folding character, and every row the index has not seen.
+The word's own match (``query/sql.py``) is ANDed to it, so the index never decides a
+match: it only skips blocks that cannot hold one. A row matching the word holds each
+piece of it, lowered, in its lowered text, inside the block's text: of the piece's
+4-grams, those starting at a multiple of 4 from the block's start were indexed, and
+they are the 4-grams of one alignment. Where it cannot say (a word not ASCII, no
+piece of 7 bytes, most blocks candidates), it gives None and the search scans. NOT and OR need nothing more: the condition is
 equal, row by row, to the match alone.
 
 **When it holds.** Built while loading, by ``StoreIngest._insert``, from the same
@@ -49,6 +50,11 @@ GRAM_BITS_LOG2: Final = 17
 GRAM_BITS: Final = 1 << GRAM_BITS_LOG2
 GRAM_BYTES: Final = GRAM_BITS // 8
 GRAM: Final = 4
+#: A 4-gram is indexed at every this-many bytes of a block's text (from its start):
+#: a quarter of the cost of every byte (C, 1.5 ns a byte on the shared machine: 9 s of
+#: CPU at 10M entries), and a word's occurrence still has all its 4-grams of one
+#: alignment indexed.
+GRAM_STRIDE: Final = 4
 #: Above this share of candidate blocks, the search scans (the ranges save little).
 MAX_CANDIDATE_SHARE: Final = 0.5
 #: At most this many rid ranges in one condition (DuckDB tests each row against them).
@@ -76,18 +82,28 @@ def _lower_ascii(data: bytes) -> bytes:
     return data.lower()  # bytes.lower() lowers ASCII letters only
 
 
-def gram_bits(data: bytes) -> set[int]:
-    """The bits of every 4-gram of ``data`` (letters lowered), as the C extension sets them."""
+def gram_bits(data: bytes, step: int = 1) -> list[int]:
+    """The bits of the 4-grams of ``data`` at every ``step``-th byte (letters lowered),
+    as the C extension sets them."""
     lowered = _lower_ascii(data)
-    return {gram_bit(int.from_bytes(lowered[i : i + GRAM], "big")) for i in range(len(lowered) - GRAM + 1)}
+    return [gram_bit(int.from_bytes(lowered[i : i + GRAM], "big")) for i in range(0, len(lowered) - GRAM + 1, step)]
 
 
 def python_grams(data: bytes | memoryview | pa.Buffer, start: int, end: int, bits: bytearray) -> bool:
     """The builder in Python (tests; the C extension's ``text_grams`` does the same)."""
     chunk = bytes(memoryview(data)[start:end])
-    for bit in gram_bits(chunk):
+    for bit in gram_bits(chunk, GRAM_STRIDE):
         bits[bit >> 3] |= 1 << (bit & 7)
     return any(character in chunk for character in _FOLDING)
+
+
+def word_alignments(piece: bytes) -> list[list[int]] | None:
+    """The bits an occurrence of ``piece`` sets, one list per alignment (its 4-grams at
+    offsets ``a``, ``a + 4``, …): an occurrence sets every bit of one of them. None when
+    some alignment has no 4-gram (a piece under 7 bytes): it then says nothing."""
+    grams = gram_bits(piece)
+    alignments = [grams[offset::GRAM_STRIDE] for offset in range(GRAM_STRIDE)]
+    return alignments if all(alignments) else None
 
 
 def native_builder() -> GramBuilder | None:
@@ -179,16 +195,19 @@ class TextIndex:
         Only integers are written into it."""
         if self._builder is None or self.rows == 0 or not word.isascii():
             return None
-        wanted: set[int] = set()
-        for piece in word.split("*"):
-            wanted |= gram_bits(piece.encode())
-        if not wanted:
+        pieces = [found for piece in word.split("*") if (found := word_alignments(piece.encode()))]
+        if not pieces:
             return None
-        bits = sorted(wanted)
+
+        def holds(bitmap: bytearray, bits: list[int]) -> bool:
+            return all(bitmap[bit >> 3] >> (bit & 7) & 1 for bit in bits)
+
+        # A row holding the word holds each piece, at some alignment of its 4-grams.
         candidates = [
             block
             for block, bitmap in enumerate(self._bitmaps)
-            if self._folds[block] or all(bitmap[bit >> 3] >> (bit & 7) & 1 for bit in bits)
+            if self._folds[block]
+            or all(any(holds(bitmap, bits) for bits in alignments) for alignments in pieces)
         ]
         if len(candidates) > MAX_CANDIDATE_SHARE * len(self._bitmaps):
             return None
