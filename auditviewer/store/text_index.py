@@ -8,22 +8,25 @@ the word.
 **What it holds.** For each block of :data:`BLOCK_ROWS` rows (by rid, one DuckDB
 vector), a bitmap of :data:`GRAM_BITS` bits: the bit of the 4-byte window at every
 :data:`GRAM_STRIDE`-th byte of the block's entry text, ASCII letters lowered (the C
-extension's ``text_grams``; :func:`gram_bits` is the same hash in Python), and whether the block holds one of
-the two characters outside ASCII that DuckDB lowers to an ASCII letter (U+0130 → i,
-U+212A → k: ``query/sql.py`` names them). 16 KiB per 2,048 rows: 80 MB at 10M.
+extension's ``text_grams``; :func:`gram_bits` is the same hash in Python), and
+whether the block holds one of the two characters outside ASCII that DuckDB lowers
+to an ASCII letter (U+0130 → i, U+212A → k: ``query/sql.py`` names them). 16 KiB per
+2,048 rows: 80 MB at 10M.
 
 **What a search asks.** :meth:`TextIndex.rows_for` takes a word as the search
 language writes it (``*`` any characters) and gives a SQL condition on ``rid``: the
-blocks whose bitmap holds, for every piece of the word between ``*``\\ s, all the
-4-grams of the piece at one of its four alignments (offsets 0, 4, 8… or 1, 5, 9…, and
-so on), the blocks with a folding character, and every row the index has not seen.
-The word's own match (``query/sql.py``) is ANDed to it, so the index never decides a
-match: it only skips blocks that cannot hold one. A row matching the word holds each
-piece of it, lowered, in its lowered text, inside the block's text: of the piece's
-4-grams, those starting at a multiple of 4 from the block's start were indexed, and
-they are the 4-grams of one alignment. Where it cannot say (a word not ASCII, no
-piece of 7 bytes, most blocks candidates), it gives None and the search scans. NOT and OR need nothing more: the condition is
-equal, row by row, to the match alone.
+blocks whose bitmap holds, for every piece of the word between ``*`` signs, all the
+4-grams of the piece at one of its :data:`GRAM_STRIDE` alignments (offsets 0, 2, 4…
+or 1, 3, 5…), the blocks with a folding character, and every row the index has not
+seen. The word's own match (``query/sql.py``) is ANDed to it, so the index never
+decides a match: it only skips blocks that cannot hold one. A row matching the word
+holds each piece of it, lowered, in its lowered text, inside the block's text: of the
+piece's 4-grams, those starting at a multiple of the stride from the block's start
+were indexed, and they are the 4-grams of one alignment. Where it cannot say (a word
+not ASCII, no piece of 5 bytes, most blocks candidates), it gives None and the search
+scans. NOT and OR need nothing more: the condition is equal, row by row, to the match
+alone. DuckDB skips text only by whole row groups (60 blocks), so a word narrows a
+search when it is absent from most row groups: an id, a name, a rare word.
 
 **When it holds.** Built while loading, by ``StoreIngest._insert``, from the same
 Arrow text that is inserted, rids known; forgotten when loading renumbers rids
@@ -50,11 +53,12 @@ GRAM_BITS_LOG2: Final = 17
 GRAM_BITS: Final = 1 << GRAM_BITS_LOG2
 GRAM_BYTES: Final = GRAM_BITS // 8
 GRAM: Final = 4
-#: A 4-gram is indexed at every this-many bytes of a block's text (from its start):
-#: a quarter of the cost of every byte (C, 1.5 ns a byte on the shared machine: 9 s of
-#: CPU at 10M entries), and a word's occurrence still has all its 4-grams of one
-#: alignment indexed.
-GRAM_STRIDE: Final = 4
+#: A 4-gram is indexed at every this-many bytes of a block's text (from its start): half
+#: the cost of every byte (C, 1.5 ns a byte on the shared machine: 0.9 s of CPU for 1M
+#: realistic entries), and a word's occurrence still has all its 4-grams of one
+#: alignment indexed. Every 4th byte cost a quarter, but left words under 7 bytes
+#: unindexed and an entry's id (24 bytes) 1.8-2.1 s to find at 10M, against 14 ms.
+GRAM_STRIDE: Final = 2
 #: Above this share of candidate blocks, the search scans (the ranges save little).
 MAX_CANDIDATE_SHARE: Final = 0.5
 #: At most this many rid ranges in one condition (DuckDB tests each row against them).
@@ -99,8 +103,8 @@ def python_grams(data: bytes | memoryview | pa.Buffer, start: int, end: int, bit
 
 def word_alignments(piece: bytes) -> list[list[int]] | None:
     """The bits an occurrence of ``piece`` sets, one list per alignment (its 4-grams at
-    offsets ``a``, ``a + 4``, …): an occurrence sets every bit of one of them. None when
-    some alignment has no 4-gram (a piece under 7 bytes): it then says nothing."""
+    offsets ``a``, ``a + GRAM_STRIDE``, …): an occurrence sets every bit of one of them.
+    None when some alignment has no 4-gram (a piece under 5 bytes): it then says nothing."""
     grams = gram_bits(piece)
     alignments = [grams[offset::GRAM_STRIDE] for offset in range(GRAM_STRIDE)]
     return alignments if all(alignments) else None
