@@ -54,10 +54,10 @@ GRAM_BITS: Final = 1 << GRAM_BITS_LOG2
 GRAM_BYTES: Final = GRAM_BITS // 8
 GRAM: Final = 4
 #: A 4-gram is indexed at every this-many bytes of a block's text (from its start): half
-#: the cost of every byte (C, 1.5 ns a byte on the shared machine: 0.9 s of CPU for 1M
-#: realistic entries), and a word's occurrence still has all its 4-grams of one
-#: alignment indexed. Every 4th byte cost a quarter, but left words under 7 bytes
-#: unindexed and an entry's id (24 bytes) 1.8-2.1 s to find at 10M, against 14 ms.
+#: the work of every byte (the C builder takes 0.9 ns a byte of text on the shared
+#: machine), and a word's occurrence still has all its 4-grams of one alignment indexed.
+#: Every 4th byte cost less, but left words under 7 bytes unindexed and an entry's id
+#: (24 bytes) 1.8-2.1 s to find at 10M, against 14 ms with every byte.
 GRAM_STRIDE: Final = 2
 #: Above this share of candidate blocks, the search scans (the ranges save little).
 MAX_CANDIDATE_SHARE: Final = 0.5
