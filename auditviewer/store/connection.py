@@ -84,8 +84,10 @@ class StoreConnection:
         self._view_numbers = itertools.count(1)
         self._kept: dict[tuple[str, str], str] = {}
         self._kept_numbers = itertools.count(1)
-        # Which blocks of rows a word can be in, filled by loading (store/text_index.py).
-        self._text_index = TextIndex(native_builder())
+        # Which blocks of rows a word can be in, filled by loading (store/text_index.py):
+        # for a database file only, whose text is zstd-compressed; a store in memory
+        # (under 256 MiB of text, uncompressed) scans it quickly and loads faster without.
+        self._text_index = TextIndex(native_builder() if str(database) != ":memory:" else None)
         # Set by stored_rows: large entries have their display columns checked as read.
         self._check_display_on_read = False
         # Rids in seq order (loaded in order, or re-numbered by finish()).

@@ -9,6 +9,7 @@ whose case folding is not ASCII's. The C builder and the Python one set the same
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -197,3 +198,22 @@ def test_indexed_search_of_words_finds_what_the_scan_finds(
     finally:
         indexed.close()
         scanned.close()
+
+
+def test_a_database_file_is_indexed_while_loading_and_a_store_in_memory_is_not(tmp_path: Path) -> None:
+    texts = [f"entry {i} with a dragonfly" if i == 5000 else f"entry {i}" for i in range(6000)]
+    table = pa.table({"seq": pa.array(range(6000), pa.int64()), "leaf": pa.array([t.encode() for t in texts])})
+    on_file = Store(database=tmp_path / "w.duckdb")
+    in_memory = Store()
+    try:
+        for store in (on_file, in_memory):
+            store.append(table)
+            store.finish()
+            assert _seqs(store, "dragonfly") == [5000]
+        assert on_file._text_index.rows == (6000 if NATIVE is not None else 0)
+        assert in_memory._text_index.rows == 0 and not in_memory._text_index.enabled
+        if NATIVE is not None:  # block 2 (rids 4096-6143) alone can hold it
+            assert on_file._text_index.rows_for("dragonfly") == "(rid BETWEEN 4096 AND 5999 OR rid >= 6000)"
+    finally:
+        on_file.close()
+        in_memory.close()
