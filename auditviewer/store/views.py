@@ -374,6 +374,7 @@ class StoreViews(StoreConnection):
         columns: Sequence[str] | None = None,
         meta: Sequence[Sequence[str]] = (),
         descending: bool = False,
+        max_read: int | None = None,
     ) -> pa.Table:
         """The first ``count`` rows ``filter`` matches in log order (newest first when
         ``descending``, the viewer's default), found without making
@@ -387,6 +388,9 @@ class StoreViews(StoreConnection):
         time of the whole search (issue 12; the word index, ``store/text_index.py``,
         narrows both). Rows not in seq order (while loading) are sorted whole instead.
         Columns as :meth:`window` gives them (``meta``: its metadata columns).
+        ``max_read``: stop after reading about this many rids (the rows found are still
+        the first of the view, fewer than ``count``), so that a rare word's first page
+        does not cost a second whole search before its view.
         """
         selected = self._columns(columns)
         filter = filter or Filter()
@@ -405,7 +409,7 @@ class StoreViews(StoreConnection):
             (end,) = self._fetchone("SELECT coalesce(max(rid) + 1, 0) FROM entries")
             found: list[pa.Table] = []
             wanted, done, span = count, 0, FIRST_ROWS_SPAN
-            while wanted > 0 and done < end:
+            while wanted > 0 and done < end and (max_read is None or done < max_read):
                 # Rids [low, high]: the next span from the start, or from the end.
                 low, high = (end - done - span, end - done - 1) if descending else (done, done + span - 1)
                 table = self._arrow(

@@ -82,3 +82,17 @@ def test_reads_entry_text_until_the_matches_are_kept() -> None:
         assert not store.reads_entry_text(Filter(query="dragon"))  # kept: the view is quick
     finally:
         store.close()
+
+
+def test_first_rows_read_at_most_about_max_read_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(views, "FIRST_ROWS_SPAN", 10)
+    store = _store(list(range(1000)))
+    store.finish()
+    try:
+        # Spans of 10 then 40 rids: 50 read, from the end; seq 901 is 98 rows from it.
+        assert store.first_rows(Filter(query="rare"), 5, descending=True, max_read=50).num_rows == 0
+        assert store.first_rows(Filter(query="rare"), 5, descending=True, max_read=51).num_rows == 1
+        partial = store.first_rows(Filter(query="dragon"), 100, columns=["seq"], max_read=50)
+        assert partial.column("seq").to_pylist() == _first_window(store, Filter(query="dragon"), 100)[:8]
+    finally:
+        store.close()

@@ -207,5 +207,6 @@ def test_first_rows_of_a_word_search_are_the_first_page_of_its_view() -> None:
         assert session.first_rows(FilterState(query="dragon"), 50) is None
         assert session.first_rows(FilterState(query="action:update"), 50) is None
         assert session.first_rows(FilterState(query="hana", sort_key="actor"), 50) is None
+        assert session.first_rows(FilterState(query="absent-word"), 50) is None  # nothing to show
     finally:
         session.close()
