@@ -29,8 +29,9 @@ setup(
                 "csrc/module.c",
                 "csrc/entry_check.c",
                 "csrc/sha256.c",
+                "csrc/text_index.c",
             ],
-            depends=["csrc/entry_check.h", "csrc/sha256.h"],
+            depends=["csrc/entry_check.h", "csrc/sha256.h", "csrc/text_index.h"],
             extra_compile_args=["-O2", "-std=c11"],
             optional=True,
         )

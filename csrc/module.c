@@ -16,6 +16,7 @@
 
 #include "entry_check.h"
 #include "sha256.h"
+#include "text_index.h"
 
 typedef struct {
     PyObject *seqs, *hashes, *times;
@@ -480,6 +481,7 @@ static PyMethodDef methods[] = {
      "sha256_path() -> str: 'hardware' (the CPU's SHA instructions), 'openssl' or 'portable'."},
     {"hardware_sha256", hardware_sha256, METH_VARARGS,
      "hardware_sha256([on]) -> bool: whether SHA-256 uses the CPU's SHA instructions; on=False forces the portable code."},
+    {"text_grams", text_grams, METH_VARARGS, text_grams_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -32,6 +32,7 @@ from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import SqlFilter
 from auditviewer.store.filters import Filter
 from auditviewer.store.schema import DISPLAY_COLUMNS, STATES, entries_with, select_list
+from auditviewer.store.text_index import TextIndex, native_builder
 
 if TYPE_CHECKING:
     from auditviewer.store.views import RidOrder, View
@@ -53,6 +54,11 @@ _MAX_KEPT_MATCHES = 3
 # keep. The compiler writes column names into SQL and values only as
 # parameters, so the names are a reliable sign.
 _READS_ENTRY_TEXT = re.compile(r"\b(leaf|metadata)\b")
+
+
+def reads_text(where: str) -> bool:
+    """Whether a compiled condition reads the entry text (see :data:`_READS_ENTRY_TEXT`)."""
+    return _READS_ENTRY_TEXT.search(where) is not None
 
 
 class StoreConnection:
@@ -80,6 +86,10 @@ class StoreConnection:
         self._view_numbers = itertools.count(1)
         self._kept: dict[tuple[str, str], str] = {}
         self._kept_numbers = itertools.count(1)
+        # Which blocks of rows a word can be in, filled by loading (store/text_index.py):
+        # for a database file only, whose text is zstd-compressed; a store in memory
+        # (under 256 MiB of text, uncompressed) scans it quickly and loads faster without.
+        self._text_index = TextIndex(native_builder() if str(database) != ":memory:" else None)
         # Set by stored_rows: large entries have their display columns checked as read.
         self._check_display_on_read = False
         # Rids in seq order (loaded in order, or re-numbered by finish()).
@@ -187,10 +197,10 @@ class StoreConnection:
         time, a scope) is evaluated each time: scanning those columns again
         is cheaper than writing millions of kept rows.
         """
-        base = filter.base_sql()
+        self._flush()  # first: loading pending rows forgets kept matches (and indexes them)
+        base = filter.base_sql(self._text_index.rows_for)
         selection = filter.selection_sql()
-        self._flush()  # first: loading pending rows forgets kept matches
-        if base.where == "TRUE" or not _READS_ENTRY_TEXT.search(base.where):
+        if base.where == "TRUE" or not reads_text(base.where):
             both = base.and_(selection)
             return f"(SELECT * FROM {self._entries_sql()} WHERE {both.where})", list(both.params)
         kept = self._kept_matches(base)

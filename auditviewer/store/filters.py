@@ -9,6 +9,7 @@ from the schema, values only as parameters. No database access here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final
@@ -55,9 +56,10 @@ class Filter:
         """One parameterised condition for all parts (raises QueryError for a bad query)."""
         return self.base_sql().and_(self.selection_sql())
 
-    def base_sql(self) -> SqlFilter:
-        """The costly part (search query and scope), which the store keeps results of."""
-        result = compile_query(self.query, tz=self.query_tz)
+    def base_sql(self, word_rows: Callable[[str], str | None] | None = None) -> SqlFilter:
+        """The costly part (search query and scope), which the store keeps results of;
+        ``word_rows``: the store's word index (see :func:`compile_query`)."""
+        result = compile_query(self.query, tz=self.query_tz, word_rows=word_rows)
         if isinstance(self.scope, ResourceScope):
             result = result.and_(
                 SqlFilter(

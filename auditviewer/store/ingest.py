@@ -154,6 +154,7 @@ class StoreIngest(StoreConnection):
             try:
                 # Seqs that only ever grew have no duplicates and are in order.
                 if not self._in_seq_order:
+                    self._text_index.forget()  # rids are renumbered
                     self._fold_duplicates()
                     self._reorder_by_seq()
             except duckdb.Error as exc:
@@ -293,6 +294,8 @@ class StoreIngest(StoreConnection):
 
     def _insert(self, staging: pa.Table, con: duckdb.DuckDBPyConnection) -> None:
         name = "incoming_entries"
+        if staging.num_rows:  # the word index, from the same text (store/text_index.py)
+            self._text_index.add(staging.column("leaf"), staging.column("rid")[0].as_py())
         # Rows need no particular physical order (each carries its rid), and
         # an insert free to write in any order is markedly cheaper. After
         # lock_down the setting cannot change, and order is simply kept.

@@ -22,7 +22,7 @@ import pyarrow as pa
 from auditviewer.core.entry_schema import ENTRY_COLUMNS
 from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import json_pointer
-from auditviewer.store.connection import StoreConnection
+from auditviewer.store.connection import StoreConnection, reads_text
 from auditviewer.store.filters import Filter, Sort
 from auditviewer.store.schema import (
     DISPLAY_COLUMNS,
@@ -32,6 +32,8 @@ from auditviewer.store.schema import (
 # Rows of a log-order view are counted per block of this many rids, so that a
 # window finds its rids by a range scan (see RidOrder).
 _RID_BLOCK: Final = 65_536
+#: Rids :meth:`StoreViews.first_rows` reads first (two of DuckDB's row groups).
+FIRST_ROWS_SPAN: Final = 2 * 122_880
 #: Metadata columns a window reads at most, and the characters kept of each value.
 MAX_META_COLUMNS: Final = 32
 META_CELL_CHARS: Final = 4_096
@@ -232,11 +234,7 @@ class StoreViews(StoreConnection):
                 return table
             last = min(start + count, view.row_count) - 1
             # The paths go in as JSON Pointer parameters, ahead of the window's own.
-            column_list = self._select(selected, "e.") + "".join(
-                f", left(try(json_extract_string(e.leaf, ?)), {META_CELL_CHARS}) AS meta_{i}"
-                for i in range(len(meta))
-            )
-            heads: list[object] = ["/metadata" + json_pointer(path) for path in meta]
+            column_list, heads = self._window_columns(selected, meta)
             order = self._rid_orders.get(view.number)
             if order is None:
                 return self._arrow(
@@ -270,6 +268,18 @@ class StoreViews(StoreConnection):
                 """,
                 [*heads, low, high, last - start + 1, skip, low, high],
             )
+
+    def _window_columns(
+        self, selected: Sequence[str], meta: Sequence[Sequence[str]]
+    ) -> tuple[str, list[object]]:
+        """The select list of a window (entries as ``e``) and its parameters: the paths."""
+        if len(meta) > MAX_META_COLUMNS:
+            raise StoreError(f"at most {MAX_META_COLUMNS} metadata columns")
+        column_list = self._select(selected, "e.") + "".join(
+            f", left(try(json_extract_string(e.leaf, ?)), {META_CELL_CHARS}) AS meta_{i}"
+            for i in range(len(meta))
+        )
+        return column_list, ["/metadata" + json_pointer(path) for path in meta]
 
     def position_of(self, view: View, seq: int) -> int | None:
         """Where the entry ``seq`` is in ``view`` (to keep a selection), or None."""
@@ -355,3 +365,73 @@ class StoreViews(StoreConnection):
         finally:
             reader.close()
             cursor.close()
+
+    def first_rows(
+        self,
+        filter: Filter | None = None,
+        count: int = 100,
+        *,
+        columns: Sequence[str] | None = None,
+        meta: Sequence[Sequence[str]] = (),
+        descending: bool = False,
+        max_read: int | None = None,
+    ) -> pa.Table:
+        """The first ``count`` rows ``filter`` matches in log order (newest first when
+        ``descending``, the viewer's default), found without making
+        its view: what a window can show while :meth:`create_view` reads every entry.
+
+        A search of a common word finds a page in the first rows it reads, so the rids
+        are read in ranges of :data:`FIRST_ROWS_SPAN` growing fourfold (from the last rid
+        when descending), each a range scan
+        (DuckDB skips the row groups outside it), until ``count`` rows are found: a
+        common word's first page in tens of milliseconds, a rare word's in about the
+        time of the whole search (issue 12; the word index, ``store/text_index.py``,
+        narrows both). Rows not in seq order (while loading) are sorted whole instead.
+        Columns as :meth:`window` gives them (``meta``: its metadata columns).
+        ``max_read``: stop after reading about this many rids (the rows found are still
+        the first of the view, fewer than ``count``), so that a rare word's first page
+        does not cost a second whole search before its view.
+        """
+        selected = self._columns(columns)
+        filter = filter or Filter()
+        column_list, heads = self._window_columns(selected, meta)
+        with self._lock:
+            self._flush()
+            sql = filter.base_sql(self._text_index.rows_for).and_(filter.selection_sql())
+            source = f"{self._entries_sql()} AS e"
+            direction = "DESC" if descending else "ASC"
+            if count <= 0 or not self._in_seq_order:
+                return self._arrow(
+                    f"SELECT {column_list} FROM {source} WHERE {sql.where} "
+                    f"ORDER BY e.seq {direction}, e.rid {direction} LIMIT ?",
+                    [*heads, *sql.params, max(count, 0)],
+                )
+            (end,) = self._fetchone("SELECT coalesce(max(rid) + 1, 0) FROM entries")
+            found: list[pa.Table] = []
+            wanted, done, span = count, 0, FIRST_ROWS_SPAN
+            while wanted > 0 and done < end and (max_read is None or done < max_read):
+                # Rids [low, high]: the next span from the start, or from the end.
+                low, high = (end - done - span, end - done - 1) if descending else (done, done + span - 1)
+                table = self._arrow(
+                    f"""
+                    SELECT {column_list} FROM {source}
+                    WHERE e.rid BETWEEN ? AND ? AND ({sql.where})
+                    ORDER BY e.rid {direction} LIMIT ?
+                    """,
+                    [*heads, max(low, 0), high, *sql.params, wanted],
+                )
+                found.append(table)
+                wanted -= table.num_rows
+                done, span = done + span, span * 4
+            if not found:  # an empty store
+                return self._arrow(f"SELECT {column_list} FROM {source} LIMIT 0", heads)
+            return pa.concat_tables(found)
+
+    def reads_entry_text(self, filter: Filter) -> bool:
+        """Whether making ``filter``'s view reads the entry text: a search of words or
+        metadata whose matches are not kept yet (the view then takes seconds at 10M)."""
+        with self._lock:
+            base = filter.base_sql(self._text_index.rows_for)
+            if base.where == "TRUE" or not reads_text(base.where):
+                return False
+            return (base.where, repr(base.params)) not in self._kept

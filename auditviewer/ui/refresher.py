@@ -49,6 +49,9 @@ class ViewResult:
     #: so the table shows them at once: {page number: Arrow table}.
     pages: dict[int, Any] = field(default_factory=dict)
     final: bool = True  # the last result of its request
+    #: ``view`` is only the search's first rows, read while its view is made (issue 12):
+    #: no count, facets or selection yet.
+    preview: bool = False
     table_ms: float = 0.0  # view + count + facets
     total_ms: float = 0.0
 
@@ -97,6 +100,27 @@ def compute(
     return result
 
 
+def first_rows(session: Session, state: FilterState) -> ViewSource | None:
+    """The first page of a view that takes long to make, or None (an error here is the
+    view's too, and is reported with it)."""
+    try:
+        return session.first_rows(state, PAGE_SIZE)
+    except AuditViewerError:
+        return None
+
+
+def preview_result(request: int, state: FilterState, rows: ViewSource) -> ViewResult:
+    """A non-final result showing a search's first rows while its view is made."""
+    return ViewResult(
+        request=request,
+        state=state,
+        view=rows,
+        pages={0: rows.window(0, rows.count())},
+        final=False,
+        preview=True,
+    )
+
+
 def _release(view: object) -> None:
     """Free a view nobody will show (the store keeps only a few)."""
     close = getattr(view, "close", None)
@@ -133,6 +157,10 @@ class _QueryWorker(QObject):
         def stale() -> bool:
             return request != self._latest[0]
 
+        if PART_TABLE in parts:
+            preview = first_rows(session, state)
+            if preview is not None and not stale():
+                self.finished.emit(preview_result(request, state, preview))
         if PART_TABLE in parts and PART_CONTEXT in parts:
             # The table first, so it shows while the timeline and tree are counted.
             first = compute(session, state, frozenset({PART_TABLE}), request, stale, keep_seq)

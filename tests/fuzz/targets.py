@@ -425,7 +425,7 @@ def run_keys(data: bytes) -> None:
 
 _SQL_WORDS = frozenset(
     {
-        "coalesce", "contains", "lower", "try", "ILIKE", "ESCAPE", "false", "TRUE", "AND", "OR", "NOT", "json_extract_string",
+        "coalesce", "contains", "lower", "regexp_matches", "try", "ILIKE", "ESCAPE", "false", "TRUE", "AND", "OR", "NOT", "json_extract_string",
         "metadata", "leaf", "state", "seq", "time", "category", "action", "event_type", "actor_email",
         "actor_name", "resource_id", "resource_name", "resource_type", "title_id", "title_name", "id",
     }

@@ -156,6 +156,10 @@ class FakeSession:
                   else (r[key], r["seq"]), reverse=state.descending)
         return FakeView(rows, self.meta_columns)
 
+    def first_rows(self, state: FilterState, count: int) -> FakeView | None:
+        """Views of a fake session are quick: nothing to show before them."""
+        return None
+
     def facet_counts(self, state: FilterState, facet: str) -> list[tuple[str | None, int]]:
         c = Counter(r[facet] for r in self.rows if self._match(r, state, skip=facet))
         return sorted(c.items())

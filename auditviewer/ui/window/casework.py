@@ -401,7 +401,7 @@ class CaseworkController(Controller):
 
     @Slot(object)
     def _result(self, result: ViewResult) -> None:
-        if self.w.session is None or result.view is None:
+        if self.w.session is None or result.view is None or result.preview:
             return
         self.tag_facet.model.set_checked(result.state.tags, notify=False)
         self.tag_facet.model.set_counts(result.facets.get("tags", []))

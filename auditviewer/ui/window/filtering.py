@@ -30,6 +30,8 @@ class FilteringController(Controller):
     #: Rows of the workspace as the last view counted them.
     total = 0
     _shown_state: FilterState | None = None
+    #: The state whose first rows are shown while its view is made (ViewResult.preview).
+    _previewed: FilterState | None = None
     _keep_seq: RowKey | None = None
     _select_first = False
 
@@ -137,6 +139,7 @@ class FilteringController(Controller):
     def forget_shown(self) -> None:
         """The next view replaces the table (a new session, or none)."""
         self._shown_state = None
+        self._previewed = None
 
     @Slot(object)
     def show_result(self, result: ViewResult) -> None:
@@ -147,13 +150,18 @@ class FilteringController(Controller):
         if result.error:
             w.status(f"Could not update the view: {shown(result.error)}")
             return
+        if result.preview and result.view is not None:
+            self._show_first_rows(result)
+            return
         if result.view is not None:
             self.last_apply_ms = result.table_ms
             self.total = result.total
             same = self._shown_state == result.state
+            # The search's first rows are shown (a prefix of this view): no reset either.
+            previewed, self._previewed = self._previewed == result.state, None
             old = w.model.source()
             scroll = w.table.verticalScrollBar().value()
-            if same and old is not None:
+            if (same or previewed) and old is not None:
                 # The same filter over more rows (loading) or new states: no reset.
                 w.model.replace_source(result.view)
                 w.model.seed_pages(result.pages)
@@ -183,6 +191,17 @@ class FilteringController(Controller):
             w.scope_tree.set_rows(result.scope_rows, self._scope_root_label())
         self.update_breadcrumb()
         w.viewUpdated.emit()
+
+    def _show_first_rows(self, result: ViewResult) -> None:
+        """A search's first rows while its view is made: shown, counted as such."""
+        w = self.w
+        old = w.model.source()
+        w.model.set_source(result.view)
+        w.model.seed_pages(result.pages)
+        if old is not result.view:
+            w.refresher.release(old)
+        self._previewed = result.state
+        self.update_counts()
 
     def _restore_selection(self, row: int | None, *, quiet: bool) -> None:
         w = self.w
@@ -227,6 +246,8 @@ class FilteringController(Controller):
             else:
                 of = f" of {whole:,}" if whole is not None else ""
                 w.count_label.setText(f"Showing {rows:,}{of} · loading…")
+        elif self._previewed is not None:
+            w.count_label.setText(f"Showing the first {rows:,} matches · counting…")
         else:
             w.count_label.setText(f"Showing {rows:,} of {self.total:,}")
         w.clear_all.setEnabled(w.state.is_filtered)

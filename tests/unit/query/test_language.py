@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditviewer.core.errors import QueryError
-from auditviewer.query.sql import FIELDS, SqlFilter, compile_query, like_pattern
+from auditviewer.query.sql import FIELDS, SqlFilter, compile_query, like_pattern, text_regexp
 
 COLUMNS = """
     seq BIGINT, id VARCHAR, time TIMESTAMPTZ, category VARCHAR, action VARCHAR,
@@ -335,7 +335,7 @@ def test_investigator_examples_from_the_docs(con: duckdb.DuckDBPyConnection) -> 
 
 def test_meta_words_without_a_colon_are_words(con: duckdb.DuckDBPyConnection) -> None:
     assert matching(con, "meta.image") == []
-    assert compile_query("meta.image").params == ["%meta.image%"]
+    assert compile_query("meta.image").params == [text_regexp("meta.image")]
 
 
 def test_like_pattern_escapes_only_when_needed() -> None:

@@ -93,3 +93,23 @@ def test_in_place_for_plain_sessions(refresher: Refresher) -> None:
     refresher.resultReady.connect(got.append)
     refresher.request(FakeSession(ENTRIES), FilterState())
     assert len(got) == 1 and got[0].view is not None
+
+
+class PreviewingSession(ThreadedSession):
+    """Has a search's first rows to show before its view."""
+
+    def first_rows(self, state: FilterState, count: int) -> Any:
+        view = FakeSession.view(self, state)
+        return type(view)(view.rows[:count], view.meta)
+
+
+def test_first_rows_come_before_the_view(qtbot: Any, refresher: Refresher) -> None:
+    sink = Sink()
+    refresher.resultReady.connect(sink.take)
+    refresher.request(PreviewingSession(), FilterState(query="hana"))
+    qtbot.waitUntil(lambda: not refresher.pending(), timeout=10_000)
+    preview, table, context = sink.results
+    assert preview.preview and not preview.final and preview.view is not None
+    assert preview.pages[0].num_rows == preview.view.count() <= 128 and not preview.facets
+    assert not table.preview and table.view is not None and table.facets
+    assert context.final and not context.preview

@@ -185,3 +185,22 @@ def test_a_reused_database_is_proven_and_shows_this_runs_malformed_rows(
         assert (view.entries, view.malformed) == (8, 2)
     finally:
         third.close()
+
+
+def test_a_word_search_finds_a_malformed_line_in_a_database_file_with_its_word_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file store gets the word index (store/text_index.py), whose rid ranges the
+    # malformed rows (no rid) must not fall out of.
+    monkeypatch.setattr(workspace_cache, "ON_DISK_BYTES", 0)
+    monkeypatch.setenv("AUDITVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    odd = b"not json: mysteriousword \xff"  # a word the index knows no entry block holds
+    session = load_session([str(_bundle(tmp_path, [(3, odd), (5, SPACED)], entries=5000))], Ctx())
+    try:
+        assert session.store._text_index.rows == 5000  # the index is built (a file store)
+        assert session.store._text_index.rows_for("mysteriousword") is not None  # and used
+        view = session.view(FilterState(query="mysteriousword"))
+        assert (view.entries, view.malformed) == (0, 1)
+        assert session.view(FilterState(query="-mysteriousword")).malformed == 1  # SPACED
+    finally:
+        session.close()

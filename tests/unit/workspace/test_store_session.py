@@ -189,3 +189,24 @@ def test_the_first_rows_are_shown_before_the_rest_of_the_first_batch() -> None:
         assert session.view(FilterState()).count() == 3000
     finally:
         session.close()
+
+
+def test_first_rows_of_a_word_search_are_the_first_page_of_its_view() -> None:
+    session = load_session([str(VECTORS / "valid-jsonl")], Ctx())
+    try:
+        session.meta_columns = (("image", "after"),)
+        for query, descending in (("dragon", True), ("drag*n", False)):
+            state = FilterState(query=query, descending=descending)
+            first = session.first_rows(state, 50)
+            assert first is not None and first.count() == 50
+            view = session.view(state)
+            assert first.window(0, 50).equals(view.window(0, 50))
+            seq = first.window(7, 1).column("seq")[0].as_py()
+            assert first.row_of_seq(seq) == 7 and first.row_of_seq(-1) is None
+        # Quick views have nothing to show first: kept matches, no words, another order.
+        assert session.first_rows(FilterState(query="dragon"), 50) is None
+        assert session.first_rows(FilterState(query="action:update"), 50) is None
+        assert session.first_rows(FilterState(query="hana", sort_key="actor"), 50) is None
+        assert session.first_rows(FilterState(query="absent-word"), 50) is None  # nothing to show
+    finally:
+        session.close()
