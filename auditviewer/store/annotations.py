@@ -35,9 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import duckdb
-
-from auditviewer.core.errors import StoreError
 from auditviewer.query.sql import ANNOTATIONS_TABLE
 from auditviewer.store.connection import StoreConnection
 from auditviewer.store.filters import Filter
@@ -85,20 +82,8 @@ class StoreAnnotations(StoreConnection):
             [r.note for r in rows],
             [r.author for r in rows],
         ]
-        with self._lock:
-            self._flush()
-            try:
-                self._con.execute("BEGIN TRANSACTION")
-                try:
-                    self._con.execute(f"DELETE FROM {ANNOTATIONS_TABLE}")
-                    if rows:
-                        self._con.execute(_INSERT, params)
-                    self._con.execute("COMMIT")
-                except duckdb.Error:
-                    self._con.execute("ROLLBACK")
-                    raise
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot store the annotations: {exc}") from exc
+        with self._lock:  # re-entrant: the matches kept are forgotten with the rows replaced
+            self._replace_rows(ANNOTATIONS_TABLE, _INSERT, params, "the annotations")
             self._forget_matches()
 
     def annotation_count(self) -> int:

@@ -282,6 +282,24 @@ class StoreConnection:
         column_list = self._select(columns)
         return self._arrow(f"SELECT {column_list} FROM entries LIMIT 0")
 
+    def _replace_rows(self, table: str, insert: str, params: list[object], what: str) -> None:
+        """Replace every row of a side table (annotations, malformed lines) in one
+        transaction: the old rows stay if the new cannot be written."""
+        with self._lock:
+            self._flush()
+            try:
+                self._con.execute("BEGIN TRANSACTION")
+                try:
+                    self._con.execute(f"DELETE FROM {table}")
+                    if params and params[0]:
+                        self._con.execute(insert, params)
+                    self._con.execute("COMMIT")
+                except duckdb.Error:
+                    self._con.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot store {what}: {exc}") from exc
+
     def _drop_table(self, name: str) -> None:
         try:
             self._con.execute(f"DROP TABLE IF EXISTS {name}")

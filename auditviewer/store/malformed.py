@@ -40,7 +40,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import duckdb
 import pyarrow as pa
 
 from auditviewer.core.domain import MALFORMED
@@ -107,20 +106,7 @@ class StoreMalformed(StoreConnection):
             [r.reason for r in rows],
             [raw_as_text(r.raw) for r in rows],
         ]
-        with self._lock:
-            self._flush()
-            try:
-                self._con.execute("BEGIN TRANSACTION")
-                try:
-                    self._con.execute(f"DELETE FROM {MALFORMED_TABLE}")
-                    if rows:
-                        self._con.execute(_INSERT, params)
-                    self._con.execute("COMMIT")
-                except duckdb.Error:
-                    self._con.execute("ROLLBACK")
-                    raise
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot store the malformed lines: {exc}") from exc
+        self._replace_rows(MALFORMED_TABLE, _INSERT, params, "the malformed lines")
 
     def _shaped_rows(self) -> str:
         """A FROM item of the malformed rows with every column of ``entries`` (see the module
