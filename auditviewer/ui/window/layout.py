@@ -75,6 +75,7 @@ class LayoutController(Controller):
         self._fit_pending = False
         window.sessionReady.connect(self._fit_soon)
         window.viewUpdated.connect(self._fit_if_pending)
+        window.loadFinished.connect(self.widen_seq)
         window.viewUpdated.connect(self.sync_sort_indicator)
         header = window.table.horizontalHeader()
         resized = getattr(header, "resizedByPerson", None)
@@ -283,10 +284,12 @@ class LayoutController(Controller):
         shown = [hh.logicalIndex(i) for i in range(hh.count()) if not hh.isSectionHidden(hh.logicalIndex(i))]
         last = shown[-1] if shown else -1
         widths: dict[int, int] = {}
+        leasts = {col: COLUMN_BOUNDS.get(col, OTHER_BOUNDS)[0] for col in range(model.columnCount())}
+        leasts[COL_SEQ] = max(leasts[COL_SEQ], self.seq_width())  # a seq is never cut
         for col in range(model.columnCount()):
             if hh.isSectionHidden(col) or col == last:
                 continue
-            least, most = COLUMN_BOUNDS.get(col, OTHER_BOUNDS)
+            least, most = leasts[col], max(leasts[col], COLUMN_BOUNDS.get(col, OTHER_BOUNDS)[1])
             title = str(model.headerData(col, hh.orientation()) or "")
             need = title_fm.horizontalAdvance(title) + 30  # room for the sort arrow
             if not rows:  # no page at hand (being read again): keep what it has
@@ -302,7 +305,7 @@ class LayoutController(Controller):
         if not w.table.verticalScrollBar().isVisible():  # it may come with the rows
             view_width -= w.table.verticalScrollBar().sizeHint().width()
         room = view_width - COLUMN_BOUNDS.get(last, OTHER_BOUNDS)[0]
-        spare = {c: width - COLUMN_BOUNDS.get(c, OTHER_BOUNDS)[0] for c, width in widths.items()}
+        spare = {c: width - leasts[c] for c, width in widths.items()}
         excess = sum(widths.values()) - room
         if excess > 0 and sum(spare.values()) > 0:
             share = min(1.0, excess / sum(spare.values()))
@@ -311,6 +314,27 @@ class LayoutController(Controller):
             hh.resizeSection(last, COLUMN_BOUNDS.get(last, OTHER_BOUNDS)[0])
         for col, width in widths.items():
             hh.resizeSection(col, width)
+
+    def seq_width(self) -> int:
+        """Pixels the workspace's largest seq needs: it names the entry, so it is never cut
+        (fitted during a load, the Seq column once showed "9999…" for 999,999 at 1M)."""
+        w = self.w
+        report = w.session.report if w.session is not None else None
+        largest = report.last_seq if report is not None and report.last_seq is not None else 0
+        for row in range(min(w.model.rowCount(), FIT_ROWS)):
+            if w.model.is_loaded(row):
+                text = w.model.data(w.model.index(row, COL_SEQ))
+                if isinstance(text, str) and text.isdigit():
+                    largest = max(largest, int(text))
+        return w.table.fontMetrics().horizontalAdvance(str(largest)) + 14
+
+    def widen_seq(self, _status: str = "") -> None:
+        """When a load ends: the Seq column as wide as the largest seq needs (never narrower
+        than it was; whatever widths the person chose, a cut seq helps nobody)."""
+        hh = self.w.table.horizontalHeader()
+        need = self.seq_width()
+        if hh.sectionSize(COL_SEQ) < need:
+            hh.resizeSection(COL_SEQ, need)
 
     def show_entry_pane(self) -> None:
         w = self.w

@@ -141,3 +141,23 @@ def test_a_width_the_person_chose_is_kept_when_the_next_workspace_opens(
     assert hh.sectionSize(COL_ACTOR) == 333
     w.reset_layout()  # fits again
     assert hh.sectionSize(COL_ACTOR) <= COLUMN_BOUNDS[COL_ACTOR][1]
+
+
+def test_the_seq_column_is_never_narrower_than_the_largest_seq(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fitted while a 1M log loaded (seq 28,639 first), the column showed "9999…" at the end.
+    from dataclasses import replace
+
+    w = first_start(qtbot, monkeypatch, 1280, 800)
+    open_fake(qtbot, w)
+    qtbot.waitUntil(w.is_idle, timeout=10_000)
+    hh = w.table.horizontalHeader()
+    need = w.table.fontMetrics().horizontalAdvance("12345678")
+    assert hh.sectionSize(COL_SEQ) < need  # the fake log's seqs are short
+    assert w.session is not None and w.session.report is not None
+    w.session.report = replace(w.session.report, last_seq=12_345_678)
+    w.loadFinished.emit("verified")
+    assert hh.sectionSize(COL_SEQ) >= need
+    w.layouts.fit_columns()  # a later fit, however tight the window, keeps it
+    assert hh.sectionSize(COL_SEQ) >= need
