@@ -1,9 +1,10 @@
-"""The inputs' content key: what names a workspace database, and what a seal binds.
+"""The inputs' content key, which names a workspace database (and a seal binds), and
+the stream hashes.
 
-:func:`content_key` hashes every input file (a manifest-listed entry file by its listed
-SHA-256, or with ``hash_listed`` by its own bytes); :func:`sha256_of` is the one
-stream hash it and the seal (``workspace/seal.py``) use, read into one buffer, with a
-cancel check between reads.
+:func:`content_key` hashes every input file, a manifest-listed entry file by its listed
+SHA-256. :func:`sha256_of` and :func:`blake3_of` read a stream into one buffer, with a
+cancel check between reads: the first for the key and a database file's digest, the
+second for a seal's check of the listed entry files (``workspace/seal.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from auditviewer.workspace.inputs import Workspace
 def content_key(
     workspace: Workspace,
     *,
-    hash_listed: bool = False,
     cancelled: CancelCheck | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> str:
@@ -36,13 +36,10 @@ def content_key(
     cost 1.2 s of every open. This is sound because the key only *finds* a
     database: a reused one must still prove it holds exactly the rows this run
     read and verified (:func:`prove_reused`), whatever its name; a file whose bytes
-    differ from its manifest gives other rows, fails that proof, and is rebuilt.
-
-    ``hash_listed``: such a file is hashed too, and counts by the SHA-256 of its
-    bytes in the listed form: the key is the same only if every file still has the
-    bytes its manifest lists (a sealed workspace is reused on this, without a proof:
-    ``workspace/seal.py``). ``cancelled`` is asked between reads (a 5.9 GB input
-    takes seconds to hash), ``progress`` told the bytes hashed so far.
+    differ from its manifest gives other rows, fails that proof, and is rebuilt. A
+    sealed workspace checks such files by the BLAKE3 its seal holds instead
+    (``workspace/seal.py``). ``cancelled`` is asked between reads of the files hashed
+    here, ``progress`` told the bytes hashed so far.
     """
     hashed = [0]
     digest = hashlib.sha256(f"auditviewer {__version__} db{DATABASE_FORMAT}\n".encode())
@@ -54,15 +51,12 @@ def content_key(
     for container in workspace.containers:
         for name in container.names():
             listed = declared.get((id(container), name))
-            if listed is not None and listed[1] == container.size(name) and not hash_listed:
+            if listed is not None and listed[1] == container.size(name):
                 digest.update(f"{name}\0listed {listed[0]}\n".encode())
                 continue
             with container.open_raw(name) as raw:
                 file_digest = sha256_of(raw, cancelled=cancelled, progress=progress, hashed=hashed)
-            if listed is not None and listed[1] == container.size(name):
-                digest.update(f"{name}\0listed {file_digest}\n".encode())
-            else:
-                digest.update(f"{name}\0{file_digest}\n".encode())
+            digest.update(f"{name}\0{file_digest}\n".encode())
     return digest.hexdigest()
 
 
