@@ -93,7 +93,9 @@ SORT_COLUMNS = {
     **{c.name: c.name for c in table_columns()},
 }
 #: Rows a search's first page is looked for in before its view (Store.first_rows'
-#: first two spans: about 1.2M rows, 12% of a 10M workspace).
+#: first two spans: about 1.2M rows, 12% of a 10M workspace). A workspace of no more
+#: rows gets no first page: it would read what the view reads (a rare word searched
+#: twice: 330 ms and then 290 ms at 1M), for a view that takes a third of a second.
 FIRST_ROWS_READ = 1_228_800
 WINDOW_COLUMNS = (
     "seq",
@@ -357,11 +359,12 @@ class StoreSession(SessionAnnotations):
     def first_rows(self, state: FilterState, count: int) -> FirstRows | None:
         """The first ``count`` rows of a search of the entry text in log order, read
         before its view, which then takes seconds at 10M (issue 12); None when the view
-        is quick (no words searched, or their matches kept), in another order, or when
+        is quick (no words searched, their matches kept, or a workspace of at most
+        :data:`FIRST_ROWS_READ` rows), in another order, or when
         the first :data:`FIRST_ROWS_READ` rows hold no match (a rare word: its view is
         waited for, not read twice)."""
         sort = self.sort_of(state)
-        if sort.column != "seq" or not self.finished:
+        if sort.column != "seq" or not self.finished or self.total() <= FIRST_ROWS_READ:
             return None
         selection = self.to_filter(state)
         if not self.store.reads_entry_text(selection):

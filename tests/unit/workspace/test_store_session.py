@@ -191,9 +191,12 @@ def test_the_first_rows_are_shown_before_the_rest_of_the_first_batch() -> None:
         session.close()
 
 
-def test_first_rows_of_a_word_search_are_the_first_page_of_its_view() -> None:
+def test_first_rows_of_a_word_search_are_the_first_page_of_its_view(monkeypatch: pytest.MonkeyPatch) -> None:
     session = load_session([str(VECTORS / "valid-jsonl")], Ctx())
     try:
+        # No first page in a workspace the first page's reading would cover whole (3,000 rows).
+        assert session.first_rows(FilterState(query="dragon"), 50) is None
+        monkeypatch.setattr(loader, "FIRST_ROWS_READ", 1_000)
         session.meta_columns = (("image", "after"),)
         for query, descending in (("dragon", True), ("drag*n", False)):
             state = FilterState(query=query, descending=descending)

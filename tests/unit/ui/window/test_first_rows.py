@@ -10,6 +10,7 @@ import pytest
 
 from auditviewer.ui.main_window import MainWindow
 from auditviewer.ui.models.table_model import PAGE_SIZE
+from auditviewer.workspace import store_session
 from auditviewer.workspace.session import FilterState
 from auditviewer.workspace.store_session import load_session
 from tests.helpers.vectors import VECTORS
@@ -22,7 +23,11 @@ def window(qtbot: Any) -> MainWindow:
     return shown_window(qtbot, load_session)
 
 
-def test_first_rows_are_shown_while_the_view_is_made(qtbot: Any, window: MainWindow) -> None:
+def test_first_rows_are_shown_while_the_view_is_made(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A workspace larger than what the first page is looked for in (3,000 rows here).
+    monkeypatch.setattr(store_session, "FIRST_ROWS_READ", 1_000)
     w = window
     load(qtbot, w, str(VECTORS / "valid-jsonl"))
     session = w.session
