@@ -77,6 +77,9 @@ class Workspace:
     #: ``annotations`` files (spec §5) whose manifest hash held: (label, bytes), the
     #: investigator's statement, shown apart from the entries (never read as entries).
     annotation_files: list[tuple[str, bytes]] = field(default_factory=list)
+    #: Set by a load whose database may be sealed (workspace/loading.py, store_session.py):
+    #: the readers then also hash each entry file with BLAKE3, into ``entry_blake3``.
+    seal_digests: bool = False
     #: BLAKE3 of each entry file's bytes as this run's readers read and hashed them (label →
     #: hex, beside the SHA-256 the manifest is checked by): what a seal binds the files by,
     #: so that a sealed reopen checks them at BLAKE3's speed (workspace/seal.py).
@@ -186,7 +189,7 @@ def _read_entry_file(
     if lower.endswith(".parquet"):
         path = container.local_path(name)
         if path is not None:
-            digest, size, fast_digest = _file_digest(container, name)
+            digest, size, fast_digest = _file_digest(container, name, fast=workspace.seal_digests)
             pf = open_parquet(path, label=label)
             rows = pf.metadata.num_rows  # from the footer: how far through the file, by rows
             pf.close()
@@ -199,11 +202,11 @@ def _read_entry_file(
         else:
             data = container.read_bytes(name, limit=limits.max_in_memory_member_bytes)
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
-            fast_digest = blake3(data).hexdigest()
+            fast_digest = blake3(data).hexdigest() if workspace.seal_digests else None
             yield from read_parquet_entries(io.BytesIO(data), label=label, limits=limits)
     else:
         with container.open_raw(name) as raw:
-            reader = HashingReader(raw)
+            reader = HashingReader(raw, fast=workspace.seal_digests)
             stream = decompressed(reader, name=label, gz=lower.endswith(".gz"), limits=limits)
             for batch in read_jsonl(stream.read, source=label, limits=limits):
                 if at is not None:
@@ -211,8 +214,9 @@ def _read_entry_file(
                 yield batch
             reader.drain()
             digest, size = reader.sha256.hexdigest(), reader.count
-            fast_digest = reader.blake3.hexdigest()
-    workspace.entry_blake3[label] = fast_digest
+            fast_digest = reader.blake3.hexdigest() if reader.blake3 is not None else None
+    if fast_digest is not None:
+        workspace.entry_blake3[label] = fast_digest
     finding = _hash_mismatch(entry_file, digest, size)
     if finding is not None:
         workspace.findings.append(finding)
@@ -225,12 +229,12 @@ def _normalised(path: str) -> str:
     return posixpath.normpath(path.replace("\\", "/")).lstrip("/")
 
 
-def _file_digest(container: Container, name: str) -> tuple[str, int, str]:
-    """SHA-256, size and BLAKE3 of a file (one read: see HashingReader)."""
+def _file_digest(container: Container, name: str, *, fast: bool = False) -> tuple[str, int, str | None]:
+    """SHA-256, size and (``fast``) BLAKE3 of a file, in one read (see HashingReader)."""
     with container.open_raw(name) as raw:
-        reader = HashingReader(raw)
+        reader = HashingReader(raw, fast=fast)
         reader.drain()
-    return reader.sha256.hexdigest(), reader.count, reader.blake3.hexdigest()
+    return reader.sha256.hexdigest(), reader.count, reader.blake3.hexdigest() if reader.blake3 is not None else None
 
 
 def _read_small(container: Container, name: str, limit: int) -> tuple[bytes, str]:

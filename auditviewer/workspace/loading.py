@@ -98,6 +98,7 @@ def load(
     try:
         choice = choose_database(workspace) if database is None else DatabaseChoice(database, reusable=False)
         context = SealContext.of(workspace, keys, memory) if choice.reusable else None
+        workspace.seal_digests = context is not None  # the readers hash for a seal too
         if context is not None:
             sealed, _ = open_sealed(choice, workspace, context, cancelled=cancelled, progress=progress)
             if sealed is not None:

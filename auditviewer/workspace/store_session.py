@@ -534,6 +534,7 @@ def _load_session(paths: list[str], ctx: Context) -> StoreSession:
         choice = choose_database(workspace)
         database = choice.database
         context = SealContext.of(workspace, keys, memory) if choice.reusable else None
+        workspace.seal_digests = context is not None  # the readers hash for a seal too
         if context is not None:
             sealed, _ = open_sealed(
                 choice,
